@@ -1,0 +1,47 @@
+# softsgx: the short commands. Builds go to build/<mode>; CMake does the work.
+#   make demo   build (release) and run the demo on the bundled default
+#   make test   all tests under ASan+UBSan, then the threaded ones under TSan
+#   make build  the default debug build in build/debug
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build release demo test test-asan test-tsan format clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build/%/CMakeCache.txt: | deps
+	@mkdir -p build/$*
+	@case "$*" in \
+	  release) cmake -S . -B build/$* -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null ;; \
+	  asan)    cmake -S . -B build/$* -DSOFTSGX_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null ;; \
+	  tsan)    cmake -S . -B build/$* -DSOFTSGX_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null ;; \
+	  *)       cmake -S . -B build/$* $(CMAKE_FLAGS) >/dev/null ;; \
+	esac
+
+build: build/debug/CMakeCache.txt
+	cmake --build build/debug -j$(JOBS)
+
+release: build/release/CMakeCache.txt
+	cmake --build build/release -j$(JOBS)
+
+demo: release
+	./build/release/softsgx demo
+
+test-asan: build/asan/CMakeCache.txt
+	cmake --build build/asan -j$(JOBS)
+	cd build/asan && ctest --output-on-failure -j$(JOBS)
+
+test-tsan: build/tsan/CMakeCache.txt
+	cmake --build build/tsan -j$(JOBS)
+	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -L threads
+
+test: test-asan test-tsan
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Checks that the Debian packages softsgx builds with are installed; as root
+# it installs the missing ones with apt-get, otherwise it prints the command.
+set -eu
+
+packages="gcc make cmake pkg-config libssl-dev linux-libc-dev"
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+	echo "softsgx: installing$missing" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+else
+	echo "softsgx: missing packages:$missing" >&2
+	echo "run:  sudo apt-get install -y$missing" >&2
+	exit 1
+fi

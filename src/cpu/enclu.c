@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every ENCLU leaf shares: translating an enclave linear address
+ * through the logical processor's MMU and the EPCM checks of an enclave
+ * access to its own pages.
+ */
+#include "cpu_internal.h"
+
+int lp_pf_epcm(struct sgx_lp *lp, uint64_t la, uint32_t access)
+{
+	return lp_pf(lp, la, SGX_PF_SGX | SGX_PF_U | SGX_PF_P | access);
+}
+
+int enclu_translate(struct sgx_lp *lp, uint64_t la, uint32_t access, struct epc_page **pg)
+{
+	uint64_t pa = 0;
+	uint32_t pfec;
+
+	pfec = lp->mmu->translate(lp->mmu_ctx, la, access, &pa);
+	if (pfec)
+		return lp_pf(lp, la, pfec | SGX_PF_U);
+	*pg = epc_page_at(lp->cpu, pa);
+	if (!*pg)
+		return lp_pf_epcm(lp, la, access);
+	return 0;
+}
+
+bool epcm_enclave_page_ok(const struct sgx_lp *lp, const struct epc_page *pg, uint64_t la,
+			  uint8_t perm)
+{
+	return pg->valid && !pg->blocked && !pg->pending && !pg->modified &&
+	       pg->type == SGX_PAGE_TYPE_REG && pg->secs == lp->secs &&
+	       pg->linaddr == (la & SGX_PAGE_MASK) && (pg->perm & perm) == perm;
+}

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The processor itself: power-on and configuration, the EPC (its pages and
+ * their storage), logical processors, and the frame every leaf runs in:
+ * the processor lock, "in use" marks, the pause point, result flags and
+ * faults.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <openssl/rand.h>
+
+#include "cpu_internal.h"
+
+/* Where the EPC sits in the emulated physical address space. */
+#define EPC_BASE 0x0000100000000000ull
+/* 1 TiB of EPC at most. */
+#define EPC_MAX_PAGES (1ull << 28)
+
+static const char *const leaf_names[SGX_NR_LEAF_IDS] = {
+	[SGX_LEAF_ENCLS(ENCLS_ECREATE)] = "ECREATE",
+	[SGX_LEAF_ENCLS(ENCLS_EADD)] = "EADD",
+	[SGX_LEAF_ENCLS(ENCLS_EINIT)] = "EINIT",
+	[SGX_LEAF_ENCLS(ENCLS_EREMOVE)] = "EREMOVE",
+	[SGX_LEAF_ENCLS(ENCLS_EDBGRD)] = "EDBGRD",
+	[SGX_LEAF_ENCLS(ENCLS_EDBGWR)] = "EDBGWR",
+	[SGX_LEAF_ENCLS(ENCLS_EEXTEND)] = "EEXTEND",
+	[SGX_LEAF_ENCLS(ENCLS_ELDB)] = "ELDB",
+	[SGX_LEAF_ENCLS(ENCLS_ELDU)] = "ELDU",
+	[SGX_LEAF_ENCLS(ENCLS_EBLOCK)] = "EBLOCK",
+	[SGX_LEAF_ENCLS(ENCLS_EPA)] = "EPA",
+	[SGX_LEAF_ENCLS(ENCLS_EWB)] = "EWB",
+	[SGX_LEAF_ENCLS(ENCLS_ETRACK)] = "ETRACK",
+	[SGX_LEAF_ENCLS(ENCLS_EAUG)] = "EAUG",
+	[SGX_LEAF_ENCLS(ENCLS_EMODPR)] = "EMODPR",
+	[SGX_LEAF_ENCLS(ENCLS_EMODT)] = "EMODT",
+	[SGX_LEAF_ENCLU(ENCLU_EREPORT)] = "EREPORT",
+	[SGX_LEAF_ENCLU(ENCLU_EGETKEY)] = "EGETKEY",
+	[SGX_LEAF_ENCLU(ENCLU_EENTER)] = "EENTER",
+	[SGX_LEAF_ENCLU(ENCLU_ERESUME)] = "ERESUME",
+	[SGX_LEAF_ENCLU(ENCLU_EEXIT)] = "EEXIT",
+	[SGX_LEAF_ENCLU(ENCLU_EACCEPT)] = "EACCEPT",
+	[SGX_LEAF_ENCLU(ENCLU_EMODPE)] = "EMODPE",
+	[SGX_LEAF_ENCLU(ENCLU_EACCEPTCOPY)] = "EACCEPTCOPY",
+	[SGX_LEAF_AEX] = "AEX",
+};
+
+const char *sgx_leaf_name(unsigned int leaf_id)
+{
+	if (leaf_id >= SGX_NR_LEAF_IDS || !leaf_names[leaf_id])
+		return "?";
+	return leaf_names[leaf_id];
+}
+
+const char *sgx_code_name(int code)
+{
+	switch (code) {
+	case SGX_SUCCESS: return "SUCCESS";
+	case SGX_INVALID_SIG_STRUCT: return "SGX_INVALID_SIG_STRUCT";
+	case SGX_INVALID_ATTRIBUTE: return "SGX_INVALID_ATTRIBUTE";
+	case SGX_BLKSTATE: return "SGX_BLKSTATE";
+	case SGX_INVALID_MEASUREMENT: return "SGX_INVALID_MEASUREMENT";
+	case SGX_NOTBLOCKABLE: return "SGX_NOTBLOCKABLE";
+	case SGX_PG_INVLD: return "SGX_PG_INVLD";
+	case SGX_EPC_PAGE_CONFLICT: return "SGX_EPC_PAGE_CONFLICT";
+	case SGX_INVALID_SIGNATURE: return "SGX_INVALID_SIGNATURE";
+	case SGX_MAC_COMPARE_FAIL: return "SGX_MAC_COMPARE_FAIL";
+	case SGX_PAGE_NOT_BLOCKED: return "SGX_PAGE_NOT_BLOCKED";
+	case SGX_NOT_TRACKED: return "SGX_NOT_TRACKED";
+	case SGX_VA_SLOT_OCCUPIED: return "SGX_VA_SLOT_OCCUPIED";
+	case SGX_CHILD_PRESENT: return "SGX_CHILD_PRESENT";
+	case SGX_ENCLAVE_ACT: return "SGX_ENCLAVE_ACT";
+	case SGX_ENTRYEPOCH_LOCKED: return "SGX_ENTRYEPOCH_LOCKED";
+	case SGX_INVALID_EINITTOKEN: return "SGX_INVALID_EINITTOKEN";
+	case SGX_PREV_TRK_INCMPL: return "SGX_PREV_TRK_INCMPL";
+	case SGX_PG_IS_SECS: return "SGX_PG_IS_SECS";
+	case SGX_PAGE_ATTRIBUTES_MISMATCH: return "SGX_PAGE_ATTRIBUTES_MISMATCH";
+	case SGX_PAGE_NOT_MODIFIABLE: return "SGX_PAGE_NOT_MODIFIABLE";
+	case SGX_PAGE_NOT_DEBUGGABLE: return "SGX_PAGE_NOT_DEBUGGABLE";
+	case SGX_INVALID_CPUSVN: return "SGX_INVALID_CPUSVN";
+	case SGX_INVALID_ISVSVN: return "SGX_INVALID_ISVSVN";
+	case SGX_UNMASKED_EVENT: return "SGX_UNMASKED_EVENT";
+	case SGX_INVALID_KEYNAME: return "SGX_INVALID_KEYNAME";
+	case SGX_GP: return "#GP";
+	case SGX_PF: return "#PF";
+	default: return "SGX_UNKNOWN";
+	}
+}
+
+void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->epc_pages = 8192; /* 32 MiB */
+	cfg->sgx2 = true;
+	cfg->miscselect = SGX_MISC_EXINFO;
+	cfg->max_enclave_size_64 = 36;
+	cfg->max_enclave_size_32 = 31;
+	cfg->attributes = SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT |
+			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
+	cfg->xfrm = 0x7; /* x87, SSE, AVX */
+	memset(cfg->cpusvn, 0, sizeof(cfg->cpusvn));
+	cfg->cpusvn[0] = 1;
+	memcpy(cfg->seed, "softsgx platform seed: not secret", 32);
+#ifndef NDEBUG
+	cfg->check_invariants = true;
+#endif
+}
+
+int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
+{
+	struct sgx_cpu *cpu;
+	size_t i;
+
+	if (!cfg->epc_pages || cfg->epc_pages > EPC_MAX_PAGES)
+		return -EINVAL;
+	cpu = calloc(1, sizeof(*cpu));
+	if (!cpu)
+		return -ENOMEM;
+	cpu->cfg = *cfg;
+	cpu->epc_base = EPC_BASE;
+	cpu->nr_pages = cfg->epc_pages;
+	cpu->pages = calloc(cpu->nr_pages, sizeof(*cpu->pages));
+	/* Untouched pages cost nothing: the storage is a sparse mapping. */
+	cpu->storage = mmap(NULL, cpu->nr_pages * SGX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!cpu->pages || cpu->storage == MAP_FAILED) {
+		if (cpu->storage != MAP_FAILED && cpu->storage)
+			munmap(cpu->storage, cpu->nr_pages * SGX_PAGE_SIZE);
+		free(cpu->pages);
+		free(cpu);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cpu->nr_pages; i++)
+		cpu->pages[i].mem = (uint8_t *)cpu->storage + i * SGX_PAGE_SIZE;
+	pthread_mutex_init(&cpu->lock, NULL);
+	cpu->next_eid = 1;
+	cpu->next_version = 1;
+	keys_init(cpu);
+	*out = cpu;
+	return 0;
+}
+
+void sgx_cpu_destroy(struct sgx_cpu *cpu)
+{
+	size_t i;
+
+	if (!cpu)
+		return;
+	for (i = 0; i < cpu->nr_pages; i++)
+		epcm_set_invalid(&cpu->pages[i]);
+	munmap(cpu->storage, cpu->nr_pages * SGX_PAGE_SIZE);
+	pthread_mutex_destroy(&cpu->lock);
+	free(cpu->pages);
+	free(cpu);
+}
+
+const struct sgx_cpu_config *sgx_cpu_config(const struct sgx_cpu *cpu)
+{
+	return &cpu->cfg;
+}
+
+uint64_t sgx_cpu_epc_base(const struct sgx_cpu *cpu)
+{
+	return cpu->epc_base;
+}
+
+size_t sgx_cpu_epc_pages(const struct sgx_cpu *cpu)
+{
+	return cpu->nr_pages;
+}
+
+struct epc_page *epc_page_at(struct sgx_cpu *cpu, uint64_t epc)
+{
+	uint64_t idx;
+
+	if (epc < cpu->epc_base)
+		return NULL;
+	idx = (epc - cpu->epc_base) >> SGX_PAGE_SHIFT;
+	return idx < cpu->nr_pages ? &cpu->pages[idx] : NULL;
+}
+
+uint64_t epc_page_addr(const struct sgx_cpu *cpu, const struct epc_page *pg)
+{
+	return cpu->epc_base + ((uint64_t)(pg - cpu->pages) << SGX_PAGE_SHIFT);
+}
+
+void *sgx_cpu_epc_mem(struct sgx_cpu *cpu, uint64_t epc)
+{
+	struct epc_page *pg = epc_page_at(cpu, epc);
+
+	return pg ? (uint8_t *)pg->mem + (epc & (SGX_PAGE_SIZE - 1)) : NULL;
+}
+
+int sgx_cpu_epc_set_mem(struct sgx_cpu *cpu, uint64_t epc, void *mem)
+{
+	struct epc_page *pg = epc_page_at(cpu, epc);
+	int ret = 0;
+
+	if (!pg || !is_aligned((uintptr_t)mem, SGX_PAGE_SIZE))
+		return -EINVAL;
+	pthread_mutex_lock(&cpu->lock);
+	if (pg->valid || pg->use)
+		ret = -EBUSY;
+	else
+		pg->mem = mem ? mem : (uint8_t *)cpu->storage + (size_t)(pg - cpu->pages) * SGX_PAGE_SIZE;
+	pthread_mutex_unlock(&cpu->lock);
+	return ret;
+}
+
+void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32])
+{
+	pthread_mutex_lock(&cpu->lock);
+	memcpy(cpu->lepubkeyhash, hash, 32);
+	pthread_mutex_unlock(&cpu->lock);
+}
+
+uint64_t sgx_cpu_leaf_count(const struct sgx_cpu *cpu, unsigned int leaf_id)
+{
+	return leaf_id < SGX_NR_LEAF_IDS ? atomic_load(&cpu->leaf_count[leaf_id]) : 0;
+}
+
+uint64_t cpu_next_eid(struct sgx_cpu *cpu)
+{
+	return cpu->next_eid++;
+}
+
+/* Logical processors */
+
+struct sgx_lp *sgx_lp_create(struct sgx_cpu *cpu, const struct sgx_mmu *mmu, void *mmu_ctx)
+{
+	struct sgx_lp *lp = calloc(1, sizeof(*lp));
+
+	if (!lp)
+		return NULL;
+	lp->cpu = cpu;
+	lp->mmu = mmu;
+	lp->mmu_ctx = mmu_ctx;
+	return lp;
+}
+
+void sgx_lp_destroy(struct sgx_lp *lp)
+{
+	if (!lp)
+		return;
+	if (lp->in_enclave) {
+		/* A thread that dies inside the enclave leaves it, as on a CPU reset. */
+		pthread_mutex_lock(&lp->cpu->lock);
+		track_leave(lp);
+		pthread_mutex_unlock(&lp->cpu->lock);
+	}
+	free(lp);
+}
+
+const struct sgx_fault_info *sgx_lp_fault(const struct sgx_lp *lp)
+{
+	return &lp->fault;
+}
+
+uint64_t sgx_lp_rflags(const struct sgx_lp *lp)
+{
+	return lp->rflags;
+}
+
+bool sgx_lp_in_enclave(const struct sgx_lp *lp)
+{
+	return lp->in_enclave;
+}
+
+uint64_t sgx_lp_tcs(const struct sgx_lp *lp)
+{
+	return lp->tcs_la;
+}
+
+/* The leaf frame */
+
+void leaf_begin(struct sgx_lp *lp, unsigned int leaf_id)
+{
+	atomic_fetch_add_explicit(&lp->cpu->leaf_count[leaf_id], 1, memory_order_relaxed);
+	pthread_mutex_lock(&lp->cpu->lock);
+	lp->leaf = leaf_id;
+	lp->nheld = 0;
+}
+
+static void epc_use_release(struct epc_page *pg, uint8_t mode)
+{
+	if (mode == EPC_USE_SGX2)
+		pg->use_sgx2 = false;
+	else if (mode == EPC_USE_EXCLUSIVE)
+		pg->use = 0;
+	else
+		pg->use--;
+}
+
+int leaf_end(struct sgx_lp *lp, int ret)
+{
+	struct sgx_cpu *cpu = lp->cpu;
+	char why[256];
+
+	while (lp->nheld > 0) {
+		lp->nheld--;
+		epc_use_release(lp->held[lp->nheld], lp->held_mode[lp->nheld]);
+	}
+	if (cpu->cfg.check_invariants) {
+		pthread_mutex_unlock(&cpu->lock);
+		if (sgx_cpu_check_invariants(cpu, why, sizeof(why))) {
+			fprintf(stderr, "softsgx: EPCM invariant broken after %s: %s\n",
+				sgx_leaf_name(lp->leaf), why);
+			abort();
+		}
+		return ret;
+	}
+	pthread_mutex_unlock(&cpu->lock);
+	return ret;
+}
+
+int lp_gp(struct sgx_lp *lp)
+{
+	lp->fault = (struct sgx_fault_info){ .vector = SGX_VEC_GP };
+	return SGX_GP;
+}
+
+int lp_pf(struct sgx_lp *lp, uint64_t addr, uint32_t pfec)
+{
+	lp->fault = (struct sgx_fault_info){ .vector = SGX_VEC_PF, .error_code = pfec, .addr = addr };
+	return SGX_PF;
+}
+
+#define LP_ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
+			SGX_RFLAGS_SF | SGX_RFLAGS_OF)
+
+int lp_ok(struct sgx_lp *lp)
+{
+	lp->rflags &= ~LP_ARITH_FLAGS;
+	return SGX_SUCCESS;
+}
+
+int lp_err(struct sgx_lp *lp, int code)
+{
+	lp->rflags = (lp->rflags & ~LP_ARITH_FLAGS) | SGX_RFLAGS_ZF;
+	return code;
+}
+
+int lp_info(struct sgx_lp *lp, int code)
+{
+	lp->rflags = (lp->rflags & ~LP_ARITH_FLAGS) | SGX_RFLAGS_CF;
+	return code;
+}
+
+bool epc_use_try(struct sgx_lp *lp, struct epc_page *pg, enum epc_use mode)
+{
+	if (lp->nheld == LP_MAX_HELD)
+		abort(); /* a leaf takes at most LP_MAX_HELD marks */
+	switch (mode) {
+	case EPC_USE_SHARED:
+		if (pg->use & EPC_USE_EXCL_BIT)
+			return false;
+		pg->use++;
+		break;
+	case EPC_USE_EXCLUSIVE:
+		if (pg->use)
+			return false;
+		pg->use = EPC_USE_EXCL_BIT;
+		break;
+	case EPC_USE_SGX2:
+		if (pg->use_sgx2)
+			return false;
+		pg->use_sgx2 = true;
+		break;
+	}
+	lp->held[lp->nheld] = pg;
+	lp->held_mode[lp->nheld] = (uint8_t)mode;
+	lp->nheld++;
+	return true;
+}
+
+void epc_pause(struct sgx_lp *lp, struct epc_page *pg)
+{
+	struct sgx_cpu *cpu = lp->cpu;
+
+	if (!cpu->cfg.pause_hook)
+		return;
+	pthread_mutex_unlock(&cpu->lock);
+	cpu->cfg.pause_hook(cpu->cfg.pause_ctx, lp, lp->leaf, epc_page_addr(cpu, pg));
+	pthread_mutex_lock(&cpu->lock);
+}
+
+bool in_elrange(const struct epc_page *secs_pg, uint64_t la)
+{
+	const struct sgx_secs *secs = secs_of(secs_pg);
+
+	return la >= secs->base && la - secs->base < secs->size;
+}

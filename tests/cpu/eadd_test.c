@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EADD and EEXTEND: every check of their SDM pseudo-code, in order, and
+ * what an added page looks like in the EPCM.
+ */
+#include <stdlib.h>
+
+#include "fixture.h"
+
+struct eadd_args {
+	uint8_t *src;
+	struct sgx_secinfo secinfo;
+	struct sgx_pageinfo pginfo;
+	uint64_t epc;
+};
+
+static struct eadd_args *args_new(struct fx_enclave *e, uint64_t offset, uint64_t flags)
+{
+	struct eadd_args *a = aligned_alloc(64, sizeof(*a) + 64);
+
+	memset(a, 0, sizeof(*a));
+	a->src = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	memset(a->src, 0x5A, SGX_PAGE_SIZE);
+	a->secinfo.flags = flags;
+	a->pginfo.linaddr = fx_la(e, offset);
+	a->pginfo.srcpge = (uintptr_t)a->src;
+	a->pginfo.secinfo = (uintptr_t)&a->secinfo;
+	a->pginfo.secs = e->secs;
+	a->epc = fx_epc_alloc(e->fx);
+	return a;
+}
+
+static void args_free(struct eadd_args *a)
+{
+	free(a->src);
+	free(a);
+}
+
+#define RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+
+/* EADD of a fresh REG page at FX_FREE into an enclave under construction, after @edit. */
+#define EADD_EXPECT(edit, want)                                                   \
+	do {                                                                      \
+		struct fx *fx = fx_new(0);                                         \
+		struct fx_enclave *e = fx_ecreate(fx, NULL);                       \
+		struct eadd_args *a = args_new(e, FX_FREE, RW);                    \
+		edit;                                                              \
+		EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), want);         \
+		args_free(a);                                                      \
+		fx_free(fx);                                                       \
+	} while (0)
+
+TEST(eadd_reg_page_success)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW | SGX_SECINFO_X);
+	struct sgx_epcm_info info;
+
+	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
+	EXPECT_TRUE(info.valid && !info.pending && !info.modified && !info.blocked && !info.pr);
+	EXPECT_EQ(info.type, SGX_PAGE_TYPE_REG);
+	EXPECT_EQ(info.perm, SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X);
+	EXPECT_EQ(info.linaddr, fx_la(e, FX_FREE));
+	EXPECT_EQ(info.secs, e->secs);
+	EXPECT_TRUE(!memcmp(sgx_cpu_epc_mem(fx->cpu, a->epc), a->src, SGX_PAGE_SIZE));
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_tcs_clears_perm_and_cpu_fields)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_TCS0, SGX_SECINFO_TCS | SGX_SECINFO_R | SGX_SECINFO_W);
+	struct sgx_tcs *tcs = (struct sgx_tcs *)a->src;
+	struct sgx_epcm_info info;
+	const struct sgx_tcs *added;
+
+	fx_tcs_default(tcs, FX_SSA0);
+	tcs->flags = SGX_TCS_FLAGS_DBGOPTIN;
+	tcs->cssa = 1;
+	tcs->aep = 0x1234;
+	tcs->state = 1;
+	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
+	EXPECT_EQ(info.type, SGX_PAGE_TYPE_TCS);
+	EXPECT_EQ(info.perm, 0);
+	added = sgx_cpu_epc_mem(fx->cpu, a->epc);
+	EXPECT_EQ(added->flags, 0);
+	EXPECT_EQ(added->cssa, 0);
+	EXPECT_EQ(added->aep, 0);
+	EXPECT_EQ(added->state, 0);
+	EXPECT_EQ(added->ossa, FX_SSA0);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_pageinfo_unaligned_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	uint8_t *buf = aligned_alloc(64, 128);
+
+	memcpy(buf + 8, &a->pginfo, sizeof(a->pginfo));
+	EXPECT_SGX(encls_eadd(fx->klp, (const struct sgx_pageinfo *)(buf + 8), a->epc), SGX_GP);
+	free(buf);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_epc_unaligned_gp)
+{
+	EADD_EXPECT(a->epc += 8, SGX_GP);
+}
+
+TEST(eadd_not_epc_pf)
+{
+	EADD_EXPECT(a->epc = sgx_cpu_epc_base(fx->cpu) - SGX_PAGE_SIZE, SGX_PF);
+}
+
+TEST(eadd_srcpge_unaligned_gp)
+{
+	EADD_EXPECT(a->pginfo.srcpge += 16, SGX_GP);
+}
+
+TEST(eadd_secs_unaligned_gp)
+{
+	EADD_EXPECT(a->pginfo.secs += 16, SGX_GP);
+}
+
+TEST(eadd_linaddr_unaligned_gp)
+{
+	EADD_EXPECT(a->pginfo.linaddr += 16, SGX_GP);
+}
+
+TEST(eadd_secinfo_unaligned_gp)
+{
+	EADD_EXPECT(a->pginfo.secinfo += 16, SGX_GP);
+}
+
+TEST(eadd_secs_not_epc_pf)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	uint64_t outside = sgx_cpu_epc_base(fx->cpu) + 1024 * SGX_PAGE_SIZE;
+
+	a->pginfo.secs = outside;
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, outside);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_secinfo_reserved_gp)
+{
+	EADD_EXPECT(a->secinfo.reserved[55] = 1, SGX_GP);
+	EADD_EXPECT(a->secinfo.flags |= 1ull << 6, SGX_GP);
+}
+
+TEST(eadd_secinfo_type_not_reg_or_tcs_gp)
+{
+	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_SECS, SGX_GP);
+	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_VA, SGX_GP);
+	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_TRIM | SGX_SECINFO_R, SGX_GP);
+}
+
+TEST(eadd_secinfo_pending_bits_accepted_and_measured)
+{
+	/* Bits 3-5 are not reserved: EADD takes them into the measurement only. */
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW | SGX_SECINFO_PENDING);
+	struct sgx_epcm_info info;
+
+	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
+	EXPECT_TRUE(!info.pending);
+	args_free(a);
+	fx_free(fx);
+}
+
+static void eadd_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc, void *ctx)
+{
+	struct eadd_args *a = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	EXPECT_SGX(encls_eadd(other, &a->pginfo, a->epc), SGX_GP);
+	sgx_lp_destroy(other);
+}
+
+TEST(eadd_target_in_use_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+
+	fx_on_pause(fx, eadd_in_hook, a);
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_target_valid_pf)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+
+	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	a->pginfo.linaddr += SGX_PAGE_SIZE;
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, a->epc);
+	args_free(a);
+	fx_free(fx);
+}
+
+static void eadd_during_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			      void *ctx)
+{
+	struct eadd_args *a = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	/* EINIT holds the SECS exclusively; EADD wants it shared: #GP. */
+	EXPECT_EQ(leaf, SGX_LEAF_ENCLS(ENCLS_EINIT));
+	EXPECT_SGX(encls_eadd(other, &a->pginfo, a->epc), SGX_GP);
+	sgx_lp_destroy(other);
+}
+
+TEST(eadd_secs_in_use_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build(fx);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+
+	fx_on_pause(fx, eadd_during_einit, a);
+	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_secs_not_valid_pf)
+{
+	EADD_EXPECT(a->pginfo.secs = fx_epc_alloc(fx), SGX_PF);
+}
+
+TEST(eadd_secs_not_secs_type_pf)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	uint64_t reg;
+
+	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &reg), SGX_SUCCESS);
+	a->pginfo.secs = reg;
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, reg);
+	args_free(a);
+	fx_free(fx);
+}
+
+TEST(eadd_tcs_reserved_nonzero_gp)
+{
+	EADD_EXPECT({
+		a->secinfo.flags = SGX_SECINFO_TCS;
+		fx_tcs_default((struct sgx_tcs *)a->src, FX_SSA0);
+		((struct sgx_tcs *)a->src)->reserved[10] = 1;
+	}, SGX_GP);
+}
+
+TEST(eadd_tcs_32bit_limits_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct fx_enclave *e;
+	struct eadd_args *a;
+	struct sgx_tcs *tcs;
+
+	fx_secs_default(secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs->attributes.flags &= ~SGX_ATTR_MODE64BIT;
+	e = fx_ecreate(fx, secs);
+	ASSERT_TRUE(e);
+	a = args_new(e, FX_TCS0, SGX_SECINFO_TCS);
+	tcs = (struct sgx_tcs *)a->src;
+	fx_tcs_default(tcs, FX_SSA0);
+	tcs->fslimit = 0x1000; /* low 12 bits must be FFFh in a 32-bit enclave */
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_GP);
+	tcs->fslimit = 0xFFFFF;
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
+	args_free(a);
+	free(secs);
+	fx_free(fx);
+}
+
+TEST(eadd_write_without_read_gp)
+{
+	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_REG | SGX_SECINFO_W, SGX_GP);
+}
+
+TEST(eadd_outside_elrange_gp)
+{
+	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE + FX_ENCL_SIZE, SGX_GP);
+	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE - SGX_PAGE_SIZE, SGX_GP);
+}
+
+TEST(eadd_after_einit_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build_init(fx);
+	struct eadd_args *a;
+
+	ASSERT_TRUE(e);
+	a = args_new(e, FX_FREE, RW);
+	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_GP);
+	args_free(a);
+	fx_free(fx);
+}
+
+/* EEXTEND */
+
+struct eextend_case {
+	struct fx *fx;
+	struct fx_enclave *e;
+	uint64_t page;
+};
+
+static struct eextend_case eextend_setup(void)
+{
+	struct eextend_case c;
+
+	c.fx = fx_new(0);
+	c.e = fx_ecreate(c.fx, NULL);
+	fx_eadd(c.e, FX_DATA, RW, NULL, false, &c.page);
+	return c;
+}
+
+TEST(eextend_chunk_success)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.page + 256), SGX_SUCCESS);
+	fx_free(c.fx);
+}
+
+TEST(eextend_secs_unaligned_gp)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs + 256, c.page), SGX_GP);
+	fx_free(c.fx);
+}
+
+TEST(eextend_secs_not_epc_pf)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, 0x1000, c.page), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, 0x1000);
+	fx_free(c.fx);
+}
+
+TEST(eextend_chunk_unaligned_gp)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.page + 128), SGX_GP);
+	fx_free(c.fx);
+}
+
+TEST(eextend_chunk_not_epc_pf)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, 0x2000), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, 0x2000);
+	fx_free(c.fx);
+}
+
+static void eextend_during_eremove(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
+				   uint64_t epc, void *ctx)
+{
+	struct eextend_case *c = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	EXPECT_SGX(encls_eextend(other, c->e->secs, c->page), SGX_GP);
+	sgx_lp_destroy(other);
+}
+
+TEST(eextend_page_in_use_gp)
+{
+	struct eextend_case c = eextend_setup();
+
+	fx_on_pause(c.fx, eextend_during_eremove, &c);
+	EXPECT_SGX(encls_eremove(c.fx->klp, c.page), SGX_SUCCESS);
+	fx_free(c.fx);
+}
+
+TEST(eextend_page_invalid_pf)
+{
+	struct eextend_case c = eextend_setup();
+	uint64_t free_page = fx_epc_alloc(c.fx);
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, free_page), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, free_page);
+	fx_free(c.fx);
+}
+
+TEST(eextend_page_not_reg_or_tcs_pf)
+{
+	struct eextend_case c = eextend_setup();
+
+	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.e->secs), SGX_PF);
+	fx_free(c.fx);
+}
+
+TEST(eextend_page_of_other_enclave_gp)
+{
+	struct eextend_case c = eextend_setup();
+	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct fx_enclave *other;
+
+	fx_secs_default(secs, 2 * FX_ENCL_BASE, FX_ENCL_SIZE);
+	other = fx_ecreate(c.fx, secs);
+	ASSERT_TRUE(other);
+	EXPECT_SGX(encls_eextend(c.fx->klp, other->secs, c.page), SGX_GP);
+	free(secs);
+	fx_free(c.fx);
+}
+
+TEST(eextend_after_einit_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build_init(fx);
+
+	ASSERT_TRUE(e);
+	EXPECT_SGX(encls_eextend(fx->klp, e->secs, e->pa[FX_DATA / SGX_PAGE_SIZE]), SGX_GP);
+	fx_free(fx);
+}

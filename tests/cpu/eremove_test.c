@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EREMOVE: freeing pages, the child rule for SECS pages, and the rule that
+ * no page of an enclave that a logical processor executes in is removed.
+ */
+#include "fixture.h"
+
+#define RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+
+TEST(eremove_unaligned_gp)
+{
+	struct fx *fx = fx_new(0);
+
+	EXPECT_SGX(encls_eremove(fx->klp, sgx_cpu_epc_base(fx->cpu) + 8), SGX_GP);
+	fx_free(fx);
+}
+
+TEST(eremove_not_epc_pf)
+{
+	struct fx *fx = fx_new(0);
+
+	EXPECT_SGX(encls_eremove(fx->klp, 0x4000), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, 0x4000);
+	fx_free(fx);
+}
+
+TEST(eremove_invalid_page_success)
+{
+	struct fx *fx = fx_new(0);
+
+	EXPECT_SGX(encls_eremove(fx->klp, fx_epc_alloc(fx)), SGX_SUCCESS);
+	fx_free(fx);
+}
+
+static void eremove_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			    void *ctx)
+{
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	EXPECT_SGX(encls_eremove(other, epc), SGX_GP);
+	sgx_lp_destroy(other);
+}
+
+TEST(eremove_page_in_use_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	uint64_t page;
+
+	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &page), SGX_SUCCESS);
+	fx_on_pause(fx, eremove_in_hook, NULL);
+	EXPECT_SGX(encls_eextend(fx->klp, e->secs, page), SGX_SUCCESS);
+	fx_free(fx);
+}
+
+TEST(eremove_secs_child_present)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	uint64_t page;
+	struct sgx_epcm_info info;
+
+	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &page), SGX_SUCCESS);
+	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_CHILD_PRESENT);
+	EXPECT_TRUE(sgx_lp_rflags(fx->klp) & SGX_RFLAGS_ZF);
+	sgx_cpu_epcm_read(fx->cpu, e->secs, &info);
+	EXPECT_TRUE(info.valid);
+	/* Once the child is gone, the SECS goes too. */
+	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_SUCCESS);
+	sgx_cpu_epcm_read(fx->cpu, page, &info);
+	EXPECT_TRUE(!info.valid);
+	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_SUCCESS);
+	sgx_cpu_epcm_read(fx->cpu, e->secs, &info);
+	EXPECT_TRUE(!info.valid);
+	fx_free(fx);
+}
+
+TEST(eremove_whole_initialized_enclave_success)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build_init(fx);
+	uint64_t i;
+
+	ASSERT_TRUE(e);
+	for (i = 0; i < FX_PAGES; i++)
+		if (e->pa[i])
+			EXPECT_SGX(encls_eremove(fx->klp, e->pa[i]), SGX_SUCCESS);
+	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_SUCCESS);
+	fx_free(fx);
+}
