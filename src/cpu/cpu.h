@@ -140,8 +140,9 @@ int sgx_cpu_epcm_read(struct sgx_cpu *cpu, uint64_t epc, struct sgx_epcm_info *i
  * The MMU a logical processor translates enclave linear addresses with
  * (the page tables the OS controls). @access is 0 for a read, SGX_PF_W for
  * a write, SGX_PF_I for a fetch. Returns 0 and the physical address in
- * *pa, or the #PF error code the page tables produce (P/W/U/I bits, never
- * the SGX bit). A translation to a non-EPC address is allowed; the leaf
+ * *pa, or the #PF error code the page tables produce (P/W/I bits and U,
+ * as every enclave access is at CPL 3; never the SGX bit). It is called
+ * with the processor locked and must not call back into the processor. A translation to a non-EPC address is allowed; the leaf
  * then faults as the SDM says ("does not resolve within an EPC").
  */
 struct sgx_mmu {

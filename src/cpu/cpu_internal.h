@@ -43,6 +43,9 @@ struct secs_state {
 	 */
 	uint64_t epoch;
 	uint32_t inside[2];
+	/* While the SECS is evicted: the EWB version it is parked under (encls_paging.c). */
+	uint64_t parked_version;
+	struct secs_state *parked_next;
 };
 
 /* In-use marks (SDM "Concurrency Restrictions" tables). */
@@ -114,6 +117,8 @@ struct sgx_cpu {
 	uint8_t lepubkeyhash[32];  /* IA32_SGXLEPUBKEYHASH0..3 */
 	uint8_t root_key[16];      /* derived from cfg.seed */
 	uint8_t keyid[32];         /* per-boot KEYID for REPORTs */
+	uint8_t paging_key[16];    /* EWB/ELDx sealing key */
+	struct secs_state *parked; /* hidden state of evicted SECS pages */
 	_Atomic uint64_t leaf_count[SGX_NR_LEAF_IDS];
 };
 
@@ -129,6 +134,24 @@ static inline bool is_aligned(uint64_t v, uint64_t a)
 {
 	return (v & (a - 1)) == 0;
 }
+
+static inline unsigned int secinfo_type(uint64_t flags)
+{
+	return (unsigned int)((flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+}
+
+static inline bool is_canonical(uint64_t la)
+{
+	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+}
+
+/* enclu_entry.c: the SDM's compute_XSAVE_frame_size(XFRM), standard format. */
+size_t xsave_size(uint64_t xfrm);
+
+/* epc.c: true if @len bytes at @p are all zero. */
+bool mem_is_zero(const void *p, size_t len);
+/* epc.c: SECINFO.FLAGS bits 7:6 and 63:16 and bytes 8..63 (the reserved fields) are zero. */
+bool secinfo_reserved_ok(const struct sgx_secinfo *si);
 
 /* epc.c: leaf frame */
 void leaf_begin(struct sgx_lp *lp, unsigned int leaf_id);
@@ -203,8 +226,12 @@ struct key_dependencies {
 	uint16_t isv_svn;
 	uint16_t config_svn;
 	uint32_t miscselect;
-	uint32_t reserved0;
+	uint32_t misc_mask;
+	uint16_t keypolicy;
+	uint16_t reserved0;
+	uint32_t reserved1;
 	struct sgx_attributes attributes;
+	struct sgx_attributes attribute_mask;
 	uint8_t mrenclave[32];
 	uint8_t mrsigner[32];
 	uint8_t keyid[32];

@@ -16,43 +16,10 @@ static int encls_pf(struct sgx_lp *lp, uint64_t addr, bool write)
 	return lp_pf(lp, addr, SGX_PF_SGX | SGX_PF_P | (write ? SGX_PF_W : 0));
 }
 
-static bool mem_is_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-static bool secinfo_reserved_ok(const struct sgx_secinfo *si)
-{
-	return !(si->flags & SGX_SECINFO_FLAGS_RESERVED_MASK) &&
-	       mem_is_zero(si->reserved, sizeof(si->reserved));
-}
-
-static unsigned int secinfo_type(const struct sgx_secinfo *si)
-{
-	return (si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT;
-}
-
-/* Size of the XSAVE area (standard format) for @xfrm: x87+SSE, AVX. */
-static uint64_t xsave_size(uint64_t xfrm)
-{
-	return 512 + 64 + ((xfrm & 0x4) ? 256 : 0);
-}
-
 /* XFRM is legal: x87 and SSE always set; AVX needs SSE; all enumerated. */
 static bool xfrm_ok(const struct sgx_cpu *cpu, uint64_t xfrm)
 {
 	return (xfrm & 0x3) == 0x3 && !(xfrm & ~cpu->cfg.xfrm);
-}
-
-static bool canonical(uint64_t la)
-{
-	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
 }
 
 /* ECREATE's checks of the copied SECS; true if it may become a SECS. */
@@ -73,7 +40,7 @@ static bool ecreate_secs_ok(const struct sgx_cpu *cpu, const struct sgx_secs *se
 	if ((uint64_t)secs->ssa_frame_size * SGX_PAGE_SIZE <
 	    xsave_size(secs->attributes.xfrm) + sizeof(struct sgx_gprsgx) + misc_size)
 		return false;
-	if (mode64 ? !canonical(secs->base) : secs->base >= (1ull << 32))
+	if (mode64 ? !is_canonical(secs->base) : secs->base >= (1ull << 32))
 		return false;
 	if (max_log2 < 64 && secs->size >= (1ull << max_log2))
 		return false;
@@ -113,7 +80,7 @@ static int __ecreate(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint6
 	if (pginfo->linaddr || pginfo->secs)
 		return lp_gp(lp);
 	si = (const struct sgx_secinfo *)(uintptr_t)pginfo->secinfo;
-	if (!secinfo_reserved_ok(si) || secinfo_type(si) != SGX_PAGE_TYPE_SECS)
+	if (!secinfo_reserved_ok(si) || secinfo_type(si->flags) != SGX_PAGE_TYPE_SECS)
 		return lp_gp(lp);
 	if (!epc_use_try(lp, pg, EPC_USE_EXCLUSIVE))
 		return lp_gp(lp);
@@ -184,7 +151,7 @@ static int __eadd(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t
 		return encls_pf(lp, pginfo->secs, false);
 	si = (const struct sgx_secinfo *)(uintptr_t)pginfo->secinfo;
 	flags = si->flags;
-	type = secinfo_type(si);
+	type = secinfo_type(si->flags);
 	if (!secinfo_reserved_ok(si) || (type != SGX_PAGE_TYPE_REG && type != SGX_PAGE_TYPE_TCS))
 		return lp_gp(lp);
 	if (!epc_use_try(lp, pg, EPC_USE_EXCLUSIVE))

@@ -21,26 +21,16 @@ static const uint8_t sha256_digest_info[19] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x
 						0x01, 0x05, 0x00, 0x04, 0x20 };
 #define PKCS1_PADDING_SIZE 352 /* 00 01 FF*330 00 DigestInfo */
 
-static bool zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len--)
-		if (*b++)
-			return false;
-	return true;
-}
-
 /* EINIT: HEADER, VENDOR, HEADER2, EXPONENT and reserved bytes. */
 static bool sigstruct_well_formed(const struct sgx_sigstruct *sig)
 {
 	return !memcmp(sig->header.header1, sig_header1, 16) &&
 	       (sig->header.vendor == 0 || sig->header.vendor == 0x8086) &&
 	       !memcmp(sig->header.header2, sig_header2, 16) && sig->exponent == 3 &&
-	       zero(sig->header.reserved1, sizeof(sig->header.reserved1)) &&
-	       zero(sig->body.reserved2, sizeof(sig->body.reserved2)) &&
-	       zero(sig->body.reserved3, sizeof(sig->body.reserved3)) &&
-	       zero(sig->reserved4, sizeof(sig->reserved4));
+	       mem_is_zero(sig->header.reserved1, sizeof(sig->header.reserved1)) &&
+	       mem_is_zero(sig->body.reserved2, sizeof(sig->body.reserved2)) &&
+	       mem_is_zero(sig->body.reserved3, sizeof(sig->body.reserved3)) &&
+	       mem_is_zero(sig->reserved4, sizeof(sig->reserved4));
 }
 
 /* SHA-256 over SIGSTRUCT bytes 0..127 and 900..1027. */
@@ -120,9 +110,9 @@ static bool cpusvn_beyond(const uint8_t svn[16], const uint8_t platform[16])
 
 static bool token_reserved_ok(const struct sgx_einittoken *t)
 {
-	return !(t->valid & ~1u) && zero(t->reserved1, sizeof(t->reserved1)) &&
-	       zero(t->reserved2, sizeof(t->reserved2)) && zero(t->reserved3, sizeof(t->reserved3)) &&
-	       zero(t->reserved4, sizeof(t->reserved4));
+	return !(t->valid & ~1u) && mem_is_zero(t->reserved1, sizeof(t->reserved1)) &&
+	       mem_is_zero(t->reserved2, sizeof(t->reserved2)) && mem_is_zero(t->reserved3, sizeof(t->reserved3)) &&
+	       mem_is_zero(t->reserved4, sizeof(t->reserved4));
 }
 
 /* EINIT with EINITTOKEN.VALID = 1: the token must come from this platform's launch enclave. */
@@ -178,7 +168,7 @@ static int __einit(struct sgx_lp *lp, const struct sgx_sigstruct *sig, uint64_t 
 		return lp_pf(lp, secs_epc, SGX_PF_SGX | SGX_PF_P | SGX_PF_W);
 	secs = secs_of(pg);
 	st = pg->secs_state;
-	if (!zero(sig->body.isv_family_id, 16) && !(secs->attributes.flags & SGX_ATTR_KSS))
+	if (!mem_is_zero(sig->body.isv_family_id, 16) && !(secs->attributes.flags & SGX_ATTR_KSS))
 		return lp_err(lp, SGX_INVALID_SIG_STRUCT);
 	/* EINIT of an initialized enclave: #GP (SDM exception list). */
 	if (st->initialized)
@@ -227,13 +217,4 @@ int encls_einit(struct sgx_lp *lp, const struct sgx_sigstruct *sigstruct, uint64
 {
 	leaf_begin(lp, SGX_LEAF_ENCLS(ENCLS_EINIT));
 	return leaf_end(lp, __einit(lp, sigstruct, secs, token));
-}
-
-/* PLACEHOLDER until enclu_keys.c provides the launch key derivation. */
-__attribute__((weak)) void keys_einittoken_key(const struct sgx_cpu *cpu,
-					       const struct sgx_einittoken *token, uint8_t key[16])
-{
-	(void)cpu;
-	(void)token;
-	memset(key, 0, 16);
 }

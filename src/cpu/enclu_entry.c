@@ -1,35 +1,539 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Entering and leaving an enclave: EENTER, ERESUME, EEXIT and AEX.
- * PLACEHOLDER: not implemented yet; every leaf here raises #GP(0).
+ * Entering and leaving an enclave: EENTER, ERESUME, EEXIT and the
+ * asynchronous exit (AEX). These are the leaves that switch a logical
+ * processor into and out of enclave mode: they mark the TCS active or
+ * inactive (reference §6), swap the FS/GS bases, count the LP in or out of
+ * the enclave's tracking epoch (track.c) and move register state between
+ * struct sgx_regs and the SSA frames (GPRSGX, MISC.EXINFO, XSAVE area).
+ *
+ * Processor model: always 64-bit mode with CR4.OSFXSR = CR4.OSXSAVE = 1 and
+ * XCR0 = the platform's XFRM mask (cfg.xfrm); the checks on DS/ES/SS, the
+ * CS limit and 32-bit FS/GS segments therefore never apply, and an enclave
+ * with MODE64BIT = 0 cannot be entered. TF, XCR0 switching, breakpoints and
+ * performance-monitoring suppression are not modelled (docs/fidelity.md).
  */
+#include <string.h>
+
 #include "cpu_internal.h"
+
+#define ENCLU_INSN_LEN 3 /* 0F 01 D7 */
+
+#define RFLAGS_IF 0x000200ull
+#define RFLAGS_IOPL 0x003000ull
+#define RFLAGS_NT 0x004000ull
+#define RFLAGS_RF 0x010000ull
+#define RFLAGS_VM 0x020000ull
+#define RFLAGS_AC 0x040000ull
+#define RFLAGS_ID 0x200000ull
+/* ERESUME restores these from GPRSGX.RFLAGS. */
+#define RFLAGS_RESUMED (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
+			SGX_RFLAGS_SF | SGX_RFLAGS_DF | SGX_RFLAGS_OF | RFLAGS_NT | RFLAGS_AC | \
+			RFLAGS_ID | RFLAGS_RF)
+/* AEX clears these in the synthetic state. */
+#define RFLAGS_AEX_CLEARED (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
+			    SGX_RFLAGS_SF | SGX_RFLAGS_OF | RFLAGS_RF)
+
+/* Standard (non-compacted) XSAVE layout: legacy area + header, then components. */
+#define XSAVE_LEGACY_HEADER 576
+#define XSAVE_FCW 0
+#define XSAVE_MXCSR 24
+#define XSAVE_XSTATE_BV 512
+#define XSAVE_FCW_INIT 0x037F
+#define XSAVE_MXCSR_INIT 0x1F80u
+#define XSAVE_MXCSR_MASK 0xFFFFu
+
+static const struct {
+	uint8_t bit;
+	uint16_t end;   /* offset + size of the component */
+} xsave_components[] = {
+	{ 2, 832 },     /* AVX (YMM_Hi128) */
+	{ 3, 1024 },    /* MPX BNDREGS */
+	{ 4, 1088 },    /* MPX BNDCSR */
+	{ 5, 1152 },    /* AVX-512 opmask */
+	{ 6, 1664 },    /* AVX-512 ZMM_Hi256 */
+	{ 7, 2688 },    /* AVX-512 Hi16_ZMM */
+	{ 9, 2696 },    /* PKRU */
+};
+
+/*
+ * compute_XSAVE_frame_size(XFRM) of the SDM. Never above 2696 bytes, so the
+ * XSAVE area always lies within the first page of its (page-aligned) frame.
+ */
+size_t xsave_size(uint64_t xfrm)
+{
+	size_t size = XSAVE_LEGACY_HEADER, i;
+
+	for (i = 0; i < sizeof(xsave_components) / sizeof(xsave_components[0]); i++)
+		if ((xfrm & (1ull << xsave_components[i].bit)) && xsave_components[i].end > size)
+			size = xsave_components[i].end;
+	return size;
+}
+
+static struct sgx_tcs *tcs_of(const struct epc_page *pg)
+{
+	return (struct sgx_tcs *)pg->mem;
+}
+
+/* What EENTER, ERESUME and AEX work on: the TCS, its enclave and one SSA frame. */
+struct entry {
+	struct epc_page *tcs_pg;
+	struct sgx_tcs *tcs;
+	struct epc_page *secs_pg;
+	struct sgx_secs *secs;
+	uint8_t *xsave;            /* XSAVE area of the frame (physical view) */
+	struct sgx_gprsgx *gpr;    /* GPRSGX of the frame */
+};
+
+/*
+ * One page of an SSA frame: read/write accessible in the page tables, and a
+ * valid, unblocked, accepted REG page of the enclave at @la with R and W.
+ */
+static int ssa_page(struct sgx_lp *lp, const struct epc_page *secs_pg, uint64_t la,
+		    struct epc_page **out)
+{
+	struct epc_page *pg;
+	int ret;
+
+	ret = enclu_translate(lp, la, SGX_PF_W, &pg);
+	if (ret)
+		return ret;
+	if (!pg->valid || pg->blocked || pg->pending || pg->modified ||
+	    pg->linaddr != (la & SGX_PAGE_MASK) || pg->type != SGX_PAGE_TYPE_REG ||
+	    pg->secs != secs_pg || !(pg->perm & SGX_SECINFO_R) || !(pg->perm & SGX_SECINFO_W))
+		return lp_pf_epcm(lp, la, SGX_PF_W);
+	*out = pg;
+	return 0;
+}
+
+/* Check SSA frame @frame of the TCS in @en and locate its XSAVE area and GPRSGX. */
+static int ssa_frame(struct sgx_lp *lp, struct entry *en, uint32_t frame)
+{
+	uint64_t frame_size = (uint64_t)en->secs->ssa_frame_size * SGX_PAGE_SIZE;
+	uint64_t ssa = en->secs->base + en->tcs->ossa + frame_size * frame;
+	uint64_t gpr = ssa + frame_size - sizeof(struct sgx_gprsgx);
+	struct epc_page *pg;
+	int ret;
+
+	/* EENTER/ERESUME: XSAVE page of the frame not RW, not EPC, or bad EPCM -> #PF(page) */
+	ret = ssa_page(lp, en->secs_pg, ssa, &pg);
+	if (ret)
+		return ret;
+	en->xsave = pg->mem;
+	/* EENTER/ERESUME: GPRSGX page, same checks -> #PF(GPRSGX address) */
+	ret = ssa_page(lp, en->secs_pg, gpr, &pg);
+	if (ret)
+		return ret;
+	en->gpr = (struct sgx_gprsgx *)((uint8_t *)pg->mem + (gpr & (SGX_PAGE_SIZE - 1)));
+	return 0;
+}
+
+static bool tcs_page_ok(const struct epc_page *pg, uint64_t la)
+{
+	return pg->valid && !pg->blocked && !pg->pending && !pg->modified &&
+	       pg->linaddr == la && pg->type == SGX_PAGE_TYPE_TCS;
+}
+
+/* EENTER/ERESUME from RBX up to the TCS's EPCM entry. */
+static int tcs_find(struct sgx_lp *lp, const struct sgx_regs *regs, struct entry *en)
+{
+	struct epc_page *pg;
+	int ret;
+
+	/* EENTER/ERESUME: RBX not 4K-aligned -> #GP */
+	if (!is_aligned(regs->rbx, SGX_PAGE_SIZE))
+		return lp_gp(lp);
+	/* EENTER/ERESUME: RBX not EPC -> #PF(RBX) (read/write: the TCS is written) */
+	ret = enclu_translate(lp, regs->rbx, SGX_PF_W, &pg);
+	if (ret)
+		return ret;
+	/* EENTER/ERESUME: AEP (RCX) not canonical -> #GP */
+	if (!is_canonical(regs->rcx))
+		return lp_gp(lp);
+	/* EENTER/ERESUME: TCS in use by another SGX instruction -> #GP */
+	if (!epc_use_try(lp, pg, EPC_USE_SHARED))
+		return lp_gp(lp);
+	epc_pause(lp, pg);
+	/* EENTER/ERESUME: not VALID, BLOCKED, PENDING/MODIFIED, address != RBX or not TCS -> #PF(RBX) */
+	if (!tcs_page_ok(pg, regs->rbx))
+		return lp_pf_epcm(lp, regs->rbx, SGX_PF_W);
+	en->tcs_pg = pg;
+	en->tcs = tcs_of(pg);
+	en->secs_pg = pg->secs;
+	en->secs = secs_of(pg->secs);
+	return 0;
+}
+
+/* EENTER/ERESUME from TCS.OSSA up to the XFRM check. */
+static int tcs_check(struct sgx_lp *lp, const struct entry *en)
+{
+	const struct sgx_tcs *tcs = en->tcs;
+	uint64_t xfrm = en->secs->attributes.xfrm;
+
+	/* EENTER/ERESUME: OSSA not 4K-aligned -> #GP */
+	if (!is_aligned(tcs->ossa, SGX_PAGE_SIZE))
+		return lp_gp(lp);
+	/* EENTER/ERESUME: OFSBASE or OGSBASE not 4K-aligned -> #GP */
+	if (!is_aligned(tcs->ofsbase, SGX_PAGE_SIZE) || !is_aligned(tcs->ogsbase, SGX_PAGE_SIZE))
+		return lp_gp(lp);
+	/* EENTER/ERESUME: TCS.FLAGS reserved bits 63:1 set -> #GP */
+	if (tcs->flags & SGX_TCS_FLAGS_RESERVED_MASK)
+		return lp_gp(lp);
+	/* EENTER/ERESUME: enclave not initialized -> #GP */
+	if (!en->secs_pg->secs_state->initialized)
+		return lp_gp(lp);
+	/* EENTER/ERESUME: CPU mode (always 64-bit) != SECS.MODE64BIT -> #GP */
+	if (!(en->secs->attributes.flags & SGX_ATTR_MODE64BIT))
+		return lp_gp(lp);
+	/* EENTER/ERESUME: OSXSAVE=1 and XFRM not a subset of XCR0 (= cfg.xfrm) -> #GP */
+	if ((xfrm & lp->cpu->cfg.xfrm) != xfrm)
+		return lp_gp(lp);
+	return 0;
+}
+
+/* Effects common to EENTER and ERESUME (before their own register loads). */
+static void enter_mode(struct sgx_lp *lp, const struct entry *en, const struct sgx_regs *regs)
+{
+	en->tcs->aep = regs->rcx;
+	lp->saved_fsbase = regs->fsbase;
+	lp->saved_gsbase = regs->gsbase;
+	lp->in_enclave = true;
+	lp->secs = en->secs_pg;
+	lp->tcs = en->tcs_pg;
+	lp->tcs_la = regs->rbx;
+	en->tcs_pg->tcs_active = true;
+	track_enter(lp, en->secs_pg);
+}
+
+/* Effects common to EEXIT and AEX: outside FS/GS back, TCS inactive, out of enclave mode. */
+static void leave_mode(struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	regs->fsbase = lp->saved_fsbase;
+	regs->gsbase = lp->saved_gsbase;
+	lp->tcs->tcs_active = false;
+	lp->in_enclave = false;
+	track_leave(lp);
+}
+
+static int __eenter(struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	struct entry en;
+	uint64_t base;
+	int ret;
+
+	/* ENCLU: EENTER in enclave mode -> #GP */
+	if (lp->in_enclave)
+		return lp_gp(lp);
+	ret = tcs_find(lp, regs, &en);
+	if (!ret)
+		ret = tcs_check(lp, &en);
+	if (ret)
+		return ret;
+	/* EENTER: CSSA >= NSSA -> #GP */
+	if (en.tcs->cssa >= en.tcs->nssa)
+		return lp_gp(lp);
+	ret = ssa_frame(lp, &en, en.tcs->cssa);
+	if (ret)
+		return ret;
+	base = en.secs->base;
+	/* EENTER: BASE+OENTRY not canonical -> #GP */
+	if (!is_canonical(base + en.tcs->oentry))
+		return lp_gp(lp);
+	/* EENTER: BASE+OFSBASE or BASE+OGSBASE not canonical -> #GP (SDMnew order) */
+	if (!is_canonical(base + en.tcs->ofsbase) || !is_canonical(base + en.tcs->ogsbase))
+		return lp_gp(lp);
+	/* EENTER: TCS already active -> #GP (reference §6) */
+	if (en.tcs_pg->tcs_active)
+		return lp_gp(lp);
+	enter_mode(lp, &en, regs);
+	regs->rcx = regs->rip + ENCLU_INSN_LEN;
+	regs->rip = base + en.tcs->oentry;
+	regs->rax = en.tcs->cssa;
+	en.gpr->ursp = regs->rsp;
+	en.gpr->urbp = regs->rbp;
+	regs->fsbase = base + en.tcs->ofsbase;
+	regs->gsbase = base + en.tcs->ogsbase;
+	/* No RAX code: RFLAGS untouched (no lp_ok()). */
+	return SGX_SUCCESS;
+}
 
 int enclu_eenter(struct sgx_lp *lp, struct sgx_regs *regs)
 {
-	(void)regs;
 	leaf_begin(lp, SGX_LEAF_ENCLU(ENCLU_EENTER));
-	return leaf_end(lp, lp_gp(lp));
+	return leaf_end(lp, __eenter(lp, regs));
+}
+
+/* What XRSTOR would #GP on: XSTATE_BV beyond XFRM, bytes 520..535 set, bad MXCSR. */
+static bool xrstor_ok(const uint8_t *xsave, uint64_t xfrm)
+{
+	uint64_t xstate_bv, hdr[2];
+	uint32_t mxcsr;
+
+	memcpy(&xstate_bv, xsave + XSAVE_XSTATE_BV, sizeof(xstate_bv));
+	memcpy(hdr, xsave + XSAVE_XSTATE_BV + 8, sizeof(hdr));
+	memcpy(&mxcsr, xsave + XSAVE_MXCSR, sizeof(mxcsr));
+	return !(xstate_bv & ~xfrm) && !hdr[0] && !hdr[1] && !(mxcsr & ~XSAVE_MXCSR_MASK);
+}
+
+static void gprs_load(struct sgx_regs *regs, const struct sgx_gprsgx *gpr)
+{
+	regs->rax = gpr->rax;
+	regs->rcx = gpr->rcx;
+	regs->rdx = gpr->rdx;
+	regs->rbx = gpr->rbx;
+	regs->rsp = gpr->rsp;
+	regs->rbp = gpr->rbp;
+	regs->rsi = gpr->rsi;
+	regs->rdi = gpr->rdi;
+	regs->r8 = gpr->r8;
+	regs->r9 = gpr->r9;
+	regs->r10 = gpr->r10;
+	regs->r11 = gpr->r11;
+	regs->r12 = gpr->r12;
+	regs->r13 = gpr->r13;
+	regs->r14 = gpr->r14;
+	regs->r15 = gpr->r15;
+}
+
+static uint64_t resume_rflags(uint64_t now, uint64_t saved)
+{
+	uint64_t from_ssa = RFLAGS_RESUMED;
+
+	/* ERESUME: IF from the SSA only when IOPL = 3 */
+	if ((now & RFLAGS_IOPL) == RFLAGS_IOPL)
+		from_ssa |= RFLAGS_IF;
+	/* ERESUME: VM <- 0 */
+	return (now & ~(from_ssa | RFLAGS_VM)) | (saved & from_ssa);
+}
+
+/* ERESUME's effects after enter_mode(): registers and extended state from frame CSSA-1. */
+static void resume_load(const struct entry *en, struct sgx_regs *regs)
+{
+	size_t n = xsave_size(en->secs->attributes.xfrm);
+
+	gprs_load(regs, en->gpr);
+	regs->rip = en->gpr->rip;
+	regs->rflags = resume_rflags(regs->rflags, en->gpr->rflags);
+	regs->fsbase = en->gpr->fsbase;
+	regs->gsbase = en->gpr->gsbase;
+	if (regs->xsave)
+		memcpy(regs->xsave, en->xsave, n < regs->xsave_size ? n : regs->xsave_size);
+	en->tcs->cssa--;
+}
+
+static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	struct entry en;
+	int ret;
+
+	/* ENCLU: ERESUME in enclave mode -> #GP */
+	if (lp->in_enclave)
+		return lp_gp(lp);
+	ret = tcs_find(lp, regs, &en);
+	if (!ret)
+		ret = tcs_check(lp, &en);
+	if (ret)
+		return ret;
+	/* ERESUME: CSSA = 0 -> #GP */
+	if (en.tcs->cssa == 0)
+		return lp_gp(lp);
+	ret = ssa_frame(lp, &en, en.tcs->cssa - 1);
+	if (ret)
+		return ret;
+	/* ERESUME: GPRSGX.RIP not canonical -> #GP */
+	if (!is_canonical(en.gpr->rip))
+		return lp_gp(lp);
+	/* ERESUME: GPRSGX.FSBASE or GSBASE not canonical -> #GP */
+	if (!is_canonical(en.gpr->fsbase) || !is_canonical(en.gpr->gsbase))
+		return lp_gp(lp);
+	/* ERESUME: TCS already active -> #GP (reference §6) */
+	if (en.tcs_pg->tcs_active)
+		return lp_gp(lp);
+	/* ERESUME: XRSTOR of the frame faults -> #GP (TCS stays inactive) */
+	if (!xrstor_ok(en.xsave, en.secs->attributes.xfrm))
+		return lp_gp(lp);
+	enter_mode(lp, &en, regs);
+	resume_load(&en, regs);
+	/* No RAX code: RAX and RFLAGS come from the SSA. */
+	return SGX_SUCCESS;
 }
 
 int enclu_eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 {
-	(void)regs;
 	leaf_begin(lp, SGX_LEAF_ENCLU(ENCLU_ERESUME));
-	return leaf_end(lp, lp_gp(lp));
+	return leaf_end(lp, __eresume(lp, regs));
+}
+
+static int __eexit(struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	/* ENCLU: EEXIT outside enclave mode -> #GP */
+	if (!lp->in_enclave)
+		return lp_gp(lp);
+	/* EEXIT: RBX not canonical -> #GP */
+	if (!is_canonical(regs->rbx))
+		return lp_gp(lp);
+	epc_pause(lp, lp->tcs);
+	regs->rip = regs->rbx;
+	regs->rcx = tcs_of(lp->tcs)->aep;
+	/* EEXIT restores no GPR (not even RSP/RBP: reference §6). */
+	leave_mode(lp, regs);
+	return SGX_SUCCESS;
 }
 
 int enclu_eexit(struct sgx_lp *lp, struct sgx_regs *regs)
 {
-	(void)regs;
 	leaf_begin(lp, SGX_LEAF_ENCLU(ENCLU_EEXIT));
-	return leaf_end(lp, lp_gp(lp));
+	return leaf_end(lp, __eexit(lp, regs));
+}
+
+/* AEX: EXITINFO for @exc (and whether MISC.EXINFO is written). */
+static uint32_t aex_exitinfo(const struct sgx_exception *exc, bool exinfo, bool *write_exinfo)
+{
+	uint32_t type = SGX_EXITINFO_TYPE_HW;
+
+	*write_exinfo = false;
+	switch (exc->vector) {
+	case SGX_VEC_BP:
+		type = SGX_EXITINFO_TYPE_SW;
+		break;
+	case SGX_VEC_DE: case SGX_VEC_DB: case SGX_VEC_BR: case SGX_VEC_UD:
+	case SGX_VEC_MF: case SGX_VEC_AC: case SGX_VEC_XM:
+		break;
+	case SGX_VEC_PF: case SGX_VEC_GP:
+		/* AEX: #PF/#GP reported only when MISCSELECT.EXINFO is set */
+		if (!exinfo)
+			return 0;
+		*write_exinfo = true;
+		break;
+	default:
+		return 0; /* interrupts and other events: EXITINFO.VALID = 0 */
+	}
+	return SGX_EXITINFO_VALID | (type << SGX_EXITINFO_TYPE_SHIFT) | exc->vector;
+}
+
+static void aex_save_gprs(struct sgx_gprsgx *gpr, const struct sgx_regs *regs)
+{
+	gpr->rax = regs->rax;
+	gpr->rcx = regs->rcx;
+	gpr->rdx = regs->rdx;
+	gpr->rbx = regs->rbx;
+	gpr->rsp = regs->rsp;
+	gpr->rbp = regs->rbp;
+	gpr->rsi = regs->rsi;
+	gpr->rdi = regs->rdi;
+	gpr->r8 = regs->r8;
+	gpr->r9 = regs->r9;
+	gpr->r10 = regs->r10;
+	gpr->r11 = regs->r11;
+	gpr->r12 = regs->r12;
+	gpr->r13 = regs->r13;
+	gpr->r14 = regs->r14;
+	gpr->r15 = regs->r15;
+	gpr->rflags = regs->rflags;
+	gpr->rip = regs->rip;
+	gpr->fsbase = regs->fsbase;
+	gpr->gsbase = regs->gsbase;
+}
+
+static void xsave_init(uint8_t *area, size_t size)
+{
+	uint16_t fcw = XSAVE_FCW_INIT;
+	uint32_t mxcsr = XSAVE_MXCSR_INIT;
+
+	memset(area, 0, size);
+	if (size >= XSAVE_MXCSR + sizeof(mxcsr)) {
+		memcpy(area + XSAVE_FCW, &fcw, sizeof(fcw));
+		memcpy(area + XSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+	}
+}
+
+/* AEX: XFRM state into the frame's XSAVE area; the thread's image back to INIT. */
+static void aex_save_xstate(uint8_t *area, size_t size, struct sgx_regs *regs)
+{
+	size_t n;
+
+	if (!regs->xsave) {
+		xsave_init(area, size);
+		return;
+	}
+	n = regs->xsave_size < size ? regs->xsave_size : size;
+	memcpy(area, regs->xsave, n);
+	memset(area + n, 0, size - n);
+	xsave_init(regs->xsave, regs->xsave_size);
+}
+
+static void aex_save(const struct entry *en, struct sgx_regs *regs, const struct sgx_exception *exc)
+{
+	bool exinfo = en->secs->miscselect & SGX_MISC_EXINFO, write_exinfo;
+	struct sgx_exinfo *ei = (struct sgx_exinfo *)((uint8_t *)en->gpr - sizeof(*ei));
+
+	aex_save_gprs(en->gpr, regs);
+	en->gpr->exitinfo = aex_exitinfo(exc, exinfo, &write_exinfo);
+	en->gpr->reserved = 0;
+	if (write_exinfo) {
+		ei->maddr = exc->vector == SGX_VEC_PF ? exc->addr : 0;
+		ei->errcd = exc->has_error_code ? exc->error_code : 0;
+		ei->reserved = 0;
+	}
+	aex_save_xstate(en->xsave, xsave_size(en->secs->attributes.xfrm), regs);
+}
+
+/* AEX: the synthetic state the OS sees (ERESUME in RAX, RIP = AEP). */
+static void aex_synthesize(const struct entry *en, struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	uint64_t xsave_size_saved = regs->xsave_size;
+	void *xsave = regs->xsave;
+
+	*regs = (struct sgx_regs){
+		.rax = ENCLU_ERESUME,
+		.rbx = lp->tcs_la,
+		.rcx = en->tcs->aep,
+		.rsp = en->gpr->ursp,
+		.rbp = en->gpr->urbp,
+		.rflags = regs->rflags & ~RFLAGS_AEX_CLEARED,
+		.rip = en->tcs->aep,
+		.xsave = xsave,
+		.xsave_size = xsave_size_saved,
+	};
+}
+
+/*
+ * If the SSA frame cannot be written (page tables or EPCM changed since the
+ * entry; hardware would use the physical addresses it cached at entry),
+ * the LP leaves enclave mode without saving anything: outside FS/GS are
+ * restored, CSSA is unchanged, the other registers are left as they were,
+ * and the #PF is returned for the caller to report (docs/fidelity.md).
+ * On #PF the OS-visible CR2 has its low 12 bits cleared on hardware; the
+ * caller, which delivers the exception, does that (EXINFO keeps the full
+ * address).
+ */
+static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exception *exc)
+{
+	struct entry en;
+	int ret;
+
+	/* AEX happens only in enclave mode: anything else is a caller bug. */
+	if (!lp->in_enclave)
+		return lp_gp(lp);
+	epc_pause(lp, lp->tcs);
+	en.tcs_pg = lp->tcs;
+	en.tcs = tcs_of(lp->tcs);
+	en.secs_pg = lp->secs;
+	en.secs = secs_of(lp->secs);
+	ret = ssa_frame(lp, &en, en.tcs->cssa);
+	if (ret) {
+		leave_mode(lp, regs);
+		return ret;
+	}
+	aex_save(&en, regs, exc);
+	aex_synthesize(&en, lp, regs);
+	en.tcs->cssa++;
+	leave_mode(lp, regs);
+	return SGX_SUCCESS;
 }
 
 int sgx_aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exception *exc)
 {
-	(void)regs;
-	(void)exc;
 	leaf_begin(lp, SGX_LEAF_AEX);
-	return leaf_end(lp, lp_gp(lp));
+	return leaf_end(lp, __aex(lp, regs, exc));
 }

@@ -151,6 +151,13 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 		return;
 	for (i = 0; i < cpu->nr_pages; i++)
 		epcm_set_invalid(&cpu->pages[i]);
+	while (cpu->parked) {
+		struct secs_state *st = cpu->parked;
+
+		cpu->parked = st->parked_next;
+		sgx_measure_free(st->mrenclave);
+		free(st);
+	}
 	munmap(cpu->storage, cpu->nr_pages * SGX_PAGE_SIZE);
 	pthread_mutex_destroy(&cpu->lock);
 	free(cpu->pages);
@@ -249,6 +256,7 @@ void sgx_lp_destroy(struct sgx_lp *lp)
 		/* A thread that dies inside the enclave leaves it, as on a CPU reset. */
 		pthread_mutex_lock(&lp->cpu->lock);
 		track_leave(lp);
+		lp->tcs->tcs_active = false;
 		pthread_mutex_unlock(&lp->cpu->lock);
 	}
 	free(lp);
@@ -392,4 +400,20 @@ bool in_elrange(const struct epc_page *secs_pg, uint64_t la)
 	const struct sgx_secs *secs = secs_of(secs_pg);
 
 	return la >= secs->base && la - secs->base < secs->size;
+}
+
+bool mem_is_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+bool secinfo_reserved_ok(const struct sgx_secinfo *si)
+{
+	return !(si->flags & SGX_SECINFO_FLAGS_RESERVED_MASK) &&
+	       mem_is_zero(si->reserved, sizeof(si->reserved));
 }

@@ -61,6 +61,8 @@ void keys_init(struct sgx_cpu *cpu)
 	keys_cmac(cpu->root_key, block, sizeof(block), cpu->keyid);
 	memcpy(block, "softsgx keyid 2\0", 16);
 	keys_cmac(cpu->root_key, block, sizeof(block), cpu->keyid + 16);
+	memcpy(block, "softsgx paging\0\0", 16);
+	keys_cmac(cpu->root_key, block, 16, cpu->paging_key);
 }
 
 void keys_derive(const struct sgx_cpu *cpu, const struct key_dependencies *deps, uint8_t key[16])
@@ -70,10 +72,8 @@ void keys_derive(const struct sgx_cpu *cpu, const struct key_dependencies *deps,
 
 void keys_paging_key(const struct sgx_cpu *cpu, uint8_t key[16])
 {
-	static const uint8_t label[16] = "softsgx paging";
-
-	keys_cmac(cpu->root_key, label, sizeof(label), key);
+	memcpy(key, cpu->paging_key, 16);
 }
 
 /* keys_derive() MACs the struct as bytes: it must have no padding. */
-_Static_assert(sizeof(struct key_dependencies) == 240, "key_dependencies has no padding");
+_Static_assert(sizeof(struct key_dependencies) == 264, "key_dependencies has no padding");

@@ -88,3 +88,23 @@ TEST(eremove_whole_initialized_enclave_success)
 	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_SUCCESS);
 	fx_free(fx);
 }
+
+TEST(eremove_page_while_thread_inside_enclave_act)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build_init(fx);
+	struct sgx_lp *lp;
+	uint64_t page;
+	struct sgx_epcm_info info;
+
+	ASSERT_TRUE(e);
+	lp = fx_lp(e);
+	page = e->pa[FX_DATA / SGX_PAGE_SIZE];
+	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
+	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_ENCLAVE_ACT);
+	sgx_cpu_epcm_read(fx->cpu, page, &info);
+	EXPECT_TRUE(info.valid);
+	fx_exit(lp);
+	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_SUCCESS);
+	fx_free(fx);
+}

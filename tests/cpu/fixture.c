@@ -28,9 +28,9 @@ static void *xalloc(size_t align, size_t size)
 static void fx_pause_trampoline(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc)
 {
 	struct fx *fx = ctx;
-	fx_pause_fn fn = fx->pause_fn;
+	/* Leaves on other threads pause too: whoever comes first takes the call. */
+	fx_pause_fn fn = __atomic_exchange_n(&fx->pause_fn, NULL, __ATOMIC_ACQ_REL);
 
-	fx->pause_fn = NULL;
 	if (fn)
 		fn(fx, lp, leaf_id, epc, fx->pause_ctx);
 }
@@ -38,7 +38,7 @@ static void fx_pause_trampoline(void *ctx, struct sgx_lp *lp, unsigned int leaf_
 void fx_on_pause(struct fx *fx, fx_pause_fn fn, void *ctx)
 {
 	fx->pause_ctx = ctx;
-	fx->pause_fn = fn;
+	__atomic_store_n(&fx->pause_fn, fn, __ATOMIC_RELEASE);
 }
 
 struct fx *fx_new_config(const struct sgx_cpu_config *config)
@@ -405,13 +405,13 @@ static uint32_t fx_translate(void *ctx, uint64_t la, uint32_t access, uint64_t *
 	uint8_t need;
 
 	if (la < e->base || la - e->base >= e->size)
-		return access;
+		return SGX_PF_U | access;
 	page = (la - e->base) / SGX_PAGE_SIZE;
 	if (page >= FX_PAGES || !e->pa[page])
-		return access;
+		return SGX_PF_U | access;
 	need = (access & SGX_PF_W) ? SGX_SECINFO_W : (access & SGX_PF_I) ? SGX_SECINFO_X : SGX_SECINFO_R;
 	if (!(e->pt_perm[page] & need))
-		return SGX_PF_P | access;
+		return SGX_PF_P | SGX_PF_U | access;
 	*pa = e->pa[page] + (la & (SGX_PAGE_SIZE - 1));
 	return 0;
 }

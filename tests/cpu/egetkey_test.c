@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EGETKEY: every check of the SDM pseudo-code and each error code, what the
+ * keys depend on (seal keys stable, bound to the KEYPOLICY identity and the
+ * requested SVNs), and the launch key end to end: a launch enclave's
+ * EGETKEY(EINITTOKEN) key MACs an EINITTOKEN that EINIT accepts.
+ */
+#include <stdlib.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "fixture.h"
+#include "softsgx/measure.h"
+#include "softsgx/sign.h"
+
+#define REQ_OFF FX_DATA             /* KEYREQUEST, 512-aligned */
+#define KEY_OFF (FX_DATA + 0x800)   /* the key, 16-aligned */
+#define ENCL_B_BASE (FX_ENCL_BASE + FX_ENCL_SIZE)
+#define PF_READ (SGX_PF_SGX | SGX_PF_U | SGX_PF_P)
+#define PF_WRITE (PF_READ | SGX_PF_W)
+
+static void cmac128(const uint8_t key[16], const void *data, size_t len, uint8_t mac[16])
+{
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
+	char cipher[] = "AES-128-CBC";
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	size_t out = 0;
+
+	if (!c || EVP_MAC_init(c, key, 16, p) != 1 || EVP_MAC_update(c, data, len) != 1 ||
+	    EVP_MAC_final(c, mac, &out, 16) != 1)
+		harness_fail(__FILE__, __LINE__, "CMAC failed");
+	EVP_MAC_CTX_free(c);
+	EVP_MAC_free(m);
+}
+
+/* The default layout at @base with extra ATTRIBUTES.FLAGS @flags, initialized. */
+static struct fx_enclave *build_attrs(struct fx *fx, uint64_t base, uint64_t flags)
+{
+	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*secs));
+	struct sgx_tcs *tcs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*tcs));
+	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
+	struct fx_enclave *e;
+	int ret = 0, i;
+
+	fx_secs_default(secs, base, FX_ENCL_SIZE);
+	secs->attributes.flags |= flags;
+	e = fx_ecreate(fx, secs);
+	fx_tcs_default(tcs, FX_SSA0);
+	if (e)
+		ret = fx_eadd(e, FX_TCS0, SGX_SECINFO_TCS, tcs, true, NULL);
+	for (i = 0; e && !ret && i < 2; i++)
+		ret = fx_eadd(e, FX_SSA0 + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
+	for (i = 0; e && !ret && i < FX_DATA_PAGES; i++)
+		ret = fx_eadd(e, FX_DATA + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
+	if (e && !ret)
+		ret = fx_eadd(e, FX_CODE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, NULL, true, NULL);
+	if (e && !ret)
+		ret = fx_eadd(e, FX_RODATA, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, true, NULL);
+	if (e && !ret)
+		ret = fx_einit(e);
+	free(secs);
+	free(tcs);
+	if (!e || ret) {
+		harness_fail(__FILE__, __LINE__, "building the enclave: %s", sgx_code_name(ret));
+		return NULL;
+	}
+	return e;
+}
+
+/* A machine with one enclave (extra @flags), entered through TCS0. */
+struct world {
+	struct fx *fx;
+	struct fx_enclave *e;
+	struct sgx_lp *lp;
+};
+
+static bool world_new(struct world *w, uint64_t flags)
+{
+	w->fx = fx_new(0);
+	w->e = build_attrs(w->fx, FX_ENCL_BASE, flags);
+	if (!w->e)
+		return false;
+	w->lp = fx_lp(w->e);
+	return fx_enter(w->lp, w->e, FX_TCS0, NULL) == SGX_SUCCESS;
+}
+
+static void world_free(struct world *w)
+{
+	fx_free(w->fx);
+}
+
+/* A SEAL request for the current SVNs with @policy. */
+static void seal_request(struct sgx_keyrequest *req, uint16_t policy)
+{
+	memset(req, 0, sizeof(*req));
+	req->keyname = SGX_KEYNAME_SEAL;
+	req->keypolicy = policy;
+	req->isv_svn = 7;
+	req->cpusvn[0] = 1;
+	req->attribute_mask.flags = ~0ull;
+	req->attribute_mask.xfrm = ~0ull;
+	req->misc_mask = ~0u;
+	memset(req->keyid, 0x4B, sizeof(req->keyid));
+}
+
+/* EGETKEY in @e on @lp with @req; the key (or what is at the output) in @key. */
+static int egetkey(struct sgx_lp *lp, struct fx_enclave *e, const struct sgx_keyrequest *req,
+		   uint8_t key[16])
+{
+	int ret;
+
+	memcpy(fx_mem(e, REQ_OFF), req, sizeof(*req));
+	memset(fx_mem(e, KEY_OFF), 0xEE, 16);
+	ret = enclu_egetkey(lp, fx_la(e, REQ_OFF), fx_la(e, KEY_OFF));
+	memcpy(key, fx_mem(e, KEY_OFF), 16);
+	return ret;
+}
+
+static const uint8_t untouched[16] = {
+	0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE,
+	0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE,
+};
+
+/* EGETKEY of @req in an enclave with extra @flags gives @want (key unwritten on failure). */
+static void egetkey_expect(uint64_t flags, const struct sgx_keyrequest *req, int want)
+{
+	struct world w;
+	uint8_t key[16];
+
+	if (world_new(&w, flags)) {
+		EXPECT_SGX(egetkey(w.lp, w.e, req, key), want);
+		if (want == SGX_SUCCESS) {
+			EXPECT_TRUE(memcmp(key, untouched, 16) != 0);
+			EXPECT_TRUE(!(sgx_lp_rflags(w.lp) & SGX_RFLAGS_ZF));
+		} else {
+			EXPECT_TRUE(memcmp(key, untouched, 16) == 0);
+		}
+		if (want > 0 && !sgx_is_fault(want))
+			EXPECT_TRUE(sgx_lp_rflags(w.lp) & SGX_RFLAGS_ZF);
+		EXPECT_TRUE(sgx_lp_in_enclave(w.lp));
+	} else {
+		harness_fail(__FILE__, __LINE__, "setting up the enclave failed");
+	}
+	world_free(&w);
+}
+
+TEST(egetkey_seal_success)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+	egetkey_expect(0, &req, SGX_SUCCESS);
+}
+
+TEST(egetkey_outside_enclave_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build_init(fx);
+	struct sgx_lp *lp;
+
+	ASSERT_TRUE(e);
+	lp = fx_lp(e);
+	EXPECT_SGX(enclu_egetkey(lp, fx_la(e, REQ_OFF), fx_la(e, KEY_OFF)), SGX_GP);
+	fx_free(fx);
+}
+
+/* EGETKEY with the request at @req_off and the key at @key_off (offsets in the enclave). */
+static void egetkey_at(int64_t req_off, int64_t key_off, int want, uint32_t pfec, bool eaug)
+{
+	struct world w;
+	struct sgx_keyrequest req;
+
+	if (!world_new(&w, 0)) {
+		harness_fail(__FILE__, __LINE__, "setting up the enclave failed");
+		world_free(&w);
+		return;
+	}
+	if (eaug)
+		EXPECT_SGX(fx_eaug(w.e, FX_FREE, NULL), SGX_SUCCESS);
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	if (req_off >= 0 && w.e->pa[req_off / SGX_PAGE_SIZE])
+		memcpy(fx_mem(w.e, (uint64_t)req_off), &req, sizeof(req));
+	EXPECT_SGX(enclu_egetkey(w.lp, fx_la(w.e, req_off), fx_la(w.e, key_off)), want);
+	if (want == SGX_PF) {
+		const struct sgx_fault_info *f = sgx_lp_fault(w.lp);
+		int64_t at = pfec & SGX_PF_W ? key_off : req_off;
+
+		EXPECT_EQ(f->addr, fx_la(w.e, at));
+		EXPECT_EQ(f->error_code, pfec);
+	}
+	world_free(&w);
+}
+
+TEST(egetkey_request_unaligned_gp)
+{
+	egetkey_at(REQ_OFF + 0x100, KEY_OFF, SGX_GP, 0, false);
+}
+
+TEST(egetkey_request_outside_elrange_gp)
+{
+	egetkey_at(-0x200, KEY_OFF, SGX_GP, 0, false);
+}
+
+TEST(egetkey_request_not_reg_pf)
+{
+	egetkey_at(FX_TCS0, KEY_OFF, SGX_PF, PF_READ, false);
+}
+
+TEST(egetkey_request_pending_pf)
+{
+	egetkey_at(FX_FREE, KEY_OFF, SGX_PF, PF_READ, true);
+}
+
+TEST(egetkey_request_readonly_success)
+{
+	/* KEYREQUEST needs R only. */
+	struct world w;
+	struct sgx_keyrequest req;
+
+	ASSERT_TRUE(world_new(&w, 0));
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	memcpy(fx_mem(w.e, FX_RODATA), &req, sizeof(req));
+	EXPECT_SGX(enclu_egetkey(w.lp, fx_la(w.e, FX_RODATA), fx_la(w.e, KEY_OFF)), SGX_SUCCESS);
+	world_free(&w);
+}
+
+TEST(egetkey_output_unaligned_gp)
+{
+	egetkey_at(REQ_OFF, KEY_OFF + 8, SGX_GP, 0, false);
+}
+
+TEST(egetkey_output_outside_elrange_gp)
+{
+	egetkey_at(REQ_OFF, (int64_t)FX_ENCL_SIZE + 0x10, SGX_GP, 0, false);
+}
+
+TEST(egetkey_output_readonly_pf)
+{
+	egetkey_at(REQ_OFF, FX_RODATA, SGX_PF, PF_WRITE, false);
+}
+
+TEST(egetkey_output_unmapped_pf)
+{
+	egetkey_at(REQ_OFF, FX_FREE, SGX_PF, SGX_PF_U | SGX_PF_W, false);
+}
+
+TEST(egetkey_output_pending_pf)
+{
+	egetkey_at(REQ_OFF, FX_FREE, SGX_PF, PF_WRITE, true);
+}
+
+TEST(egetkey_reserved_bytes_gp)
+{
+	static const size_t rsvd[] = { 6, 7, 78, 200, 511 };
+	struct sgx_keyrequest req;
+	size_t i;
+
+	for (i = 0; i < sizeof(rsvd) / sizeof(rsvd[0]); i++) {
+		seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+		((uint8_t *)&req)[rsvd[i]] = 0x1;
+		egetkey_expect(0, &req, SGX_GP);
+	}
+}
+
+TEST(egetkey_keypolicy_reserved_gp)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE | 0x40);
+	egetkey_expect(SGX_ATTR_KSS, &req, SGX_GP);
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE | 0x8000);
+	egetkey_expect(SGX_ATTR_KSS, &req, SGX_GP);
+}
+
+TEST(egetkey_kss_policy_without_kss_gp)
+{
+	struct sgx_keyrequest req;
+	uint16_t bit;
+
+	for (bit = SGX_KEYPOLICY_NOISVPRODID; bit <= SGX_KEYPOLICY_ISVEXTPRODID; bit <<= 1) {
+		seal_request(&req, SGX_KEYPOLICY_MRSIGNER | bit);
+		egetkey_expect(0, &req, SGX_GP);
+		egetkey_expect(SGX_ATTR_KSS, &req, SGX_SUCCESS);
+	}
+}
+
+TEST(egetkey_configsvn_without_kss_gp)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.config_svn = 1;
+	egetkey_expect(0, &req, SGX_GP);
+	/* Even for a key that ignores CONFIGSVN. */
+	req.keyname = SGX_KEYNAME_REPORT;
+	egetkey_expect(0, &req, SGX_GP);
+}
+
+TEST(egetkey_unknown_keyname_invalid_keyname)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.keyname = 5;
+	egetkey_expect(0, &req, SGX_INVALID_KEYNAME);
+	req.keyname = 0xFFFF;
+	egetkey_expect(0, &req, SGX_INVALID_KEYNAME);
+}
+
+TEST(egetkey_provision_without_provisionkey_invalid_attribute)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_PROVISION;
+	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
+	/* The attribute check comes before the SVN checks. */
+	req.cpusvn[0] = 9;
+	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
+	req.cpusvn[0] = 1;
+	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_SUCCESS);
+}
+
+TEST(egetkey_provision_seal_without_provisionkey_invalid_attribute)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_PROVISION_SEAL;
+	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
+	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_SUCCESS);
+}
+
+TEST(egetkey_einittoken_without_einittokenkey_invalid_attribute)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_EINITTOKEN;
+	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
+	egetkey_expect(SGX_ATTR_EINITTOKENKEY, &req, SGX_SUCCESS);
+}
+
+TEST(egetkey_seal_cpusvn_beyond_invalid_cpusvn)
+{
+	struct sgx_keyrequest req;
+
+	/* The platform CPUSVN is 01 00 .. 00; any byte above it is beyond. */
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+	req.cpusvn[0] = 2;
+	egetkey_expect(0, &req, SGX_INVALID_CPUSVN);
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+	req.cpusvn[15] = 1;
+	egetkey_expect(0, &req, SGX_INVALID_CPUSVN);
+	/* CPUSVN is checked before ISVSVN. */
+	req.isv_svn = 100;
+	egetkey_expect(0, &req, SGX_INVALID_CPUSVN);
+	/* An older CPUSVN is fine. */
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+	req.cpusvn[0] = 0;
+	egetkey_expect(0, &req, SGX_SUCCESS);
+}
+
+TEST(egetkey_provision_cpusvn_beyond_invalid_cpusvn)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_PROVISION;
+	req.cpusvn[3] = 1;
+	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_INVALID_CPUSVN);
+	req.keyname = SGX_KEYNAME_EINITTOKEN;
+	egetkey_expect(SGX_ATTR_EINITTOKENKEY, &req, SGX_INVALID_CPUSVN);
+}
+
+TEST(egetkey_seal_isvsvn_beyond_invalid_isvsvn)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.isv_svn = 8; /* the enclave's ISVSVN is 7 */
+	egetkey_expect(0, &req, SGX_INVALID_ISVSVN);
+	req.keyname = SGX_KEYNAME_PROVISION_SEAL;
+	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_INVALID_ISVSVN);
+	req.keyname = SGX_KEYNAME_EINITTOKEN;
+	egetkey_expect(SGX_ATTR_EINITTOKENKEY, &req, SGX_INVALID_ISVSVN);
+}
+
+TEST(egetkey_seal_configsvn_beyond_invalid_isvsvn)
+{
+	struct sgx_keyrequest req;
+
+	/* KSS enclave with CONFIGSVN 0. */
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER | SGX_KEYPOLICY_CONFIGID);
+	req.config_svn = 1;
+	egetkey_expect(SGX_ATTR_KSS, &req, SGX_INVALID_ISVSVN);
+	/* REPORT keys take no SVN from the request. */
+	req.keyname = SGX_KEYNAME_REPORT;
+	egetkey_expect(SGX_ATTR_KSS, &req, SGX_SUCCESS);
+}
+
+/* The key @req gives in @w (asserting success). */
+static void key_of(struct world *w, const struct sgx_keyrequest *req, uint8_t key[16])
+{
+	int ret = egetkey(w->lp, w->e, req, key);
+
+	if (ret)
+		harness_fail(__FILE__, __LINE__, "EGETKEY returned %s", sgx_code_name(ret));
+}
+
+TEST(egetkey_seal_key_stable_and_bound_to_policy)
+{
+	struct world a;
+	struct fx_enclave *b;
+	struct sgx_lp *lpb;
+	struct sgx_keyrequest req;
+	uint8_t ka1[16], ka2[16], kb[16], sa[16], sb[16], k[16];
+
+	ASSERT_TRUE(world_new(&a, 0));
+	/* B: same signer and product, one more page: another MRENCLAVE. */
+	b = fx_build_at(a.fx, ENCL_B_BASE);
+	ASSERT_TRUE(b);
+	ASSERT_SGX(fx_eadd(b, FX_FREE, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, true, NULL), SGX_SUCCESS);
+	ASSERT_SGX(fx_einit(b), SGX_SUCCESS);
+	ASSERT_TRUE(memcmp(a.e->mrenclave, b->mrenclave, 32) != 0);
+	lpb = fx_lp(b);
+	ASSERT_SGX(fx_enter(lpb, b, FX_TCS0, NULL), SGX_SUCCESS);
+
+	seal_request(&req, SGX_KEYPOLICY_MRENCLAVE);
+	key_of(&a, &req, ka1);
+	key_of(&a, &req, ka2);
+	EXPECT_TRUE(memcmp(ka1, ka2, 16) == 0);           /* stable */
+	EXPECT_SGX(egetkey(lpb, b, &req, kb), SGX_SUCCESS);
+	EXPECT_TRUE(memcmp(ka1, kb, 16) != 0);            /* MRENCLAVE-bound */
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	key_of(&a, &req, sa);
+	EXPECT_SGX(egetkey(lpb, b, &req, sb), SGX_SUCCESS);
+	EXPECT_TRUE(memcmp(sa, sb, 16) == 0);             /* same signer, same product */
+	EXPECT_TRUE(memcmp(sa, ka1, 16) != 0);
+	/* Each requested input changes the key. */
+	req.isv_svn = 6;
+	key_of(&a, &req, k);
+	EXPECT_TRUE(memcmp(k, sa, 16) != 0);
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.cpusvn[0] = 0;
+	key_of(&a, &req, k);
+	EXPECT_TRUE(memcmp(k, sa, 16) != 0);
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.keyid[31] ^= 1;
+	key_of(&a, &req, k);
+	EXPECT_TRUE(memcmp(k, sa, 16) != 0);
+	/* DEBUG is always part of the key, even when ATTRIBUTEMASK leaves it out. */
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	req.attribute_mask.flags = 0;
+	req.attribute_mask.xfrm = 0;
+	key_of(&a, &req, k);
+	EXPECT_TRUE(memcmp(k, sa, 16) != 0);
+	fx_exit(lpb);
+	world_free(&a);
+}
+
+TEST(egetkey_seal_noisvprodid_kss)
+{
+	struct world w;
+	struct sgx_keyrequest req;
+	uint8_t with[16], without[16];
+
+	ASSERT_TRUE(world_new(&w, SGX_ATTR_KSS));
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	key_of(&w, &req, with);
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER | SGX_KEYPOLICY_NOISVPRODID);
+	key_of(&w, &req, without);
+	EXPECT_TRUE(memcmp(with, without, 16) != 0);
+	world_free(&w);
+}
+
+TEST(egetkey_provision_key_ignores_keyid)
+{
+	struct world w;
+	struct sgx_keyrequest req;
+	uint8_t p1[16], p2[16], ps[16], s[16];
+
+	ASSERT_TRUE(world_new(&w, SGX_ATTR_PROVISIONKEY));
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_PROVISION;
+	key_of(&w, &req, p1);
+	req.keyid[0] ^= 0xFF;
+	key_of(&w, &req, p2);
+	EXPECT_TRUE(memcmp(p1, p2, 16) == 0);
+	req.keyname = SGX_KEYNAME_PROVISION_SEAL;
+	key_of(&w, &req, ps);
+	EXPECT_TRUE(memcmp(ps, p1, 16) != 0);
+	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
+	key_of(&w, &req, s);
+	EXPECT_TRUE(memcmp(s, p1, 16) != 0 && memcmp(s, ps, 16) != 0);
+	world_free(&w);
+}
+
+TEST(egetkey_report_key_depends_on_keyid)
+{
+	struct world w;
+	struct sgx_keyrequest req;
+	uint8_t k1[16], k2[16], k3[16];
+
+	ASSERT_TRUE(world_new(&w, 0));
+	memset(&req, 0, sizeof(req));
+	req.keyname = SGX_KEYNAME_REPORT;
+	key_of(&w, &req, k1);
+	/* REPORT ignores the SVNs, policy and masks of the request ... */
+	req.isv_svn = 3;
+	req.attribute_mask.flags = 0x3;
+	req.keypolicy = SGX_KEYPOLICY_MRENCLAVE;
+	key_of(&w, &req, k2);
+	EXPECT_TRUE(memcmp(k1, k2, 16) == 0);
+	/* ... but not its KEYID. */
+	req.keyid[0] = 1;
+	key_of(&w, &req, k3);
+	EXPECT_TRUE(memcmp(k1, k3, 16) != 0);
+	world_free(&w);
+}
+
+/* SIGSTRUCT for @e as fx_einit() makes it, signed with the test key. */
+static struct sgx_sigstruct *sign_for(struct fx_enclave *e)
+{
+	struct sgx_sigstruct *sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	const struct sgx_secs *secs = sgx_cpu_epc_mem(e->fx->cpu, e->secs);
+
+	sgx_sigstruct_init(sig);
+	sig->header.vendor = 0x8086;
+	sig->body.miscselect = secs->miscselect;
+	sig->body.misc_mask = 0xFFFFFFFF;
+	sig->body.attributes = secs->attributes;
+	sig->body.attributes_mask.flags = ~0ull;
+	sig->body.attributes_mask.xfrm = ~0ull;
+	sig->body.isv_prod_id = 0x43;
+	sig->body.isv_svn = 1;
+	sgx_measure_digest(e->measure, sig->body.mrenclave);
+	if (sgx_sigstruct_sign(sig, fx_signing_key()))
+		harness_fail(__FILE__, __LINE__, "signing failed");
+	return sig;
+}
+
+/* What a launch enclave writes into a token for @t with its key request @req. */
+static void token_fill(struct sgx_einittoken *tok, struct fx_enclave *le, struct fx_enclave *t,
+		       const struct sgx_sigstruct *sig, const struct sgx_keyrequest *req)
+{
+	const struct sgx_secs *le_secs = sgx_cpu_epc_mem(le->fx->cpu, le->secs);
+	const struct sgx_secs *t_secs = sgx_cpu_epc_mem(t->fx->cpu, t->secs);
+
+	memset(tok, 0, SGX_EINITTOKEN_SIZE);
+	tok->valid = 1;
+	tok->attributes = t_secs->attributes;
+	memcpy(tok->mrenclave, sig->body.mrenclave, 32);
+	if (sgx_sign_mrsigner(fx_signing_key(), tok->mrsigner))
+		harness_fail(__FILE__, __LINE__, "MRSIGNER failed");
+	memcpy(tok->cpusvn_le, req->cpusvn, 16);
+	tok->isv_prod_id_le = le_secs->isv_prod_id;
+	tok->isv_svn_le = req->isv_svn;
+	tok->masked_miscselect_le = req->misc_mask & le_secs->miscselect;
+	tok->masked_attributes_le.flags = (req->attribute_mask.flags | SGX_ATTR_INIT | SGX_ATTR_DEBUG) &
+					  le_secs->attributes.flags;
+	tok->masked_attributes_le.xfrm = req->attribute_mask.xfrm & le_secs->attributes.xfrm;
+	memcpy(tok->keyid, req->keyid, 32);
+}
+
+TEST(egetkey_einittoken_key_launches_enclave)
+{
+	struct world le;
+	struct fx_enclave *t;
+	struct sgx_sigstruct *sig;
+	struct sgx_einittoken *tok = aligned_alloc(512, 512);
+	struct sgx_keyrequest req;
+	uint8_t key[16];
+
+	ASSERT_TRUE(world_new(&le, SGX_ATTR_EINITTOKENKEY));
+	t = fx_build_at(le.fx, ENCL_B_BASE);
+	ASSERT_TRUE(t);
+	sig = sign_for(t);
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_EINITTOKEN;
+	req.isv_svn = 5;
+	req.attribute_mask.flags = SGX_ATTR_MODE64BIT;
+	ASSERT_SGX(egetkey(le.lp, le.e, &req, key), SGX_SUCCESS);
+	token_fill(tok, le.e, t, sig, &req);
+	cmac128(key, tok, 192, tok->mac);
+	/* A token MACed with another key is refused ... */
+	tok->mac[0] ^= 1;
+	EXPECT_SGX(encls_einit(le.fx->klp, sig, t->secs, tok), SGX_INVALID_EINITTOKEN);
+	tok->mac[0] ^= 1;
+	/* ... the launch enclave's one is accepted. */
+	EXPECT_SGX(encls_einit(le.fx->klp, sig, t->secs, tok), SGX_SUCCESS);
+	free(sig);
+	free(tok);
+	fx_exit(le.lp);
+	world_free(&le);
+}
