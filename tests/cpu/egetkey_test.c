@@ -600,3 +600,116 @@ TEST(egetkey_einittoken_key_launches_enclave)
 	fx_exit(le.lp);
 	world_free(&le);
 }
+
+/* EINIT with launch tokens: a launch enclave's token for a target enclave. */
+struct launch {
+	struct world le;
+	struct fx_enclave *t;
+	struct sgx_sigstruct *sig;
+	struct sgx_einittoken *tok;
+	uint8_t key[16];
+};
+
+/* A launch enclave, a target (extra SECS flags cleared: @clear), and a MACed token. */
+static bool launch_new(struct launch *l, uint64_t clear)
+{
+	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct sgx_keyrequest req;
+	bool ok;
+
+	l->tok = aligned_alloc(512, 512);
+	l->sig = NULL;
+	if (!world_new(&l->le, SGX_ATTR_EINITTOKENKEY)) {
+		free(secs);
+		return false;
+	}
+	fx_secs_default(secs, ENCL_B_BASE, FX_ENCL_SIZE);
+	secs->attributes.flags &= ~clear;
+	l->t = fx_ecreate(l->le.fx, secs);
+	free(secs);
+	ok = l->t && fx_eadd(l->t, FX_DATA, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, true, NULL) == 0;
+	if (!ok)
+		return false;
+	l->sig = sign_for(l->t);
+	seal_request(&req, 0);
+	req.keyname = SGX_KEYNAME_EINITTOKEN;
+	req.isv_svn = 5;
+	if (egetkey(l->le.lp, l->le.e, &req, l->key) != SGX_SUCCESS)
+		return false;
+	token_fill(l->tok, l->le.e, l->t, l->sig, &req);
+	cmac128(l->key, l->tok, 192, l->tok->mac);
+	return true;
+}
+
+static void launch_free(struct launch *l)
+{
+	free(l->sig);
+	free(l->tok);
+	world_free(&l->le);
+}
+
+static int launch_einit(struct launch *l, bool remac)
+{
+	if (remac)
+		cmac128(l->key, l->tok, 192, l->tok->mac);
+	return encls_einit(l->le.fx->klp, l->sig, l->t->secs, l->tok);
+}
+
+TEST(einit_token_debug_launcher_for_production_invalid_einittoken)
+{
+	struct launch l;
+
+	/* The launch enclave is a debug enclave; the target is not. */
+	ASSERT_TRUE(launch_new(&l, SGX_ATTR_DEBUG));
+	EXPECT_TRUE(l.tok->masked_attributes_le.flags & SGX_ATTR_DEBUG);
+	EXPECT_SGX(launch_einit(&l, false), SGX_INVALID_EINITTOKEN);
+	launch_free(&l);
+}
+
+TEST(einit_token_reserved_nonzero_invalid_einittoken)
+{
+	struct launch l;
+
+	ASSERT_TRUE(launch_new(&l, 0));
+	l.tok->reserved2[5] = 1;
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_EINITTOKEN);
+	l.tok->reserved2[5] = 0;
+	l.tok->valid |= 2; /* VALID bits 31:1 are reserved too */
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_EINITTOKEN);
+	l.tok->valid = 1;
+	EXPECT_SGX(launch_einit(&l, true), SGX_SUCCESS);
+	launch_free(&l);
+}
+
+TEST(einit_token_cpusvn_beyond_invalid_cpusvn)
+{
+	struct launch l;
+
+	ASSERT_TRUE(launch_new(&l, 0));
+	l.tok->cpusvn_le[0] = 2; /* the platform's CPUSVN starts with 1 */
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_CPUSVN);
+	launch_free(&l);
+}
+
+TEST(einit_token_other_mrenclave_invalid_measurement)
+{
+	struct launch l;
+
+	ASSERT_TRUE(launch_new(&l, 0));
+	l.tok->mrenclave[3] ^= 1;
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_MEASUREMENT);
+	l.tok->mrenclave[3] ^= 1;
+	l.tok->mrsigner[0] ^= 1;
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_MEASUREMENT);
+	launch_free(&l);
+}
+
+TEST(einit_token_other_attributes_invalid_attribute)
+{
+	struct launch l;
+
+	ASSERT_TRUE(launch_new(&l, 0));
+	l.tok->attributes.flags ^= SGX_ATTR_KSS;
+	EXPECT_SGX(launch_einit(&l, true), SGX_INVALID_ATTRIBUTE);
+	launch_free(&l);
+}
