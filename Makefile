@@ -1,6 +1,6 @@
 # softsgx: the short commands. Builds go to build/<mode>; CMake does the work.
 #   make demo   build (release) and run the demo on the bundled default
-#   make test   all tests under ASan+UBSan, then the threaded ones under TSan
+#   make test   the release build, all tests under ASan+UBSan, the threaded ones under TSan
 #   make build  the default debug build in build/debug
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -38,7 +38,8 @@ test-tsan: build/tsan/CMakeCache.txt
 	cmake --build build/tsan -j$(JOBS)
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -L threads
 
-test: test-asan test-tsan
+# The release build is part of the tests: -O2 brings warnings of its own.
+test: release test-asan test-tsan
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

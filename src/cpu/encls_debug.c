@@ -25,7 +25,7 @@ _Static_assert(offsetof(struct sgx_tcs, reserved) == TCS_LIMIT, "TCS defined fie
 static int edbg_page(struct sgx_lp *lp, uint64_t epc, bool write, struct epc_page **pgp)
 {
 	uint32_t pfec = PF_EPC | (write ? SGX_PF_W : 0);
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 
 	/* EDBGRD/EDBGWR: RCX not 8-aligned (64-bit mode) -> #GP */
 	if (!is_aligned(epc, 8))
@@ -60,7 +60,7 @@ static bool edbg_debug_enclave(const struct epc_page *pg)
 static int __edbgrd(struct sgx_lp *lp, uint64_t epc, uint64_t *data)
 {
 	uint8_t *src;
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	uint64_t val;
 	int ret;
 
@@ -92,7 +92,7 @@ int encls_edbgrd(struct sgx_lp *lp, uint64_t epc, uint64_t *data)
 
 static int __edbgwr(struct sgx_lp *lp, uint64_t epc, uint64_t data)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	ret = edbg_page(lp, epc, true, &pg);

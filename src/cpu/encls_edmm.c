@@ -80,7 +80,7 @@ static void eaug_commit(struct epc_page *pg, struct epc_page *secs, uint64_t lin
 static int __eaug(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t epc)
 {
 	struct sgx_pageinfo pi;
-	struct epc_page *pg, *secs;
+	struct epc_page *pg = NULL, *secs = NULL;
 	int ret;
 
 	if (!sgx2_present(lp))
@@ -145,7 +145,7 @@ static int emod_operands(struct sgx_lp *lp, const struct sgx_secinfo *secinfo, u
 static int __emodpr(struct sgx_lp *lp, const struct sgx_secinfo *secinfo, uint64_t epc)
 {
 	struct sgx_secinfo si;
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	if (!sgx2_present(lp))
@@ -219,7 +219,7 @@ static int emodt_commit(struct sgx_lp *lp, struct epc_page *pg, uint64_t epc, un
 static int __emodt(struct sgx_lp *lp, const struct sgx_secinfo *secinfo, uint64_t epc)
 {
 	struct sgx_secinfo si;
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	unsigned int type;
 	int ret;
 

@@ -157,7 +157,7 @@ static uint64_t epcm_secinfo_flags(const struct epc_page *pg)
 
 static int __epa(struct sgx_lp *lp, uint64_t page_type, uint64_t epc)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 
 	/* EPA: RBX != PT_VA or RCX not 4K-aligned -> #GP */
 	if (page_type != SGX_PAGE_TYPE_VA || !is_aligned(epc, SGX_PAGE_SIZE))
@@ -193,7 +193,7 @@ int encls_epa(struct sgx_lp *lp, uint64_t page_type, uint64_t epc)
 
 static int __eblock(struct sgx_lp *lp, uint64_t epc)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 
 	/* EBLOCK: RCX not 4K-aligned -> #GP */
 	if (!is_aligned(epc, SGX_PAGE_SIZE))
@@ -230,7 +230,7 @@ int encls_eblock(struct sgx_lp *lp, uint64_t epc)
 
 static int __etrack(struct sgx_lp *lp, uint64_t secs)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	/* ETRACK: RCX not 4K-aligned -> #GP */
@@ -365,7 +365,7 @@ static int ewb_operands(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, ui
 static int __ewb(struct sgx_lp *lp, struct sgx_pageinfo *pginfo, uint64_t epc, uint64_t va_slot)
 {
 	uint64_t hdr_eid, pcmd_eid, ver;
-	struct epc_page *pg, *va;
+	struct epc_page *pg = NULL, *va = NULL;
 	int ret;
 
 	ret = ewb_operands(lp, pginfo, epc, va_slot, &pg, &va);

@@ -113,7 +113,7 @@ static bool eaccept_target_ok(const struct sgx_lp *lp, const struct epc_page *pg
 static int __eaccept(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx)
 {
 	struct sgx_secinfo si;
-	struct epc_page *sp, *pg;
+	struct epc_page *sp = NULL, *pg = NULL;
 	int ret;
 
 	if ((ret = enclu_sgx2_prologue(lp)))
@@ -164,7 +164,7 @@ static bool emodpe_target_ok(const struct sgx_lp *lp, const struct epc_page *pg,
 static int emodpe_operands(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx, struct sgx_secinfo *si,
 			   struct epc_page **pg)
 {
-	struct epc_page *sp;
+	struct epc_page *sp = NULL;
 	int ret;
 
 	/* EMODPE: RBX not 64-aligned, RCX not 4K-aligned -> #GP */
@@ -188,7 +188,7 @@ static int emodpe_operands(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx, struct
 static int __emodpe(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx)
 {
 	struct sgx_secinfo si;
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	if ((ret = enclu_sgx2_prologue(lp)) || (ret = emodpe_operands(lp, rbx, rcx, &si, &pg)))
@@ -286,7 +286,7 @@ static int eacceptcopy_checks(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx, uin
 static int __eacceptcopy(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx, uint64_t rdx)
 {
 	struct sgx_secinfo si;
-	struct epc_page *dst, *src;
+	struct epc_page *dst = NULL, *src = NULL;
 	int ret;
 
 	if ((ret = enclu_sgx2_prologue(lp)) ||

@@ -92,7 +92,7 @@ struct entry {
 static int ssa_page(struct sgx_lp *lp, const struct epc_page *secs_pg, uint64_t la,
 		    struct epc_page **out)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	ret = enclu_translate(lp, la, SGX_PF_W, &pg);
@@ -112,7 +112,7 @@ static int ssa_frame(struct sgx_lp *lp, struct entry *en, uint32_t frame)
 	uint64_t frame_size = (uint64_t)en->secs->ssa_frame_size * SGX_PAGE_SIZE;
 	uint64_t ssa = en->secs->base + en->tcs->ossa + frame_size * frame;
 	uint64_t gpr = ssa + frame_size - sizeof(struct sgx_gprsgx);
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	/* EENTER/ERESUME: XSAVE page of the frame not RW, not EPC, or bad EPCM -> #PF(page) */
@@ -137,7 +137,7 @@ static bool tcs_page_ok(const struct epc_page *pg, uint64_t la)
 /* EENTER/ERESUME from RBX up to the TCS's EPCM entry. */
 static int tcs_find(struct sgx_lp *lp, const struct sgx_regs *regs, struct entry *en)
 {
-	struct epc_page *pg;
+	struct epc_page *pg = NULL;
 	int ret;
 
 	/* EENTER/ERESUME: RBX not 4K-aligned -> #GP */
