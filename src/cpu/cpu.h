@@ -226,6 +226,16 @@ int enclu_eaccept(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_emodpe(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_eacceptcopy(struct sgx_lp *lp, uint64_t secinfo, uint64_t dst, uint64_t src);
 /*
+ * An ordinary memory access (not a leaf) by the enclave running on @lp:
+ * the page walk through the LP's MMU, then, inside ELRANGE, the EPCM
+ * checks of an enclave access (valid, REG, owned, at this address, not
+ * BLOCKED/PENDING/MODIFIED, R/W/X allowed). A fetch outside ELRANGE is
+ * #GP. Return: 0, SGX_PF (error code with the SGX bit when the EPCM
+ * refused) or SGX_GP; SGX_GP too when @lp is not in enclave mode.
+ */
+int sgx_enclave_access(struct sgx_lp *lp, uint64_t la, uint32_t access);
+
+/*
  * Asynchronous exit: @regs is the state at the event inside the enclave;
  * afterwards it is the synthetic state outside (RIP = AEP). Return: 0, or
  * SGX_FAULT(...) if the SSA frame cannot be written (then the LP has left

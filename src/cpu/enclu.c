@@ -32,3 +32,43 @@ bool epcm_enclave_page_ok(const struct sgx_lp *lp, const struct epc_page *pg, ui
 	       pg->type == SGX_PAGE_TYPE_REG && pg->secs == lp->secs &&
 	       pg->linaddr == (la & SGX_PAGE_MASK) && (pg->perm & perm) == perm;
 }
+
+static unsigned int access_perm(uint32_t access)
+{
+	return (access & SGX_PF_W) ? SGX_SECINFO_W : (access & SGX_PF_I) ? SGX_SECINFO_X : SGX_SECINFO_R;
+}
+
+static int __enclave_access(struct sgx_lp *lp, uint64_t la, uint32_t access)
+{
+	struct epc_page *pg = NULL;
+	uint64_t pa;
+	uint32_t pfec;
+	int ret;
+
+	if (!lp->in_enclave)
+		return lp_gp(lp);
+	if (!in_elrange(lp->secs, la)) {
+		/* Code outside ELRANGE cannot be fetched in enclave mode; data can be read and written. */
+		if (access & SGX_PF_I)
+			return lp_gp(lp);
+		pfec = lp->mmu->translate(lp->mmu_ctx, la, access, &pa);
+		return pfec ? lp_pf(lp, la, pfec | SGX_PF_U) : 0;
+	}
+	ret = enclu_translate(lp, la, access, &pg);
+	if (ret)
+		return ret;
+	if (!epcm_enclave_page_ok(lp, pg, la, access_perm(access)))
+		return lp_pf_epcm(lp, la, access);
+	return 0;
+}
+
+int sgx_enclave_access(struct sgx_lp *lp, uint64_t la, uint32_t access)
+{
+	int ret;
+
+	/* Not a leaf: no counter, no pause; the processor lock keeps the EPCM stable. */
+	pthread_mutex_lock(&lp->cpu->lock);
+	ret = __enclave_access(lp, la, access);
+	pthread_mutex_unlock(&lp->cpu->lock);
+	return ret;
+}
