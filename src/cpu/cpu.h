@@ -111,6 +111,10 @@ void *sgx_cpu_epc_mem(struct sgx_cpu *cpu, uint64_t epc);
  * an EPC address, or @mem not page-aligned), -EBUSY (the page is VALID).
  */
 int sgx_cpu_epc_set_mem(struct sgx_cpu *cpu, uint64_t epc, void *mem);
+/* Replace the pause hook of the configuration (tests and fault injection). */
+void sgx_cpu_set_pause_hook(struct sgx_cpu *cpu,
+			    void (*hook)(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc),
+			    void *ctx);
 /* IA32_SGXLEPUBKEYHASH0..3, written as one 32-byte value. */
 void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32]);
 /* Number of times each leaf (SGX_LEAF_* id) ran. */

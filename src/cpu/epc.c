@@ -217,6 +217,16 @@ int sgx_cpu_epc_set_mem(struct sgx_cpu *cpu, uint64_t epc, void *mem)
 	return ret;
 }
 
+void sgx_cpu_set_pause_hook(struct sgx_cpu *cpu,
+			    void (*hook)(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc),
+			    void *ctx)
+{
+	pthread_mutex_lock(&cpu->lock);
+	cpu->cfg.pause_hook = hook;
+	cpu->cfg.pause_ctx = ctx;
+	pthread_mutex_unlock(&cpu->lock);
+}
+
 void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32])
 {
 	pthread_mutex_lock(&cpu->lock);
@@ -387,11 +397,13 @@ bool epc_use_try(struct sgx_lp *lp, struct epc_page *pg, enum epc_use mode)
 void epc_pause(struct sgx_lp *lp, struct epc_page *pg)
 {
 	struct sgx_cpu *cpu = lp->cpu;
+	void (*hook)(void *, struct sgx_lp *, unsigned int, uint64_t) = cpu->cfg.pause_hook;
+	void *ctx = cpu->cfg.pause_ctx;
 
-	if (!cpu->cfg.pause_hook)
+	if (!hook)
 		return;
 	pthread_mutex_unlock(&cpu->lock);
-	cpu->cfg.pause_hook(cpu->cfg.pause_ctx, lp, lp->leaf, epc_page_addr(cpu, pg));
+	hook(ctx, lp, lp->leaf, epc_page_addr(cpu, pg));
 	pthread_mutex_lock(&cpu->lock);
 }
 

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The softsgx library: an emulated SGX2 platform (processor + Linux SGX
+ * driver) inside the calling process. Programs use it exactly as they use
+ * Linux: the calls below mirror open/ioctl/mmap/mprotect/munmap/madvise/
+ * close on /dev/sgx_enclave and /dev/sgx_provision, take the request
+ * numbers and argument structs of <asm/sgx.h>, and return -1 with errno
+ * set as Linux would. The platform is created on first use with the
+ * configuration of softsgx_configure() (or the defaults).
+ */
+#ifndef SOFTSGX_SOFTSGX_H
+#define SOFTSGX_SOFTSGX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* When the driver runs ETRACK and interrupts the threads inside the enclave. */
+enum softsgx_tracking {
+	SOFTSGX_TRACK_PER_PAGE = 0, /* after every EMODPR/EMODT, as Linux does */
+	SOFTSGX_TRACK_BATCHED = 1,  /* once per ioctl call, after its page loop */
+};
+
+struct softsgx_config {
+	size_t epc_size;                 /* bytes of EPC (multiple of 4096); 0: 64 MiB */
+	enum softsgx_tracking tracking;
+	const uint8_t *seed;             /* 32 bytes of platform key seed; NULL: the built-in one */
+};
+
+/*
+ * softsgx_configure() - set the platform's configuration; only before the
+ * first softsgx_open(). Return: 0, or -1 with errno EBUSY (the platform
+ * exists already) or EINVAL (bad epc_size or tracking).
+ */
+int softsgx_configure(const struct softsgx_config *config);
+
+/*
+ * softsgx_open() - open "/dev/sgx_enclave" or "/dev/sgx_provision".
+ * The descriptor is a real one of this process (a memfd), unique, and
+ * close-on-exec if O_CLOEXEC is given. Return: the fd, or -1 with errno
+ * ENOENT (another path), ENOMEM, EMFILE/ENFILE (no fd available).
+ */
+int softsgx_open(const char *path, int flags);
+
+/*
+ * softsgx_ioctl() - SGX_IOC_ENCLAVE_* on an enclave fd (see <asm/sgx.h>);
+ * errno values exactly as Linux gives them (docs/driver.md lists them).
+ * Return: 0 or -1 with errno; EBADF/ENOTTY for fds that are not softsgx's.
+ */
+int softsgx_ioctl(int fd, unsigned long request, void *arg);
+
+/*
+ * softsgx_mmap() - map (part of) an enclave. MAP_SHARED only. The address
+ * alone selects the enclave page (the offset is ignored, as in Linux).
+ * Return: the address, or MAP_FAILED with errno EINVAL, EACCES, ENOMEM,
+ * EBADF, ENODEV.
+ */
+void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset);
+
+/*
+ * softsgx_mprotect() - change the page-table permissions of enclave
+ * mappings; never the EPCM's. Ranges outside enclave mappings are passed
+ * to mprotect(2). Return: 0, or -1 with errno EACCES (beyond a page's
+ * maximum), EINVAL, ENOMEM.
+ */
+int softsgx_mprotect(void *addr, size_t len, int prot);
+
+/* softsgx_munmap() - unmap enclave mappings (others via munmap(2)). Return: 0 or -1/errno. */
+int softsgx_munmap(void *addr, size_t len);
+
+/*
+ * softsgx_madvise() - MADV_WILLNEED on an enclave mapping of an initialized
+ * enclave EAUGs every absent page of the range in one call (beyond
+ * upstream Linux); other advice and other ranges go to madvise(2).
+ * Return: 0 or -1 with errno (ENOMEM when the EPC is full, EFAULT ...).
+ */
+int softsgx_madvise(void *addr, size_t len, int advice);
+
+/* softsgx_close() - close an fd from softsgx_open(). Return: 0 or -1/EBADF. */
+int softsgx_close(int fd);
+
+/* True if @fd is an open softsgx device descriptor. */
+bool softsgx_is_device_fd(int fd);
+
+/* Counters of the platform since it was created. */
+enum softsgx_counter {
+	SOFTSGX_CNT_IOCTL_CREATE,
+	SOFTSGX_CNT_IOCTL_ADD_PAGES,
+	SOFTSGX_CNT_IOCTL_INIT,
+	SOFTSGX_CNT_IOCTL_PROVISION,
+	SOFTSGX_CNT_IOCTL_RESTRICT_PERMISSIONS,
+	SOFTSGX_CNT_IOCTL_MODIFY_TYPES,
+	SOFTSGX_CNT_IOCTL_REMOVE_PAGES,
+	SOFTSGX_CNT_ETRACK,              /* ETRACKs the driver ran */
+	SOFTSGX_CNT_IPI_ROUNDS,          /* interrupt rounds (on_each_cpu_mask calls) */
+	SOFTSGX_CNT_IPI_THREADS,         /* threads interrupted, summed over rounds */
+	SOFTSGX_CNT_FAULT_EAUG,          /* faults resolved by EAUG */
+	SOFTSGX_CNT_FAULT_MAP,           /* faults on existing pages resolved by mapping them */
+	SOFTSGX_CNT_FAULT_VMA,           /* faults the mapping forbids (#PF without SGX bit) */
+	SOFTSGX_CNT_FAULT_EPCM,          /* faults the EPCM forbids (#PF with SGX bit) */
+	SOFTSGX_CNT_FAULT_SIGBUS,        /* faults Linux answers with SIGBUS */
+	SOFTSGX_CNT_BATCH_EAUG,          /* pages EAUGed by MAP_POPULATE / MADV_WILLNEED */
+	SOFTSGX_NR_COUNTERS
+};
+
+uint64_t softsgx_counter(enum softsgx_counter counter);
+const char *softsgx_counter_name(enum softsgx_counter counter);
+/* How often the processor ran leaf @leaf_id (ENCLS n: n; ENCLU n: 16 + n; AEX: 24). */
+uint64_t softsgx_leaf_count(unsigned int leaf_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOFTSGX_SOFTSGX_H */

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device files (like Linux's driver.c) and the library calls that
+ * mirror the system calls on them: the process's platform (processor +
+ * driver), its file table, and softsgx_open/ioctl/mmap/mprotect/munmap/
+ * madvise/close with Linux's errno values.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "driver/driver.h"
+
+static struct softsgx_config pending_config;
+static uint8_t pending_seed[32];
+static bool have_seed;
+static struct sgx_platform *platform;
+static pthread_mutex_t platform_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct sgx_host_ops *sgx_host_default_ops(void);
+
+static void lp_destructor(void *lp)
+{
+	sgx_lp_destroy(lp);
+}
+
+static struct sgx_platform *platform_create(void)
+{
+	struct sgx_platform *plat = calloc(1, sizeof(*plat));
+	struct sgx_cpu_config cfg;
+
+	if (!plat)
+		return NULL;
+	plat->cfg = pending_config;
+	if (!plat->cfg.epc_size)
+		plat->cfg.epc_size = 64ull << 20;
+	sgx_cpu_config_default(&cfg);
+	cfg.epc_pages = plat->cfg.epc_size / 4096;
+	cfg.check_invariants = false; /* O(EPC) per leaf: for the processor's own tests */
+	if (have_seed)
+		memcpy(cfg.seed, pending_seed, sizeof(cfg.seed));
+	if (sgx_cpu_create(&cfg, &plat->cpu) || sgx_epc_init(plat)) {
+		sgx_cpu_destroy(plat->cpu);
+		free(plat);
+		return NULL;
+	}
+	pthread_rwlock_init(&plat->mmap_lock, NULL);
+	pthread_mutex_init(&plat->pt_lock, NULL);
+	pthread_mutex_init(&plat->files_lock, NULL);
+	pagemap_init(&plat->ptes);
+	plat->host = *sgx_host_default_ops();
+	pthread_key_create(&plat->lp_key, lp_destructor);
+	return plat;
+}
+
+struct sgx_platform *sgx_platform_get(void)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+
+	if (plat)
+		return plat;
+	pthread_mutex_lock(&platform_lock);
+	if (!platform)
+		__atomic_store_n(&platform, platform_create(), __ATOMIC_RELEASE);
+	plat = platform;
+	pthread_mutex_unlock(&platform_lock);
+	return plat;
+}
+
+void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *ops)
+{
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	plat->ipi = *ops;
+	pthread_rwlock_unlock(&plat->mmap_lock);
+}
+
+int softsgx_configure(const struct softsgx_config *config)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&platform_lock);
+	if (platform) {
+		ret = EBUSY;
+	} else if ((config->epc_size & 4095) ||
+		   (config->tracking != SOFTSGX_TRACK_PER_PAGE && config->tracking != SOFTSGX_TRACK_BATCHED)) {
+		ret = EINVAL;
+	} else {
+		pending_config = *config;
+		have_seed = config->seed != NULL;
+		if (have_seed)
+			memcpy(pending_seed, config->seed, sizeof(pending_seed));
+		pending_config.seed = NULL;
+	}
+	pthread_mutex_unlock(&platform_lock);
+	if (ret) {
+		errno = ret;
+		return -1;
+	}
+	return 0;
+}
+
+struct sgx_lp *sgx_current_lp(struct sgx_platform *plat)
+{
+	struct sgx_lp *lp = pthread_getspecific(plat->lp_key);
+
+	if (!lp) {
+		lp = sgx_lp_create(plat->cpu, &sgx_process_mmu, plat);
+		if (!lp)
+			abort(); /* a thread without a logical processor cannot run leaves */
+		pthread_setspecific(plat->lp_key, lp);
+	}
+	return lp;
+}
+
+/* The file table */
+
+static struct sgx_file *file_lookup(struct sgx_platform *plat, int fd)
+{
+	struct sgx_file *f;
+
+	for (f = plat->files; f; f = f->next)
+		if (f->fd == fd)
+			return f;
+	return NULL;
+}
+
+struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)
+{
+	struct sgx_encl *encl = NULL;
+	struct sgx_file *f;
+
+	pthread_mutex_lock(&plat->files_lock);
+	f = file_lookup(plat, fd);
+	if (f && f->encl) {
+		encl = f->encl;
+		sgx_encl_get(encl);
+	}
+	pthread_mutex_unlock(&plat->files_lock);
+	if (!encl)
+		errno = (f || fcntl(fd, F_GETFD) != -1) ? ENOTTY : EBADF;
+	return encl;
+}
+
+bool sgx_fd_is_provision(struct sgx_platform *plat, int fd)
+{
+	struct sgx_file *f;
+	bool ret;
+
+	pthread_mutex_lock(&plat->files_lock);
+	f = file_lookup(plat, fd);
+	ret = f && f->provision;
+	pthread_mutex_unlock(&plat->files_lock);
+	return ret;
+}
+
+bool softsgx_is_device_fd(int fd)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+	bool ret;
+
+	if (!plat)
+		return false;
+	pthread_mutex_lock(&plat->files_lock);
+	ret = file_lookup(plat, fd) != NULL;
+	pthread_mutex_unlock(&plat->files_lock);
+	return ret;
+}
+
+int softsgx_open(const char *path, int flags)
+{
+	struct sgx_platform *plat;
+	struct sgx_file *f;
+	bool provision;
+	int fd, memfd = -1;
+
+	if (!strcmp(path, "/dev/sgx_enclave"))
+		provision = false;
+	else if (!strcmp(path, "/dev/sgx_provision"))
+		provision = true;
+	else {
+		errno = ENOENT;
+		return -1;
+	}
+	plat = sgx_platform_get();
+	f = calloc(1, sizeof(*f));
+	if (!plat || !f) {
+		free(f);
+		errno = ENOMEM;
+		return -1;
+	}
+	/* A real descriptor of this process: the enclave's memory file. */
+	fd = memfd_create(provision ? "sgx_provision" : "sgx_enclave",
+			  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+	if (fd < 0)
+		goto err;
+	f->fd = fd;
+	f->provision = provision;
+	if (!provision) {
+		/* The enclave keeps its own descriptor: mappings outlive close(fd). */
+		memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		f->encl = memfd < 0 ? NULL : sgx_encl_alloc(plat, memfd);
+		if (!f->encl)
+			goto err;
+	}
+	pthread_mutex_lock(&plat->files_lock);
+	f->next = plat->files;
+	plat->files = f;
+	pthread_mutex_unlock(&plat->files_lock);
+	return fd;
+err:
+	if (memfd >= 0)
+		close(memfd);
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	if (errno != EMFILE && errno != ENFILE)
+		errno = ENOMEM;
+	return -1;
+}
+
+int softsgx_close(int fd)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+	struct sgx_file **pp, *f = NULL;
+
+	if (plat) {
+		pthread_mutex_lock(&plat->files_lock);
+		for (pp = &plat->files; *pp; pp = &(*pp)->next) {
+			if ((*pp)->fd == fd) {
+				f = *pp;
+				*pp = f->next;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&plat->files_lock);
+	}
+	if (!f) {
+		errno = EBADF;
+		return -1;
+	}
+	close(fd);
+	if (f->encl)
+		sgx_encl_put(f->encl);
+	free(f);
+	return 0;
+}
+
+int softsgx_ioctl(int fd, unsigned long request, void *arg)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_encl *encl;
+	long ret;
+
+	if (!plat) {
+		errno = ENOMEM;
+		return -1;
+	}
+	encl = sgx_encl_from_fd(plat, fd);
+	if (!encl)
+		return -1;
+	ret = sgx_ioctl(encl, (unsigned int)request, arg);
+	sgx_encl_put(encl);
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return 0;
+}
+
+/* Mappings */
+
+static unsigned int prot_bits(int prot)
+{
+	return ((prot & PROT_READ) ? SGX_PROT_R : 0) | ((prot & PROT_WRITE) ? SGX_PROT_W : 0) |
+	       ((prot & PROT_EXEC) ? SGX_PROT_X : 0);
+}
+
+void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_encl *encl;
+	uint64_t start = (uintptr_t)addr;
+	int ret;
+
+	(void)offset; /* the address alone selects the enclave page */
+	if (!plat) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	encl = sgx_encl_from_fd(plat, fd);
+	if (!encl) {
+		errno = sgx_fd_is_provision(plat, fd) ? ENODEV : errno == ENOTTY ? ENODEV : EBADF;
+		return MAP_FAILED;
+	}
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	ret = sgx_mmap(plat, encl, &start, len, prot_bits(prot), flags);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (!ret && (flags & MAP_POPULATE)) {
+		/* Beyond upstream: EAUG the whole mapping now (errors left to the faults). */
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		sgx_populate(plat, start, start + len);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+	}
+	sgx_encl_put(encl);
+	if (ret) {
+		errno = -ret;
+		return MAP_FAILED;
+	}
+	return (void *)(uintptr_t)start;
+}
+
+/*
+ * Apply @fn to the enclave parts of [start, end) and @host_fn to the rest,
+ * in address order, stopping at the first error (Linux walks VMAs so).
+ */
+static int for_each_part(struct sgx_platform *plat, uint64_t start, uint64_t end,
+			 int (*fn)(struct sgx_platform *, uint64_t, uint64_t, int),
+			 int (*host_fn)(void *, size_t, int), int arg)
+{
+	struct sgx_vma *vma;
+	uint64_t addr = start, next;
+	int ret = 0;
+
+	while (addr < end && !ret) {
+		vma = sgx_find_vma(plat, addr);
+		if (vma) {
+			next = vma->end < end ? vma->end : end;
+			ret = fn(plat, addr, next - addr, arg);
+		} else {
+			/* Up to the next enclave mapping. */
+			for (vma = plat->vmas, next = end; vma; vma = vma->next)
+				if (vma->start > addr && vma->start < next)
+					next = vma->start;
+			ret = host_fn((void *)(uintptr_t)addr, next - addr, arg) ? -errno : 0;
+		}
+		addr = next;
+	}
+	return ret;
+}
+
+static int enclave_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, int prot)
+{
+	return sgx_mprotect(plat, start, len, prot_bits(prot));
+}
+
+int softsgx_mprotect(void *addr, size_t len, int prot)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	uint64_t start = (uintptr_t)addr, end = start + ((len + 4095) & ~4095ull);
+	int ret;
+
+	if (!plat || (start & 4095))
+		return mprotect(addr, len, prot);
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	ret = for_each_part(plat, start, end, enclave_mprotect, mprotect, prot);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+int softsgx_munmap(void *addr, size_t len)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+	int ret;
+
+	if (!plat)
+		return munmap(addr, len);
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	ret = sgx_munmap(plat, (uintptr_t)addr, len);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+static int enclave_populate(struct sgx_platform *plat, uint64_t start, uint64_t len, int advice)
+{
+	return advice == MADV_WILLNEED ? sgx_populate(plat, start, start + len) : 0;
+}
+
+int softsgx_madvise(void *addr, size_t len, int advice)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+	uint64_t start = (uintptr_t)addr, end = start + ((len + 4095) & ~4095ull);
+	int ret;
+
+	if (!plat || (start & 4095))
+		return madvise(addr, len, advice);
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	ret = for_each_part(plat, start, end, enclave_populate, madvise, advice);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+/* Counters */
+
+static const char *const counter_names[SOFTSGX_NR_COUNTERS] = {
+	[SOFTSGX_CNT_IOCTL_CREATE] = "ioctl CREATE",
+	[SOFTSGX_CNT_IOCTL_ADD_PAGES] = "ioctl ADD_PAGES",
+	[SOFTSGX_CNT_IOCTL_INIT] = "ioctl INIT",
+	[SOFTSGX_CNT_IOCTL_PROVISION] = "ioctl PROVISION",
+	[SOFTSGX_CNT_IOCTL_RESTRICT_PERMISSIONS] = "ioctl RESTRICT_PERMISSIONS",
+	[SOFTSGX_CNT_IOCTL_MODIFY_TYPES] = "ioctl MODIFY_TYPES",
+	[SOFTSGX_CNT_IOCTL_REMOVE_PAGES] = "ioctl REMOVE_PAGES",
+	[SOFTSGX_CNT_ETRACK] = "ETRACK by the driver",
+	[SOFTSGX_CNT_IPI_ROUNDS] = "interrupt rounds",
+	[SOFTSGX_CNT_IPI_THREADS] = "threads interrupted",
+	[SOFTSGX_CNT_FAULT_EAUG] = "faults: EAUG",
+	[SOFTSGX_CNT_FAULT_MAP] = "faults: page mapped",
+	[SOFTSGX_CNT_FAULT_VMA] = "faults: refused by the mapping",
+	[SOFTSGX_CNT_FAULT_EPCM] = "faults: refused by the EPCM",
+	[SOFTSGX_CNT_FAULT_SIGBUS] = "faults: SIGBUS",
+	[SOFTSGX_CNT_BATCH_EAUG] = "pages EAUGed in batches",
+};
+
+uint64_t softsgx_counter(enum softsgx_counter counter)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+
+	if (!plat || (unsigned int)counter >= SOFTSGX_NR_COUNTERS)
+		return 0;
+	return atomic_load(&plat->counters[counter]);
+}
+
+const char *softsgx_counter_name(enum softsgx_counter counter)
+{
+	return (unsigned int)counter < SOFTSGX_NR_COUNTERS ? counter_names[counter] : "?";
+}
+
+uint64_t softsgx_leaf_count(unsigned int leaf_id)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+
+	return plat ? sgx_cpu_leaf_count(plat->cpu, leaf_id) : 0;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The twin of Linux's SGX driver (arch/x86/kernel/cpu/sgx): the platform
+ * (processor + driver state of this process), enclave objects, their pages
+ * and mappings, the EPC allocator, the fault handler and the ETRACK/IPI
+ * flow. Same shape as Linux: driver.c (device files), ioctl.c (one
+ * handler per ioctl), encl.c (enclave, VMAs, faults), main.c (EPC).
+ *
+ * Lock order (outermost first), as Linux's mmap_lock -> encl->lock:
+ *   plat->mmap_lock (rwlock: the VMA list; like mm->mmap_lock)
+ *     encl->lock (mutex: the enclave's pages and ENCLS on them; like encl->lock)
+ *       cpu->lock (inside every leaf)
+ *         plat->pt_lock (mutex: page-table entries; a leaf lock, taken last)
+ *   plat->files_lock (fd table) is taken alone.
+ * A thread inside an enclave never waits for encl->lock: faults from enclave
+ * mode are handled after the AEX, as on hardware, so a driver that holds
+ * encl->lock while it interrupts such threads cannot deadlock with them.
+ */
+#ifndef SOFTSGX_DRIVER_H
+#define SOFTSGX_DRIVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "driver/pagemap.h"
+#include "softsgx/softsgx.h"
+
+struct sgx_encl;
+struct sgx_platform;
+
+/* encl->flags, as Linux's enum sgx_encl_flags. */
+#define SGX_ENCL_IOCTL 0x1u
+#define SGX_ENCL_DEBUG 0x2u
+#define SGX_ENCL_CREATED 0x4u
+#define SGX_ENCL_INITIALIZED 0x8u
+
+/* vm_max_prot_bits and VMA permissions use the SECINFO R/W/X bits. */
+#define SGX_PROT_R 0x1u
+#define SGX_PROT_W 0x2u
+#define SGX_PROT_X 0x4u
+
+/* One enclave page, like Linux's struct sgx_encl_page. Protected by encl->lock. */
+struct sgx_encl_page {
+	uint64_t addr;              /* linear address */
+	uint64_t epc;               /* EPC address; 0 while swapped out */
+	uint8_t vm_max_prot_bits;   /* the most a mapping of it may allow */
+	uint8_t type;               /* SGX_PAGE_TYPE_* as the driver recorded it */
+};
+
+/* An enclave mapping, like a VMA with sgx_vm_ops. Protected by plat->mmap_lock. */
+struct sgx_vma {
+	uint64_t start;
+	uint64_t end;
+	uint8_t prot;               /* SGX_PROT_* */
+	struct sgx_encl *encl;
+	struct sgx_vma *next;       /* sorted by start */
+};
+
+struct sgx_encl {
+	struct sgx_platform *plat;
+	atomic_uint flags;
+	pthread_mutex_t lock;
+	uint64_t base;
+	uint64_t size;
+	uint64_t attributes;
+	uint64_t attributes_mask;
+	uint64_t secs_epc;          /* the SECS's EPC page */
+	struct pagemap pages;       /* page index (offset >> 12) -> struct sgx_encl_page * */
+	atomic_uint refs;           /* the fd and each VMA, as file references */
+	int memfd;                  /* the enclave's memory: page i at offset i * 4096 */
+	uint8_t *phys;              /* the emulator's read-write view of memfd */
+};
+
+/* The host's side of "interrupt every thread inside the enclave". */
+struct sgx_ipi_ops {
+	/*
+	 * Interrupt every thread currently executing inside @encl and return
+	 * once each has left enclave mode (AEX), like on_each_cpu_mask(...,
+	 * wait=1). Returns how many threads were interrupted.
+	 */
+	unsigned int (*interrupt)(void *ctx, struct sgx_encl *encl);
+	void *ctx;
+};
+
+/* The host's mappings of enclaves (src/host implements them). */
+struct sgx_host_ops {
+	/*
+	 * Map [start, end) for @encl at exactly that address, PROT_NONE:
+	 * the enclave's memory (encl->memfd at offset start - base) where the
+	 * range lies in ELRANGE of a created enclave, a reservation elsewhere.
+	 * Return: 0 or -errno.
+	 */
+	int (*map)(void *ctx, struct sgx_encl *encl, uint64_t start, uint64_t end);
+	/* Set the host protection of [start, end) to @prot (SGX_PROT_*). Return: 0 or -errno. */
+	int (*protect)(void *ctx, uint64_t start, uint64_t end, unsigned int prot);
+	/* Unmap [start, end). */
+	void (*unmap)(void *ctx, uint64_t start, uint64_t end);
+	void *ctx;
+};
+
+struct sgx_file {
+	int fd;
+	bool provision;             /* /dev/sgx_provision */
+	struct sgx_encl *encl;      /* /dev/sgx_enclave */
+	struct sgx_file *next;
+};
+
+struct sgx_platform {
+	struct sgx_cpu *cpu;
+	struct softsgx_config cfg;
+	pthread_rwlock_t mmap_lock;
+	struct sgx_vma *vmas;
+	pthread_mutex_t pt_lock;
+	struct pagemap ptes;        /* linear page -> EPC address: the page table */
+	pthread_mutex_t files_lock;
+	struct sgx_file *files;
+	pthread_mutex_t epc_lock;
+	uint64_t *free_epc;         /* stack of free EPC addresses */
+	size_t nr_free_epc;
+	struct sgx_ipi_ops ipi;
+	struct sgx_host_ops host;
+	pthread_key_t lp_key;       /* the calling thread's logical processor */
+	_Atomic uint64_t counters[SOFTSGX_NR_COUNTERS];
+};
+
+static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, uint64_t n)
+{
+	atomic_fetch_add_explicit(&plat->counters[c], n, memory_order_relaxed);
+}
+
+/* driver.c */
+/* The process's platform, created on first use. NULL if it cannot be created. */
+struct sgx_platform *sgx_platform_get(void);
+/* The calling thread's logical processor. */
+struct sgx_lp *sgx_current_lp(struct sgx_platform *plat);
+/* The enclave behind @fd, with a reference; NULL (errno EBADF/ENOTTY) if none. */
+struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd);
+/* The file behind @fd (only to test its kind; no reference). */
+bool sgx_fd_is_provision(struct sgx_platform *plat, int fd);
+/* Install the host's "interrupt the threads inside" (tests install a double). */
+void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *ops);
+/* The page table the processor's MMU walks for this process. */
+extern const struct sgx_mmu sgx_process_mmu;
+
+/* main.c: EPC pages */
+int sgx_epc_init(struct sgx_platform *plat);
+size_t sgx_nr_free_epc_pages(struct sgx_platform *plat);
+/* A free EPC page whose storage is @mem (NULL: the processor's own). 0 if none is free. */
+uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem);
+void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc);
+
+/* encl.c */
+struct sgx_encl *sgx_encl_alloc(struct sgx_platform *plat, int memfd);
+void sgx_encl_get(struct sgx_encl *encl);
+/* Drop a reference; the last one tears the enclave down (EREMOVE of every page). */
+void sgx_encl_put(struct sgx_encl *encl);
+struct sgx_encl_page *sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr);
+/* Host pointer to the enclave page at @addr in the emulator's view (after CREATE). */
+void *sgx_encl_phys(struct sgx_encl *encl, uint64_t addr);
+/* Linux's sgx_encl_may_map(): may [start, end) be mapped with @prot? 0 or -EACCES. */
+int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsigned int prot);
+/* ETRACK, then interrupt the threads inside (Linux's sgx_enclave_etrack()). 0 or -EFAULT. */
+int sgx_enclave_etrack(struct sgx_encl *encl);
+/* vma.c: the page-table entry of @addr: its EPC address, or 0. */
+uint64_t sgx_pte_lookup(struct sgx_platform *plat, uint64_t addr);
+/* vma.c: map @addr to @epc. Return: 0, -ENOMEM. */
+int sgx_install_pte(struct sgx_platform *plat, uint64_t addr, uint64_t epc);
+/* Remove the page-table entries of [start, end) (Linux's zap_vma_ptes()). */
+void sgx_zap_ptes(struct sgx_platform *plat, uint64_t start, uint64_t end);
+/* EAUG a page at @addr (Linux's sgx_encl_eaug_page() without the PTE). 0/-errno. */
+int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr);
+/*
+ * Apply the effective protection (mapping AND EPCM, PROT_NONE without a
+ * page-table entry or an accessible page) of every page in [start, end)
+ * to the host, one protect() per run of equal pages. Must be called with
+ * plat->mmap_lock held.
+ */
+void sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end);
+
+/* encl.c: VMAs */
+struct sgx_vma *sgx_find_vma(struct sgx_platform *plat, uint64_t addr);
+int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, uint64_t len,
+	     unsigned int prot, int flags);
+int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsigned int prot);
+int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len);
+int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t len);
+
+/* encl.c: the fault handler */
+enum sgx_fault_result {
+	SGX_FAULT_RETRY,    /* resolved (EAUG, PTE installed): re-execute the access */
+	SGX_FAULT_SIGSEGV,  /* access error: #PF with @pfec reaches the program */
+	SGX_FAULT_SIGBUS,   /* Linux sends SIGBUS (#PF with the plain hardware code via the vDSO) */
+	SGX_FAULT_NOT_OURS, /* no enclave mapping there */
+};
+/*
+ * A page fault at @addr for @access (SGX_PF_W / SGX_PF_I / 0), classified
+ * from the model alone (mm/fault.c, then sgx_vma_fault()): no mapping;
+ * the mapping forbids the access (#PF without the SGX bit); no page
+ * (EAUG); no page-table entry (install it); the EPCM forbids it (#PF with
+ * the SGX bit). Must be called with plat->mmap_lock held for reading and
+ * the faulting thread outside enclave mode. *pfec receives the error code
+ * to report for SIGSEGV/SIGBUS.
+ */
+enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
+				    uint32_t *pfec);
+
+/* ioctl.c */
+long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg);
+
+#endif /* SOFTSGX_DRIVER_H */

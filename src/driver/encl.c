@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Enclave objects (like Linux's encl.c): lifetime, pages, EAUG of a new
+ * page, the fault handler (sgx_vma_fault) and the ETRACK + interrupt flow
+ * that SGX2 ioctls run after EMODPR/EMODT.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "driver/driver.h"
+
+#define PAGE 4096ull
+
+struct sgx_encl *sgx_encl_alloc(struct sgx_platform *plat, int memfd)
+{
+	struct sgx_encl *encl = calloc(1, sizeof(*encl));
+
+	if (!encl)
+		return NULL;
+	encl->plat = plat;
+	pthread_mutex_init(&encl->lock, NULL);
+	pagemap_init(&encl->pages);
+	atomic_init(&encl->refs, 1);
+	encl->memfd = memfd;
+	return encl;
+}
+
+void sgx_encl_get(struct sgx_encl *encl)
+{
+	atomic_fetch_add(&encl->refs, 1);
+}
+
+/* EREMOVE every page, then the SECS (Linux's sgx_encl_release()). */
+static void sgx_encl_release(struct sgx_encl *encl)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_lp *lp = sgx_current_lp(plat);
+	uint64_t key, val;
+	size_t pos = 0;
+
+	while (pagemap_next(&encl->pages, &pos, &key, &val)) {
+		struct sgx_encl_page *page = (struct sgx_encl_page *)(uintptr_t)val;
+
+		if (page->epc) {
+			encls_eremove(lp, page->epc);
+			sgx_free_epc_page(plat, page->epc);
+		}
+		free(page);
+	}
+	pagemap_destroy(&encl->pages);
+	if (encl->secs_epc) {
+		encls_eremove(lp, encl->secs_epc);
+		sgx_free_epc_page(plat, encl->secs_epc);
+	}
+	if (encl->phys)
+		munmap(encl->phys, encl->size);
+	close(encl->memfd);
+	pthread_mutex_destroy(&encl->lock);
+	free(encl);
+}
+
+void sgx_encl_put(struct sgx_encl *encl)
+{
+	if (atomic_fetch_sub(&encl->refs, 1) == 1)
+		sgx_encl_release(encl);
+}
+
+/* Must be called with encl->lock held. */
+struct sgx_encl_page *sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr)
+{
+	if (addr < encl->base || addr - encl->base >= encl->size)
+		return NULL;
+	return (struct sgx_encl_page *)(uintptr_t)pagemap_load(&encl->pages,
+							       (addr - encl->base) / PAGE);
+}
+
+void *sgx_encl_phys(struct sgx_encl *encl, uint64_t addr)
+{
+	return encl->phys + (addr - encl->base);
+}
+
+/* Must be called with encl->lock held. */
+int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_pageinfo pginfo = { .linaddr = addr, .secs = encl->secs_epc };
+	struct sgx_encl_page *page;
+	uint64_t epc;
+	int ret;
+
+	if (sgx_encl_load_page(encl, addr))
+		return -EBUSY;
+	page = calloc(1, sizeof(*page));
+	if (!page)
+		return -ENOMEM;
+	epc = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, addr));
+	if (!epc) {
+		free(page);
+		return -ENOMEM;
+	}
+	ret = encls_eaug(sgx_current_lp(plat), &pginfo, epc);
+	if (ret) {
+		sgx_free_epc_page(plat, epc);
+		free(page);
+		return -EFAULT;
+	}
+	*page = (struct sgx_encl_page){
+		.addr = addr,
+		.epc = epc,
+		.vm_max_prot_bits = SGX_PROT_R | SGX_PROT_W | SGX_PROT_X, /* EAUGed pages: RWX */
+		.type = SGX_PAGE_TYPE_REG,
+	};
+	if (pagemap_insert(&encl->pages, (addr - encl->base) / PAGE, (uintptr_t)page)) {
+		encls_eremove(sgx_current_lp(plat), epc);
+		sgx_free_epc_page(plat, epc);
+		free(page);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned int access_prot(uint32_t access)
+{
+	return (access & SGX_PF_W) ? SGX_PROT_W : (access & SGX_PF_I) ? SGX_PROT_X : SGX_PROT_R;
+}
+
+/* The EPCM lets an enclave access @epc for @access. */
+static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint32_t access)
+{
+	struct sgx_epcm_info e;
+
+	if (sgx_cpu_epcm_read(plat->cpu, epc, &e))
+		return false;
+	return e.valid && e.type == SGX_PAGE_TYPE_REG && !e.pending && !e.modified && !e.blocked &&
+	       (e.perm & access_prot(access));
+}
+
+/*
+ * Linux's sgx_vma_fault() for an existing page or an EAUG, under encl->lock:
+ * install the page-table entry. Returns the fault result.
+ */
+static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma *vma,
+					  uint64_t addr)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_encl_page *page = sgx_encl_load_page(encl, addr);
+	int ret;
+
+	if (!page) {
+		/* EAUG path: only after EINIT, only inside ELRANGE (EAUG would #GP). */
+		if (!(atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED) || !sgx_cpu_config(plat->cpu)->sgx2 ||
+		    addr < encl->base || addr - encl->base >= encl->size)
+			return SGX_FAULT_SIGBUS;
+		ret = sgx_encl_eaug_page(encl, addr);
+		if (ret)
+			return SGX_FAULT_SIGBUS;
+		page = sgx_encl_load_page(encl, addr);
+		sgx_count(plat, SOFTSGX_CNT_FAULT_EAUG, 1);
+	} else {
+		/* The mapping's R/W/X (not the access) must be within the page's maximum. */
+		if (vma->prot & ~page->vm_max_prot_bits)
+			return SGX_FAULT_SIGBUS;
+		sgx_count(plat, SOFTSGX_CNT_FAULT_MAP, 1);
+	}
+	if (sgx_install_pte(plat, addr, page->epc))
+		return SGX_FAULT_SIGBUS;
+	return SGX_FAULT_RETRY;
+}
+
+enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
+				    uint32_t *pfec)
+{
+	struct sgx_vma *vma;
+	struct sgx_encl *encl;
+	enum sgx_fault_result res;
+	uint64_t epc;
+
+	addr &= ~(PAGE - 1);
+	vma = sgx_find_vma(plat, addr);
+	if (!vma)
+		return SGX_FAULT_NOT_OURS;
+	encl = vma->encl;
+	epc = sgx_pte_lookup(plat, addr);
+	*pfec = SGX_PF_U | access | (epc ? SGX_PF_P : 0);
+	/* mm/fault.c: an access the mapping does not allow is an access error. */
+	if (!(vma->prot & access_prot(access))) {
+		sgx_count(plat, SOFTSGX_CNT_FAULT_VMA, 1);
+		return SGX_FAULT_SIGSEGV;
+	}
+	if (epc) {
+		/* Present and allowed by the mapping: the EPCM refused it (#PF with the SGX bit). */
+		if (!epcm_allows(plat, epc, access)) {
+			*pfec |= SGX_PF_SGX;
+			sgx_count(plat, SOFTSGX_CNT_FAULT_EPCM, 1);
+			return SGX_FAULT_SIGSEGV;
+		}
+		/* The host protection was stale: nothing for the program to see. */
+		sgx_update_host(plat, addr, addr + PAGE);
+		return SGX_FAULT_RETRY;
+	}
+	pthread_mutex_lock(&encl->lock);
+	res = fault_locked(encl, vma, addr);
+	pthread_mutex_unlock(&encl->lock);
+	if (res == SGX_FAULT_SIGBUS)
+		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
+	else
+		sgx_update_host(plat, addr, addr + PAGE);
+	return res;
+}
+
+/* MAP_POPULATE / MADV_WILLNEED: EAUG every absent page of [start, end) in one call. */
+int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma *vma;
+	uint64_t addr, done = 0;
+	int ret = 0;
+
+	for (addr = start; addr < end && !ret; addr += PAGE) {
+		vma = sgx_find_vma(plat, addr);
+		if (!vma)
+			return -ENOMEM;
+		if (!(atomic_load(&vma->encl->flags) & SGX_ENCL_INITIALIZED))
+			continue; /* nothing to EAUG before EINIT */
+		pthread_mutex_lock(&vma->encl->lock);
+		if (!sgx_encl_load_page(vma->encl, addr)) {
+			ret = sgx_encl_eaug_page(vma->encl, addr);
+			done += !ret;
+		}
+		/* Prefault: the page-table entry too, as MAP_POPULATE does. */
+		if (!ret)
+			ret = sgx_install_pte(plat, addr, sgx_encl_load_page(vma->encl, addr)->epc);
+		pthread_mutex_unlock(&vma->encl->lock);
+	}
+	sgx_count(plat, SOFTSGX_CNT_BATCH_EAUG, done);
+	sgx_update_host(plat, start, addr);
+	return ret;
+}
+
+/* Interrupt every thread inside @encl and wait for each (on_each_cpu_mask(..., wait=1)). */
+static void sgx_ipi(struct sgx_encl *encl)
+{
+	struct sgx_platform *plat = encl->plat;
+	unsigned int n = 0;
+
+	if (plat->ipi.interrupt)
+		n = plat->ipi.interrupt(plat->ipi.ctx, encl);
+	sgx_count(plat, SOFTSGX_CNT_IPI_ROUNDS, 1);
+	sgx_count(plat, SOFTSGX_CNT_IPI_THREADS, n);
+}
+
+/*
+ * Linux's sgx_enclave_etrack(): ETRACK; if a previous tracking cycle is not
+ * complete, interrupt the threads and try once more; then interrupt the
+ * threads that may hold stale translations. Must be called with
+ * encl->lock held. Return: 0 or -EFAULT.
+ */
+int sgx_enclave_etrack(struct sgx_encl *encl)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_lp *lp = sgx_current_lp(plat);
+	int ret;
+
+	sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
+	ret = encls_etrack(lp, encl->secs_epc);
+	if (ret) {
+		sgx_ipi(encl);
+		sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
+		ret = encls_etrack(lp, encl->secs_epc);
+		if (ret)
+			return -EFAULT;
+	}
+	sgx_ipi(encl);
+	return 0;
+}

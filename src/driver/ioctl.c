@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SGX_IOC_ENCLAVE_* ioctls, one handler each, like Linux's ioctl.c:
+ * sgx_ioc_*() copies in and validates in Linux's order, the worker does
+ * the page loop under encl->lock, and the handler copies the result out.
+ * Errors found before a page loop leave the user's struct untouched; once
+ * a loop ran the struct goes back with count (and result) filled in.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <asm/sgx.h>
+#include <openssl/evp.h>
+
+#include "driver/driver.h"
+#include "driver/uaccess.h"
+
+#define PAGE 4096ull
+
+/* Linux's sgx_validate_offset_length(). */
+static int validate_offset_length(struct sgx_encl *encl, uint64_t offset, uint64_t length)
+{
+	if (offset & (PAGE - 1))
+		return -EINVAL;
+	if (!length || (length & (PAGE - 1)))
+		return -EINVAL;
+	if (offset + length < offset)
+		return -EINVAL;
+	if (offset + length - PAGE >= encl->size)
+		return -EINVAL;
+	return 0;
+}
+
+/* SGX_IOC_ENCLAVE_CREATE */
+
+static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_SECS };
+	struct sgx_pageinfo pginfo = { .srcpge = (uintptr_t)secs, .secinfo = (uintptr_t)&secinfo };
+	struct sgx_vma *vma;
+	void *phys;
+	int ret;
+
+	if (!secs->size || (secs->size & (secs->size - 1)))
+		return -EINVAL;
+	/* The enclave's memory: one sparse file, page i at offset i * 4096. */
+	if (ftruncate(encl->memfd, (off_t)secs->size))
+		return -ENOMEM;
+	phys = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, encl->memfd, 0);
+	if (phys == MAP_FAILED)
+		return -ENOMEM;
+	encl->secs_epc = sgx_alloc_epc_page(plat, NULL);
+	if (!encl->secs_epc) {
+		ret = -ENOMEM;
+		goto err_phys;
+	}
+	/* Base, size, SSA and attribute validity are ECREATE's: all of it is -EIO. */
+	if (encls_ecreate(sgx_current_lp(plat), &pginfo, encl->secs_epc)) {
+		ret = -EIO;
+		goto err_epc;
+	}
+	encl->phys = phys;
+	encl->base = secs->base;
+	encl->size = secs->size;
+	encl->attributes = secs->attributes.flags;
+	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS | SGX_ATTR_AEXNOTIFY;
+	if (secs->attributes.flags & SGX_ATTR_DEBUG)
+		atomic_fetch_or(&encl->flags, SGX_ENCL_DEBUG);
+	/* Mappings made before CREATE now show the enclave's memory inside ELRANGE. */
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	atomic_fetch_or(&encl->flags, SGX_ENCL_CREATED);
+	for (vma = plat->vmas; vma; vma = vma->next)
+		if (vma->encl == encl)
+			plat->host.map(plat->host.ctx, encl, vma->start, vma->end);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	return 0;
+err_epc:
+	sgx_free_epc_page(plat, encl->secs_epc);
+	encl->secs_epc = 0;
+err_phys:
+	munmap(phys, secs->size);
+	return ret;
+}
+
+static long sgx_ioc_enclave_create(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_enclave_create create;
+	struct sgx_secs *secs;
+	long ret;
+
+	if (atomic_load(&encl->flags) & SGX_ENCL_CREATED)
+		return -EINVAL;
+	if (copy_from_user(&create, arg, sizeof(create)))
+		return -EFAULT;
+	secs = aligned_alloc(PAGE, PAGE);
+	if (!secs)
+		return -ENOMEM;
+	ret = copy_from_user(secs, (void *)(uintptr_t)create.src, PAGE) ? -EFAULT
+									  : sgx_encl_create(encl, secs);
+	free(secs);
+	return ret;
+}
+
+/* SGX_IOC_ENCLAVE_ADD_PAGES */
+
+/* Linux's sgx_validate_secinfo(). */
+static int validate_secinfo(const struct sgx_secinfo *secinfo)
+{
+	uint64_t perm = secinfo->flags & SGX_SECINFO_PERM_MASK;
+	uint64_t pt = secinfo->flags & SGX_SECINFO_PT_MASK;
+	size_t i;
+
+	if (pt != SGX_SECINFO_REG && pt != SGX_SECINFO_TCS)
+		return -EINVAL;
+	if ((perm & SGX_SECINFO_W) && !(perm & SGX_SECINFO_R))
+		return -EINVAL;
+	/* A TCS may not ask for permissions: its maximum is fixed (RW). */
+	if (pt == SGX_SECINFO_TCS && perm)
+		return -EINVAL;
+	if (secinfo->flags & ~(SGX_SECINFO_PERM_MASK | SGX_SECINFO_PT_MASK))
+		return -EINVAL;
+	for (i = 0; i < sizeof(secinfo->reserved); i++)
+		if (secinfo->reserved[i])
+			return -EINVAL;
+	return 0;
+}
+
+/* EADD one page (and EEXTEND it), as Linux's sgx_encl_add_page(). */
+static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offset,
+			     const struct sgx_secinfo *secinfo, uint64_t flags, uint8_t *bounce)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_lp *lp = sgx_current_lp(plat);
+	struct sgx_pageinfo pginfo = { .linaddr = encl->base + offset, .srcpge = (uintptr_t)bounce,
+				       .secinfo = (uintptr_t)secinfo, .secs = encl->secs_epc };
+	struct sgx_encl_page *page;
+	uint64_t epc, chunk;
+	int ret = 0;
+
+	page = calloc(1, sizeof(*page));
+	if (!page)
+		return -ENOMEM;
+	epc = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, encl->base + offset));
+	if (!epc) {
+		free(page);
+		return -ENOMEM;
+	}
+	page->addr = encl->base + offset;
+	page->epc = epc;
+	page->type = (secinfo->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT;
+	page->vm_max_prot_bits = page->type == SGX_PAGE_TYPE_TCS ? SGX_PROT_R | SGX_PROT_W
+								  : secinfo->flags & SGX_SECINFO_PERM_MASK;
+	pthread_mutex_lock(&encl->lock);
+	if (pagemap_insert(&encl->pages, offset / PAGE, (uintptr_t)page)) {
+		ret = sgx_encl_load_page(encl, page->addr) ? -EBUSY : -ENOMEM;
+		goto err_unlock;
+	}
+	if (copy_from_user(bounce, (void *)(uintptr_t)src, PAGE)) {
+		ret = -EFAULT;
+		goto err_erase;
+	}
+	if (encls_eadd(lp, &pginfo, epc)) {
+		ret = -EIO;
+		goto err_erase;
+	}
+	/* EADD and EEXTEND change MRENCLAVE: nothing can undo them, so they come last. */
+	for (chunk = 0; (flags & SGX_PAGE_MEASURE) && chunk < PAGE; chunk += 256) {
+		if (encls_eextend(lp, encl->secs_epc, epc + chunk)) {
+			encls_eremove(lp, epc);
+			ret = -EIO;
+			goto err_erase;
+		}
+	}
+	pthread_mutex_unlock(&encl->lock);
+	return 0;
+err_erase:
+	pagemap_erase(&encl->pages, offset / PAGE);
+err_unlock:
+	pthread_mutex_unlock(&encl->lock);
+	sgx_free_epc_page(plat, epc);
+	free(page);
+	return ret;
+}
+
+static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_enclave_add_pages add;
+	struct sgx_secinfo secinfo;
+	unsigned int flags = atomic_load(&encl->flags);
+	uint8_t *bounce;
+	uint64_t c;
+	long ret = 0;
+
+	if (!(flags & SGX_ENCL_CREATED) || (flags & SGX_ENCL_INITIALIZED))
+		return -EINVAL;
+	if (copy_from_user(&add, arg, sizeof(add)))
+		return -EFAULT;
+	if (add.src & (PAGE - 1))
+		return -EINVAL;
+	if (validate_offset_length(encl, add.offset, add.length))
+		return -EINVAL;
+	if (copy_from_user(&secinfo, (void *)(uintptr_t)add.secinfo, sizeof(secinfo)))
+		return -EFAULT;
+	if (validate_secinfo(&secinfo))
+		return -EINVAL;
+	bounce = aligned_alloc(PAGE, PAGE);
+	if (!bounce)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	for (c = 0; c < add.length; c += PAGE) {
+		ret = sgx_encl_add_page(encl, add.src + c, add.offset + c, &secinfo, add.flags, bounce);
+		if (ret)
+			break;
+	}
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	free(bounce);
+	add.count = c;
+	if (copy_to_user(arg, &add, sizeof(add)))
+		return -EFAULT;
+	return ret;
+}
+
+/* SGX_IOC_ENCLAVE_INIT */
+
+/* Reserved ATTRIBUTES/MISCSELECT/XFRM bits, as Linux computes them from CPUID leaf 0x12. */
+static bool sigstruct_reserved_bits(const struct sgx_cpu_config *cfg, const struct sgx_sigstruct *sig)
+{
+	const uint64_t attr_reserved = ~cfg->attributes | (1ull << 3) | (1ull << 6) | (3ull << 8) |
+				       ~((1ull << 11) - 1);
+	const uint32_t misc_reserved = ~cfg->miscselect | ~1u;
+	const uint64_t xfrm_reserved = ~cfg->xfrm;
+
+	return (sig->body.attributes.flags & sig->body.attributes_mask.flags & attr_reserved) ||
+	       (sig->body.miscselect & sig->body.misc_mask & misc_reserved) ||
+	       (sig->body.attributes.xfrm & sig->body.attributes_mask.xfrm & xfrm_reserved);
+}
+
+static int sgx_encl_init(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
+			 const struct sgx_einittoken *token)
+{
+	struct sgx_platform *plat = encl->plat;
+	uint8_t mrsigner[32];
+	int ret;
+
+	if (EVP_Digest(sig->modulus, sizeof(sig->modulus), mrsigner, NULL, EVP_sha256(), NULL) != 1)
+		return -ENOMEM;
+	pthread_mutex_lock(&encl->lock);
+	/* Linux writes IA32_SGXLEPUBKEYHASH before every EINIT: any signer may launch. */
+	sgx_cpu_write_lepubkeyhash(plat->cpu, mrsigner);
+	ret = encls_einit(sgx_current_lp(plat), sig, encl->secs_epc, token);
+	pthread_mutex_unlock(&encl->lock);
+	if (sgx_is_fault(ret))
+		return -EIO;
+	if (ret)
+		return -EPERM; /* any SGX error code, SGX_UNMASKED_EVENT included */
+	atomic_fetch_or(&encl->flags, SGX_ENCL_INITIALIZED);
+	return 0;
+}
+
+static long sgx_ioc_enclave_init(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_enclave_init init;
+	struct sgx_sigstruct *sig;
+	struct sgx_einittoken *token;
+	unsigned int flags = atomic_load(&encl->flags);
+	long ret;
+
+	if (!(flags & SGX_ENCL_CREATED) || (flags & SGX_ENCL_INITIALIZED))
+		return -EINVAL;
+	if (copy_from_user(&init, arg, sizeof(init)))
+		return -EFAULT;
+	sig = aligned_alloc(PAGE, PAGE);
+	token = aligned_alloc(512, 512);
+	if (!sig || !token) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(token, 0, 512);
+	if (copy_from_user(sig, (void *)(uintptr_t)init.sigstruct, sizeof(*sig))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (sig->header.vendor != 0x0000 && sig->header.vendor != 0x8086)
+		ret = -EINVAL;
+	else if (encl->attributes & ~encl->attributes_mask)
+		ret = -EACCES; /* PROVISIONKEY without PROVISION, EINITTOKEN_KEY */
+	else if (sigstruct_reserved_bits(sgx_cpu_config(encl->plat->cpu), sig))
+		ret = -EINVAL;
+	else
+		ret = sgx_encl_init(encl, sig, token);
+out:
+	free(token);
+	free(sig);
+	return ret;
+}
+
+/* SGX_IOC_ENCLAVE_PROVISION */
+
+static long sgx_ioc_enclave_provision(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_enclave_provision params;
+
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (!sgx_fd_is_provision(encl->plat, (int)(unsigned int)params.fd))
+		return -EINVAL;
+	encl->attributes_mask |= SGX_ATTR_PROVISIONKEY;
+	return 0;
+}
+
+/* The SGX2 ioctls */
+
+/* Checks every SGX2 ioctl makes before copying its argument. */
+static int sgx_ioc_sgx2_ready(struct sgx_encl *encl)
+{
+	if (!sgx_cpu_config(encl->plat->cpu)->sgx2)
+		return -ENODEV;
+	if (!(atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED))
+		return -EINVAL;
+	return 0;
+}
+
+static bool track_per_page(struct sgx_encl *encl)
+{
+	return encl->plat->cfg.tracking == SOFTSGX_TRACK_PER_PAGE;
+}
+
+/* Per-page bookkeeping after EMODPR/EMODT changed the page at @addr. */
+static int after_page_change(struct sgx_encl *encl, uint64_t addr)
+{
+	if (!track_per_page(encl))
+		return 0;
+	sgx_update_host(encl->plat, addr, addr + PAGE);
+	return sgx_enclave_etrack(encl);
+}
+
+/* Batched tracking: one host update, one ETRACK and one interrupt round per call. */
+static int after_range_change(struct sgx_encl *encl, uint64_t start, uint64_t len)
+{
+	int ret;
+
+	if (track_per_page(encl) || !len)
+		return 0;
+	sgx_update_host(encl->plat, start, start + len);
+	pthread_mutex_lock(&encl->lock);
+	ret = sgx_enclave_etrack(encl);
+	pthread_mutex_unlock(&encl->lock);
+	return ret;
+}
+
+static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
+					     struct sgx_enclave_restrict_permissions *modp)
+{
+	struct sgx_lp *lp = sgx_current_lp(encl->plat);
+	struct sgx_secinfo secinfo = { .flags = modp->permissions };
+	struct sgx_encl_page *page;
+	uint64_t c, addr;
+	long ret = 0;
+	int err;
+
+	for (c = 0; c < modp->length; c += PAGE) {
+		addr = encl->base + modp->offset + c;
+		pthread_mutex_lock(&encl->lock);
+		page = sgx_encl_load_page(encl, addr);
+		if (!page) {
+			ret = -EFAULT;
+		} else if (page->type != SGX_PAGE_TYPE_REG) {
+			ret = -EINVAL; /* EMODPR would #PF on TCS and TRIM pages: fail early */
+		} else if ((err = encls_emodpr(lp, &secinfo, page->epc))) {
+			if (!sgx_is_fault(err))
+				modp->result = err;
+			ret = -EFAULT;
+		} else {
+			ret = after_page_change(encl, addr);
+		}
+		pthread_mutex_unlock(&encl->lock);
+		if (ret)
+			break;
+	}
+	modp->count = c;
+	err = after_range_change(encl, encl->base + modp->offset, c);
+	return ret ? ret : err;
+}
+
+static long sgx_ioc_enclave_restrict_permissions(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_enclave_restrict_permissions params;
+	long ret;
+
+	if ((ret = sgx_ioc_sgx2_ready(encl)))
+		return ret;
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.permissions & ~SGX_SECINFO_PERM_MASK)
+		return -EINVAL;
+	if ((params.permissions & SGX_SECINFO_W) && !(params.permissions & SGX_SECINFO_R))
+		return -EINVAL;
+	if (params.result || params.count)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&encl->plat->mmap_lock);
+	ret = sgx_enclave_restrict_permissions(encl, &params);
+	pthread_rwlock_unlock(&encl->plat->mmap_lock);
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}
+
+/* One page of MODIFY_TYPES, under encl->lock. */
+static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint64_t type,
+			__u64 *result)
+{
+	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_PT(type) };
+	uint8_t max_prot_restore = page->vm_max_prot_bits;
+	int err;
+
+	if (!((page->type == SGX_PAGE_TYPE_REG && (type == SGX_PAGE_TYPE_TCS || type == SGX_PAGE_TYPE_TRIM)) ||
+	      (page->type == SGX_PAGE_TYPE_TCS && type == SGX_PAGE_TYPE_TRIM)))
+		return -EINVAL;
+	if (type == SGX_PAGE_TYPE_TCS) {
+		/* A TCS must be readable and writable by its mapping; it loses X. */
+		if ((page->vm_max_prot_bits & (SGX_PROT_R | SGX_PROT_W)) != (SGX_PROT_R | SGX_PROT_W))
+			return -EPERM;
+		page->vm_max_prot_bits = SGX_PROT_R | SGX_PROT_W;
+		sgx_zap_ptes(encl->plat, page->addr, page->addr + PAGE);
+	}
+	err = encls_emodt(sgx_current_lp(encl->plat), &secinfo, page->epc);
+	if (err) {
+		page->vm_max_prot_bits = max_prot_restore;
+		if (!sgx_is_fault(err))
+			*result = err;
+		return -EFAULT;
+	}
+	err = after_page_change(encl, page->addr);
+	if (err)
+		return err;
+	page->type = type;
+	return 0;
+}
+
+static long sgx_enclave_modify_types(struct sgx_encl *encl, struct sgx_enclave_modify_types *modt)
+{
+	struct sgx_encl_page *page;
+	uint64_t c, addr;
+	long ret = 0;
+	int err;
+
+	if (modt->page_type != SGX_PAGE_TYPE_TCS && modt->page_type != SGX_PAGE_TYPE_TRIM)
+		return -EINVAL; /* (copied back with count and result 0) */
+	for (c = 0; c < modt->length; c += PAGE) {
+		addr = encl->base + modt->offset + c;
+		pthread_mutex_lock(&encl->lock);
+		page = sgx_encl_load_page(encl, addr);
+		ret = page ? modify_type(encl, page, modt->page_type, &modt->result) : -EFAULT;
+		pthread_mutex_unlock(&encl->lock);
+		if (ret)
+			break;
+	}
+	modt->count = c;
+	err = after_range_change(encl, encl->base + modt->offset, c);
+	return ret ? ret : err;
+}
+
+static long sgx_ioc_enclave_modify_types(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_enclave_modify_types params;
+	long ret;
+
+	if ((ret = sgx_ioc_sgx2_ready(encl)))
+		return ret;
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.page_type & ~0xFFull)
+		return -EINVAL;
+	if (params.result || params.count)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&encl->plat->mmap_lock);
+	ret = sgx_enclave_modify_types(encl, &params);
+	pthread_rwlock_unlock(&encl->plat->mmap_lock);
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}
+
+/*
+ * One page of REMOVE_PAGES, under encl->lock. The user workflow: MODIFY_TYPES
+ * to PT_TRIM, EACCEPT(TRIM|MODIFIED) of each page inside the enclave, then
+ * REMOVE_PAGES. Only a trimmed page the enclave has accepted is removed.
+ */
+static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_lp *lp = sgx_current_lp(plat);
+	struct sgx_secinfo rwx = { .flags = SGX_SECINFO_PERM_MASK };
+	int err;
+
+	if (page->type != SGX_PAGE_TYPE_TRIM)
+		return -EPERM;
+	/* Probe: EMODPR of an accepted TRIM page #PFs; an unaccepted one is not modifiable. */
+	err = encls_emodpr(lp, &rwx, page->epc);
+	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
+		return -EPERM;
+	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
+	encls_eremove(lp, page->epc); /* a failure only leaks the EPC page, as in Linux */
+	sgx_free_epc_page(plat, page->epc);
+	pagemap_erase(&encl->pages, (page->addr - encl->base) / PAGE);
+	free(page);
+	return 0;
+}
+
+static long sgx_ioc_enclave_remove_pages(struct sgx_encl *encl, void *arg)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_enclave_remove_pages params;
+	struct sgx_encl_page *page;
+	uint64_t c;
+	long ret;
+
+	if ((ret = sgx_ioc_sgx2_ready(encl)))
+		return ret;
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+	if (validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+	if (params.count)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	for (c = 0; c < params.length; c += PAGE) {
+		pthread_mutex_lock(&encl->lock);
+		page = sgx_encl_load_page(encl, encl->base + params.offset + c);
+		ret = page ? remove_page(encl, page) : -EFAULT;
+		pthread_mutex_unlock(&encl->lock);
+		if (ret)
+			break;
+	}
+	params.count = c;
+	sgx_update_host(plat, encl->base + params.offset, encl->base + params.offset + c);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+	return ret;
+}
+
+static const struct {
+	unsigned int cmd;
+	long (*handler)(struct sgx_encl *encl, void *arg);
+	enum softsgx_counter counter;
+} sgx_ioctls[] = {
+	{ SGX_IOC_ENCLAVE_CREATE, sgx_ioc_enclave_create, SOFTSGX_CNT_IOCTL_CREATE },
+	{ SGX_IOC_ENCLAVE_ADD_PAGES, sgx_ioc_enclave_add_pages, SOFTSGX_CNT_IOCTL_ADD_PAGES },
+	{ SGX_IOC_ENCLAVE_INIT, sgx_ioc_enclave_init, SOFTSGX_CNT_IOCTL_INIT },
+	{ SGX_IOC_ENCLAVE_PROVISION, sgx_ioc_enclave_provision, SOFTSGX_CNT_IOCTL_PROVISION },
+	{ SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, sgx_ioc_enclave_restrict_permissions,
+	  SOFTSGX_CNT_IOCTL_RESTRICT_PERMISSIONS },
+	{ SGX_IOC_ENCLAVE_MODIFY_TYPES, sgx_ioc_enclave_modify_types, SOFTSGX_CNT_IOCTL_MODIFY_TYPES },
+	{ SGX_IOC_ENCLAVE_REMOVE_PAGES, sgx_ioc_enclave_remove_pages, SOFTSGX_CNT_IOCTL_REMOVE_PAGES },
+};
+
+long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg)
+{
+	long ret = -ENOTTY; /* -ENOIOCTLCMD, as user space sees it */
+	size_t i;
+
+	/* One ioctl at a time per enclave, decided before the command is even looked at. */
+	if (atomic_fetch_or(&encl->flags, SGX_ENCL_IOCTL) & SGX_ENCL_IOCTL)
+		return -EBUSY;
+	for (i = 0; i < sizeof(sgx_ioctls) / sizeof(sgx_ioctls[0]); i++) {
+		if (sgx_ioctls[i].cmd == cmd) {
+			sgx_count(encl->plat, sgx_ioctls[i].counter, 1);
+			ret = sgx_ioctls[i].handler(encl, arg);
+			break;
+		}
+	}
+	atomic_fetch_and(&encl->flags, ~SGX_ENCL_IOCTL);
+	return ret;
+}

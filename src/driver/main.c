@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EPC page allocation (like Linux's main.c): a stack of free EPC pages.
+ * Protected by plat->epc_lock.
+ */
+#include <stdlib.h>
+
+#include "driver/driver.h"
+
+int sgx_epc_init(struct sgx_platform *plat)
+{
+	size_t i, n = sgx_cpu_epc_pages(plat->cpu);
+	uint64_t base = sgx_cpu_epc_base(plat->cpu);
+
+	plat->free_epc = malloc(n * sizeof(*plat->free_epc));
+	if (!plat->free_epc)
+		return -1;
+	/* Hand out low addresses first. */
+	for (i = 0; i < n; i++)
+		plat->free_epc[i] = base + (n - 1 - i) * 4096;
+	plat->nr_free_epc = n;
+	pthread_mutex_init(&plat->epc_lock, NULL);
+	return 0;
+}
+
+uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem)
+{
+	uint64_t epc = 0;
+
+	pthread_mutex_lock(&plat->epc_lock);
+	if (plat->nr_free_epc)
+		epc = plat->free_epc[--plat->nr_free_epc];
+	pthread_mutex_unlock(&plat->epc_lock);
+	if (epc && mem)
+		sgx_cpu_epc_set_mem(plat->cpu, epc, mem);
+	return epc;
+}
+
+void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc)
+{
+	/* Back to the processor's own storage, so the enclave's memory is left alone. */
+	sgx_cpu_epc_set_mem(plat->cpu, epc, NULL);
+	pthread_mutex_lock(&plat->epc_lock);
+	plat->free_epc[plat->nr_free_epc++] = epc;
+	pthread_mutex_unlock(&plat->epc_lock);
+}
+
+size_t sgx_nr_free_epc_pages(struct sgx_platform *plat)
+{
+	size_t n;
+
+	pthread_mutex_lock(&plat->epc_lock);
+	n = plat->nr_free_epc;
+	pthread_mutex_unlock(&plat->epc_lock);
+	return n;
+}

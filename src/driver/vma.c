@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Enclave mappings: the VMA list (mmap, mprotect, munmap with Linux's
+ * sgx_encl_may_map() rules), the page table the processor's MMU walks
+ * (entries installed by the fault handler, removed by zapping), and the
+ * effective protections the host applies: mapping AND EPCM, PROT_NONE for
+ * pages without a page-table entry or not accessible in the EPCM.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "driver/driver.h"
+
+#define PAGE 4096ull
+
+/* VMA list (plat->mmap_lock held) */
+
+struct sgx_vma *sgx_find_vma(struct sgx_platform *plat, uint64_t addr)
+{
+	struct sgx_vma *vma;
+
+	for (vma = plat->vmas; vma && vma->start <= addr; vma = vma->next)
+		if (addr < vma->end)
+			return vma;
+	return NULL;
+}
+
+static void vma_link(struct sgx_platform *plat, struct sgx_vma *new)
+{
+	struct sgx_vma **pp = &plat->vmas;
+
+	while (*pp && (*pp)->start < new->start)
+		pp = &(*pp)->next;
+	new->next = *pp;
+	*pp = new;
+}
+
+/* Split @vma at @addr (strictly inside it); the new VMA is the upper part. */
+static int vma_split(struct sgx_vma *vma, uint64_t addr)
+{
+	struct sgx_vma *upper = malloc(sizeof(*upper));
+
+	if (!upper)
+		return -ENOMEM;
+	*upper = *vma;
+	upper->start = addr;
+	vma->end = addr;
+	vma->next = upper;
+	sgx_encl_get(vma->encl); /* each VMA holds a reference, like a file */
+	return 0;
+}
+
+/* Make VMA boundaries fall on @start and @end. */
+static int vma_split_range(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma *vma;
+	int ret;
+
+	vma = sgx_find_vma(plat, start);
+	if (vma && vma->start < start && (ret = vma_split(vma, start)))
+		return ret;
+	vma = sgx_find_vma(plat, end - 1);
+	if (vma && vma->end > end && (ret = vma_split(vma, end)))
+		return ret;
+	return 0;
+}
+
+/* Merge neighbours that are contiguous, of the same enclave and protection. */
+static void vma_merge(struct sgx_platform *plat)
+{
+	struct sgx_vma *vma = plat->vmas, *next;
+
+	while (vma && (next = vma->next)) {
+		if (vma->end == next->start && vma->encl == next->encl && vma->prot == next->prot) {
+			vma->end = next->end;
+			vma->next = next->next;
+			sgx_encl_put(next->encl);
+			free(next);
+		} else {
+			vma = next;
+		}
+	}
+}
+
+/* Linux's sgx_encl_may_map(): may [start, end) be mapped with @prot? */
+int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsigned int prot)
+{
+	struct sgx_encl_page *page;
+	uint64_t addr;
+	int ret = 0;
+
+	/* After INIT only ELRANGE may be mapped. */
+	if ((atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED) &&
+	    (start < encl->base || end > encl->base + encl->size))
+		return -EACCES;
+	pthread_mutex_lock(&encl->lock);
+	/* Each existing page must allow @prot; addresses without a page are not checked. */
+	for (addr = start; addr < end && encl->pages.count; addr += PAGE) {
+		page = sgx_encl_load_page(encl, addr);
+		if (page && (prot & ~page->vm_max_prot_bits)) {
+			ret = -EACCES;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&encl->lock);
+	return ret;
+}
+
+/* Remove every enclave VMA (and page-table entry) in [start, end). */
+static void vma_remove_range(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma **pp = &plat->vmas, *vma;
+
+	while ((vma = *pp)) {
+		if (vma->start >= start && vma->end <= end) {
+			*pp = vma->next;
+			sgx_encl_put(vma->encl);
+			free(vma);
+		} else {
+			pp = &vma->next;
+		}
+	}
+	sgx_zap_ptes(plat, start, end);
+}
+
+int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, uint64_t len,
+	     unsigned int prot, int flags)
+{
+	struct sgx_vma *vma;
+	uint64_t start = *addr, end;
+	int ret;
+
+	if (!len)
+		return -EINVAL;
+	len = (len + PAGE - 1) & ~(PAGE - 1);
+	if ((flags & MAP_TYPE) != MAP_SHARED)
+		return -EINVAL; /* sgx_get_unmapped_area(): MAP_PRIVATE is refused */
+	if (!(flags & MAP_FIXED)) {
+		/* Let the host choose the address, as get_unmapped_area() would. */
+		void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		start = (uint64_t)(uintptr_t)p;
+	} else if (start & (PAGE - 1)) {
+		return -EINVAL;
+	}
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	ret = sgx_encl_may_map(encl, start, end, prot);
+	if (ret)
+		goto undo;
+	vma = malloc(sizeof(*vma));
+	if (!vma) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	ret = plat->host.map(plat->host.ctx, encl, start, end);
+	if (ret) {
+		free(vma);
+		goto undo;
+	}
+	/* A new mapping replaces whatever enclave mapping was there (MAP_FIXED). */
+	ret = vma_split_range(plat, start, end);
+	if (ret) {
+		free(vma);
+		return ret;
+	}
+	vma_remove_range(plat, start, end);
+	*vma = (struct sgx_vma){ .start = start, .end = end, .prot = prot, .encl = encl };
+	sgx_encl_get(encl);
+	vma_link(plat, vma);
+	vma_merge(plat);
+	*addr = start;
+	return 0;
+undo:
+	if (!(flags & MAP_FIXED))
+		munmap((void *)(uintptr_t)start, len);
+	return ret;
+}
+
+/* Does every byte of [start, end) lie in an enclave VMA? */
+static bool range_is_enclave(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma *vma;
+	uint64_t addr = start;
+
+	while (addr < end) {
+		vma = sgx_find_vma(plat, addr);
+		if (!vma)
+			return false;
+		addr = vma->end;
+	}
+	return true;
+}
+
+int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsigned int prot)
+{
+	struct sgx_vma *vma;
+	uint64_t end = start + ((len + PAGE - 1) & ~(PAGE - 1)), addr;
+	int ret;
+
+	if (start & (PAGE - 1))
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	if (!range_is_enclave(plat, start, end))
+		return -ENOMEM;
+	/* sgx_vma_mprotect(): each VMA's part must pass may_map with the new flags. */
+	for (addr = start; addr < end; addr = vma->end) {
+		vma = sgx_find_vma(plat, addr);
+		ret = sgx_encl_may_map(vma->encl, addr, vma->end < end ? vma->end : end, prot);
+		if (ret)
+			return ret;
+	}
+	ret = vma_split_range(plat, start, end);
+	if (ret)
+		return ret;
+	for (vma = sgx_find_vma(plat, start); vma && vma->start < end; vma = vma->next)
+		vma->prot = prot;
+	vma_merge(plat);
+	sgx_update_host(plat, start, end);
+	return 0;
+}
+
+int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + ((len + PAGE - 1) & ~(PAGE - 1));
+	int ret;
+
+	if ((start & (PAGE - 1)) || !len || end < start)
+		return -EINVAL;
+	ret = vma_split_range(plat, start, end);
+	if (ret)
+		return ret;
+	vma_remove_range(plat, start, end);
+	plat->host.unmap(plat->host.ctx, start, end);
+	return 0;
+}
+
+/* The page table (plat->pt_lock) */
+
+uint64_t sgx_pte_lookup(struct sgx_platform *plat, uint64_t addr)
+{
+	uint64_t epc;
+
+	pthread_mutex_lock(&plat->pt_lock);
+	epc = pagemap_load(&plat->ptes, addr / PAGE);
+	pthread_mutex_unlock(&plat->pt_lock);
+	return epc;
+}
+
+int sgx_install_pte(struct sgx_platform *plat, uint64_t addr, uint64_t epc)
+{
+	int ret;
+
+	pthread_mutex_lock(&plat->pt_lock);
+	ret = pagemap_store(&plat->ptes, addr / PAGE, epc);
+	pthread_mutex_unlock(&plat->pt_lock);
+	return ret;
+}
+
+void sgx_zap_ptes(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	uint64_t addr;
+
+	pthread_mutex_lock(&plat->pt_lock);
+	for (addr = start; addr < end && plat->ptes.count; addr += PAGE)
+		pagemap_erase(&plat->ptes, addr / PAGE);
+	pthread_mutex_unlock(&plat->pt_lock);
+}
+
+static unsigned int access_prot(uint32_t access)
+{
+	return (access & SGX_PF_W) ? SGX_PROT_W : (access & SGX_PF_I) ? SGX_PROT_X : SGX_PROT_R;
+}
+
+/*
+ * The MMU of every logical processor of this process: VMA permissions and
+ * page-table entries. Called by leaves with cpu->lock held; the thread
+ * executing the leaf holds plat->mmap_lock.
+ */
+static uint32_t process_translate(void *ctx, uint64_t la, uint32_t access, uint64_t *pa)
+{
+	struct sgx_platform *plat = ctx;
+	struct sgx_vma *vma = sgx_find_vma(plat, la);
+	uint64_t epc = sgx_pte_lookup(plat, la);
+
+	if (!vma || !epc)
+		return SGX_PF_U | access; /* not present */
+	if (!(vma->prot & access_prot(access)))
+		return SGX_PF_P | SGX_PF_U | access;
+	*pa = epc + (la & (PAGE - 1));
+	return 0;
+}
+
+const struct sgx_mmu sgx_process_mmu = { .translate = process_translate };
+
+/* Effective protections */
+
+/* What an enclave access to @addr may do: mapping AND EPCM; 0 without a PTE. */
+static unsigned int effective_prot(struct sgx_platform *plat, const struct sgx_vma *vma,
+				   uint64_t addr)
+{
+	struct sgx_epcm_info e;
+	uint64_t epc = sgx_pte_lookup(plat, addr);
+
+	if (!epc || sgx_cpu_epcm_read(plat->cpu, epc, &e))
+		return 0;
+	if (!e.valid || e.type != SGX_PAGE_TYPE_REG || e.pending || e.modified || e.blocked)
+		return 0;
+	return vma->prot & e.perm;
+}
+
+void sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma *vma;
+	uint64_t addr, run_start = 0;
+	unsigned int prot, run_prot = 0;
+	bool in_run = false;
+
+	for (addr = start & ~(PAGE - 1); addr < end; addr += PAGE) {
+		vma = sgx_find_vma(plat, addr);
+		if (!vma) {
+			if (in_run)
+				plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
+			in_run = false;
+			continue;
+		}
+		prot = effective_prot(plat, vma, addr);
+		if (in_run && prot == run_prot)
+			continue;
+		if (in_run)
+			plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
+		run_start = addr;
+		run_prot = prot;
+		in_run = true;
+	}
+	if (in_run)
+		plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
+}

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver test fixture (see dfx.h).
+ */
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include "cpu/fixture.h"
+#include "dfx.h"
+#include "softsgx/measure.h"
+#include "softsgx/sign.h"
+
+#define PAGE 4096ull
+
+int dfx_create(struct dfx_encl *e, uint64_t size, uint64_t attributes)
+{
+	struct sgx_secs *secs;
+	struct sgx_enclave_create create;
+	uint8_t *p;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->fd = softsgx_open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
+	if (e->fd < 0)
+		return -errno;
+	/* As runtimes do: reserve twice the size and place ELRANGE at an aligned base. */
+	e->reservation_len = 2 * size;
+	e->reservation = mmap(NULL, e->reservation_len, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (e->reservation == MAP_FAILED)
+		return -errno;
+	p = e->reservation;
+	e->base = ((uint64_t)(uintptr_t)p + size - 1) & ~(size - 1);
+	e->size = size;
+	secs = aligned_alloc(PAGE, PAGE);
+	fx_secs_default(secs, e->base, size);
+	secs->attributes.flags |= attributes;
+	create.src = (uintptr_t)secs;
+	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &create) ? -errno : 0;
+	if (!ret) {
+		e->measure = sgx_measure_new();
+		sgx_measure_ecreate(e->measure, secs->ssa_frame_size, size);
+	}
+	free(secs);
+	return ret;
+}
+
+int dfx_add(struct dfx_encl *e, uint64_t offset, uint64_t len, const void *src, uint64_t flags,
+	    bool measure)
+{
+	uint8_t *buf = aligned_alloc(PAGE, len);
+	struct sgx_secinfo secinfo = { .flags = flags };
+	struct sgx_enclave_add_pages add = {
+		.src = (uintptr_t)buf, .offset = offset, .length = len,
+		.secinfo = (uintptr_t)&secinfo, .flags = measure ? SGX_PAGE_MEASURE : 0,
+	};
+	uint64_t mflags = flags, c;
+	int ret, err;
+
+	if (src)
+		memcpy(buf, src, len);
+	else
+		memset(buf, 0, len);
+	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add);
+	err = errno;
+	if ((flags & SGX_SECINFO_PT_MASK) == SGX_SECINFO_TCS)
+		mflags &= ~SGX_SECINFO_PERM_MASK;
+	for (c = 0; c < add.count; c += PAGE)
+		sgx_measure_page(e->measure, offset + c, mflags, buf + c, measure);
+	free(buf);
+	errno = err;
+	return ret;
+}
+
+struct sgx_sigstruct *dfx_sigstruct(struct dfx_encl *e)
+{
+	struct sgx_sigstruct *sig = aligned_alloc(PAGE, PAGE);
+
+	sgx_sigstruct_init(sig);
+	sig->header.vendor = 0x8086;
+	sig->body.miscselect = SGX_MISC_EXINFO;
+	sig->body.misc_mask = ~0u;
+	sig->body.attributes.flags = SGX_ATTR_MODE64BIT | SGX_ATTR_DEBUG;
+	sig->body.attributes.xfrm = 3;
+	sig->body.attributes_mask.flags = SGX_ATTR_MODE64BIT | SGX_ATTR_DEBUG;
+	sig->body.attributes_mask.xfrm = 3;
+	sgx_measure_digest(e->measure, e->mrenclave);
+	memcpy(sig->body.mrenclave, e->mrenclave, 32);
+	fx_sigstruct_sign(sig);
+	return sig;
+}
+
+int dfx_init(struct dfx_encl *e)
+{
+	struct sgx_sigstruct *sig = dfx_sigstruct(e);
+	struct sgx_enclave_init init = { .sigstruct = (uintptr_t)sig };
+	int ret, err;
+
+	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &init);
+	err = errno;
+	free(sig);
+	errno = err;
+	return ret;
+}
+
+static bool map_or_fail(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
+{
+	void *p = softsgx_mmap((void *)(uintptr_t)(e->base + offset), len, prot,
+			       MAP_SHARED | MAP_FIXED, e->fd, 0);
+
+	if (p == MAP_FAILED) {
+		harness_fail(__FILE__, __LINE__, "mmap at %#llx: %s", (unsigned long long)offset,
+			     strerrorname_np(errno));
+		return false;
+	}
+	return true;
+}
+
+struct dfx_encl *dfx_build(void)
+{
+	struct dfx_encl *e = calloc(1, sizeof(*e));
+	struct sgx_tcs *tcs = aligned_alloc(PAGE, PAGE);
+	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
+	bool ok;
+
+	ok = dfx_create(e, DFX_SIZE, 0) == 0;
+	fx_tcs_default(tcs, DFX_SSA0);
+	tcs->oentry = DFX_CODE;
+	ok = ok && !dfx_add(e, DFX_TCS0, PAGE, tcs, SGX_SECINFO_TCS, true);
+	tcs->ossa = DFX_SSA1;
+	ok = ok && !dfx_add(e, DFX_TCS1, PAGE, tcs, SGX_SECINFO_TCS, true);
+	ok = ok && !dfx_add(e, DFX_SSA0, 4 * PAGE, NULL, rw, true);
+	ok = ok && !dfx_add(e, DFX_CODE, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, true);
+	ok = ok && !dfx_add(e, DFX_DATA, 3 * PAGE, NULL, rw, true);
+	ok = ok && !dfx_add(e, DFX_RODATA, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true);
+	ok = ok && !dfx_init(e);
+	free(tcs);
+	if (!ok) {
+		harness_fail(__FILE__, __LINE__, "building the enclave: %s", strerrorname_np(errno));
+		dfx_close(e);
+		return NULL;
+	}
+	ok = map_or_fail(e, 0, DFX_CODE, PROT_READ | PROT_WRITE) &&
+	     map_or_fail(e, DFX_CODE, PAGE, PROT_READ | PROT_EXEC) &&
+	     map_or_fail(e, DFX_DATA, 3 * PAGE, PROT_READ | PROT_WRITE) &&
+	     map_or_fail(e, DFX_RODATA, PAGE, PROT_READ) &&
+	     map_or_fail(e, DFX_RODATA + PAGE, DFX_SIZE - DFX_RODATA - PAGE, PROT_READ | PROT_WRITE);
+	if (!ok) {
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+void dfx_close(struct dfx_encl *e)
+{
+	if (!e)
+		return;
+	if (e->reservation && e->reservation != MAP_FAILED)
+		softsgx_munmap(e->reservation, e->reservation_len);
+	if (e->fd >= 0)
+		softsgx_close(e->fd);
+	sgx_measure_free(e->measure);
+	free(e);
+}
+
+uint64_t dfx_la(const struct dfx_encl *e, uint64_t offset)
+{
+	return e->base + offset;
+}
+
+void *dfx_mem(struct dfx_encl *e, uint64_t offset)
+{
+	struct sgx_encl *encl = sgx_encl_from_fd(sgx_platform_get(), e->fd);
+	void *p;
+
+	if (!encl)
+		return NULL;
+	p = sgx_encl_phys(encl, e->base + offset);
+	sgx_encl_put(encl);
+	return p;
+}
+
+uint64_t dfx_secinfo(struct dfx_encl *e, int slot, uint64_t flags)
+{
+	struct sgx_secinfo *si = dfx_mem(e, DFX_SECINFO + 64 * (uint64_t)slot);
+
+	memset(si, 0, sizeof(*si));
+	si->flags = flags;
+	return dfx_la(e, DFX_SECINFO + 64 * (uint64_t)slot);
+}
+
+struct sgx_epcm_info dfx_epcm(struct dfx_encl *e, uint64_t offset)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_encl *encl = sgx_encl_from_fd(plat, e->fd);
+	struct sgx_epcm_info info = { 0 };
+	struct sgx_encl_page *page;
+
+	if (!encl)
+		return info;
+	pthread_mutex_lock(&encl->lock);
+	page = sgx_encl_load_page(encl, e->base + offset);
+	if (page && page->epc)
+		sgx_cpu_epcm_read(plat->cpu, page->epc, &info);
+	pthread_mutex_unlock(&encl->lock);
+	sgx_encl_put(encl);
+	return info;
+}
+
+/* Threads */
+
+void dfx_thread_init(struct dfx_thread *t)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+
+	memset(t, 0, sizeof(*t));
+	t->lp = sgx_lp_create(plat->cpu, &sgx_process_mmu, plat);
+}
+
+void dfx_thread_fini(struct dfx_thread *t)
+{
+	sgx_lp_destroy(t->lp);
+}
+
+static uint32_t access_of(uint32_t pfec)
+{
+	return pfec & (SGX_PF_W | SGX_PF_I);
+}
+
+/*
+ * EENTER/ERESUME as the vDSO runs them: a #PF of the leaf itself (TCS or SSA
+ * page without a page-table entry) goes to the fault handler and the leaf
+ * is retried when it resolved it.
+ */
+static int enter_leaf(struct dfx_thread *t, bool resume)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_regs saved = t->regs;
+	struct sgx_fault_info f;
+	uint32_t pfec;
+	int ret;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		ret = resume ? enclu_eresume(t->lp, &t->regs) : enclu_eenter(t->lp, &t->regs);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		if (!sgx_is_fault(ret) || sgx_fault_vector(ret) != SGX_VEC_PF)
+			return ret;
+		f = *sgx_lp_fault(t->lp);
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		ret = sgx_vma_fault(plat, f.addr, access_of(f.error_code), &pfec) == SGX_FAULT_RETRY;
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		if (!ret) {
+			t->exc = (struct sgx_exception){ .vector = SGX_VEC_PF, .has_error_code = true,
+							 .error_code = pfec, .addr = f.addr };
+			return SGX_PF;
+		}
+		t->regs = saved;
+	}
+}
+
+int dfx_enter(struct dfx_thread *t, struct dfx_encl *e, uint64_t tcs)
+{
+	memset(&t->regs, 0, sizeof(t->regs));
+	t->regs.rbx = dfx_la(e, tcs);
+	t->regs.rcx = FX_AEP;
+	t->regs.rip = FX_ENCLU_RIP;
+	t->regs.rsp = FX_URSP;
+	t->regs.rbp = FX_URBP;
+	t->encl = e;
+	return enter_leaf(t, false);
+}
+
+int dfx_exit(struct dfx_thread *t)
+{
+	t->regs.rbx = FX_ENCLU_RIP + 3;
+	return enclu_eexit(t->lp, &t->regs);
+}
+
+int dfx_resume(struct dfx_thread *t)
+{
+	t->regs.rbx = sgx_lp_tcs(t->lp);
+	t->regs.rcx = FX_AEP;
+	return enter_leaf(t, true);
+}
+
+enum op { OP_EACCEPT, OP_EMODPE, OP_EACCEPTCOPY, OP_ACCESS };
+
+static int op_run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_t c)
+{
+	switch (op) {
+	case OP_EACCEPT:
+		return enclu_eaccept(t->lp, a, b);
+	case OP_EMODPE:
+		return enclu_emodpe(t->lp, a, b);
+	case OP_EACCEPTCOPY:
+		return enclu_eacceptcopy(t->lp, a, b, c);
+	default:
+		return sgx_enclave_access(t->lp, a, (uint32_t)b);
+	}
+}
+
+/* What hardware and Linux do with a fault of the enclave (see dfx.h). */
+static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_t c)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_fault_info f;
+	enum sgx_fault_result res;
+	uint32_t pfec;
+	int ret;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		ret = op_run(t, op, a, b, c);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		if (!sgx_is_fault(ret))
+			return ret;
+		f = *sgx_lp_fault(t->lp);
+		t->exc = (struct sgx_exception){ .vector = f.vector, .has_error_code = true,
+						 .error_code = f.error_code, .addr = f.addr };
+		if (sgx_aex(t->lp, &t->regs, &t->exc))
+			return DFX_EXCEPTION;
+		if (f.vector != SGX_VEC_PF)
+			return DFX_EXCEPTION;
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		res = sgx_vma_fault(plat, f.addr, access_of(f.error_code), &pfec);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		if (res != SGX_FAULT_RETRY) {
+			t->exc.error_code = pfec;
+			return DFX_EXCEPTION;
+		}
+		if (dfx_resume(t))
+			return DFX_EXCEPTION;
+	}
+}
+
+int dfx_eaccept(struct dfx_thread *t, uint64_t secinfo, uint64_t page)
+{
+	return run(t, OP_EACCEPT, secinfo, page, 0);
+}
+
+int dfx_emodpe(struct dfx_thread *t, uint64_t secinfo, uint64_t page)
+{
+	return run(t, OP_EMODPE, secinfo, page, 0);
+}
+
+int dfx_eacceptcopy(struct dfx_thread *t, uint64_t secinfo, uint64_t dst, uint64_t src)
+{
+	return run(t, OP_EACCEPTCOPY, secinfo, dst, src);
+}
+
+int dfx_access(struct dfx_thread *t, uint64_t la, uint32_t access)
+{
+	return run(t, OP_ACCESS, la, access, 0);
+}
+
+/* The IPI double */
+
+static unsigned int ipi_interrupt(void *ctx, struct sgx_encl *encl)
+{
+	struct dfx_ipi *ipi = ctx;
+	struct sgx_exception irq = { .vector = 32 };
+	unsigned int n = 0;
+	int i;
+
+	ipi->rounds++;
+	for (i = 0; i < ipi->nr_threads; i++) {
+		struct dfx_thread *t = ipi->threads[i];
+		uint64_t tcs = sgx_lp_tcs(t->lp);
+
+		if (!sgx_lp_in_enclave(t->lp) || tcs < encl->base || tcs - encl->base >= encl->size)
+			continue;
+		n++;
+		if (ipi->aex) {
+			sgx_aex(t->lp, &t->regs, &irq);
+			t->interrupted++;
+		}
+	}
+	ipi->interrupted += n;
+	return n;
+}
+
+void dfx_ipi_install(struct dfx_ipi *ipi)
+{
+	struct sgx_ipi_ops ops = { .interrupt = ipi_interrupt, .ctx = ipi };
+
+	sgx_platform_set_ipi(sgx_platform_get(), &ops);
+}
+
+void dfx_ipi_add(struct dfx_ipi *ipi, struct dfx_thread *t)
+{
+	ipi->threads[ipi->nr_threads++] = t;
+}
+
+void dfx_set_tracking(enum softsgx_tracking mode)
+{
+	sgx_platform_get()->cfg.tracking = mode;
+}

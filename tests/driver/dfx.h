@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Driver test fixture. Enclaves are built through the library interface
+ * only (softsgx_open/ioctl/mmap), as a runtime builds them on Linux.
+ * Enclave threads are simulated: a logical processor with the process's
+ * page tables runs the enclave's leaves and accesses, and faults go the way
+ * hardware and Linux send them (AEX, the driver's fault handler, ERESUME
+ * when resolved, else an exception reported as the vDSO reports it).
+ *
+ * Default enclave (ELRANGE 1 MiB, 1 MiB aligned; offsets):
+ *   0x0000 TCS0 (SSA 0x2000, 2 frames)   0x1000 TCS1 (SSA 0x4000, 2 frames)
+ *   0x6000 code R-X   0x7000-0x9000 data RW-   0xA000 read-only data R--
+ *   0x10000.. nothing: EAUG territory. All of ELRANGE is mapped: TCS and
+ *   SSA RW, code R-X, data RW, rodata R, the rest RW.
+ */
+#ifndef SOFTSGX_TEST_DFX_H
+#define SOFTSGX_TEST_DFX_H
+
+#include <asm/sgx.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "cpu/cpu.h"
+#include "driver/driver.h"
+#include "harness.h"
+#include "softsgx/softsgx.h"
+
+#define DFX_SIZE 0x100000ull
+#define DFX_TCS0 0x0000
+#define DFX_TCS1 0x1000
+#define DFX_SSA0 0x2000
+#define DFX_SSA1 0x4000
+#define DFX_CODE 0x6000
+#define DFX_DATA 0x7000
+#define DFX_RODATA 0xA000
+#define DFX_FREE 0x10000
+#define DFX_SECINFO 0x9000 /* a data page the tests keep SECINFOs in (enclave-side) */
+
+struct sgx_measure;
+
+struct dfx_encl {
+	int fd;
+	uint64_t base;
+	uint64_t size;
+	void *reservation;         /* the 2 * size region the base was aligned in */
+	size_t reservation_len;
+	struct sgx_measure *measure;
+	uint8_t mrenclave[32];
+};
+
+/* Open /dev/sgx_enclave, reserve address space, ECREATE a SECS (defaults as the
+ * processor fixture: SSAFRAMESIZE 1, EXINFO, MODE64BIT|DEBUG, XFRM 3) with
+ * extra ATTRIBUTES @attributes. Returns 0 or -errno of the failing call. */
+int dfx_create(struct dfx_encl *e, uint64_t size, uint64_t attributes);
+/* ADD_PAGES of @len bytes at @offset from @src (NULL: zeros) with SECINFO @flags;
+ * mirrors the measurement on success. Returns softsgx_ioctl()'s value (errno set). */
+int dfx_add(struct dfx_encl *e, uint64_t offset, uint64_t len, const void *src, uint64_t flags,
+	    bool measure);
+/* Sign what was added and INIT. Returns softsgx_ioctl()'s value. */
+int dfx_init(struct dfx_encl *e);
+/* A SIGSTRUCT for the current measurement (4 KiB aligned; free()). */
+struct sgx_sigstruct *dfx_sigstruct(struct dfx_encl *e);
+/* The default enclave, built, initialized and mapped (asserts; NULL on failure). */
+struct dfx_encl *dfx_build(void);
+void dfx_close(struct dfx_encl *e);
+uint64_t dfx_la(const struct dfx_encl *e, uint64_t offset);
+/* The enclave page at @offset through the emulator's own view (as the enclave sees it). */
+void *dfx_mem(struct dfx_encl *e, uint64_t offset);
+/* Enclave-side: a SECINFO with @flags at DFX_SECINFO + 64 * @slot; returns its address. */
+uint64_t dfx_secinfo(struct dfx_encl *e, int slot, uint64_t flags);
+/* EPCM of the page at @offset (valid=false if the driver has no page there). */
+struct sgx_epcm_info dfx_epcm(struct dfx_encl *e, uint64_t offset);
+
+/* A simulated thread of the process. */
+struct dfx_thread {
+	struct sgx_lp *lp;
+	struct sgx_regs regs;
+	struct dfx_encl *encl;     /* the enclave it entered last */
+	struct sgx_exception exc;  /* the exception last reported (as the vDSO's run struct) */
+	unsigned int interrupted;  /* AEXes the IPI double caused */
+};
+
+#define DFX_EXCEPTION (-1000)
+
+void dfx_thread_init(struct dfx_thread *t);
+void dfx_thread_fini(struct dfx_thread *t);
+/* EENTER through the TCS at @tcs. Returns the leaf result. */
+int dfx_enter(struct dfx_thread *t, struct dfx_encl *e, uint64_t tcs);
+/* EEXIT. */
+int dfx_exit(struct dfx_thread *t);
+/* ERESUME after an exception or interrupt. */
+int dfx_resume(struct dfx_thread *t);
+/*
+ * The enclave executes EACCEPT/EMODPE/EACCEPTCOPY or accesses @la. Faults
+ * the kernel resolves are retried invisibly; others AEX and return
+ * DFX_EXCEPTION with t->exc as the vDSO would report it (the thread is then
+ * outside, resumable with dfx_resume()). Otherwise the leaf's result.
+ */
+int dfx_eaccept(struct dfx_thread *t, uint64_t secinfo, uint64_t page);
+int dfx_emodpe(struct dfx_thread *t, uint64_t secinfo, uint64_t page);
+int dfx_eacceptcopy(struct dfx_thread *t, uint64_t secinfo, uint64_t dst, uint64_t src);
+int dfx_access(struct dfx_thread *t, uint64_t la, uint32_t access);
+
+/* The IPI test double: records interrupt rounds and, if @aex, makes each
+ * interrupted thread inside the enclave leave (AEX). */
+struct dfx_ipi {
+	struct dfx_thread *threads[8];
+	int nr_threads;
+	bool aex;
+	unsigned int rounds;
+	unsigned int interrupted;
+};
+void dfx_ipi_install(struct dfx_ipi *ipi);
+void dfx_ipi_add(struct dfx_ipi *ipi, struct dfx_thread *t);
+
+/* Tests switch the tracking mode of the shared platform. */
+void dfx_set_tracking(enum softsgx_tracking mode);
+
+/* The platform's counter @c now. */
+#define DFX_COUNT(c) softsgx_counter(c)
+
+#endif
