@@ -87,6 +87,28 @@ int softsgx_close(int fd);
 /* True if @fd is an open softsgx device descriptor. */
 bool softsgx_is_device_fd(int fd);
 
+struct sgx_enclave_run;
+
+/*
+ * softsgx_enter_enclave() - enter an enclave: the ABI and behaviour of
+ * Linux's __vdso_sgx_enter_enclave() (see <asm/sgx.h>). @function is
+ * EENTER (2) or ERESUME (3); RDI, RSI, RDX, R8, R9 and the other
+ * registers reach the enclave as given. Return: 0 after EEXIT (run->function
+ * = EEXIT) or an exception (run->function = ERESUME, or EENTER/ERESUME if
+ * that leaf faulted, and run->exception_* set); -EINVAL for another
+ * function or non-zero reserved bytes; what run->user_handler returns when
+ * it returns <= 0; -ENOMEM if the thread cannot be set up for enclaves.
+ */
+int softsgx_enter_enclave(long rdi, long rsi, long rdx, unsigned int function, long r8, long r9,
+			  struct sgx_enclave_run *run);
+
+/*
+ * softsgx_thread_init() - make the calling thread able to run enclave code
+ * through its own ENCLU (runtimes that do not use the entry function).
+ * Return: 0, or -1 with errno ENOMEM.
+ */
+int softsgx_thread_init(void);
+
 /* Counters of the platform since it was created. */
 enum softsgx_counter {
 	SOFTSGX_CNT_IOCTL_CREATE,

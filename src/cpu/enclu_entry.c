@@ -447,9 +447,13 @@ static void xsave_init(uint8_t *area, size_t size)
 	}
 }
 
-/* AEX: XFRM state into the frame's XSAVE area; the thread's image back to INIT. */
-static void aex_save_xstate(uint8_t *area, size_t size, struct sgx_regs *regs)
+/*
+ * AEX: XFRM state into the frame's XSAVE area (XSAVE with RFBM = XFRM: the
+ * header names XFRM's components only), the thread's image back to INIT.
+ */
+static void aex_save_xstate(uint8_t *area, size_t size, uint64_t xfrm, struct sgx_regs *regs)
 {
+	uint64_t xstate_bv;
 	size_t n;
 
 	if (!regs->xsave) {
@@ -459,6 +463,12 @@ static void aex_save_xstate(uint8_t *area, size_t size, struct sgx_regs *regs)
 	n = regs->xsave_size < size ? regs->xsave_size : size;
 	memcpy(area, regs->xsave, n);
 	memset(area + n, 0, size - n);
+	if (size >= XSAVE_LEGACY_HEADER) {
+		memcpy(&xstate_bv, area + XSAVE_XSTATE_BV, sizeof(xstate_bv));
+		xstate_bv &= xfrm;
+		memcpy(area + XSAVE_XSTATE_BV, &xstate_bv, sizeof(xstate_bv));
+		memset(area + XSAVE_XSTATE_BV + 8, 0, 56); /* XCOMP_BV and the rest of the header */
+	}
 	xsave_init(regs->xsave, regs->xsave_size);
 }
 
@@ -475,7 +485,7 @@ static void aex_save(const struct entry *en, struct sgx_regs *regs, const struct
 		ei->errcd = exc->has_error_code ? exc->error_code : 0;
 		ei->reserved = 0;
 	}
-	aex_save_xstate(en->xsave, xsave_size(en->secs->attributes.xfrm), regs);
+	aex_save_xstate(en->xsave, xsave_size(en->secs->attributes.xfrm), en->secs->attributes.xfrm, regs);
 }
 
 /* AEX: the synthetic state the OS sees (ERESUME in RAX, RIP = AEP). */

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vDSO-compatible entry function and the signal trampoline.
+ *
+ * softsgx_enter_enclave() has the ABI and behaviour of Linux's
+ * __vdso_sgx_enter_enclave(): EENTER/ERESUME through run->tcs with the
+ * caller's registers passed through, run->function = EEXIT after a normal
+ * exit, exceptions reported in run (softsgx_vdso_exception, where the
+ * emulator sends a thread whose fault nobody resolved, with RDI/RSI/RDX =
+ * vector/error code/address), and run->user_handler called as the vDSO
+ * calls it. Its ENCLU is a real ENCLU: it traps, and the emulator performs
+ * the leaf; its address is the AEP.
+ *
+ * Everything in this section is the "always allowed" region of Syscall
+ * User Dispatch, so the trampoline and the restorer may make system calls
+ * while the selector blocks them for enclave code.
+ */
+#include "host.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define SYS_rt_sigreturn 15
+#define SYS_arch_prctl 158
+
+#define RUN_TCS 0
+#define RUN_FUNCTION 8
+#define RUN_EXCEPTION_VECTOR 12
+#define RUN_EXCEPTION_ERROR_CODE 14
+#define RUN_EXCEPTION_ADDR 16
+#define RUN_USER_HANDLER 24
+#define RUN_RESERVED 40
+#define EEXIT 4
+#define EINVAL 22
+#define ENOMEM 12
+
+	.section .text.softsgx_host, "ax", @progbits
+	.globl softsgx_host_text_start
+	.hidden softsgx_host_text_start
+softsgx_host_text_start:
+
+/*
+ * int softsgx_enter_enclave(long rdi, long rsi, long rdx, unsigned int function,
+ *                           long r8, long r9, struct sgx_enclave_run *run);
+ */
+	.globl softsgx_enter_enclave
+	.type softsgx_enter_enclave, @function
+softsgx_enter_enclave:
+	.cfi_startproc
+	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	push	%rbx
+	.cfi_rel_offset %rbx, -8
+
+.Lenter_enclave:
+	/* A thread unknown to softsgx is registered first; every register survives. */
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11				/* 9 pushes after RBP and RBX: RSP is 16-aligned */
+	call	softsgx_host_thread_ensure
+	test	%eax, %eax
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	jnz	.Lno_thread
+	/* EENTER and ERESUME only. */
+	cmp	$2, %ecx
+	jb	.Linvalid_input
+	cmp	$3, %ecx
+	ja	.Linvalid_input
+	/* The reserved bytes of run must be zero. */
+	mov	16(%rbp), %rax
+	.irp off, 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128, 136, 144, 152, 160, 168, 176, 184, 192, 200, 208
+	cmpq	$0, RUN_RESERVED + \off(%rax)
+	jne	.Linvalid_input
+	.endr
+	/* EAX = leaf, RBX = TCS, RCX = AEP; every other register passes through. */
+	mov	RUN_TCS(%rax), %rbx
+	mov	%ecx, %eax
+	lea	softsgx_vdso_enclu(%rip), %rcx
+	.globl softsgx_vdso_enclu
+	.hidden softsgx_vdso_enclu
+softsgx_vdso_enclu:
+	.byte	0x0f, 0x01, 0xd7		/* ENCLU */
+
+	/* EEXIT lands here: only run->function is written. */
+	mov	16(%rbp), %rbx
+	movl	$EEXIT, RUN_FUNCTION(%rbx)
+	jmp	.Lhandle_exit
+
+	/* An exception: RDI = vector, RSI = error code, RDX = address, EAX = the leaf. */
+	.globl softsgx_vdso_exception
+	.hidden softsgx_vdso_exception
+softsgx_vdso_exception:
+	mov	16(%rbp), %rbx
+	movl	%eax, RUN_FUNCTION(%rbx)
+	movw	%di, RUN_EXCEPTION_VECTOR(%rbx)
+	movw	%si, RUN_EXCEPTION_ERROR_CODE(%rbx)
+	mov	%rdx, RUN_EXCEPTION_ADDR(%rbx)
+
+.Lhandle_exit:
+	mov	16(%rbp), %rax
+	cmpq	$0, RUN_USER_HANDLER(%rax)
+	jne	.Linvoke_userspace_handler
+	xor	%eax, %eax
+.Lout:
+	pop	%rbx
+	leave
+	.cfi_remember_state
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_restore_state
+
+.Linvalid_input:
+	mov	$(-EINVAL), %eax
+	jmp	.Lout
+
+.Lno_thread:
+	mov	$(-ENOMEM), %eax
+	jmp	.Lout
+
+.Linvoke_userspace_handler:
+	/* handler(rdi, rsi, rdx, rsp at exit, r8, r9, run), RSP 16-aligned, DF clear. */
+	mov	%rsp, %rcx
+	mov	%rsp, %rbx
+	and	$-16, %rsp
+	sub	$8, %rsp
+	push	16(%rbp)
+	cld
+	mov	16(%rbp), %rax
+	call	*RUN_USER_HANDLER(%rax)
+	mov	%rbx, %rsp
+	/* <= 0: return it; > 0: the next leaf. */
+	cmp	$0, %eax
+	jle	.Lout
+	mov	%eax, %ecx
+	jmp	.Lenter_enclave
+	.cfi_endproc
+	.size softsgx_enter_enclave, . - softsgx_enter_enclave
+
+/*
+ * The handler of every softsgx signal (SA_SIGINFO | SA_ONSTACK): edi = sig,
+ * rsi = info, rdx = ucontext. A registered thread runs it on its
+ * alternate stack, whose aligned base is its struct host_thread: found
+ * without TLS, since enclave code may have left a foreign FS base. For a
+ * thread interrupted in enclave code the host's FS/GS are installed before
+ * any C runs, and the enclave's put back if the thread returns there.
+ */
+	.globl softsgx_sig_trampoline
+	.hidden softsgx_sig_trampoline
+	.type softsgx_sig_trampoline, @function
+softsgx_sig_trampoline:
+	.cfi_startproc
+	push	%rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbx, 0
+	xor	%ebx, %ebx
+	mov	%rsp, %rax
+	cmp	softsgx_altstack_arena_start(%rip), %rax
+	jb	1f
+	cmp	softsgx_altstack_arena_end(%rip), %rax
+	jae	1f
+	and	$-HOST_ALTSTACK_SIZE, %rax
+	mov	%rax, %rbx
+	movb	$0, HOST_T_SELECTOR(%rbx)		/* syscalls allowed from here on */
+	cmpl	$HOST_STATE_ENCLAVE, HOST_T_STATE(%rbx)
+	jne	1f
+	call	.Lswitch_to_host
+1:
+	mov	%rbx, %rcx
+	call	softsgx_sig_handler
+	test	%rbx, %rbx
+	jz	2f
+	cmpl	$HOST_STATE_ENCLAVE, HOST_T_STATE(%rbx)
+	jne	2f
+	call	.Lswitch_to_enclave
+	movb	$1, HOST_T_SELECTOR(%rbx)		/* enclave code: syscalls blocked */
+2:
+	pop	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
+	ret
+	.cfi_endproc
+	.size softsgx_sig_trampoline, . - softsgx_sig_trampoline
+
+/* RBX = thread: save the enclave's FS/GS bases, install the host's. Keeps rdi/rsi/rdx. */
+.Lswitch_to_host:
+	cmpb	$0, HOST_T_FSGSBASE(%rbx)
+	je	1f
+	rdfsbase %rax
+	mov	%rax, HOST_T_ENCL_FS(%rbx)
+	rdgsbase %rax
+	mov	%rax, HOST_T_ENCL_GS(%rbx)
+	mov	HOST_T_HOST_FS(%rbx), %rax
+	wrfsbase %rax
+	mov	HOST_T_HOST_GS(%rbx), %rax
+	wrgsbase %rax
+	ret
+1:	push	%rdi
+	push	%rsi
+	push	%rdx
+	mov	$ARCH_GET_FS, %edi
+	lea	HOST_T_ENCL_FS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	mov	$ARCH_GET_GS, %edi
+	lea	HOST_T_ENCL_GS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	mov	$ARCH_SET_FS, %edi
+	mov	HOST_T_HOST_FS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	mov	$ARCH_SET_GS, %edi
+	mov	HOST_T_HOST_GS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	pop	%rdx
+	pop	%rsi
+	pop	%rdi
+	ret
+
+/* RBX = thread: install the enclave's FS/GS bases. */
+.Lswitch_to_enclave:
+	cmpb	$0, HOST_T_FSGSBASE(%rbx)
+	je	1f
+	mov	HOST_T_ENCL_FS(%rbx), %rax
+	wrfsbase %rax
+	mov	HOST_T_ENCL_GS(%rbx), %rax
+	wrgsbase %rax
+	ret
+1:	mov	$ARCH_SET_FS, %edi
+	mov	HOST_T_ENCL_FS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	mov	$ARCH_SET_GS, %edi
+	mov	HOST_T_ENCL_GS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	ret
+
+/* SA_RESTORER of softsgx's handlers: inside the always-allowed region. */
+	.globl softsgx_sig_restorer
+	.hidden softsgx_sig_restorer
+	.type softsgx_sig_restorer, @function
+softsgx_sig_restorer:
+	mov	$SYS_rt_sigreturn, %eax
+	syscall
+	ud2
+	.size softsgx_sig_restorer, . - softsgx_sig_restorer
+
+	.globl softsgx_host_text_end
+	.hidden softsgx_host_text_end
+softsgx_host_text_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bridge to the real process: per-thread enclave mode, the signal
+ * trampolines that turn hardware traps of enclave code into processor and
+ * driver calls, the interrupt of threads inside an enclave, and the
+ * vDSO-compatible entry function (entry.S).
+ *
+ * Thread states (struct host_thread.state):
+ *
+ *   HOST --EENTER/ERESUME (entry function or a trapped ENCLU)--> ENCLAVE
+ *   ENCLAVE --trap (ENCLU, #PF, #UD, ... or the interrupt signal)--> EMU
+ *   EMU --leaf done, fault resolved (ERESUME)--> ENCLAVE
+ *   EMU --EEXIT, or an exception reported after AEX--> HOST
+ *
+ * HOST: host code runs with the host's FS/GS bases and syscalls allowed.
+ * ENCLAVE: enclave code runs natively with the enclave's FS/GS bases,
+ *   syscalls blocked (Syscall User Dispatch selector), CPUID faulting on.
+ * EMU: emulator code runs in a signal handler on the thread's alternate
+ *   stack with the host's FS/GS, every softsgx signal blocked.
+ * The logical processor is in enclave mode (t->inside) from a successful
+ * EENTER/ERESUME to the AEX or EEXIT, which is what the interrupt waits for.
+ */
+#ifndef SOFTSGX_HOST_H
+#define SOFTSGX_HOST_H
+
+/* Layout shared with entry.S. */
+#define HOST_ALTSTACK_SHIFT 18 /* 256 KiB per thread: context at the bottom, stack above */
+#define HOST_ALTSTACK_SIZE (1 << HOST_ALTSTACK_SHIFT)
+#define HOST_T_STATE 0
+#define HOST_T_SELECTOR 4
+#define HOST_T_FSGSBASE 5
+#define HOST_T_HOST_FS 8
+#define HOST_T_HOST_GS 16
+#define HOST_T_ENCL_FS 24
+#define HOST_T_ENCL_GS 32
+
+#define HOST_STATE_HOST 0
+#define HOST_STATE_ENCLAVE 1
+#define HOST_STATE_EMU 2
+
+#ifndef __ASSEMBLER__
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "cpu/cpu.h"
+
+struct sgx_platform;
+
+struct host_thread {
+	/* read and written by entry.S: keep the offsets above */
+	atomic_int state;
+	uint8_t selector;          /* Syscall User Dispatch: 0 allow, 1 block */
+	uint8_t fsgsbase;          /* RDFSBASE & co. usable */
+	uint8_t pad[2];
+	uint64_t host_fs;
+	uint64_t host_gs;
+	uint64_t encl_fs;
+	uint64_t encl_gs;
+	/* C only */
+	struct sgx_platform *plat;
+	struct sgx_lp *lp;
+	int tid;
+	atomic_bool inside;        /* the LP is in enclave mode */
+	atomic_uint exits;         /* AEX + EEXIT count (futex word for the interrupt) */
+	atomic_uint interrupts;    /* interrupt signals that made this thread AEX */
+	uint64_t elrange_base;     /* the enclave it runs in */
+	uint64_t elrange_size;
+	bool cpuid_faulting;       /* ARCH_SET_CPUID works on this thread */
+	struct host_thread *next;  /* registry */
+};
+
+_Static_assert(__builtin_offsetof(struct host_thread, state) == HOST_T_STATE, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, selector) == HOST_T_SELECTOR, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, fsgsbase) == HOST_T_FSGSBASE, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, host_fs) == HOST_T_HOST_FS, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, host_gs) == HOST_T_HOST_GS, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, encl_fs) == HOST_T_ENCL_FS, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, encl_gs) == HOST_T_ENCL_GS, "asm offset");
+
+/* entry.S */
+extern const char softsgx_vdso_enclu[];      /* the entry function's ENCLU: its AEP */
+extern const char softsgx_vdso_exception[];  /* where it reports an exception */
+extern const char softsgx_host_text_start[];  /* the region where syscalls are always allowed */
+extern const char softsgx_host_text_end[];
+void softsgx_sig_trampoline(int sig, siginfo_t *info, void *uc);
+void softsgx_sig_restorer(void);
+/* The altstack arena [start, end): entry.S tells a registered thread by its RSP. */
+extern uintptr_t softsgx_altstack_arena_start;
+extern uintptr_t softsgx_altstack_arena_end;
+
+/* thread.c */
+/* The calling thread's context, registering it on first use. NULL if it cannot be. */
+struct host_thread *host_thread_get(void);
+/* Install the signal handlers and the interrupt (once per process). 0 or -errno. */
+int host_init(struct sgx_platform *plat);
+/* The signal that interrupts threads inside an enclave. */
+int host_ipi_signal(void);
+/* The LP left enclave mode (AEX or EEXIT): wake whoever waits for it. */
+void host_thread_left(struct host_thread *t);
+/* CPUID faulting on (entering enclave code) or off (leaving it). */
+void host_cpuid_faulting(struct host_thread *t, bool on);
+
+/* trap.c: the C half of the signal trampoline (runs with the host's FS/GS). */
+void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t);
+
+#endif /* __ASSEMBLER__ */
+#endif /* SOFTSGX_HOST_H */

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host threads that run enclaves: registration (alternate stack in the
+ * arena, Syscall User Dispatch, the logical processor), the signal
+ * handlers, and the interrupt of every thread inside an enclave that the
+ * driver's ETRACK flow asks for (sgx_ipi_ops).
+ *
+ * Lock order: registry_lock is a leaf lock (no other lock is taken under it).
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <asm/prctl.h>
+
+#include "driver/driver.h"
+#include "host/host.h"
+#include "softsgx/softsgx.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+#define ARENA_SLOTS 1024
+
+uintptr_t softsgx_altstack_arena_start __attribute__((visibility("hidden")));
+uintptr_t softsgx_altstack_arena_end __attribute__((visibility("hidden")));
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_thread *registry;
+static uint8_t slot_used[ARENA_SLOTS];
+static pthread_key_t thread_key;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_error;
+static bool sud_available;
+
+static const int trapped_signals[] = { SIGILL, SIGSEGV, SIGBUS, SIGSYS, SIGFPE, SIGTRAP };
+/* The previous handlers, for faults that are not softsgx's. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+static struct kernel_sigaction previous[65];
+
+#define SA_RESTORER_FLAG 0x04000000
+
+int host_ipi_signal(void)
+{
+	return SIGRTMAX - 1;
+}
+
+const void *host_previous_action(int sig, unsigned long *flags);
+
+const void *host_previous_action(int sig, unsigned long *flags)
+{
+	*flags = previous[sig].flags;
+	return previous[sig].handler;
+}
+
+static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
+{
+	return syscall(SYS_rt_sigaction, sig, act, old, 8) ? -errno : 0;
+}
+
+static uint64_t softsgx_signal_mask(void)
+{
+	uint64_t mask = 1ull << (host_ipi_signal() - 1);
+	size_t i;
+
+	for (i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++)
+		mask |= 1ull << (trapped_signals[i] - 1);
+	return mask;
+}
+
+static int install_handlers(void)
+{
+	struct kernel_sigaction act = {
+		.handler = (void *)softsgx_sig_trampoline,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_RESTORER_FLAG,
+		.restorer = softsgx_sig_restorer,
+		.mask = softsgx_signal_mask(),
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++) {
+		ret = raw_sigaction(trapped_signals[i], &act, &previous[trapped_signals[i]]);
+		if (ret)
+			return ret;
+	}
+	return raw_sigaction(host_ipi_signal(), &act, &previous[host_ipi_signal()]);
+}
+
+static void *arena_reserve(void)
+{
+	size_t len = (size_t)(ARENA_SLOTS + 1) << HOST_ALTSTACK_SHIFT;
+	uint8_t *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + HOST_ALTSTACK_SIZE - 1) & ~(uintptr_t)(HOST_ALTSTACK_SIZE - 1);
+	softsgx_altstack_arena_start = start;
+	softsgx_altstack_arena_end = start + ((uintptr_t)ARENA_SLOTS << HOST_ALTSTACK_SHIFT);
+	return p;
+}
+
+static void thread_unregister(void *arg);
+
+static void process_init(void)
+{
+	char probe = 0;
+
+	if (pthread_key_create(&thread_key, thread_unregister) || !arena_reserve()) {
+		init_error = -ENOMEM;
+		return;
+	}
+	/* Syscall User Dispatch exists (Linux 5.11+): try it on this thread and turn it off. */
+	sud_available = !prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &probe);
+	if (sud_available)
+		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	init_error = install_handlers();
+}
+
+static uint64_t read_base(int code)
+{
+	unsigned long v = 0;
+
+	syscall(SYS_arch_prctl, code, &v);
+	return v;
+}
+
+static struct host_thread *slot_alloc(void)
+{
+	struct host_thread *t = NULL;
+	int i;
+
+	pthread_mutex_lock(&registry_lock);
+	for (i = 0; i < ARENA_SLOTS && !t; i++) {
+		if (!slot_used[i]) {
+			slot_used[i] = 1;
+			t = (struct host_thread *)(softsgx_altstack_arena_start +
+						   ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (t && mprotect(t, HOST_ALTSTACK_SIZE, PROT_READ | PROT_WRITE)) {
+		pthread_mutex_lock(&registry_lock);
+		slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
+		pthread_mutex_unlock(&registry_lock);
+		t = NULL;
+	}
+	return t;
+}
+
+static void slot_free(struct host_thread *t)
+{
+	/* The slot stays mapped: an interrupt may still read a thread that just left. */
+	pthread_mutex_lock(&registry_lock);
+	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
+{
+	stack_t ss = { .ss_sp = (uint8_t *)t + 4096, .ss_size = HOST_ALTSTACK_SIZE - 4096 };
+
+	memset(t, 0, sizeof(*t));
+	t->plat = plat;
+	t->lp = sgx_current_lp(plat);
+	t->tid = (int)syscall(SYS_gettid);
+	t->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	t->host_fs = read_base(ARCH_GET_FS);
+	t->host_gs = read_base(ARCH_GET_GS);
+	if (sigaltstack(&ss, NULL))
+		return -errno;
+	/* Syscalls outside entry.S are dispatched (SIGSYS) while the selector says block. */
+	if (sud_available &&
+	    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		  (unsigned long)softsgx_host_text_start,
+		  (unsigned long)(softsgx_host_text_end - softsgx_host_text_start), &t->selector))
+		return -errno;
+	t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
+			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+	return 0;
+}
+
+struct host_thread *host_thread_get(void)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct host_thread *t;
+
+	if (!plat || host_init(plat))
+		return NULL;
+	t = pthread_getspecific(thread_key);
+	if (t)
+		return t;
+	t = slot_alloc();
+	if (!t)
+		return NULL;
+	if (thread_setup(t, plat)) {
+		slot_free(t);
+		return NULL;
+	}
+	pthread_setspecific(thread_key, t);
+	pthread_mutex_lock(&registry_lock);
+	t->next = registry;
+	registry = t;
+	pthread_mutex_unlock(&registry_lock);
+	return t;
+}
+
+static void thread_unregister(void *arg)
+{
+	struct host_thread *t = arg, **pp;
+	stack_t ss = { .ss_flags = SS_DISABLE };
+
+	pthread_mutex_lock(&registry_lock);
+	for (pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (sud_available)
+		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	sigaltstack(&ss, NULL);
+	slot_free(t);
+}
+
+void host_cpuid_faulting(struct host_thread *t, bool on)
+{
+	if (t->cpuid_faulting)
+		syscall(SYS_arch_prctl, ARCH_SET_CPUID, on ? 0 : 1);
+}
+
+void host_thread_left(struct host_thread *t)
+{
+	atomic_store(&t->inside, false);
+	atomic_fetch_add(&t->exits, 1);
+	syscall(SYS_futex, &t->exits, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+/*
+ * The driver's "interrupt every thread inside @encl and wait": a signal to
+ * each such thread; its handler performs the AEX. Threads running
+ * emulator code take it when they return to enclave code, or never need
+ * it (EEXIT).
+ */
+static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
+{
+	struct host_thread *t, *targets[ARENA_SLOTS];
+	unsigned int snapshot[ARENA_SLOTS], n = 0, i;
+	pid_t pid = getpid();
+
+	(void)ctx;
+	pthread_mutex_lock(&registry_lock);
+	for (t = registry; t && n < ARENA_SLOTS; t = t->next) {
+		snapshot[n] = atomic_load(&t->exits);
+		if (!atomic_load(&t->inside) || t->elrange_base != encl->base)
+			continue;
+		targets[n++] = t;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	for (i = 0; i < n; i++)
+		syscall(SYS_tgkill, pid, targets[i]->tid, host_ipi_signal());
+	for (i = 0; i < n; i++) {
+		struct timespec tick = { .tv_nsec = 1000000 };
+
+		while (atomic_load(&targets[i]->exits) == snapshot[i])
+			syscall(SYS_futex, &targets[i]->exits, FUTEX_WAIT, snapshot[i], &tick, NULL, 0);
+	}
+	return n;
+}
+
+int host_init(struct sgx_platform *plat)
+{
+	static const struct sgx_ipi_ops ipi = { .interrupt = host_interrupt };
+	static atomic_bool ipi_installed;
+
+	pthread_once(&init_once, process_init);
+	if (!init_error && !atomic_exchange(&ipi_installed, true))
+		sgx_platform_set_ipi(plat, &ipi);
+	return init_error;
+}
+
+int softsgx_thread_init(void)
+{
+	if (!host_thread_get()) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}

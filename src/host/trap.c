@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The C half of the signal trampoline: what the hardware and Linux would
+ * do with a trap of enclave code, and with the ENCLU[EENTER/ERESUME] of
+ * host code.
+ *
+ * - ENCLU in enclave code (SIGILL on 0F 01 D7): the leaf runs on the
+ *   thread's logical processor; a #PF it raises is an AEX, the driver's
+ *   fault handler, and ERESUME with the leaf run again once resolved.
+ * - A fault of enclave code (SIGSEGV/SIGFPE/SIGILL/SIGSYS/SIGTRAP): AEX,
+ *   then for a #PF the driver's fault handler (EAUG, page-table entry) and
+ *   ERESUME when it resolved it; otherwise the exception goes where Linux
+ *   sends it: the entry function reports it (its ENCLU is the AEP), or the
+ *   program gets the signal with the synthetic AEX state.
+ * - The interrupt signal (the driver's ETRACK flow): AEX, then ERESUME.
+ * - ENCLU[EENTER/ERESUME] of host code: the leaf, then enclave code.
+ * - Anything else, and faults on memory that is not an enclave's, goes to
+ *   the handler the program had installed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "driver/driver.h"
+#include "driver/uaccess.h"
+#include "host/host.h"
+
+#define ENCLU_LEN 3
+#define ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
+		     SGX_RFLAGS_SF | SGX_RFLAGS_OF)
+#define VEC_INTERRUPT 32
+#define FP_XSTATE_MAGIC1_VALUE 0x46505853u
+#define SYS_USER_DISPATCH_CODE 2
+
+const void *host_previous_action(int sig, unsigned long *flags);
+
+/*
+ * The instruction bytes at @rip. Enclave code may be execute-only in the
+ * host mapping, so anything but softsgx's own text is read with a copy
+ * that fails instead of faulting.
+ */
+static bool read_insn(uint64_t rip, uint8_t *buf, size_t len)
+{
+	if (rip >= (uintptr_t)softsgx_host_text_start && rip + len <= (uintptr_t)softsgx_host_text_end) {
+		memcpy(buf, (const void *)(uintptr_t)rip, len);
+		return true;
+	}
+	return copy_from_user(buf, (const void *)(uintptr_t)rip, len) == 0;
+}
+
+static bool is_enclu(uint64_t rip)
+{
+	uint8_t b[3];
+
+	return read_insn(rip, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xd7;
+}
+
+/*
+ * ENCLU traps as #UD (SIGILL) where the processor has no SGX; where it has
+ * SGX but it is not enabled (many VMs) it may raise #GP, or even a #PF on
+ * an operand: SIGSEGV. An instruction fetch fault is never one.
+ */
+static bool enclu_trap(int sig, const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	if (sig != SIGILL && sig != SIGSEGV)
+		return false;
+	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && (g[REG_ERR] & SGX_PF_I))
+		return false;
+	return is_enclu(g[REG_RIP]);
+}
+
+static bool is_cpuid(uint64_t rip)
+{
+	uint8_t b[2];
+
+	return read_insn(rip, b, 2) && b[0] == 0x0f && b[1] == 0xa2;
+}
+
+/* Register state */
+
+static size_t xsave_size_of(const ucontext_t *uc)
+{
+	const uint8_t *fp = (const uint8_t *)uc->uc_mcontext.fpregs;
+	uint32_t magic, size;
+
+	if (!fp)
+		return 0;
+	memcpy(&magic, fp + 464, 4);
+	memcpy(&size, fp + 464 + 16, 4);
+	return magic == FP_XSTATE_MAGIC1_VALUE ? size : 512;
+}
+
+static void regs_from_uc(struct sgx_regs *r, const ucontext_t *uc, uint64_t fs, uint64_t gs)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	*r = (struct sgx_regs){
+		.rax = g[REG_RAX], .rcx = g[REG_RCX], .rdx = g[REG_RDX], .rbx = g[REG_RBX],
+		.rsp = g[REG_RSP], .rbp = g[REG_RBP], .rsi = g[REG_RSI], .rdi = g[REG_RDI],
+		.r8 = g[REG_R8], .r9 = g[REG_R9], .r10 = g[REG_R10], .r11 = g[REG_R11],
+		.r12 = g[REG_R12], .r13 = g[REG_R13], .r14 = g[REG_R14], .r15 = g[REG_R15],
+		.rflags = g[REG_EFL], .rip = g[REG_RIP], .fsbase = fs, .gsbase = gs,
+		.xsave = uc->uc_mcontext.fpregs, .xsave_size = xsave_size_of(uc),
+	};
+}
+
+static void regs_to_uc(const struct sgx_regs *r, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	g[REG_RAX] = r->rax; g[REG_RCX] = r->rcx; g[REG_RDX] = r->rdx; g[REG_RBX] = r->rbx;
+	g[REG_RSP] = r->rsp; g[REG_RBP] = r->rbp; g[REG_RSI] = r->rsi; g[REG_RDI] = r->rdi;
+	g[REG_R8] = r->r8; g[REG_R9] = r->r9; g[REG_R10] = r->r10; g[REG_R11] = r->r11;
+	g[REG_R12] = r->r12; g[REG_R13] = r->r13; g[REG_R14] = r->r14; g[REG_R15] = r->r15;
+	g[REG_EFL] = r->rflags;
+	g[REG_RIP] = r->rip;
+}
+
+/* State changes */
+
+static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
+{
+	regs_to_uc(r, uc);
+	t->encl_fs = r->fsbase; /* the trampoline installs them on the way out */
+	t->encl_gs = r->gsbase;
+	atomic_store(&t->state, HOST_STATE_ENCLAVE);
+	host_cpuid_faulting(t, true);
+}
+
+static void go_host(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
+{
+	regs_to_uc(r, uc);
+	atomic_store(&t->state, HOST_STATE_HOST);
+	host_cpuid_faulting(t, false);
+}
+
+/* The LP entered enclave mode through a TCS: remember which enclave. */
+static void entered(struct host_thread *t)
+{
+	struct sgx_vma *vma = sgx_find_vma(t->plat, sgx_lp_tcs(t->lp));
+
+	t->elrange_base = vma ? vma->encl->base : 0;
+	t->elrange_size = vma ? vma->encl->size : 0;
+	atomic_store(&t->inside, true);
+}
+
+/* Chaining to the program */
+
+static void chain(int sig, siginfo_t *info, ucontext_t *uc)
+{
+	unsigned long flags;
+	const void *h = host_previous_action(sig, &flags);
+
+	if (h == SIG_IGN)
+		return;
+	if (h == SIG_DFL) {
+		/* Die of it, as without softsgx. */
+		signal(sig, SIG_DFL);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		return;
+	}
+	if (flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h)(sig, info, uc);
+	else
+		((void (*)(int))h)(sig);
+}
+
+/* The signal Linux sends for an exception of enclave code it does not fix up. */
+static int signal_of(uint8_t vector)
+{
+	switch (vector) {
+	case SGX_VEC_DE:
+	case SGX_VEC_MF:
+	case SGX_VEC_XM:
+		return SIGFPE;
+	case SGX_VEC_UD:
+		return SIGILL;
+	case SGX_VEC_DB:
+	case SGX_VEC_BP:
+		return SIGTRAP;
+	default:
+		return SIGSEGV;
+	}
+}
+
+/*
+ * Report an exception the way Linux does: through the entry function when
+ * @r (the state after AEX, or at a faulting EENTER/ERESUME) is at its ENCLU,
+ * else as a signal to the program. #DB and #BP always go to the program.
+ */
+static void report(struct host_thread *t, struct sgx_regs *r, const struct sgx_exception *exc,
+		   ucontext_t *uc, siginfo_t *info)
+{
+	if (r->rip == (uintptr_t)softsgx_vdso_enclu && exc->vector != SGX_VEC_DB &&
+	    exc->vector != SGX_VEC_BP) {
+		r->rip = (uintptr_t)softsgx_vdso_exception;
+		r->rdi = exc->vector;
+		r->rsi = exc->error_code & 0xffff;
+		r->rdx = exc->vector == SGX_VEC_PF ? exc->addr : 0;
+		go_host(t, r, uc);
+		return;
+	}
+	go_host(t, r, uc);
+	info->si_signo = signal_of(exc->vector);
+	if (exc->vector == SGX_VEC_PF)
+		info->si_addr = (void *)(uintptr_t)exc->addr;
+	chain(info->si_signo, info, uc);
+}
+
+/* Page faults */
+
+/* Resolve a #PF of enclave or host code at @addr through the driver. */
+static enum sgx_fault_result resolve(struct sgx_platform *plat, uint64_t addr, uint32_t hw_pfec,
+				     uint32_t *pfec)
+{
+	enum sgx_fault_result res;
+
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	res = sgx_vma_fault(plat, addr, hw_pfec & (SGX_PF_W | SGX_PF_I), pfec);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (res == SGX_FAULT_NOT_OURS)
+		*pfec = hw_pfec;
+	return res;
+}
+
+/* ERESUME right after an AEX (the AEP's ENCLU, done here): 0 when back inside. */
+static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_exception *exc)
+{
+	uint32_t pfec;
+	int ret;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&t->plat->mmap_lock);
+		ret = enclu_eresume(t->lp, r);
+		pthread_rwlock_unlock(&t->plat->mmap_lock);
+		if (!ret) {
+			entered(t);
+			return 0;
+		}
+		/* ERESUME itself faulted (SSA page not mapped yet, say): the kernel's turn. */
+		*exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+					       .has_error_code = true,
+					       .error_code = sgx_lp_fault(t->lp)->error_code,
+					       .addr = sgx_lp_fault(t->lp)->addr };
+		if (exc->vector != SGX_VEC_PF ||
+		    resolve(t->plat, exc->addr, exc->error_code, &pfec) != SGX_FAULT_RETRY) {
+			if (exc->vector == SGX_VEC_PF)
+				exc->error_code = pfec;
+			return -1;
+		}
+	}
+}
+
+/*
+ * An exception @exc of enclave code in state @r: AEX; a #PF the driver
+ * resolves goes back in (ERESUME), anything else is reported.
+ */
+static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct sgx_exception exc,
+			      ucontext_t *uc, siginfo_t *info)
+{
+	uint32_t pfec;
+
+	if (sgx_aex(t->lp, r, &exc)) {
+		/* The SSA frame could not be written: the processor reports that fault instead. */
+		host_thread_left(t);
+		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+					      .error_code = sgx_lp_fault(t->lp)->error_code,
+					      .addr = sgx_lp_fault(t->lp)->addr };
+		report(t, r, &exc, uc, info);
+		return;
+	}
+	host_thread_left(t);
+	if (exc.vector == SGX_VEC_PF) {
+		enum sgx_fault_result res = resolve(t->plat, exc.addr, exc.error_code, &pfec);
+
+		if (res == SGX_FAULT_RETRY && !eresume(t, r, &exc)) {
+			go_enclave(t, r, uc);
+			return;
+		}
+		if (res != SGX_FAULT_RETRY) {
+			exc.error_code = pfec;
+			/* AEX clears the low 12 bits of the address the OS sees. */
+			exc.addr &= ~0xfffull;
+		}
+	}
+	report(t, r, &exc, uc, info);
+}
+
+/* ENCLU */
+
+/* Run the leaf in r->rax for enclave code; returns the leaf's result. */
+static int enclave_leaf(struct host_thread *t, struct sgx_regs *r)
+{
+	struct sgx_lp *lp = t->lp;
+
+	switch (r->rax) {
+	case ENCLU_EEXIT:
+		return enclu_eexit(lp, r);
+	case ENCLU_EACCEPT:
+		return enclu_eaccept(lp, r->rbx, r->rcx);
+	case ENCLU_EMODPE:
+		return enclu_emodpe(lp, r->rbx, r->rcx);
+	case ENCLU_EACCEPTCOPY:
+		return enclu_eacceptcopy(lp, r->rbx, r->rcx, r->rdx);
+	case ENCLU_EREPORT:
+		return enclu_ereport(lp, r->rbx, r->rcx, r->rdx);
+	case ENCLU_EGETKEY:
+		return enclu_egetkey(lp, r->rbx, r->rcx);
+	case ENCLU_EENTER:
+		return enclu_eenter(lp, r); /* in enclave mode: #GP */
+	case ENCLU_ERESUME:
+		return enclu_eresume(lp, r);
+	default:
+		return SGX_GP; /* ENCLU: undefined leaf */
+	}
+}
+
+/* RAX and RFLAGS after a leaf that returns a code. */
+static void leaf_result(struct host_thread *t, struct sgx_regs *r, int ret)
+{
+	switch (r->rax) {
+	case ENCLU_EACCEPT:
+	case ENCLU_EACCEPTCOPY:
+	case ENCLU_EGETKEY:
+		r->rax = (uint64_t)ret;
+		r->rflags = (r->rflags & ~ARITH_FLAGS) | (sgx_lp_rflags(t->lp) & ARITH_FLAGS);
+		break;
+	default:
+		break; /* EMODPE, EREPORT: no code, flags untouched */
+	}
+}
+
+/* Pages a leaf may have made accessible: host protections follow the EPCM. */
+static void leaf_update_host(struct host_thread *t, const struct sgx_regs *r)
+{
+	uint64_t page;
+
+	if (r->rax != ENCLU_EACCEPT && r->rax != ENCLU_EACCEPTCOPY && r->rax != ENCLU_EMODPE)
+		return;
+	page = r->rcx & ~0xfffull;
+	pthread_rwlock_rdlock(&t->plat->mmap_lock);
+	sgx_update_host(t->plat, page, page + 4096);
+	pthread_rwlock_unlock(&t->plat->mmap_lock);
+}
+
+static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
+{
+	struct sgx_regs r;
+	int ret;
+
+	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
+	pthread_rwlock_rdlock(&t->plat->mmap_lock);
+	ret = enclave_leaf(t, &r);
+	pthread_rwlock_unlock(&t->plat->mmap_lock);
+	if (sgx_is_fault(ret)) {
+		const struct sgx_fault_info *f = sgx_lp_fault(t->lp);
+
+		/* A leaf that faults did not retire: the AEX saves the ENCLU's own RIP. */
+		enclave_exception(t, &r,
+				  (struct sgx_exception){ .vector = f->vector, .has_error_code = true,
+							  .error_code = f->error_code, .addr = f->addr },
+				  uc, info);
+		return;
+	}
+	if (r.rax == ENCLU_EEXIT && !sgx_lp_in_enclave(t->lp)) {
+		host_thread_left(t);
+		go_host(t, &r, uc);
+		return;
+	}
+	leaf_update_host(t, &r);
+	leaf_result(t, &r, ret);
+	r.rip += ENCLU_LEN;
+	go_enclave(t, &r, uc);
+}
+
+/* ENCLU of host code: EENTER or ERESUME (anything else is #GP outside an enclave). */
+static void host_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
+{
+	struct sgx_exception exc;
+	struct sgx_regs r;
+	uint64_t leaf;
+	uint32_t pfec;
+	int ret;
+
+	regs_from_uc(&r, uc, t->host_fs, t->host_gs);
+	leaf = r.rax;
+	for (;;) {
+		struct sgx_regs in = r;
+
+		pthread_rwlock_rdlock(&t->plat->mmap_lock);
+		ret = leaf == ENCLU_EENTER ? enclu_eenter(t->lp, &r) :
+		      leaf == ENCLU_ERESUME ? enclu_eresume(t->lp, &r) : enclave_leaf(t, &r);
+		pthread_rwlock_unlock(&t->plat->mmap_lock);
+		if (!ret && sgx_lp_in_enclave(t->lp)) {
+			entered(t);
+			go_enclave(t, &r, uc);
+			return;
+		}
+		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+					      .has_error_code = true,
+					      .error_code = sgx_lp_fault(t->lp)->error_code,
+					      .addr = sgx_lp_fault(t->lp)->addr };
+		if (!sgx_is_fault(ret))
+			exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
+		/* The TCS or SSA page had no page-table entry yet: resolve and retry. */
+		if (exc.vector == SGX_VEC_PF &&
+		    resolve(t->plat, exc.addr, exc.error_code, &pfec) == SGX_FAULT_RETRY) {
+			r = in;
+			continue;
+		}
+		if (exc.vector == SGX_VEC_PF)
+			exc.error_code = pfec;
+		r = in; /* a faulting leaf changes nothing; RAX is still the leaf */
+		report(t, &r, &exc, uc, info);
+		return;
+	}
+}
+
+/* Faults */
+
+/* The exception a signal of enclave code stands for. */
+static struct sgx_exception exception_of(int sig, const siginfo_t *info, ucontext_t *uc,
+					 struct sgx_regs *r)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	struct sgx_exception exc = { .vector = (uint8_t)g[REG_TRAPNO], .has_error_code = true,
+				     .error_code = (uint32_t)g[REG_ERR] };
+
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+		if (g[REG_TRAPNO] == SGX_VEC_PF) {
+			exc.addr = (uintptr_t)info->si_addr;
+		} else if (is_cpuid(r->rip)) {
+			/* CPUID faulting made CPUID a #GP: in an enclave it is #UD. */
+			exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
+		} else {
+			exc = (struct sgx_exception){ .vector = SGX_VEC_GP, .has_error_code = true };
+		}
+		break;
+	case SIGSYS:
+		/* SYSCALL/INT blocked by Syscall User Dispatch: #UD at the instruction. */
+		r->rip -= 2;
+		r->rax = (uint64_t)info->si_syscall;
+		exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
+		break;
+	case SIGILL:
+		exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
+		break;
+	default:
+		break; /* SIGFPE, SIGTRAP: the trap number is the vector */
+	}
+	return exc;
+}
+
+static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
+{
+	struct sgx_regs r;
+
+	atomic_store(&t->state, HOST_STATE_EMU);
+	host_cpuid_faulting(t, false);
+	if (enclu_trap(sig, uc)) {
+		enclave_enclu(t, uc, info);
+		return;
+	}
+	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
+	if (sig == host_ipi_signal()) {
+		struct sgx_exception irq = { .vector = VEC_INTERRUPT };
+
+		/* The driver's interrupt: AEX, and back in at once as the AEP's ERESUME would. */
+		if (!sgx_aex(t->lp, &r, &irq)) {
+			atomic_fetch_add(&t->interrupts, 1);
+			host_thread_left(t);
+			if (!eresume(t, &r, &irq)) {
+				go_enclave(t, &r, uc);
+				return;
+			}
+		} else {
+			host_thread_left(t);
+		}
+		report(t, &r, &irq, uc, info);
+		return;
+	}
+	enclave_exception(t, &r, exception_of(sig, info, uc, &r), uc, info);
+}
+
+/* Host code touched enclave memory (pre-faulting, or a bug): the driver decides. */
+static void host_fault(int sig, siginfo_t *info, ucontext_t *uc, struct sgx_platform *plat)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	uint32_t pfec;
+
+	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && plat &&
+	    resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], &pfec) == SGX_FAULT_RETRY)
+		return;
+	chain(sig, info, uc);
+}
+
+__attribute__((visibility("hidden"))) int softsgx_host_thread_ensure(void);
+
+/* Called by the entry function before its ENCLU: the thread must be known. */
+__attribute__((visibility("hidden"))) int softsgx_host_thread_ensure(void)
+{
+	return host_thread_get() ? 0 : -ENOMEM;
+}
+
+__attribute__((visibility("hidden"))) void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc,
+							       struct host_thread *t)
+{
+	int saved_errno = errno;
+
+	if (t && atomic_load(&t->state) == HOST_STATE_ENCLAVE) {
+		enclave_trap(t, sig, info, uc);
+	} else if (sig == host_ipi_signal()) {
+		/* Not in enclave code: it left already, nothing to do. */
+	} else if (t && enclu_trap(sig, uc)) {
+		host_enclu(t, uc, info);
+	} else {
+		host_fault(sig, info, uc, sgx_platform_get());
+	}
+	errno = saved_errno;
+}
