@@ -103,6 +103,15 @@ int softsgx_enter_enclave(long rdi, long rsi, long rdx, unsigned int function, l
 			  struct sgx_enclave_run *run);
 
 /*
+ * softsgx_call_enclave() - softsgx_enter_enclave() for C callers: the same,
+ * but RBX, RBP and R12-R15 are preserved as the C calling convention
+ * requires (the entry function itself, like the vDSO, returns whatever the
+ * enclave left in them).
+ */
+int softsgx_call_enclave(long rdi, long rsi, long rdx, unsigned int function, long r8, long r9,
+			 struct sgx_enclave_run *run);
+
+/*
  * softsgx_thread_init() - make the calling thread able to run enclave code
  * through its own ENCLU (runtimes that do not use the entry function).
  * Return: 0, or -1 with errno ENOMEM.

@@ -155,6 +155,40 @@ softsgx_vdso_exception:
 	.size softsgx_enter_enclave, . - softsgx_enter_enclave
 
 /*
+ * int softsgx_call_enclave(<the same arguments>): softsgx_enter_enclave()
+ * for C callers. Like the vDSO, the entry function hands the caller the
+ * registers the enclave left, callee-saved ones included; this wrapper
+ * keeps RBX, RBP and R12-R15 as the C ABI wants.
+ */
+	.globl softsgx_call_enclave
+	.type softsgx_call_enclave, @function
+softsgx_call_enclave:
+	.cfi_startproc
+	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	push	16(%rbp)			/* run, the 7th argument; RSP 16-aligned */
+	call	softsgx_enter_enclave
+	add	$8, %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size softsgx_call_enclave, . - softsgx_call_enclave
+
+/*
  * The handler of every softsgx signal (SA_SIGINFO | SA_ONSTACK): edi = sig,
  * rsi = info, rdx = ucontext. A registered thread runs it on its
  * alternate stack, whose aligned base is its struct host_thread: found

@@ -4,6 +4,7 @@
  * pointer, exit; a fault reported through the run struct; a user handler.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "driver/dfx.h"
 #include "cpu/fixture.h"
@@ -54,11 +55,53 @@ TEST(enter_store_exit)
 	ASSERT_TRUE(e);
 	memset(&run, 0, sizeof(run));
 	run.tcs = dfx_la(e, DFX_TCS0);
-	EXPECT_EQ(softsgx_enter_enclave(0, (long)&out, 0, 2, 0, 0, &run), 0);
+	EXPECT_EQ(softsgx_call_enclave(0, (long)&out, 0, 2, 0, 0, &run), 0);
 	EXPECT_EQ(run.function, 4);
 	if (run.function != 4)
 		fprintf(stderr, "  exception %u code %#x addr %#llx\n", run.exception_vector,
 			run.exception_error_code, (unsigned long long)run.exception_addr);
 	EXPECT_EQ(out, 42);
+	dfx_close(e);
+}
+
+/* mov $39, %eax; syscall; (never reached:) mov %rcx, %rbx; mov $4, %eax; enclu */
+static const uint8_t code_syscall[] = { 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x89, 0xcb,
+					0xb8, 0x04, 0x00, 0x00, 0x00, 0x0f, 0x01, 0xd7 };
+
+TEST(syscall_in_enclave_is_ud)
+{
+	struct dfx_encl *e = build(code_syscall, sizeof(code_syscall));
+	struct sgx_enclave_run run;
+
+	ASSERT_TRUE(e);
+	memset(&run, 0, sizeof(run));
+	run.tcs = dfx_la(e, DFX_TCS0);
+	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, 2, 0, 0, &run), 0);
+	EXPECT_EQ(run.function, 3);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_UD);
+	/* The process survives and still makes system calls. */
+	EXPECT_TRUE(getpid() > 0);
+	dfx_close(e);
+}
+
+/* cpuid; mov %rcx, %rbx; mov $4, %eax; enclu */
+static const uint8_t code_cpuid[] = { 0x0f, 0xa2, 0x48, 0x89, 0xcb, 0xb8, 0x04, 0x00, 0x00, 0x00,
+				      0x0f, 0x01, 0xd7 };
+
+TEST(cpuid_in_enclave_is_ud)
+{
+	struct dfx_encl *e = build(code_cpuid, sizeof(code_cpuid));
+	struct sgx_enclave_run run;
+	unsigned int a = 0, b, c, d;
+
+	ASSERT_TRUE(e);
+	memset(&run, 0, sizeof(run));
+	run.tcs = dfx_la(e, DFX_TCS0);
+	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, 2, 0, 0, &run), 0);
+	EXPECT_EQ(run.function, 3);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_UD);
+	/* Host code keeps its CPUID. */
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	EXPECT_TRUE(b != 0);
 	dfx_close(e);
 }
