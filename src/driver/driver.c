@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver/driver.h"
@@ -147,11 +148,16 @@ struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)
 bool sgx_fd_is_provision(struct sgx_platform *plat, int fd)
 {
 	struct sgx_file *f;
-	bool ret;
+	struct stat want, st;
+	bool ret = false;
 
+	/* Like fget(): the open file decides, not the number (a dup() is the same file). */
+	if (fstat(fd, &want))
+		return false;
 	pthread_mutex_lock(&plat->files_lock);
-	f = file_lookup(plat, fd);
-	ret = f && f->provision;
+	for (f = plat->files; f && !ret; f = f->next)
+		ret = f->provision && !fstat(f->fd, &st) && st.st_dev == want.st_dev &&
+		      st.st_ino == want.st_ino;
 	pthread_mutex_unlock(&plat->files_lock);
 	return ret;
 }

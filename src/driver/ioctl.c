@@ -47,21 +47,27 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 
 	if (!secs->size || (secs->size & (secs->size - 1)))
 		return -EINVAL;
-	/* The enclave's memory: one sparse file, page i at offset i * 4096. */
-	if (ftruncate(encl->memfd, (off_t)secs->size))
-		return -ENOMEM;
-	phys = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, encl->memfd, 0);
-	if (phys == MAP_FAILED)
-		return -ENOMEM;
 	encl->secs_epc = sgx_alloc_epc_page(plat, NULL);
-	if (!encl->secs_epc) {
-		ret = -ENOMEM;
-		goto err_phys;
-	}
+	if (!encl->secs_epc)
+		return -ENOMEM;
 	/* Base, size, SSA and attribute validity are ECREATE's: all of it is -EIO. */
 	if (encls_ecreate(sgx_current_lp(plat), &pginfo, encl->secs_epc)) {
 		ret = -EIO;
 		goto err_epc;
+	}
+	/*
+	 * The enclave's memory: one sparse file, page i at offset i * 4096. Made
+	 * once ECREATE has accepted the size: Linux's backing file takes any
+	 * size, so a size the host cannot map must still end in ECREATE's -EIO.
+	 */
+	if (ftruncate(encl->memfd, (off_t)secs->size)) {
+		ret = -ENOMEM;
+		goto err_secs;
+	}
+	phys = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, encl->memfd, 0);
+	if (phys == MAP_FAILED) {
+		ret = -ENOMEM;
+		goto err_secs;
 	}
 	encl->phys = phys;
 	encl->base = secs->base;
@@ -78,11 +84,11 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 			plat->host.map(plat->host.ctx, encl, vma->start, vma->end);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	return 0;
+err_secs:
+	encls_eremove(sgx_current_lp(plat), encl->secs_epc);
 err_epc:
 	sgx_free_epc_page(plat, encl->secs_epc);
 	encl->secs_epc = 0;
-err_phys:
-	munmap(phys, secs->size);
 	return ret;
 }
 
@@ -159,7 +165,8 @@ static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offse
 		ret = sgx_encl_load_page(encl, page->addr) ? -EBUSY : -ENOMEM;
 		goto err_unlock;
 	}
-	if (copy_from_user(bounce, (void *)(uintptr_t)src, PAGE)) {
+	/* get_user_pages() refuses enclave mappings (VM_IO | VM_PFNMAP): -EFAULT. */
+	if (sgx_find_vma(plat, src) || copy_from_user(bounce, (void *)(uintptr_t)src, PAGE)) {
 		ret = -EFAULT;
 		goto err_erase;
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 
 #include "driver/driver.h"
 
@@ -93,6 +94,9 @@ int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsign
 	/* After INIT only ELRANGE may be mapped. */
 	if ((atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED) &&
 	    (start < encl->base || end > encl->base + encl->size))
+		return -EACCES;
+	/* A READ_IMPLIES_EXEC process would get X on every readable page. */
+	if (personality(0xffffffff) & READ_IMPLIES_EXEC)
 		return -EACCES;
 	pthread_mutex_lock(&encl->lock);
 	/* Each existing page must allow @prot; addresses without a page are not checked. */

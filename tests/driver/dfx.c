@@ -398,3 +398,221 @@ void dfx_set_tracking(enum softsgx_tracking mode)
 {
 	sgx_platform_get()->cfg.tracking = mode;
 }
+
+/* dsgx2: SGX2 ioctl wrappers and argument pages */
+
+int dfx_restrict(struct dfx_encl *e, uint64_t offset, uint64_t length, uint64_t perm,
+		 struct sgx_enclave_restrict_permissions *out)
+{
+	struct sgx_enclave_restrict_permissions p = { .offset = offset, .length = length,
+						      .permissions = perm };
+	int ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &p), err = errno;
+
+	if (out)
+		*out = p;
+	errno = err;
+	return ret;
+}
+
+int dfx_modify(struct dfx_encl *e, uint64_t offset, uint64_t length, uint64_t type,
+	       struct sgx_enclave_modify_types *out)
+{
+	struct sgx_enclave_modify_types p = { .offset = offset, .length = length, .page_type = type };
+	int ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &p), err = errno;
+
+	if (out)
+		*out = p;
+	errno = err;
+	return ret;
+}
+
+int dfx_remove(struct dfx_encl *e, uint64_t offset, uint64_t length,
+	       struct sgx_enclave_remove_pages *out)
+{
+	struct sgx_enclave_remove_pages p = { .offset = offset, .length = length };
+	int ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &p), err = errno;
+
+	if (out)
+		*out = p;
+	errno = err;
+	return ret;
+}
+
+void *dfx_ro_copy(const void *src, size_t len)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, src, len);
+	mprotect(p, PAGE, PROT_READ);
+	return p;
+}
+
+void *dfx_unreadable(void)
+{
+	void *p = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void dfx_page_free(void *p)
+{
+	if (p)
+		munmap(p, PAGE);
+}
+
+void dfx_ipi_uninstall(void)
+{
+	struct sgx_ipi_ops ops = { 0 };
+
+	sgx_platform_set_ipi(sgx_platform_get(), &ops);
+}
+
+/* dmap: the default enclave's pages without INIT or mappings */
+
+int dfx_add_layout(struct dfx_encl *e)
+{
+	struct sgx_tcs *tcs = aligned_alloc(PAGE, PAGE);
+	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
+	int ret = 0;
+
+	if (!tcs)
+		return -ENOMEM;
+	fx_tcs_default(tcs, DFX_SSA0);
+	tcs->oentry = DFX_CODE;
+	if (dfx_add(e, DFX_TCS0, PAGE, tcs, SGX_SECINFO_TCS, true))
+		ret = -errno;
+	tcs->ossa = DFX_SSA1;
+	if (!ret && dfx_add(e, DFX_TCS1, PAGE, tcs, SGX_SECINFO_TCS, true))
+		ret = -errno;
+	if (!ret && dfx_add(e, DFX_SSA0, 4 * PAGE, NULL, rw, true))
+		ret = -errno;
+	if (!ret && dfx_add(e, DFX_CODE, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, true))
+		ret = -errno;
+	if (!ret && dfx_add(e, DFX_DATA, 3 * PAGE, NULL, rw, true))
+		ret = -errno;
+	if (!ret && dfx_add(e, DFX_RODATA, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true))
+		ret = -errno;
+	free(tcs);
+	return ret;
+}
+
+/* dbuild: created enclaves and argument holes */
+
+struct dfx_encl *dfx_new_created(uint64_t attributes)
+{
+	struct dfx_encl *e = calloc(1, sizeof(*e));
+	int ret;
+
+	if (!e)
+		return NULL;
+	ret = dfx_create(e, DFX_SIZE, attributes);
+	if (ret) {
+		harness_fail(__FILE__, __LINE__, "creating an enclave: %s", strerrorname_np(-ret));
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+uint8_t *dfx_before_hole(void)
+{
+	uint8_t *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	mprotect(p + PAGE, PAGE, PROT_NONE);
+	return p;
+}
+
+void dfx_hole_free(uint8_t *p)
+{
+	if (p)
+		munmap(p, 2 * PAGE);
+}
+
+/* dsgx2: a second leaf while an enclave thread's leaf holds a page */
+
+struct during_leaf {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool armed;
+	int stage;                 /* 0 running, 1 paused in the leaf, 2 let it finish */
+	unsigned int leaf_id;
+	struct dfx_thread *t;
+	uint64_t secinfo, page;
+	int leaf_ret;
+};
+
+static void during_leaf_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc)
+{
+	struct during_leaf *d = ctx;
+	bool armed = true;
+
+	(void)epc;
+	if (leaf_id != d->leaf_id || lp != d->t->lp ||
+	    !atomic_compare_exchange_strong(&d->armed, &armed, false))
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->stage = 1;
+	pthread_cond_broadcast(&d->cond);
+	while (d->stage != 2)
+		pthread_cond_wait(&d->cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void *during_leaf_thread(void *arg)
+{
+	struct during_leaf *d = arg;
+
+	if (d->leaf_id == SGX_LEAF_ENCLU(ENCLU_EMODPE))
+		d->leaf_ret = dfx_emodpe(d->t, d->secinfo, d->page);
+	else
+		d->leaf_ret = dfx_eaccept(d->t, d->secinfo, d->page);
+	return NULL;
+}
+
+int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo, uint64_t page,
+		    int (*during)(void *ctx), void *ctx, int *leaf_ret)
+{
+	struct sgx_cpu *cpu = sgx_platform_get()->cpu;
+	struct during_leaf d = { .leaf_id = leaf_id, .t = t, .secinfo = secinfo, .page = page };
+	struct timespec deadline;
+	pthread_t thread;
+	int ret = -2, err = 0, wait = 0;
+
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.cond, NULL);
+	atomic_init(&d.armed, true);
+	sgx_cpu_set_pause_hook(cpu, during_leaf_hook, &d);
+	if (pthread_create(&thread, NULL, during_leaf_thread, &d)) {
+		sgx_cpu_set_pause_hook(cpu, NULL, NULL);
+		harness_fail(__FILE__, __LINE__, "pthread_create");
+		return ret;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 30;
+	pthread_mutex_lock(&d.lock);
+	while (d.stage != 1 && !wait)
+		wait = pthread_cond_timedwait(&d.cond, &d.lock, &deadline);
+	pthread_mutex_unlock(&d.lock);
+	if (d.stage == 1) {
+		ret = during(ctx);
+		err = errno;
+	} else {
+		atomic_store(&d.armed, false);
+		harness_fail(__FILE__, __LINE__, "the enclave thread's leaf never paused");
+	}
+	pthread_mutex_lock(&d.lock);
+	d.stage = 2;
+	pthread_cond_broadcast(&d.cond);
+	pthread_mutex_unlock(&d.lock);
+	pthread_join(thread, NULL);
+	sgx_cpu_set_pause_hook(cpu, NULL, NULL);
+	pthread_cond_destroy(&d.cond);
+	pthread_mutex_destroy(&d.lock);
+	*leaf_ret = d.leaf_ret;
+	errno = err;
+	return ret;
+}

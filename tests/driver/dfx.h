@@ -119,4 +119,45 @@ void dfx_set_tracking(enum softsgx_tracking mode);
 /* The platform's counter @c now. */
 #define DFX_COUNT(c) softsgx_counter(c)
 
+/* dsgx2: the SGX2 ioctls with a struct built from the arguments (result and
+ * count 0); *@out (may be NULL) receives the struct as the driver left it.
+ * Return: softsgx_ioctl()'s value, errno set. */
+int dfx_restrict(struct dfx_encl *e, uint64_t offset, uint64_t length, uint64_t perm,
+		 struct sgx_enclave_restrict_permissions *out);
+int dfx_modify(struct dfx_encl *e, uint64_t offset, uint64_t length, uint64_t type,
+	       struct sgx_enclave_modify_types *out);
+int dfx_remove(struct dfx_encl *e, uint64_t offset, uint64_t length,
+	       struct sgx_enclave_remove_pages *out);
+/* A page of its own holding a copy of @len bytes of @src, then made read-only
+ * (the driver can read it but not copy back into it); free with dfx_page_free(). */
+void *dfx_ro_copy(const void *src, size_t len);
+/* A PROT_NONE page (an ioctl argument the driver cannot read). */
+void *dfx_unreadable(void);
+void dfx_page_free(void *p);
+/* Take the IPI double out again (interrupt rounds are then only counted). */
+void dfx_ipi_uninstall(void);
+
+/* dmap: ADD_PAGES of the default enclave's pages (TCS0/1, SSA, code, data,
+ * rodata; the layout above) as dfx_build() adds them, without INIT or
+ * mappings. Return: 0 or -errno of the failing ADD_PAGES. */
+int dfx_add_layout(struct dfx_encl *e);
+
+/* dbuild: a created, not initialized enclave of DFX_SIZE with extra SECS
+ * @attributes (dfx_create() on a fresh struct); NULL after recording a
+ * failure. dfx_close() frees it. */
+struct dfx_encl *dfx_new_created(uint64_t attributes);
+/* dbuild: two fresh pages, the first read-write, the second PROT_NONE: an
+ * argument placed to end past the first page cannot be read in full.
+ * Free with dfx_hole_free(). */
+uint8_t *dfx_before_hole(void);
+void dfx_hole_free(uint8_t *p);
+
+/* dsgx2: simulated thread @t runs EACCEPT (@leaf_id SGX_LEAF_ENCLU(ENCLU_EACCEPT))
+ * or EMODPE of @page with @secinfo on a real thread; while that leaf pauses
+ * holding the page's marks (the processor's pause hook), @during(@ctx) runs on
+ * the calling thread; then the leaf finishes. *@leaf_ret gets the leaf's result.
+ * Return: @during's value, or -2 if the leaf never paused (failure recorded). */
+int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo, uint64_t page,
+		    int (*during)(void *ctx), void *ctx, int *leaf_ret);
+
 #endif
