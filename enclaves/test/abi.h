@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test enclave's interface, shared by the enclave (C and assembly) and
+ * the tests that drive it. The host enters through any TCS with RDI
+ * pointing at a struct te_call in untrusted memory; the enclave reads the
+ * operation and its arguments, performs it and writes ret/out back before
+ * EEXIT. Each TCS has a thread-data page (its FS and GS base) that starts
+ * with the loader's struct softsgx_thread_data and continues with the save
+ * slots of the entry code.
+ */
+#ifndef SOFTSGX_ENCLAVE_TEST_ABI_H
+#define SOFTSGX_ENCLAVE_TEST_ABI_H
+
+/* Thread-data page (offsets; the first four words are the loader's). */
+#define TE_THREAD_SELF 0        /* offset of this page from the enclave base */
+#define TE_THREAD_TCS 8         /* offset of the thread's TCS */
+#define TE_THREAD_STACK_TOP 16  /* offset of the end of its stack */
+#define TE_THREAD_OSSA 24       /* offset of its first SSA frame */
+#define TE_THREAD_SAVE 64       /* TE_MAX_NEST save slots, one per CSSA value */
+#define TE_SAVE_RSP 0           /* in a slot: the untrusted RSP, RBP and RCX (return address) */
+#define TE_SAVE_RBP 8
+#define TE_SAVE_RCX 16
+#define TE_SAVE_SIZE 32
+#define TE_SAVE_SHIFT 5
+#define TE_MAX_NEST 4           /* entries with CSSA >= this EEXIT at once */
+#define TE_SSA_FRAME_SIZE 4096  /* SECS.SSAFRAMESIZE 1, as the loader creates it */
+#define TE_GPRSGX_RSP (TE_SSA_FRAME_SIZE - 184 + 32)
+#define TE_RED_ZONE 128         /* kept free below an interrupted frame's RSP */
+
+#define TE_ENCLU_EEXIT 4
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/*
+ * Operations (te_call.op). Arguments are arg[0], arg[1], ... in the order
+ * given; addresses are absolute linear addresses. Unless stated, ret is 0.
+ */
+enum te_op {
+	TE_OP_NOP = 0,
+	TE_OP_PUT = 1,          /* (value): store it in the enclave's global */
+	TE_OP_GET = 2,          /* (): ret = the global */
+	TE_OP_PUT_AT = 3,       /* (addr, value): 8-byte store */
+	TE_OP_GET_AT = 4,       /* (addr): ret = 8-byte load */
+	TE_OP_EACCEPT = 5,      /* (secinfo flags, addr): ret = RAX */
+	TE_OP_EACCEPTCOPY = 6,  /* (secinfo flags, dst, src): ret = RAX */
+	TE_OP_EMODPE = 7,       /* (secinfo flags, addr) */
+	TE_OP_INIT_TCS = 8,     /* (tcs addr, ossa offset, nssa, thread-data offset, stack-top offset) */
+	TE_OP_EREPORT = 9,      /* (targetinfo ptr or 0, reportdata ptr or 0, out ptr: 432 bytes) */
+	TE_OP_EGETKEY = 10,     /* (keyrequest ptr: 512 bytes, out ptr: 16 bytes): ret = RAX */
+	TE_OP_READ = 11,        /* (addr): ret = the byte there (1-byte load) */
+	TE_OP_WRITE = 12,       /* (addr): lock or $0 into the byte there (a write that keeps it) */
+	TE_OP_EXEC = 13,        /* (addr): call it (a page holding a ret) */
+	TE_OP_SPIN = 14,        /* (flag ptr): pause until *flag != 0; ret = iterations */
+	TE_OP_CPUID = 15,       /* (leaf, subleaf): out[0..3] = EAX, EBX, ECX, EDX */
+	TE_OP_SYSCALL = 16,     /* (): syscall with RAX = 39 (getpid); ret = RAX after it */
+	TE_OP_RDSELF = 17,      /* (): ret = the enclave base the enclave computed */
+	TE_OP_THREAD_INFO = 18, /* (): out[0] = TCS, out[1] = thread data, out[2] = CSSA at entry,
+				 *     out[3] = an address on the current stack */
+	TE_NR_OPS
+};
+
+/* ret of an unknown operation. */
+#define TE_RET_BADOP (~0ull)
+
+struct te_call {
+	uint64_t op;
+	uint64_t arg[6];
+	uint64_t ret;
+	uint64_t out[8];
+};
+
+/* The thread-data page. */
+struct te_thread {
+	uint64_t self;
+	uint64_t tcs;
+	uint64_t stack_top;
+	uint64_t ossa;
+	uint64_t reserved[4];
+	struct {
+		uint64_t rsp;
+		uint64_t rbp;
+		uint64_t rcx;
+		uint64_t reserved;
+	} save[TE_MAX_NEST];
+};
+
+_Static_assert(__builtin_offsetof(struct te_thread, self) == TE_THREAD_SELF, "te_thread.self");
+_Static_assert(__builtin_offsetof(struct te_thread, tcs) == TE_THREAD_TCS, "te_thread.tcs");
+_Static_assert(__builtin_offsetof(struct te_thread, stack_top) == TE_THREAD_STACK_TOP,
+	       "te_thread.stack_top");
+_Static_assert(__builtin_offsetof(struct te_thread, ossa) == TE_THREAD_OSSA, "te_thread.ossa");
+_Static_assert(__builtin_offsetof(struct te_thread, save) == TE_THREAD_SAVE, "te_thread.save");
+_Static_assert(sizeof(((struct te_thread *)0)->save[0]) == TE_SAVE_SIZE, "te_thread save slot");
+_Static_assert(TE_SAVE_SIZE == 1 << TE_SAVE_SHIFT, "TE_SAVE_SHIFT");
+#endif /* __ASSEMBLER__ */
+
+#endif /* SOFTSGX_ENCLAVE_TEST_ABI_H */

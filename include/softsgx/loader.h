@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The enclave loader: builds, signs, initializes and maps an enclave from a
+ * static-pie x86-64 ELF image, through the library's Linux-compatible
+ * interface only (softsgx_open/ioctl/mmap/munmap/close), as a runtime does
+ * on SGX2 Linux.
+ *
+ * Layout of ELRANGE (offsets from the base; every added page is measured):
+ *   0 ..                the PT_LOAD segments at their p_vaddr, page-rounded,
+ *                       permissions from p_flags (pages shared by two
+ *                       segments get both); gaps between them stay absent
+ *   image end ..        per thread i: its TCS, 2 SSA frames (SSAFRAMESIZE 1),
+ *                       its thread-data page, @stack_pages stack pages
+ *   layout end .. size  nothing: left for EAUG
+ * TCS: OENTRY = the `enclave_entry` symbol (else e_entry), OSSA = the frames
+ * after it, NSSA 2, OFSBASE = OGSBASE = the thread-data page, which starts
+ * with struct softsgx_thread_data. SECS: MODE64BIT, DEBUG unless no_debug,
+ * MISCSELECT EXINFO, XFRM 3 unless given. The mappings: TCS, SSA, thread
+ * data and stack RW, segments as their permissions, the rest RW.
+ */
+#ifndef SOFTSGX_LOADER_H
+#define SOFTSGX_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SOFTSGX_LOAD_DEFAULT_NR_TCS 2
+#define SOFTSGX_LOAD_DEFAULT_STACK_PAGES 16
+#define SOFTSGX_LOAD_DEFAULT_SIZE (16ull << 20)
+#define SOFTSGX_LOAD_DEFAULT_XFRM 0x3ull
+#define SOFTSGX_LOAD_NSSA 2
+
+/* Offsets of a thread's pages from its TCS (in bytes). */
+#define SOFTSGX_LOAD_SSA_OFFSET 0x1000ull
+#define SOFTSGX_LOAD_TDATA_OFFSET 0x3000ull
+#define SOFTSGX_LOAD_STACK_OFFSET 0x4000ull
+/* Pages of one thread's area with @stack_pages stack pages. */
+#define SOFTSGX_LOAD_THREAD_PAGES(stack_pages) (4ull + (stack_pages))
+
+/*
+ * The start of every thread-data page as the loader writes it; all values
+ * are offsets from the enclave base (they are measured, so never absolute).
+ */
+struct softsgx_thread_data {
+	uint64_t self;           /* this page */
+	uint64_t tcs;            /* the thread's TCS */
+	uint64_t stack_top;      /* the end of its stack: the stack grows down from here */
+	uint64_t ossa;           /* its first SSA frame */
+};
+
+/* Options; a zero field takes its default. */
+struct softsgx_load_options {
+	unsigned int nr_tcs;     /* threads (TCS) to create; 0: 2 */
+	unsigned int stack_pages; /* stack pages per thread; 0: 16 */
+	uint64_t encl_size;      /* ELRANGE size, a power of two; 0: 16 MiB */
+	EVP_PKEY *key;           /* RSA-3072 key, exponent 3; NULL: a process-wide key made once */
+	uint64_t attributes;     /* ATTRIBUTES flags beyond MODE64BIT/DEBUG (PROVISIONKEY: the
+				  * loader issues SGX_IOC_ENCLAVE_PROVISION itself) */
+	bool no_debug;           /* a production enclave: no DEBUG attribute */
+	uint64_t xfrm;           /* ATTRIBUTES.XFRM; 0: 3 (x87, SSE) */
+	uint16_t isv_prod_id;
+	uint16_t isv_svn;
+};
+
+struct softsgx_enclave;
+
+/*
+ * softsgx_load_image() - build an enclave from the ELF image in @image
+ * (@len bytes; the caller keeps it) and map it at a base aligned to its
+ * size. @opts may be NULL (all defaults). On failure nothing is left
+ * behind (no descriptor, mapping or EPC page).
+ * Return: 0 and the enclave in *@out, or -1 with errno:
+ *   ENOEXEC  not a 64-bit little-endian x86-64 ET_DYN (PIE) image, a
+ *            program interpreter, no PT_LOAD, or a header or segment
+ *            outside the image
+ *   E2BIG    the layout does not fit in encl_size
+ *   EINVAL   encl_size not a power of two, a key that is not RSA-3072/e=3
+ *   ENOMEM   out of memory or address space
+ *   EIO      the signature could not be made
+ *   and the errno of the driver's call that failed (CREATE: EIO for
+ *   attributes or XFRM the processor refuses; INIT: EPERM, EACCES ...).
+ */
+int softsgx_load_image(const void *image, size_t len, const struct softsgx_load_options *opts,
+		       struct softsgx_enclave **out);
+
+/*
+ * softsgx_load_file() - softsgx_load_image() of the file at @path.
+ * Return: 0, or -1 with errno as softsgx_load_image() or from open/read
+ * of the file (ENOENT, EACCES ...).
+ */
+int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
+		      struct softsgx_enclave **out);
+
+/*
+ * softsgx_measure_image() - MRENCLAVE of @image loaded with @opts, without
+ * loading it (what a signer needs).
+ * Return: 0, or -1 with errno ENOEXEC, E2BIG, EINVAL, ENOMEM as
+ * softsgx_load_image().
+ */
+int softsgx_measure_image(const void *image, size_t len, const struct softsgx_load_options *opts,
+			  uint8_t mrenclave[32]);
+
+/*
+ * softsgx_unload() - unmap the enclave and close its descriptor; the
+ * driver then removes its pages. @e may be NULL.
+ */
+void softsgx_unload(struct softsgx_enclave *e);
+
+/*
+ * softsgx_enclave_symbol() - the linear address of the symbol @name of the
+ * image (.symtab, then .dynsym); absolute symbols give their value.
+ * Return: the address, or 0 with errno ENOENT (no defined symbol so named).
+ */
+uint64_t softsgx_enclave_symbol(const struct softsgx_enclave *e, const char *name);
+
+uint64_t softsgx_enclave_base(const struct softsgx_enclave *e);
+uint64_t softsgx_enclave_size(const struct softsgx_enclave *e);
+/* The enclave's descriptor (for ioctls); it stays the loader's. */
+int softsgx_enclave_fd(const struct softsgx_enclave *e);
+unsigned int softsgx_enclave_nr_tcs(const struct softsgx_enclave *e);
+/* Linear address of TCS @i; 0 if @i >= the number of TCS. */
+uint64_t softsgx_enclave_tcs(const struct softsgx_enclave *e, unsigned int i);
+/* Linear address of the first page after the loaded layout (EAUG's area). */
+uint64_t softsgx_enclave_free_start(const struct softsgx_enclave *e);
+const uint8_t *softsgx_enclave_mrenclave(const struct softsgx_enclave *e);
+const uint8_t *softsgx_enclave_mrsigner(const struct softsgx_enclave *e);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOFTSGX_LOADER_H */
