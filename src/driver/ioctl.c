@@ -440,6 +440,8 @@ static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint6
 	err = encls_emodt(sgx_current_lp(encl->plat), &secinfo, page->epc);
 	if (err) {
 		page->vm_max_prot_bits = max_prot_restore;
+		if (type == SGX_PAGE_TYPE_TCS) /* its PTE is gone: so is its host access */
+			sgx_update_host(encl->plat, page->addr, page->addr + PAGE);
 		if (!sgx_is_fault(err))
 			*result = err;
 		return -EFAULT;

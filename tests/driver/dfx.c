@@ -616,3 +616,20 @@ int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo
 	errno = err;
 	return ret;
 }
+
+int dfx_host_prot(uint64_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi;
+	char line[512], perms[8];
+	int prot = -1;
+
+	if (!f)
+		return -1;
+	while (prot < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && addr >= lo && addr < hi)
+			prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+			       (perms[2] == 'x' ? PROT_EXEC : 0);
+	fclose(f);
+	return prot;
+}

@@ -160,4 +160,8 @@ void dfx_hole_free(uint8_t *p);
 int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo, uint64_t page,
 		    int (*during)(void *ctx), void *ctx, int *leaf_ret);
 
+/* dsgx2: the protection the real process mapping of @addr carries now
+ * (PROT_* from /proc/self/maps), or -1 if nothing is mapped there. */
+int dfx_host_prot(uint64_t addr);
+
 #endif
