@@ -118,6 +118,19 @@ int softsgx_call_enclave(long rdi, long rsi, long rdx, unsigned int function, lo
  */
 int softsgx_thread_init(void);
 
+struct sigaction;
+
+/*
+ * softsgx_sigaction() - sigaction() for programs that run enclaves. For the
+ * signals softsgx traps (SIGILL, SIGSEGV, SIGBUS, SIGSYS, SIGFPE, SIGTRAP)
+ * softsgx's handler stays installed and @act becomes the handler it passes
+ * what is not its own to, after an AEX where hardware would have done one:
+ * so the program's handler never runs with an enclave's FS base. Other
+ * signals go to sigaction(). Return: 0, or -1 with errno as sigaction(), or
+ * EINVAL for the signal softsgx reserves (SIGRTMAX - 1).
+ */
+int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
+
 /* Counters of the platform since it was created. */
 enum softsgx_counter {
 	SOFTSGX_CNT_IOCTL_CREATE,

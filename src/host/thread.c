@@ -301,6 +301,46 @@ int host_init(struct sgx_platform *plat)
 	return init_error;
 }
 
+static bool is_trapped(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++)
+		if (trapped_signals[i] == sig)
+			return true;
+	return false;
+}
+
+int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+	struct kernel_sigaction *prev;
+	bool installed;
+
+	pthread_once(&init_once, process_init);
+	installed = !init_error;
+	if (sig == host_ipi_signal() && installed) {
+		errno = EINVAL; /* reserved for the interrupt of threads inside enclaves */
+		return -1;
+	}
+	if (!installed || !is_trapped(sig))
+		return sigaction(sig, act, oldact);
+	/* softsgx's trampoline stays; the program's handler is what it chains to. */
+	prev = &previous[sig];
+	if (oldact) {
+		memset(oldact, 0, sizeof(*oldact));
+		oldact->sa_sigaction = prev->handler;
+		oldact->sa_flags = (int)(prev->flags & ~(unsigned long)SA_RESTORER_FLAG);
+		memcpy(&oldact->sa_mask, &prev->mask, sizeof(prev->mask));
+	}
+	if (act) {
+		prev->handler = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
+							     : (void *)act->sa_handler;
+		prev->flags = (unsigned long)act->sa_flags;
+		memcpy(&prev->mask, &act->sa_mask, sizeof(prev->mask));
+	}
+	return 0;
+}
+
 int softsgx_thread_init(void)
 {
 	if (!host_thread_get()) {
