@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build release demo test test-asan test-tsan format clean
+.PHONY: all deps build release demo bench test test-asan test-tsan format clean
 
 all: build
 
@@ -30,6 +30,9 @@ release: build/release/CMakeCache.txt
 demo: release
 	./build/release/softsgx demo
 
+bench: release
+	./build/release/bench/softsgx_bench
+
 test-asan: build/asan/CMakeCache.txt
 	cmake --build build/asan -j$(JOBS)
 	cd build/asan && ctest --output-on-failure -j$(JOBS)
@@ -46,3 +49,12 @@ format:
 
 clean:
 	rm -rf build
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the release build's libsoftsgx
+# (shared and static), public headers, softsgx.pc, the softsgx command and
+# its man page; as root, ldconfig then makes the new library known.
+PREFIX ?= /usr/local
+.PHONY: install
+install: release
+	DESTDIR="$(DESTDIR)" cmake --install build/release --prefix "$(PREFIX)"
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi

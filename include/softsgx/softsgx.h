@@ -157,6 +157,31 @@ const char *softsgx_counter_name(enum softsgx_counter counter);
 /* How often the processor ran leaf @leaf_id (ENCLS n: n; ENCLU n: 16 + n; AEX: 24). */
 uint64_t softsgx_leaf_count(unsigned int leaf_id);
 
+/*
+ * softsgx_trace_open() - start writing an event trace to the file @path
+ * (created or truncated), in the Chrome trace-event JSON format that
+ * Perfetto (ui.perfetto.dev) and chrome://tracing open: one track per
+ * thread, a span for each stay inside an enclave (EENTER/ERESUME to
+ * EEXIT/AEX) and for each ioctl, instants for every ENCLS and ENCLU leaf,
+ * AEX, page fault and interrupt. A trace already open is finished first.
+ * The file is valid JSON whenever it has been flushed, and it is flushed
+ * and finished at exit if softsgx_trace_close() is never called. The
+ * platform opens a trace by itself when it is created with the
+ * environment variable SOFTSGX_TRACE set to a path, unless one is open.
+ * A forked child does not trace (until it opens a trace of its own).
+ * Return: 0, or -1 with errno as open(2) (ENOENT, EACCES, ...) or write(2)
+ * (ENOSPC, EIO ...).
+ */
+int softsgx_trace_open(const char *path);
+
+/*
+ * softsgx_trace_close() - finish the open trace: end the spans still open,
+ * flush, terminate the JSON and close the file.
+ * Return: 0, or -1 with errno EBADF (no trace is open) or the error of a
+ * write to the file since it was opened (ENOSPC, EIO ...).
+ */
+int softsgx_trace_close(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "cpu_internal.h"
+#include "trace/trace.h"
 
 /* Where the EPC sits in the emulated physical address space. */
 #define EPC_BASE 0x0000100000000000ull
@@ -321,16 +322,14 @@ int leaf_end(struct sgx_lp *lp, int ret)
 		lp->nheld--;
 		epc_use_release(lp->held[lp->nheld], lp->held_mode[lp->nheld]);
 	}
-	if (cpu->cfg.check_invariants) {
-		pthread_mutex_unlock(&cpu->lock);
-		if (sgx_cpu_check_invariants(cpu, why, sizeof(why))) {
-			fprintf(stderr, "softsgx: EPCM invariant broken after %s: %s\n",
-				sgx_leaf_name(lp->leaf), why);
-			abort();
-		}
-		return ret;
-	}
 	pthread_mutex_unlock(&cpu->lock);
+	if (trace_on())
+		trace_leaf(lp->leaf, ret, &lp->fault);
+	if (cpu->cfg.check_invariants && sgx_cpu_check_invariants(cpu, why, sizeof(why))) {
+		fprintf(stderr, "softsgx: EPCM invariant broken after %s: %s\n",
+			sgx_leaf_name(lp->leaf), why);
+		abort();
+	}
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "trace/trace.h"
 
 static struct softsgx_config pending_config;
 static uint8_t pending_seed[32];
@@ -54,6 +55,7 @@ static struct sgx_platform *platform_create(void)
 	pagemap_init(&plat->ptes);
 	plat->host = *sgx_host_default_ops();
 	pthread_key_create(&plat->lp_key, lp_destructor);
+	trace_open_env();
 	return plat;
 }
 
@@ -291,7 +293,11 @@ void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t of
 	uint64_t start = (uintptr_t)addr;
 	int ret;
 
-	(void)offset; /* the address alone selects the enclave page */
+	/* sys_mmap(): the offset must be page-aligned; then the address alone selects the page. */
+	if (offset & 4095) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
 	if (!plat) {
 		errno = ENOMEM;
 		return MAP_FAILED;

@@ -131,6 +131,20 @@ static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, 
 	atomic_fetch_add_explicit(&plat->counters[c], n, memory_order_relaxed);
 }
 
+/*
+ * mm/fault.c's access_error() for a VMA with @prot (SGX_PROT_*): a write
+ * needs W, a fetch X; x86 page tables cannot deny reads, so a read only
+ * needs the mapping not to be PROT_NONE.
+ */
+static inline bool sgx_vma_allows(unsigned int prot, uint32_t access)
+{
+	if (access & SGX_PF_W)
+		return prot & SGX_PROT_W;
+	if (access & SGX_PF_I)
+		return prot & SGX_PROT_X;
+	return prot != 0;
+}
+
 /* driver.c */
 /* The process's platform, created on first use. NULL if it cannot be created. */
 struct sgx_platform *sgx_platform_get(void);
@@ -206,6 +220,12 @@ enum sgx_fault_result {
  */
 enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
 				    uint32_t *pfec);
+/*
+ * @access flag: the fault comes from a leaf's own page walk (the emulated
+ * MMU) and @access carries that walk's whole error code, so SGX_PF_P says
+ * whether it found a page-table entry.
+ */
+#define SGX_FAULT_WALK 0x80000000u
 
 /* ioctl.c */
 long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "trace/trace.h"
 
 #define PAGE 4096ull
 
@@ -142,7 +143,7 @@ static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint32_t access
  * install the page-table entry. Returns the fault result.
  */
 static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma *vma,
-					  uint64_t addr)
+					  uint64_t addr, uint32_t pfec)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_encl_page *page = sgx_encl_load_page(encl, addr);
@@ -158,11 +159,15 @@ static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma 
 			return SGX_FAULT_SIGBUS;
 		page = sgx_encl_load_page(encl, addr);
 		sgx_count(plat, SOFTSGX_CNT_FAULT_EAUG, 1);
+		if (trace_on())
+			trace_fault(TRACE_FAULT_EAUG, addr, pfec);
 	} else {
 		/* The mapping's R/W/X (not the access) must be within the page's maximum. */
 		if (vma->prot & ~page->vm_max_prot_bits)
 			return SGX_FAULT_SIGBUS;
 		sgx_count(plat, SOFTSGX_CNT_FAULT_MAP, 1);
+		if (trace_on())
+			trace_fault(TRACE_FAULT_MAP, addr, pfec);
 	}
 	if (sgx_install_pte(plat, addr, page->epc))
 		return SGX_FAULT_SIGBUS;
@@ -172,41 +177,62 @@ static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma 
 enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
 				    uint32_t *pfec)
 {
+	uint32_t walk = access;
 	struct sgx_vma *vma;
 	struct sgx_encl *encl;
 	enum sgx_fault_result res;
 	uint64_t epc;
 
+	access &= SGX_PF_W | SGX_PF_I;
 	addr &= ~(PAGE - 1);
+	epc = sgx_pte_lookup(plat, addr);
+	*pfec = SGX_PF_U | access | (epc ? SGX_PF_P : 0);
 	vma = sgx_find_vma(plat, addr);
 	if (!vma)
 		return SGX_FAULT_NOT_OURS;
 	encl = vma->encl;
-	epc = sgx_pte_lookup(plat, addr);
-	*pfec = SGX_PF_U | access | (epc ? SGX_PF_P : 0);
 	/* mm/fault.c: an access the mapping does not allow is an access error. */
-	if (!(vma->prot & access_prot(access))) {
+	if (!sgx_vma_allows(vma->prot, access)) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_VMA, 1);
+		if (trace_on())
+			trace_fault(TRACE_FAULT_VMA, addr, *pfec);
 		return SGX_FAULT_SIGSEGV;
 	}
 	if (epc) {
+		/*
+		 * The leaf's walk found no entry and there is one now: another
+		 * thread's fault installed it (Linux's handle_pte_fault() finds the
+		 * PTE and returns). Re-execute; the leaf decides (EACCEPT of a
+		 * pending page is legal, a plain read of it faults again, with P).
+		 */
+		if ((walk & SGX_FAULT_WALK) && !(walk & SGX_PF_P)) {
+			sgx_update_host(plat, addr, addr + PAGE);
+			return SGX_FAULT_RETRY;
+		}
 		/* Present and allowed by the mapping: the EPCM refused it (#PF with the SGX bit). */
 		if (!epcm_allows(plat, epc, access)) {
 			*pfec |= SGX_PF_SGX;
 			sgx_count(plat, SOFTSGX_CNT_FAULT_EPCM, 1);
+			if (trace_on())
+				trace_fault(TRACE_FAULT_EPCM, addr, *pfec);
 			return SGX_FAULT_SIGSEGV;
 		}
 		/* The host protection was stale: nothing for the program to see. */
+		if (trace_on())
+			trace_fault(TRACE_FAULT_STALE, addr, *pfec);
 		sgx_update_host(plat, addr, addr + PAGE);
 		return SGX_FAULT_RETRY;
 	}
 	pthread_mutex_lock(&encl->lock);
-	res = fault_locked(encl, vma, addr);
+	res = fault_locked(encl, vma, addr, *pfec);
 	pthread_mutex_unlock(&encl->lock);
-	if (res == SGX_FAULT_SIGBUS)
+	if (res == SGX_FAULT_SIGBUS) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
-	else
+		if (trace_on())
+			trace_fault(TRACE_FAULT_SIGBUS, addr, *pfec);
+	} else {
 		sgx_update_host(plat, addr, addr + PAGE);
+	}
 	return res;
 }
 
@@ -248,6 +274,8 @@ static void sgx_ipi(struct sgx_encl *encl)
 		n = plat->ipi.interrupt(plat->ipi.ctx, encl);
 	sgx_count(plat, SOFTSGX_CNT_IPI_ROUNDS, 1);
 	sgx_count(plat, SOFTSGX_CNT_IPI_THREADS, n);
+	if (trace_on())
+		trace_ipi_sent(atomic_load(&plat->counters[SOFTSGX_CNT_IPI_ROUNDS]), n, encl->base);
 }
 
 /*

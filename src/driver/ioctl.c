@@ -17,6 +17,7 @@
 
 #include "driver/driver.h"
 #include "driver/uaccess.h"
+#include "trace/trace.h"
 
 #define PAGE 4096ull
 
@@ -584,7 +585,11 @@ long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg)
 	for (i = 0; i < sizeof(sgx_ioctls) / sizeof(sgx_ioctls[0]); i++) {
 		if (sgx_ioctls[i].cmd == cmd) {
 			sgx_count(encl->plat, sgx_ioctls[i].counter, 1);
+			if (trace_on())
+				trace_ioctl_begin(softsgx_counter_name(sgx_ioctls[i].counter));
 			ret = sgx_ioctls[i].handler(encl, arg);
+			if (trace_on())
+				trace_ioctl_end(softsgx_counter_name(sgx_ioctls[i].counter), ret);
 			break;
 		}
 	}

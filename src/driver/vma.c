@@ -67,23 +67,6 @@ static int vma_split_range(struct sgx_platform *plat, uint64_t start, uint64_t e
 	return 0;
 }
 
-/* Merge neighbours that are contiguous, of the same enclave and protection. */
-static void vma_merge(struct sgx_platform *plat)
-{
-	struct sgx_vma *vma = plat->vmas, *next;
-
-	while (vma && (next = vma->next)) {
-		if (vma->end == next->start && vma->encl == next->encl && vma->prot == next->prot) {
-			vma->end = next->end;
-			vma->next = next->next;
-			sgx_encl_put(next->encl);
-			free(next);
-		} else {
-			vma = next;
-		}
-	}
-}
-
 /* Linux's sgx_encl_may_map(): may [start, end) be mapped with @prot? */
 int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsigned int prot)
 {
@@ -138,8 +121,11 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 	if (!len)
 		return -EINVAL;
 	len = (len + PAGE - 1) & ~(PAGE - 1);
-	if ((flags & MAP_TYPE) != MAP_SHARED)
-		return -EINVAL; /* sgx_get_unmapped_area(): MAP_PRIVATE is refused */
+	if (!len)
+		return -ENOMEM; /* do_mmap(): the length overflowed */
+	/* sgx_get_unmapped_area() refuses MAP_PRIVATE; do_mmap() other types. */
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return -EINVAL;
 	if (!(flags & MAP_FIXED)) {
 		/* Let the host choose the address, as get_unmapped_area() would. */
 		void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -176,7 +162,6 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 	*vma = (struct sgx_vma){ .start = start, .end = end, .prot = prot, .encl = encl };
 	sgx_encl_get(encl);
 	vma_link(plat, vma);
-	vma_merge(plat);
 	*addr = start;
 	return 0;
 undo:
@@ -224,7 +209,6 @@ int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsign
 		return ret;
 	for (vma = sgx_find_vma(plat, start); vma && vma->start < end; vma = vma->next)
 		vma->prot = prot;
-	vma_merge(plat);
 	sgx_update_host(plat, start, end);
 	return 0;
 }
@@ -276,11 +260,6 @@ void sgx_zap_ptes(struct sgx_platform *plat, uint64_t start, uint64_t end)
 	pthread_mutex_unlock(&plat->pt_lock);
 }
 
-static unsigned int access_prot(uint32_t access)
-{
-	return (access & SGX_PF_W) ? SGX_PROT_W : (access & SGX_PF_I) ? SGX_PROT_X : SGX_PROT_R;
-}
-
 /*
  * The MMU of every logical processor of this process: VMA permissions and
  * page-table entries. Called by leaves with cpu->lock held; the thread
@@ -294,7 +273,7 @@ static uint32_t process_translate(void *ctx, uint64_t la, uint32_t access, uint6
 
 	if (!vma || !epc)
 		return SGX_PF_U | access; /* not present */
-	if (!(vma->prot & access_prot(access)))
+	if (!sgx_vma_allows(vma->prot, access))
 		return SGX_PF_P | SGX_PF_U | access;
 	*pa = epc + (la & (PAGE - 1));
 	return 0;

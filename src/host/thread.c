@@ -25,6 +25,7 @@
 #include "driver/driver.h"
 #include "host/host.h"
 #include "softsgx/softsgx.h"
+#include "trace/trace.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -253,6 +254,8 @@ void host_cpuid_faulting(struct host_thread *t, bool on)
 
 void host_thread_left(struct host_thread *t)
 {
+	if (trace_on())
+		trace_enclave_leave();
 	atomic_store(&t->inside, false);
 	atomic_fetch_add(&t->exits, 1);
 	syscall(SYS_futex, &t->exits, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
@@ -274,7 +277,8 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 	pthread_mutex_lock(&registry_lock);
 	for (t = registry; t && n < ARENA_SLOTS; t = t->next) {
 		snapshot[n] = atomic_load(&t->exits);
-		if (!atomic_load(&t->inside) || t->elrange_base != encl->base)
+		if (!atomic_load(&t->inside) ||
+		    __atomic_load_n(&t->elrange_base, __ATOMIC_RELAXED) != encl->base)
 			continue;
 		targets[n++] = t;
 	}

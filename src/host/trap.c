@@ -27,6 +27,7 @@
 #include "driver/driver.h"
 #include "driver/uaccess.h"
 #include "host/host.h"
+#include "trace/trace.h"
 
 #define ENCLU_LEN 3
 #define ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
@@ -144,9 +145,12 @@ static void entered(struct host_thread *t)
 {
 	struct sgx_vma *vma = sgx_find_vma(t->plat, sgx_lp_tcs(t->lp));
 
-	t->elrange_base = vma ? vma->encl->base : 0;
+	/* Read by the interrupt sender on other threads. */
+	__atomic_store_n(&t->elrange_base, vma ? vma->encl->base : 0, __ATOMIC_RELAXED);
 	t->elrange_size = vma ? vma->encl->size : 0;
 	atomic_store(&t->inside, true);
+	if (trace_on())
+		trace_enclave_enter(sgx_lp_tcs(t->lp), t->elrange_base);
 }
 
 /* Chaining to the program */
@@ -216,12 +220,14 @@ static void report(struct host_thread *t, struct sgx_regs *r, const struct sgx_e
 
 /* Resolve a #PF of enclave or host code at @addr through the driver. */
 static enum sgx_fault_result resolve(struct sgx_platform *plat, uint64_t addr, uint32_t hw_pfec,
-				     uint32_t *pfec)
+				     bool leaf, uint32_t *pfec)
 {
 	enum sgx_fault_result res;
 
+	/* A leaf's fault carries the emulated walk's code; a native one only its access. */
 	pthread_rwlock_rdlock(&plat->mmap_lock);
-	res = sgx_vma_fault(plat, addr, hw_pfec & (SGX_PF_W | SGX_PF_I), pfec);
+	res = sgx_vma_fault(plat, addr, leaf ? hw_pfec | SGX_FAULT_WALK : hw_pfec & (SGX_PF_W | SGX_PF_I),
+			    pfec);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (res == SGX_FAULT_NOT_OURS)
 		*pfec = hw_pfec;
@@ -248,7 +254,7 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
 					       .error_code = sgx_lp_fault(t->lp)->error_code,
 					       .addr = sgx_lp_fault(t->lp)->addr };
 		if (exc->vector != SGX_VEC_PF ||
-		    resolve(t->plat, exc->addr, exc->error_code, &pfec) != SGX_FAULT_RETRY) {
+		    resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
 			if (exc->vector == SGX_VEC_PF)
 				exc->error_code = pfec;
 			return -1;
@@ -261,10 +267,12 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
  * resolves goes back in (ERESUME), anything else is reported.
  */
 static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct sgx_exception exc,
-			      ucontext_t *uc, siginfo_t *info)
+			      bool leaf, ucontext_t *uc, siginfo_t *info)
 {
 	uint32_t pfec;
 
+	if (trace_on())
+		trace_aex(&exc);
 	if (sgx_aex(t->lp, r, &exc)) {
 		/* The SSA frame could not be written: the processor reports that fault instead. */
 		host_thread_left(t);
@@ -276,7 +284,7 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 	}
 	host_thread_left(t);
 	if (exc.vector == SGX_VEC_PF) {
-		enum sgx_fault_result res = resolve(t->plat, exc.addr, exc.error_code, &pfec);
+		enum sgx_fault_result res = resolve(t->plat, exc.addr, exc.error_code, leaf, &pfec);
 
 		if (res == SGX_FAULT_RETRY && !eresume(t, r, &exc)) {
 			go_enclave(t, r, uc);
@@ -364,7 +372,7 @@ static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info
 		enclave_exception(t, &r,
 				  (struct sgx_exception){ .vector = f->vector, .has_error_code = true,
 							  .error_code = f->error_code, .addr = f->addr },
-				  uc, info);
+				  true, uc, info);
 		return;
 	}
 	if (r.rax == ENCLU_EEXIT && !sgx_lp_in_enclave(t->lp)) {
@@ -409,7 +417,7 @@ static void host_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
 			exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
 		/* The TCS or SSA page had no page-table entry yet: resolve and retry. */
 		if (exc.vector == SGX_VEC_PF &&
-		    resolve(t->plat, exc.addr, exc.error_code, &pfec) == SGX_FAULT_RETRY) {
+		    resolve(t->plat, exc.addr, exc.error_code, true, &pfec) == SGX_FAULT_RETRY) {
 			r = in;
 			continue;
 		}
@@ -458,8 +466,30 @@ static struct sgx_exception exception_of(int sig, const siginfo_t *info, ucontex
 	return exc;
 }
 
+/*
+ * The #PF hardware would have raised for an access of enclave code that the
+ * host's mapping refused: the processor model walks the page tables and the
+ * EPCM (sgx_enclave_access), so the AEX records the architectural error
+ * code (0x8007 for a write the EPCM refuses, say), not the host's. When the
+ * model allows the access, the host protection was stale: the fault keeps
+ * the host's code and the driver refreshes the protection.
+ */
+static void architectural_pf(struct host_thread *t, struct sgx_exception *exc)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&t->plat->mmap_lock);
+	ret = sgx_enclave_access(t->lp, exc->addr, exc->error_code & (SGX_PF_W | SGX_PF_I));
+	pthread_rwlock_unlock(&t->plat->mmap_lock);
+	if (ret == SGX_PF)
+		exc->error_code = sgx_lp_fault(t->lp)->error_code;
+	else if (ret == SGX_GP)
+		*exc = (struct sgx_exception){ .vector = SGX_VEC_GP, .has_error_code = true };
+}
+
 static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
 {
+	struct sgx_exception exc;
 	struct sgx_regs r;
 
 	atomic_store(&t->state, HOST_STATE_EMU);
@@ -472,6 +502,10 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 	if (sig == host_ipi_signal()) {
 		struct sgx_exception irq = { .vector = VEC_INTERRUPT };
 
+		if (trace_on())
+			trace_ipi_received(true);
+		if (trace_on())
+			trace_aex(&irq);
 		/* The driver's interrupt: AEX, and back in at once as the AEP's ERESUME would. */
 		if (!sgx_aex(t->lp, &r, &irq)) {
 			atomic_fetch_add(&t->interrupts, 1);
@@ -486,7 +520,10 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 		report(t, &r, &irq, uc, info);
 		return;
 	}
-	enclave_exception(t, &r, exception_of(sig, info, uc, &r), uc, info);
+	exc = exception_of(sig, info, uc, &r);
+	if (exc.vector == SGX_VEC_PF)
+		architectural_pf(t, &exc);
+	enclave_exception(t, &r, exc, false, uc, info);
 }
 
 /* Host code touched enclave memory (pre-faulting, or a bug): the driver decides. */
@@ -496,7 +533,7 @@ static void host_fault(int sig, siginfo_t *info, ucontext_t *uc, struct sgx_plat
 	uint32_t pfec;
 
 	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && plat &&
-	    resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], &pfec) == SGX_FAULT_RETRY)
+	    resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], false, &pfec) == SGX_FAULT_RETRY)
 		return;
 	chain(sig, info, uc);
 }
@@ -518,6 +555,8 @@ __attribute__((visibility("hidden"))) void softsgx_sig_handler(int sig, siginfo_
 		enclave_trap(t, sig, info, uc);
 	} else if (sig == host_ipi_signal()) {
 		/* Not in enclave code: it left already, nothing to do. */
+		if (trace_on())
+			trace_ipi_received(false);
 	} else if (t && enclu_trap(sig, uc)) {
 		host_enclu(t, uc, info);
 	} else {

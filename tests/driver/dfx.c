@@ -224,11 +224,6 @@ void dfx_thread_fini(struct dfx_thread *t)
 	sgx_lp_destroy(t->lp);
 }
 
-static uint32_t access_of(uint32_t pfec)
-{
-	return pfec & (SGX_PF_W | SGX_PF_I);
-}
-
 /*
  * EENTER/ERESUME as the vDSO runs them: a #PF of the leaf itself (TCS or SSA
  * page without a page-table entry) goes to the fault handler and the leaf
@@ -250,7 +245,7 @@ static int enter_leaf(struct dfx_thread *t, bool resume)
 			return ret;
 		f = *sgx_lp_fault(t->lp);
 		pthread_rwlock_rdlock(&plat->mmap_lock);
-		ret = sgx_vma_fault(plat, f.addr, access_of(f.error_code), &pfec) == SGX_FAULT_RETRY;
+		ret = sgx_vma_fault(plat, f.addr, f.error_code | SGX_FAULT_WALK, &pfec) == SGX_FAULT_RETRY;
 		pthread_rwlock_unlock(&plat->mmap_lock);
 		if (!ret) {
 			t->exc = (struct sgx_exception){ .vector = SGX_VEC_PF, .has_error_code = true,
@@ -325,7 +320,7 @@ static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_
 		if (f.vector != SGX_VEC_PF)
 			return DFX_EXCEPTION;
 		pthread_rwlock_rdlock(&plat->mmap_lock);
-		res = sgx_vma_fault(plat, f.addr, access_of(f.error_code), &pfec);
+		res = sgx_vma_fault(plat, f.addr, f.error_code | SGX_FAULT_WALK, &pfec);
 		pthread_rwlock_unlock(&plat->mmap_lock);
 		if (res != SGX_FAULT_RETRY) {
 			t->exc.error_code = pfec;

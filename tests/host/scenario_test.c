@@ -516,3 +516,45 @@ TEST(scenario10_local_attestation)
 	softsgx_unload(b);
 	softsgx_unload(a);
 }
+
+/* The AEX of a native fault records the architectural error code in the SSA. */
+
+#include "driver/driver.h"
+
+static void read_exinfo(struct fixup *f)
+{
+	struct sgx_encl *encl = sgx_encl_from_fd(sgx_platform_get(), softsgx_enclave_fd(f->e));
+	const struct sgx_tcs *tcs;
+	const uint8_t *frame;
+	struct sgx_exinfo ei;
+	struct sgx_gprsgx gpr;
+
+	ASSERT_TRUE(encl);
+	tcs = sgx_encl_phys(encl, softsgx_enclave_tcs(f->e, 0));
+	ASSERT_EQ(tcs->cssa, 1);
+	frame = sgx_encl_phys(encl, softsgx_enclave_base(f->e) + tcs->ossa);
+	memcpy(&gpr, frame + PAGE - sizeof(gpr), sizeof(gpr));
+	memcpy(&ei, frame + PAGE - sizeof(gpr) - sizeof(ei), sizeof(ei));
+	EXPECT_EQ(gpr.exitinfo, SGX_EXITINFO_VALID | (SGX_EXITINFO_TYPE_HW << 8) | SGX_VEC_PF);
+	EXPECT_EQ(ei.errcd, 0x8007);
+	EXPECT_EQ(ei.maddr & ~0xfffull, f->page);
+	sgx_encl_put(encl);
+	accept_pending(f);
+}
+
+TEST(aex_of_native_fault_records_architectural_error_code)
+{
+	struct softsgx_enclave *e = load();
+	struct fixup f = { .fix = read_exinfo };
+	struct sgx_enclave_run run;
+	struct te_call c;
+
+	ASSERT_TRUE(e);
+	f.e = e;
+	f.page = free_page(e, 0);
+	c = (struct te_call){ .op = TE_OP_PUT_AT, .arg = { f.page + 0x20, 1 } };
+	EXPECT_EQ(enter_with_fixup(e, 0, &c, &f, &run), 0);
+	EXPECT_EQ(f.exceptions, 1);
+	EXPECT_EQ(run.function, EEXIT);
+	softsgx_unload(e);
+}
