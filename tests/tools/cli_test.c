@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The softsgx command's interface: help for every command, usage errors
+ * (exit status 2, a message naming what was wrong), the configuration
+ * options and environment variables, and `softsgx info`.
+ */
+#include "harness.h"
+#include "tools/tool_run.h"
+
+static const char *const commands[] = { "demo", "info", "measure", "sign", "keygen", "load" };
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define SEED "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+TEST(no_command_usage_2)
+{
+	struct tool_result r = TOOL(NULL, NULL);
+
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx: no command given");
+	EXPECT_CONTAINS(r.err, "usage: softsgx [CONFIGURATION] COMMAND [ARGS]");
+	tool_result_free(&r);
+}
+
+TEST(unknown_command_usage_2)
+{
+	struct tool_result r = TOOL(NULL, "frobnicate");
+
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx: unknown command 'frobnicate'");
+	tool_result_free(&r);
+}
+
+TEST(help_lists_every_command)
+{
+	struct tool_result r = TOOL(NULL, "help");
+	size_t i;
+
+	EXPECT_EQ(r.status, 0);
+	for (i = 0; i < NR_COMMANDS; i++)
+		EXPECT_CONTAINS(r.out, commands[i]);
+	EXPECT_CONTAINS(r.out, "SOFTSGX_EPC_SIZE");
+	tool_result_free(&r);
+	r = TOOL(NULL, "--help");
+	EXPECT_EQ(r.status, 0);
+	tool_result_free(&r);
+	r = TOOL(NULL, "help", "sign");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "usage: softsgx sign");
+	tool_result_free(&r);
+	r = TOOL(NULL, "help", "nothing");
+	EXPECT_EQ(r.status, 2);
+	tool_result_free(&r);
+}
+
+TEST(every_command_has_help)
+{
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++) {
+		struct tool_result r = TOOL(NULL, commands[i], "--help");
+
+		snprintf(want, sizeof(want), "usage: softsgx %s", commands[i]);
+		EXPECT_EQ(r.status, 0);
+		EXPECT_CONTAINS(r.out, want);
+		EXPECT_CONTAINS(r.out, "--tracking MODE");
+		tool_result_free(&r);
+		r = TOOL(NULL, commands[i], "-h");
+		EXPECT_EQ(r.status, 0);
+		tool_result_free(&r);
+	}
+}
+
+TEST(unknown_option_usage_2)
+{
+	struct tool_result r = TOOL(NULL, "info", "--colour");
+
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx info: unknown option '--colour'");
+	tool_result_free(&r);
+	r = TOOL(NULL, "--bogus", "info");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx: unknown option '--bogus'");
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--epc-size");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "option '--epc-size' needs a value");
+	tool_result_free(&r);
+}
+
+TEST(bad_configuration_values_usage_2)
+{
+	const char *const bad_tracking[] = { "SOFTSGX_TRACKING=sometimes", NULL };
+	const char *const bad_size[] = { "SOFTSGX_EPC_SIZE=1000", NULL };
+	struct tool_result r = TOOL(NULL, "info", "--epc-size", "12x");
+
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "--epc-size='12x': expected a multiple of 4K");
+	tool_result_free(&r);
+	r = TOOL(bad_size, "info");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "SOFTSGX_EPC_SIZE='1000'");
+	tool_result_free(&r);
+	r = TOOL(bad_tracking, "demo");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "SOFTSGX_TRACKING='sometimes': expected 'per-page' or 'batched'");
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--seed", "abc");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "--seed='abc': expected 64 hex digits");
+	tool_result_free(&r);
+}
+
+TEST(option_wins_over_environment)
+{
+	const char *const env[] = { "SOFTSGX_EPC_SIZE=8M", "SOFTSGX_TRACKING=batched", NULL };
+	struct tool_result r = TOOL(env, "info");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "8 MiB (2048 pages)");
+	EXPECT_CONTAINS(r.out, "batched: ETRACK");
+	tool_result_free(&r);
+	r = TOOL(env, "info", "--epc-size=16M", "--tracking", "per-page");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "16 MiB (4096 pages)");
+	EXPECT_CONTAINS(r.out, "per-page: ETRACK");
+	tool_result_free(&r);
+}
+
+TEST(info_platform_and_host)
+{
+	const char *const env[] = { "SOFTSGX_SEED=" SEED, NULL };
+	struct tool_result r = TOOL(env, "info");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / yes");
+	EXPECT_CONTAINS(r.out, "64 MiB (16384 pages)");
+	EXPECT_CONTAINS(r.out, "EXINFO");
+	EXPECT_CONTAINS(r.out, "MODE64BIT");
+	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000003");
+	EXPECT_CONTAINS(r.out, "from SOFTSGX_SEED");
+	EXPECT_CONTAINS(r.out, "FSGSBASE");
+	EXPECT_CONTAINS(r.out, "Syscall User Dispatch");
+	EXPECT_CONTAINS(r.out, "CPUID faulting");
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "extra");
+	EXPECT_EQ(r.status, 2);
+	tool_result_free(&r);
+}

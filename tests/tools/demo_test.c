@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `softsgx demo` as a newcomer runs it: the built command, no setup; exit
+ * status 0 and every step's verdict line, on the default configuration
+ * and on the others the configuration options and variables select.
+ */
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "tools/tool_run.h"
+
+#define SEED "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static const char *const step_lines[] = {
+	" 1  build: CREATE, ADD_PAGES, INIT ",
+	" 2  enter: EENTER and EEXIT on both TCSs ",
+	" 3  EAUG on a page fault, then EACCEPT ",
+	" 4  RESTRICT_PERMISSIONS stopped by a PENDING page ",
+	" 5  EPCM refuses a write, EMODPE extends it ",
+	" 6  mprotect refuses a write, the EPCM is untouched ",
+	" 7  a TCS added at run time, entered ",
+	" 8  pages trimmed, accepted, removed ",
+	" 9  ETRACK interrupts a thread inside the enclave ",
+};
+
+/* Every step line is there and says ok; the counters close the run. */
+static void expect_all_steps_ok(const struct tool_result *r)
+{
+	char line[160];
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(step_lines) / sizeof(step_lines[0]); i++) {
+		EXPECT_CONTAINS(r->out, step_lines[i]);
+		p = r->out ? strstr(r->out, step_lines[i]) : NULL;
+		if (p) {
+			snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+			EXPECT_CONTAINS(line, " ok");
+		}
+	}
+	EXPECT_CONTAINS(r->out, "counters (the whole run)");
+	EXPECT_CONTAINS(r->out, "all 9 steps behaved as SGX2 on Linux does");
+}
+
+TEST(demo_default_exit0_every_step_ok)
+{
+	struct tool_result r = TOOL(NULL, "demo");
+
+	EXPECT_EQ(r.status, 0);
+	expect_all_steps_ok(&r);
+	/* The facts the steps show. */
+	EXPECT_CONTAINS(r.out, "MRENCLAVE   ");
+	EXPECT_CONTAINS(r.out, "-> -1 EFAULT, count 0x2000\n");
+	EXPECT_CONTAINS(r.out, "result SGX_PAGE_NOT_MODIFIABLE (20)");
+	EXPECT_CONTAINS(r.out, "-> 0, count 0x1000\n");
+	EXPECT_CONTAINS(r.out, "REG rw- P");
+	EXPECT_CONTAINS(r.out, "REG r-- PR");
+	EXPECT_CONTAINS(r.out, "TRIM M");
+	EXPECT_CONTAINS(r.out, "threads interrupted +");
+	EXPECT_CONTAINS(r.out, "per-page tracking");
+	EXPECT_TRUE(r.err && !r.err[0]);
+	tool_result_free(&r);
+}
+
+TEST(demo_batched_tracking_from_env)
+{
+	const char *const env[] = { "SOFTSGX_TRACKING=batched", NULL };
+	struct tool_result r = TOOL(env, "demo");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "batched tracking");
+	expect_all_steps_ok(&r);
+	tool_result_free(&r);
+}
+
+TEST(demo_options_before_command_and_seed)
+{
+	struct tool_result r = TOOL(NULL, "--tracking=batched", "--epc-size", "8M", "demo",
+				    "--seed", SEED);
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "EPC 8 MiB, SGX2, batched tracking, seed from --seed");
+	expect_all_steps_ok(&r);
+	tool_result_free(&r);
+}
+
+TEST(demo_tiny_epc_names_failing_step)
+{
+	struct tool_result r = TOOL(NULL, "demo", "--epc-size", "64K");
+
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.out, " 1  build: CREATE, ADD_PAGES, INIT ");
+	EXPECT_CONTAINS(r.out, "FAILED");
+	EXPECT_CONTAINS(r.err, "step 1 (build: CREATE, ADD_PAGES, INIT) did not behave as SGX2");
+	tool_result_free(&r);
+}
+
+TEST(demo_trace_option_writes_file)
+{
+	char dir[] = "/tmp/softsgx-demo-trace-XXXXXX", path[64];
+	struct tool_result r;
+	struct stat st;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/demo.json", dir);
+	r = TOOL(NULL, "demo", "--trace", path);
+	EXPECT_EQ(r.status, 0);
+	EXPECT_TRUE(!stat(path, &st) && st.st_size > 2);
+	tool_result_free(&r);
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST(demo_trace_unwritable_fails_with_message)
+{
+	const char *const env[] = { "SOFTSGX_TRACE=/nonexistent-dir/x.json", NULL };
+	struct tool_result r = TOOL(env, "demo");
+
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.err, "SOFTSGX_TRACE='/nonexistent-dir/x.json': cannot start the trace");
+	tool_result_free(&r);
+}
+
+TEST(demo_extra_argument_usage_2)
+{
+	struct tool_result r = TOOL(NULL, "demo", "now");
+
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx demo: unexpected argument 'now'");
+	EXPECT_CONTAINS(r.err, "usage: softsgx demo");
+	tool_result_free(&r);
+}
+
+TEST(demo_help_exit0)
+{
+	struct tool_result r = TOOL(NULL, "demo", "--help");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "usage: softsgx demo");
+	EXPECT_CONTAINS(r.out, "--epc-size");
+	tool_result_free(&r);
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `softsgx info`: the emulated platform as software would discover it
+ * (CPUID leaf 0x12: SGX1/SGX2, MISCSELECT, ATTRIBUTES and XFRM masks,
+ * maximum enclave sizes, the EPC section) and what this host offers the
+ * emulator (FSGSBASE, Syscall User Dispatch, CPUID faulting), with what
+ * each missing feature costs in fidelity or speed.
+ */
+#include <asm/prctl.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "config.h"
+#include "cpu/cpu.h"
+#include "driver/driver.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+struct host_features {
+	bool fsgsbase;
+	bool sud;
+	bool cpuid_faulting;
+};
+
+/* Probe the host the way src/host does (before the library touches this thread). */
+static void probe_host(struct host_features *h)
+{
+	char selector = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW */
+
+	h->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	h->sud = !prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &selector);
+	if (h->sud)
+		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	/* ARCH_SET_CPUID answers ENODEV without CPUID faulting; 1 keeps CPUID working. */
+	h->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
+			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+}
+
+static void print_bits(uint64_t value, const char *const names[], unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((value >> i & 1) && names[i])
+			printf(" %s", names[i]);
+	putchar('\n');
+}
+
+static void print_masks(const struct sgx_cpu_config *c)
+{
+	static const char *const attrs[] = { "INIT", "DEBUG", "MODE64BIT", NULL, "PROVISIONKEY",
+					     "EINITTOKENKEY", "CET", "KSS", NULL, NULL,
+					     "AEXNOTIFY" };
+	static const char *const xfrm[] = { "x87", "SSE", "AVX", "BNDREGS", "BNDCSR", "opmask",
+					    "ZMM_Hi256", "Hi16_ZMM", NULL, "PKRU" };
+
+	printf("  %-20s 0x%08x ", "MISCSELECT", c->miscselect);
+	print_bits(c->miscselect, (const char *const[]){ "EXINFO", "CPINFO" }, 2);
+	printf("  %-20s %#llx ", "ATTRIBUTES allowed", (unsigned long long)c->attributes);
+	print_bits(c->attributes, attrs, sizeof(attrs) / sizeof(attrs[0]));
+	printf("  %-20s %#llx ", "XFRM allowed", (unsigned long long)c->xfrm);
+	print_bits(c->xfrm, xfrm, sizeof(xfrm) / sizeof(xfrm[0]));
+}
+
+/* CPUID.(EAX=12H, ECX=0..2) as the emulated processor would answer it. */
+static void print_cpuid(const struct sgx_cpu_config *c, uint64_t epc_base, uint64_t epc_size)
+{
+	uint32_t r[3][4] = {
+		{ 1u | (c->sgx2 ? 2u : 0u), c->miscselect, 0,
+		  (uint32_t)c->max_enclave_size_64 << 8 | c->max_enclave_size_32 },
+		{ (uint32_t)c->attributes, (uint32_t)(c->attributes >> 32), (uint32_t)c->xfrm,
+		  (uint32_t)(c->xfrm >> 32) },
+		{ (uint32_t)(epc_base & 0xfffff000u) | 1u, (uint32_t)(epc_base >> 32) & 0xfffff,
+		  (uint32_t)(epc_size & 0xfffff000u) | 1u, (uint32_t)(epc_size >> 32) & 0xfffff },
+	};
+	int i;
+
+	printf("  CPUID leaf 0x12, as enclave software would read it:\n");
+	for (i = 0; i < 3; i++)
+		printf("    subleaf %d: EAX=0x%08x EBX=0x%08x ECX=0x%08x EDX=0x%08x\n", i, r[i][0],
+		       r[i][1], r[i][2], r[i][3]);
+}
+
+static void print_platform(struct sgx_platform *plat)
+{
+	const struct sgx_cpu_config *c = sgx_cpu_config(plat->cpu);
+	const struct config_view *cfg = config_get();
+	uint64_t epc_size = (uint64_t)sgx_cpu_epc_pages(plat->cpu) * 4096;
+	char size[32];
+
+	printf("emulated platform\n");
+	printf("  %-20s %s / %s\n", "SGX1 / SGX2", "yes", c->sgx2 ? "yes" : "no");
+	printf("  %-20s %s (%zu pages), one section at %#llx\n", "EPC", cli_size(epc_size, size),
+	       sgx_cpu_epc_pages(plat->cpu),
+	       (unsigned long long)sgx_cpu_epc_base(plat->cpu));
+	print_masks(c);
+	printf("  %-20s 2^%u bytes in 64-bit mode, 2^%u in 32-bit mode\n", "max enclave size",
+	       c->max_enclave_size_64, c->max_enclave_size_32);
+	printf("  %-20s %s\n", "tracking",
+	       cfg->tracking == SOFTSGX_TRACK_BATCHED
+		       ? "batched: ETRACK, interrupts once per ioctl (beyond Linux)"
+		       : "per-page: ETRACK, interrupts after each EMODPR/EMODT (Linux)");
+	printf("  %-20s %s%s (never secret: protect nothing with it)\n", "platform key seed",
+	       cfg->seed_given ? "from " : "built in", cfg->seed_given ? cfg->seed_from : "");
+	print_cpuid(c, sgx_cpu_epc_base(plat->cpu), epc_size);
+}
+
+static void print_feature(const char *name, bool present, const char *yes, const char *no)
+{
+	printf("  %-22s %-4s %s\n", name, present ? "yes" : "no", present ? yes : no);
+}
+
+static void print_host(const struct host_features *h)
+{
+	struct utsname u;
+
+	printf("\nhost (what it offers the emulator)\n");
+	if (!uname(&u))
+		printf("  %-22s %s %s %s\n", "kernel", u.sysname, u.release, u.machine);
+	print_feature("FSGSBASE", h->fsgsbase, "FS/GS bases switch with WRFSBASE/WRGSBASE",
+		      "FS/GS bases switch by arch_prctl(): syscalls at every entry, exit, trap");
+	print_feature("Syscall User Dispatch", h->sud, "SYSCALL, INT in an enclave: #UD, as on SGX",
+		      "SYSCALL, INT in an enclave execute (SGX: #UD); needs Linux 5.11+");
+	print_feature("CPUID faulting", h->cpuid_faulting, "CPUID in an enclave: #UD, as on SGX",
+		      "CPUID in an enclave executes (SGX: #UD); see docs/fidelity.md");
+}
+
+static int cmd_info(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct host_features host;
+	struct sgx_platform *plat;
+	int ret = cli_start(cmd, argc, argv, NULL, NULL, 0, 0);
+
+	if (ret != CLI_CONTINUE)
+		return ret;
+	probe_host(&host);
+	plat = sgx_platform_get();
+	if (!plat)
+		return cli_fail(cmd, "the platform could not be created (EPC of %zu bytes)",
+				config_get()->epc_size);
+	print_platform(plat);
+	print_host(&host);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_command info_command = {
+	.name = "info",
+	.summary = "the emulated platform (CPUID leaf 0x12) and what this host offers",
+	.synopsis = "softsgx info [OPTIONS]",
+	.help = "Shows the emulated SGX platform as software would discover it (SGX1/SGX2,\n"
+		"EPC, MISCSELECT, ATTRIBUTES and XFRM masks, maximum enclave sizes, the CPUID\n"
+		"leaf 0x12 registers) with the configuration applied, and the host features the\n"
+		"emulator uses (FSGSBASE, Syscall User Dispatch, CPUID faulting) with the\n"
+		"consequence of each missing one.\n",
+	.run = cmd_info,
+};
