@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * softsgx benchmarks: what each emulated operation costs, next to the host
+ * operations it cannot avoid (a trap, an mprotect). Figures, not pass/fail.
+ *
+ *   ecall        EENTER + EEXIT through the entry function    vs  2 host traps
+ *   fault        EAUG on fault + EACCEPT of a page             vs  SIGSEGV + mprotect fix
+ *   restrict     RESTRICT_PERMISSIONS over N pages, per-page   vs  batched tracking,
+ *                and with a thread inside the enclave (interrupts)
+ *   mprotect     softsgx_mprotect over 4096 pages              vs  mprotect(2) over them
+ *
+ * Each tracking mode runs in its own child process (the mode is fixed when
+ * the platform is created).
+ */
+#include <asm/sgx.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "softsgx/arch.h"
+#include "softsgx/loader.h"
+#include "softsgx/softsgx.h"
+#include "test/abi.h"
+
+#define PAGE 4096ull
+#define EENTER 2
+#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void row(const char *what, double emulated_us, const char *host_what, double host_us)
+{
+	printf("  %-34s %9.2f us   %-28s %9.2f us   x%.1f\n", what, emulated_us, host_what, host_us,
+	       host_us > 0 ? emulated_us / host_us : 0);
+}
+
+static struct softsgx_enclave *load(void)
+{
+	struct softsgx_load_options opts = { .encl_size = 64ull << 20 };
+	struct softsgx_enclave *e;
+
+	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &opts, &e)) {
+		perror("softsgx: loading the test enclave");
+		exit(1);
+	}
+	return e;
+}
+
+static uint64_t op(struct softsgx_enclave *e, unsigned int tcs, uint64_t code, uint64_t a0,
+		   uint64_t a1)
+{
+	struct te_call c = { .op = code, .arg = { a0, a1 } };
+	struct sgx_enclave_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = softsgx_enclave_tcs(e, tcs);
+	if (softsgx_call_enclave((long)&c, 0, 0, EENTER, 0, 0, &run) || run.function != 4) {
+		fprintf(stderr, "bench: enclave call failed (vector %u)\n", run.exception_vector);
+		exit(1);
+	}
+	return c.ret;
+}
+
+/* Host baselines */
+
+static void on_trap(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	uc->uc_mcontext.gregs[REG_RIP] += 2; /* skip the UD2 */
+}
+
+/* Measured in the parent, which never runs enclaves: SIGILL is still its own. */
+static double host_trap_us(int n)
+{
+	struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO }, old;
+	double t;
+	int i;
+
+	sigaction(SIGILL, &sa, &old);
+	t = now_us();
+	for (i = 0; i < n; i++)
+		__asm__ volatile("ud2");
+	t = (now_us() - t) / n;
+	sigaction(SIGILL, &old, NULL);
+	return t;
+}
+
+static double host_trap, host_fault, host_mprotect_range, host_mprotect_pages;
+
+static volatile char *volatile probe_page;
+
+static void on_segv(int sig, siginfo_t *info, void *ucv)
+{
+	mprotect((void *)probe_page, PAGE, PROT_READ | PROT_WRITE);
+}
+
+static double host_fault_us(int n)
+{
+	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO }, old;
+	char *area = mmap(NULL, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t;
+	int i;
+
+	sigaction(SIGSEGV, &sa, &old);
+	t = now_us();
+	for (i = 0; i < n; i++) {
+		probe_page = area + i * PAGE;
+		probe_page[0] = 1;
+	}
+	t = (now_us() - t) / n;
+	sigaction(SIGSEGV, &old, NULL);
+	munmap(area, n * PAGE);
+	return t;
+}
+
+static double host_mprotect_us(size_t pages, bool per_page)
+{
+	char *area = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t = now_us();
+	size_t i;
+
+	if (per_page)
+		for (i = 0; i < pages; i++)
+			mprotect(area + i * PAGE, PAGE, (i & 1) ? PROT_READ : PROT_READ | PROT_WRITE);
+	else
+		mprotect(area, pages * PAGE, PROT_READ);
+	t = now_us() - t;
+	munmap(area, pages * PAGE);
+	return t;
+}
+
+/* Emulated operations */
+
+static void bench_ecall(void)
+{
+	struct softsgx_enclave *e = load();
+	const int n = 2000;
+	double t;
+	int i;
+
+	op(e, 0, TE_OP_NOP, 0, 0); /* first touches fault the pages in */
+	t = now_us();
+	for (i = 0; i < n; i++)
+		op(e, 0, TE_OP_NOP, 0, 0);
+	t = (now_us() - t) / n;
+	row("ecall (EENTER, NOP, EEXIT)", t, "2 x trap (UD2 + handler)", 2 * host_trap);
+	softsgx_unload(e);
+}
+
+static void bench_fault(void)
+{
+	struct softsgx_enclave *e = load();
+	uint64_t base = softsgx_enclave_free_start(e);
+	const int n = 500;
+	double t;
+	int i;
+
+	t = now_us();
+	for (i = 0; i < n; i++)
+		op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, base + i * PAGE);
+	t = (now_us() - t) / n;
+	row("EACCEPT of an unbacked page (EAUG)", t, "SIGSEGV + mprotect", host_fault);
+	softsgx_unload(e);
+}
+
+struct spinner {
+	struct softsgx_enclave *e;
+	volatile uint64_t stop;
+};
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+
+	op(s->e, 1, TE_OP_SPIN, (uintptr_t)&s->stop, 0);
+	return NULL;
+}
+
+static void bench_restrict(const char *mode, size_t pages, bool with_thread)
+{
+	struct spinner s = { .e = load() };
+	uint64_t base = softsgx_enclave_free_start(s.e), rounds;
+	struct sgx_enclave_restrict_permissions p = { 0 };
+	char what[80];
+	pthread_t th;
+	double t;
+
+	softsgx_madvise((void *)(uintptr_t)base, pages * PAGE, MADV_WILLNEED); /* batched EAUG */
+	for (size_t i = 0; i < pages; i++)
+		op(s.e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, base + i * PAGE);
+	if (with_thread) {
+		pthread_create(&th, NULL, spin, &s);
+		usleep(20000);
+	}
+	rounds = softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS);
+	p.offset = base - softsgx_enclave_base(s.e);
+	p.length = pages * PAGE;
+	p.permissions = SGX_SECINFO_R;
+	t = now_us();
+	if (softsgx_ioctl(softsgx_enclave_fd(s.e), SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &p))
+		perror("bench: RESTRICT_PERMISSIONS");
+	t = now_us() - t;
+	snprintf(what, sizeof(what), "RESTRICT %zu pages, %s%s (%llu IPI)", pages, mode,
+		 with_thread ? ", 1 inside" : "",
+		 (unsigned long long)(softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS) - rounds));
+	row(what, t, "mprotect per page (host)", host_mprotect_pages);
+	if (with_thread) {
+		s.stop = 1;
+		pthread_join(th, NULL);
+	}
+	softsgx_unload(s.e);
+}
+
+static void bench_mprotect(void)
+{
+	struct softsgx_enclave *e = load();
+	uint64_t base = softsgx_enclave_free_start(e);
+	const size_t pages = 4096;
+	double t;
+
+	softsgx_madvise((void *)(uintptr_t)base, pages * PAGE, MADV_WILLNEED);
+	t = now_us();
+	softsgx_mprotect((void *)(uintptr_t)base, pages * PAGE, PROT_READ);
+	t = now_us() - t;
+	row("softsgx_mprotect, 4096 pages", t, "mprotect(2), one call", host_mprotect_range);
+	softsgx_unload(e);
+}
+
+static void run_mode(enum softsgx_tracking tracking, const char *name)
+{
+	struct softsgx_config cfg = { .epc_size = 256ull << 20, .tracking = tracking };
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (softsgx_configure(&cfg)) {
+			perror("softsgx_configure");
+			_exit(1);
+		}
+		if (tracking == SOFTSGX_TRACK_PER_PAGE) {
+			bench_ecall();
+			bench_fault();
+			bench_mprotect();
+		}
+		bench_restrict(name, 256, false);
+		bench_restrict(name, 256, true);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fprintf(stderr, "bench: the %s run failed\n", name);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("softsgx benchmarks (emulated operation vs the host operations it cannot avoid)\n\n");
+	host_trap = host_trap_us(2000);
+	host_fault = host_fault_us(500);
+	host_mprotect_range = host_mprotect_us(4096, false);
+	host_mprotect_pages = host_mprotect_us(256, true);
+	run_mode(SOFTSGX_TRACK_PER_PAGE, "per-page");
+	run_mode(SOFTSGX_TRACK_BATCHED, "batched");
+	return 0;
+}
