@@ -5,6 +5,7 @@
  * driver), its file table, and softsgx_open/ioctl/mmap/mprotect/munmap/
  * madvise/close with Linux's errno values.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -120,12 +121,16 @@ struct sgx_lp *sgx_current_lp(struct sgx_platform *plat)
 
 /* The file table */
 
+/* The file behind @fd: the one whose memfd it is (a dup() finds the same). Under files_lock. */
 static struct sgx_file *file_lookup(struct sgx_platform *plat, int fd)
 {
 	struct sgx_file *f;
+	struct stat st;
 
+	if (fstat(fd, &st))
+		return NULL;
 	for (f = plat->files; f; f = f->next)
-		if (f->fd == fd)
+		if (f->dev == st.st_dev && f->ino == st.st_ino)
 			return f;
 	return NULL;
 }
@@ -150,16 +155,12 @@ struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)
 bool sgx_fd_is_provision(struct sgx_platform *plat, int fd)
 {
 	struct sgx_file *f;
-	struct stat want, st;
-	bool ret = false;
+	bool ret;
 
-	/* Like fget(): the open file decides, not the number (a dup() is the same file). */
-	if (fstat(fd, &want))
-		return false;
+	/* Like fget(): the open file decides, not the number. */
 	pthread_mutex_lock(&plat->files_lock);
-	for (f = plat->files; f && !ret; f = f->next)
-		ret = f->provision && !fstat(f->fd, &st) && st.st_dev == want.st_dev &&
-		      st.st_ino == want.st_ino;
+	f = file_lookup(plat, fd);
+	ret = f && f->provision;
 	pthread_mutex_unlock(&plat->files_lock);
 	return ret;
 }
@@ -181,6 +182,7 @@ int softsgx_open(const char *path, int flags)
 {
 	struct sgx_platform *plat;
 	struct sgx_file *f;
+	struct stat st;
 	bool provision;
 	int fd, memfd = -1;
 
@@ -204,7 +206,10 @@ int softsgx_open(const char *path, int flags)
 			  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
 	if (fd < 0)
 		goto err;
-	f->fd = fd;
+	if (fstat(fd, &st))
+		goto err;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
 	f->provision = provision;
 	if (!provision) {
 		/* The enclave keeps its own descriptor: mappings outlive close(fd). */
@@ -229,20 +234,36 @@ err:
 	return -1;
 }
 
+/* Does a descriptor of this process other than @except refer to the file (@dev, @ino)? */
+static bool file_still_open(dev_t dev, ino_t ino, int except)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+	struct stat st;
+	bool found = false;
+	int fd;
+
+	if (!dir)
+		return false;
+	while (!found && (d = readdir(dir))) {
+		fd = atoi(d->d_name);
+		if (d->d_name[0] == '.' || fd == dirfd(dir) || fd == except)
+			continue;
+		found = !fstat(fd, &st) && st.st_dev == dev && st.st_ino == ino;
+	}
+	closedir(dir);
+	return found;
+}
+
 int softsgx_close(int fd)
 {
 	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
 	struct sgx_file **pp, *f = NULL;
+	int internal;
 
 	if (plat) {
 		pthread_mutex_lock(&plat->files_lock);
-		for (pp = &plat->files; *pp; pp = &(*pp)->next) {
-			if ((*pp)->fd == fd) {
-				f = *pp;
-				*pp = f->next;
-				break;
-			}
-		}
+		f = file_lookup(plat, fd);
 		pthread_mutex_unlock(&plat->files_lock);
 	}
 	if (!f) {
@@ -250,6 +271,20 @@ int softsgx_close(int fd)
 		return -1;
 	}
 	close(fd);
+	/* The file lives on while a dup() of the descriptor is open. */
+	internal = f->encl ? f->encl->memfd : -1;
+	pthread_mutex_lock(&plat->files_lock);
+	if (file_still_open(f->dev, f->ino, internal)) {
+		pthread_mutex_unlock(&plat->files_lock);
+		return 0;
+	}
+	for (pp = &plat->files; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&plat->files_lock);
 	if (f->encl)
 		sgx_encl_put(f->encl);
 	free(f);

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cpu/cpu.h"
 #include "driver/pagemap.h"
@@ -101,8 +102,15 @@ struct sgx_host_ops {
 	void *ctx;
 };
 
+/*
+ * An open device file. Its identity is the inode of the memfd behind the
+ * program's descriptors, so dup()s of a descriptor are the same file, as in
+ * Linux; the file goes when its last descriptor is closed through
+ * softsgx_close().
+ */
 struct sgx_file {
-	int fd;
+	dev_t dev;
+	ino_t ino;
 	bool provision;             /* /dev/sgx_provision */
 	struct sgx_encl *encl;      /* /dev/sgx_enclave */
 	struct sgx_file *next;

@@ -11,6 +11,7 @@
 
 #include "cpu/fixture.h"
 #include "dfx.h"
+#include "softsgx/measure.h"
 
 #define PAGE 4096ull
 #define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
@@ -474,4 +475,29 @@ TEST(ioctl_counters_increase_by_one_per_call)
 	softsgx_close(prov);
 	dfx_close(e);
 	dfx_close(built);
+}
+
+/* A dup() of an enclave descriptor is the same file: ioctls work through it,
+ * and the enclave lives until the last descriptor is closed. */
+TEST(dup_of_enclave_fd_is_the_same_file)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	size_t free_before = sgx_nr_free_epc_pages(plat);
+	struct dfx_encl e;
+	int dup_fd;
+
+	ASSERT_EQ(dfx_create(&e, DFX_SIZE, 0), 0);
+	dup_fd = dup(e.fd);
+	ASSERT_TRUE(dup_fd >= 0);
+	EXPECT_TRUE(softsgx_is_device_fd(dup_fd));
+	EXPECT_EQ(softsgx_close(e.fd), 0);
+	/* The original number is gone, the file is not: ADD_PAGES through the dup. */
+	e.fd = dup_fd;
+	EXPECT_EQ(dfx_add(&e, DFX_DATA, 4096, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true), 0);
+	EXPECT_TRUE(sgx_nr_free_epc_pages(plat) < free_before);
+	EXPECT_EQ(softsgx_close(dup_fd), 0);
+	EXPECT_EQ(sgx_nr_free_epc_pages(plat), free_before);
+	EXPECT_ERRNO(softsgx_close(dup_fd), EBADF);
+	munmap(e.reservation, e.reservation_len);
+	sgx_measure_free(e.measure);
 }

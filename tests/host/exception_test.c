@@ -113,6 +113,13 @@ TEST(exception_enclu_eenter_inside_reported_gp)
 	expect_exception(eenter, sizeof(eenter), SGX_VEC_GP);
 }
 
+TEST(exception_int80_reported_ud)
+{
+	static const uint8_t int80[] = { 0xb8, 0x14, 0x00, 0x00, 0x00, 0xcd, 0x80, 0xc3 }; /* getpid */
+
+	expect_exception(int80, sizeof(int80), SGX_VEC_UD);
+}
+
 TEST(exception_executed_code_page_runs)
 {
 	static const uint8_t ret[] = { 0xc3 };

@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "tools/tool_run.h"
+#include "trace/trace_reader.h"
 
 #define SEED "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -107,6 +108,18 @@ TEST(demo_trace_option_writes_file)
 	EXPECT_EQ(r.status, 0);
 	EXPECT_TRUE(!stat(path, &st) && st.st_size > 2);
 	tool_result_free(&r);
+	/* Valid trace-event JSON whose spans nest per thread; the demo's events are there. */
+	{
+		struct trace t;
+
+		ASSERT_TRUE(trace_read(path, &t));
+		EXPECT_TRUE(trace_check_format(&t));
+		EXPECT_TRUE(trace_count(&t, "EENTER", 0) > 0);
+		EXPECT_TRUE(trace_count(&t, "EMODPR", 0) > 0);
+		EXPECT_TRUE(trace_count(&t, "enclave", 0) > 0);
+		EXPECT_TRUE(trace_count(&t, "interrupt sent", 0) > 0);
+		trace_free(&t);
+	}
 	unlink(path);
 	rmdir(dir);
 }
