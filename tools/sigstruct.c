@@ -21,16 +21,6 @@
 
 #define SIGNED_EXPONENT 3
 
-uint64_t sigstruct_loader_attributes(const struct softsgx_load_options *o)
-{
-	return SGX_ATTR_MODE64BIT | (o->no_debug ? 0 : SGX_ATTR_DEBUG) | o->attributes;
-}
-
-static uint64_t loader_xfrm(const struct softsgx_load_options *o)
-{
-	return o->xfrm ? o->xfrm : SOFTSGX_LOAD_DEFAULT_XFRM;
-}
-
 /* @v (< 10^@digits) in binary-coded decimal. */
 static uint32_t bcd(unsigned int v, int digits)
 {
@@ -57,24 +47,8 @@ static uint32_t bcd_date(void)
 void sigstruct_fill(struct sgx_sigstruct *sig, const struct softsgx_load_options *o,
 		    const uint8_t mrenclave[32])
 {
-	sgx_sigstruct_init(sig);
+	softsgx_load_sigstruct(o, mrenclave, sig);
 	sig->header.date = bcd_date();
-	sig->body.miscselect = SGX_MISC_EXINFO;
-	sig->body.misc_mask = ~0u;
-	sig->body.attributes.flags = sigstruct_loader_attributes(o);
-	sig->body.attributes.xfrm = loader_xfrm(o);
-	sig->body.attributes_mask.flags = ~SGX_ATTR_INIT;
-	sig->body.attributes_mask.xfrm = ~0ull;
-	memcpy(sig->body.mrenclave, mrenclave, 32);
-	sig->body.isv_prod_id = o->isv_prod_id;
-	sig->body.isv_svn = o->isv_svn;
-}
-
-int sigstruct_mrsigner(const struct sgx_sigstruct *sig, uint8_t mrsigner[32])
-{
-	int ok = EVP_Digest(sig->modulus, sizeof(sig->modulus), mrsigner, NULL, EVP_sha256(), NULL);
-
-	return ok == 1 ? 0 : -1;
 }
 
 static bool all_zero(const void *p, size_t len)
@@ -154,8 +128,13 @@ static bool attributes_match(const struct sgx_sigstruct *sig, const struct softs
 {
 	const struct sgx_sigstruct_body *b = &sig->body;
 	const struct sgx_attributes *mask = &b->attributes_mask;
-	uint64_t flags = sigstruct_loader_attributes(o), xfrm = loader_xfrm(o);
+	struct sgx_sigstruct loader;
+	uint64_t flags, xfrm;
 
+	/* The loader's SECS has what its own SIGSTRUCT asks for. */
+	softsgx_load_sigstruct(o, b->mrenclave, &loader);
+	flags = loader.body.attributes.flags;
+	xfrm = loader.body.attributes.xfrm;
 	return (flags & mask->flags) == (b->attributes.flags & mask->flags) &&
 	       (xfrm & mask->xfrm) == (b->attributes.xfrm & mask->xfrm) &&
 	       (SGX_MISC_EXINFO & b->misc_mask) == (b->miscselect & b->misc_mask);

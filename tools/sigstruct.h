@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SIGSTRUCTs for enclaves in the loader's layout: the fields the loader
- * puts in the SECS (and so in the SIGSTRUCT it signs), and, when EINIT
+ * SIGSTRUCTs for enclaves in the loader's layout: the one the loader signs
+ * (softsgx_load_sigstruct) dated today, and, when EINIT
  * refuses a SIGSTRUCT, the reason in words, found with EINIT's own checks
  * in EINIT's order.
  */
@@ -13,9 +13,6 @@
 
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
-
-/* Return: SECS.ATTRIBUTES.FLAGS of an enclave the loader builds with @o. */
-uint64_t sigstruct_loader_attributes(const struct softsgx_load_options *o);
 
 /*
  * sigstruct_fill() - a SIGSTRUCT body (unsigned) that EINIT accepts for an
@@ -33,8 +30,5 @@ void sigstruct_fill(struct sgx_sigstruct *sig, const struct softsgx_load_options
  */
 bool sigstruct_explain(const struct sgx_sigstruct *sig, const struct softsgx_load_options *o,
 		       const uint8_t mrenclave[32], char *why, size_t len);
-
-/* MRSIGNER of @sig: SHA-256 of its MODULUS. Return: 0, or -1 if libcrypto failed. */
-int sigstruct_mrsigner(const struct sgx_sigstruct *sig, uint8_t mrsigner[32]);
 
 #endif /* SOFTSGX_TOOLS_SIGSTRUCT_H */

@@ -67,7 +67,18 @@ struct softsgx_load_options {
 	uint64_t xfrm;           /* ATTRIBUTES.XFRM; 0: 3 (x87, SSE) */
 	uint16_t isv_prod_id;
 	uint16_t isv_svn;
+	/* A SIGSTRUCT to EINIT with (from 'softsgx sign', say); NULL: the loader signs with @key. */
+	const struct sgx_sigstruct *sigstruct;
 };
+
+/*
+ * softsgx_load_sigstruct() - the SIGSTRUCT the loader signs for an image
+ * loaded with @opts and measured @mrenclave, not yet signed: header,
+ * MISCSELECT and ATTRIBUTES of the loader's SECS with their masks
+ * (MISCMASK all ones, ATTRIBUTEMASK all but INIT), ENCLAVEHASH, ISV fields.
+ */
+void softsgx_load_sigstruct(const struct softsgx_load_options *opts, const uint8_t mrenclave[32],
+			    struct sgx_sigstruct *sig);
 
 struct softsgx_enclave;
 

@@ -35,4 +35,7 @@ int sgx_sign_keygen(EVP_PKEY **key);
 /* MRSIGNER of @key: SHA-256 of the 384-byte little-endian modulus. Return: 0, -EINVAL, -EIO. */
 int sgx_sign_mrsigner(EVP_PKEY *key, uint8_t mrsigner[32]);
 
+/* MRSIGNER of the signer of @sig: SHA-256 of its MODULUS. Return: 0, -EIO. */
+int sgx_sigstruct_mrsigner(const struct sgx_sigstruct *sig, uint8_t mrsigner[32]);
+
 #endif /* SOFTSGX_SIGN_H */

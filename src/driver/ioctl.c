@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include <asm/sgx.h>
-#include <openssl/evp.h>
 
 #include "driver/driver.h"
 #include "driver/uaccess.h"
+#include "softsgx/sign.h"
 #include "trace/trace.h"
 
 #define PAGE 4096ull
@@ -255,7 +255,7 @@ static int sgx_encl_init(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
 	uint8_t mrsigner[32];
 	int ret;
 
-	if (EVP_Digest(sig->modulus, sizeof(sig->modulus), mrsigner, NULL, EVP_sha256(), NULL) != 1)
+	if (sgx_sigstruct_mrsigner(sig, mrsigner))
 		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
 	/* Linux writes IA32_SGXLEPUBKEYHASH before every EINIT: any signer may launch. */

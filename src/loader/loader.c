@@ -198,27 +198,39 @@ static int add_pages(struct softsgx_enclave *e, const struct layout *l)
 	return ret;
 }
 
-/* Step 4: SIGSTRUCT over @e->mrenclave, then EINIT through the driver. */
-static int sign_and_init(struct softsgx_enclave *e, const struct softsgx_load_options *o,
-			 EVP_PKEY *key)
+void softsgx_load_sigstruct(const struct softsgx_load_options *opts, const uint8_t mrenclave[32],
+			    struct sgx_sigstruct *sig)
 {
-	struct sgx_sigstruct *sig = aligned_alloc(PAGE, PAGE);
-	struct sgx_enclave_init init;
-	int ret;
+	struct softsgx_load_options o;
 
-	if (!sig)
-		return -ENOMEM;
+	resolve_options(opts, &o);
 	sgx_sigstruct_init(sig);
 	sig->body.miscselect = SGX_MISC_EXINFO;
 	sig->body.misc_mask = ~0u;
-	sig->body.attributes.flags = secs_attributes(o);
-	sig->body.attributes.xfrm = o->xfrm;
+	sig->body.attributes.flags = secs_attributes(&o);
+	sig->body.attributes.xfrm = o.xfrm;
 	sig->body.attributes_mask.flags = ~SGX_ATTR_INIT;
 	sig->body.attributes_mask.xfrm = ~0ull;
-	memcpy(sig->body.mrenclave, e->mrenclave, sizeof(e->mrenclave));
-	sig->body.isv_prod_id = o->isv_prod_id;
-	sig->body.isv_svn = o->isv_svn;
-	ret = sgx_sigstruct_sign(sig, key);
+	memcpy(sig->body.mrenclave, mrenclave, 32);
+	sig->body.isv_prod_id = o.isv_prod_id;
+	sig->body.isv_svn = o.isv_svn;
+}
+
+/* Step 4: SGX_IOC_ENCLAVE_INIT with @o->sigstruct, or one signed here over @e->mrenclave. */
+static int init(struct softsgx_enclave *e, const struct softsgx_load_options *o, EVP_PKEY *key)
+{
+	struct sgx_sigstruct *sig = aligned_alloc(PAGE, PAGE);
+	struct sgx_enclave_init init;
+	int ret = 0;
+
+	if (!sig)
+		return -ENOMEM;
+	if (o->sigstruct) {
+		memcpy(sig, o->sigstruct, sizeof(*sig));
+	} else {
+		softsgx_load_sigstruct(o, e->mrenclave, sig);
+		ret = sgx_sigstruct_sign(sig, key);
+	}
 	if (!ret) {
 		init.sigstruct = (uint64_t)(uintptr_t)sig;
 		if (softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &init))
@@ -282,10 +294,14 @@ static int load(struct softsgx_enclave *e, const struct layout *l,
 	e->tcs = calloc(l->nr_tcs, sizeof(*e->tcs));
 	if (!e->tcs)
 		return -ENOMEM;
-	ret = key ? 0 : get_default_key(&key);
-	/* Fail early: a key the signer refuses would only show after every EADD. */
-	if (!ret)
-		ret = sgx_sign_mrsigner(key, e->mrsigner);
+	if (o->sigstruct) {
+		ret = sgx_sigstruct_mrsigner(o->sigstruct, e->mrsigner);
+	} else {
+		ret = key ? 0 : get_default_key(&key);
+		/* Fail early: a key the signer refuses would only show after every EADD. */
+		if (!ret)
+			ret = sgx_sign_mrsigner(key, e->mrsigner);
+	}
 	if (!ret)
 		ret = layout_measure(l, e->mrenclave);
 	if (ret)
@@ -299,7 +315,7 @@ static int load(struct softsgx_enclave *e, const struct layout *l,
 	if (!ret)
 		ret = add_pages(e, l);
 	if (!ret)
-		ret = sign_and_init(e, o, key);
+		ret = init(e, o, key);
 	if (!ret)
 		ret = map_enclave(e, l);
 	if (ret)

@@ -141,3 +141,11 @@ int sgx_sign_mrsigner(EVP_PKEY *key, uint8_t mrsigner[32])
 	BN_free(n);
 	return ok ? 0 : -EIO;
 }
+
+int sgx_sigstruct_mrsigner(const struct sgx_sigstruct *sig, uint8_t mrsigner[32])
+{
+	unsigned int len = 32;
+
+	return EVP_Digest(sig->modulus, sizeof(sig->modulus), mrsigner, &len, EVP_sha256(), NULL) == 1
+		       ? 0 : -EIO;
+}

@@ -311,7 +311,7 @@ int fx_einit_with(struct fx_enclave *e, const struct sgx_sigstruct *sigstruct)
 	memcpy(sig, sigstruct, sizeof(*sig));
 	memcpy(&e->sigstruct, sig, sizeof(*sig));
 	/* As Linux does: LEPUBKEYHASH := SHA-256(MODULUS), then EINIT with an all-zero token. */
-	if (EVP_Digest(sig->modulus, sizeof(sig->modulus), mrsigner, NULL, EVP_sha256(), NULL) != 1)
+	if (sgx_sigstruct_mrsigner(sig, mrsigner))
 		abort();
 	sgx_cpu_write_lepubkeyhash(e->fx->cpu, mrsigner);
 	ret = encls_einit(e->fx->klp, sig, e->secs, token);
