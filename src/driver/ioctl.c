@@ -361,37 +361,54 @@ static int after_range_change(struct sgx_encl *encl, uint64_t start, uint64_t le
 	return ret;
 }
 
+/*
+ * The page loop of the SGX2 ioctls: @fn on each page of [offset, offset +
+ * length) under encl->lock, stopping at the first error (-EFAULT where the
+ * enclave has no page). Returns that error or 0, and in *@count the bytes of
+ * the pages completed before it.
+ */
+static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t length,
+			  long (*fn)(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx),
+			  void *ctx, __u64 *count)
+{
+	struct sgx_encl_page *page;
+	uint64_t c;
+	long ret = 0;
+
+	for (c = 0; c < length && !ret; c += PAGE) {
+		pthread_mutex_lock(&encl->lock);
+		page = sgx_encl_load_page(encl, encl->base + offset + c);
+		ret = page ? fn(encl, page, ctx) : -EFAULT;
+		pthread_mutex_unlock(&encl->lock);
+	}
+	*count = ret ? c - PAGE : c;
+	return ret;
+}
+
+/* One page of RESTRICT_PERMISSIONS, under encl->lock. */
+static long restrict_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
+{
+	struct sgx_enclave_restrict_permissions *modp = ctx;
+	struct sgx_secinfo secinfo = { .flags = modp->permissions };
+	int err;
+
+	if (page->type != SGX_PAGE_TYPE_REG)
+		return -EINVAL; /* EMODPR would #PF on TCS and TRIM pages: fail early */
+	err = encls_emodpr(sgx_current_lp(encl->plat), &secinfo, page->epc);
+	if (err) {
+		if (!sgx_is_fault(err))
+			modp->result = err;
+		return -EFAULT;
+	}
+	return after_page_change(encl, page->addr);
+}
+
 static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
 					     struct sgx_enclave_restrict_permissions *modp)
 {
-	struct sgx_lp *lp = sgx_current_lp(encl->plat);
-	struct sgx_secinfo secinfo = { .flags = modp->permissions };
-	struct sgx_encl_page *page;
-	uint64_t c, addr;
-	long ret = 0;
-	int err;
+	long ret = for_each_page(encl, modp->offset, modp->length, restrict_page, modp, &modp->count);
+	int err = after_range_change(encl, encl->base + modp->offset, modp->count);
 
-	for (c = 0; c < modp->length; c += PAGE) {
-		addr = encl->base + modp->offset + c;
-		pthread_mutex_lock(&encl->lock);
-		page = sgx_encl_load_page(encl, addr);
-		if (!page) {
-			ret = -EFAULT;
-		} else if (page->type != SGX_PAGE_TYPE_REG) {
-			ret = -EINVAL; /* EMODPR would #PF on TCS and TRIM pages: fail early */
-		} else if ((err = encls_emodpr(lp, &secinfo, page->epc))) {
-			if (!sgx_is_fault(err))
-				modp->result = err;
-			ret = -EFAULT;
-		} else {
-			ret = after_page_change(encl, addr);
-		}
-		pthread_mutex_unlock(&encl->lock);
-		if (ret)
-			break;
-	}
-	modp->count = c;
-	err = after_range_change(encl, encl->base + modp->offset, c);
 	return ret ? ret : err;
 }
 
@@ -454,26 +471,22 @@ static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint6
 	return 0;
 }
 
+static long modify_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
+{
+	struct sgx_enclave_modify_types *modt = ctx;
+
+	return modify_type(encl, page, modt->page_type, &modt->result);
+}
+
 static long sgx_enclave_modify_types(struct sgx_encl *encl, struct sgx_enclave_modify_types *modt)
 {
-	struct sgx_encl_page *page;
-	uint64_t c, addr;
-	long ret = 0;
+	long ret;
 	int err;
 
 	if (modt->page_type != SGX_PAGE_TYPE_TCS && modt->page_type != SGX_PAGE_TYPE_TRIM)
 		return -EINVAL; /* (copied back with count and result 0) */
-	for (c = 0; c < modt->length; c += PAGE) {
-		addr = encl->base + modt->offset + c;
-		pthread_mutex_lock(&encl->lock);
-		page = sgx_encl_load_page(encl, addr);
-		ret = page ? modify_type(encl, page, modt->page_type, &modt->result) : -EFAULT;
-		pthread_mutex_unlock(&encl->lock);
-		if (ret)
-			break;
-	}
-	modt->count = c;
-	err = after_range_change(encl, encl->base + modt->offset, c);
+	ret = for_each_page(encl, modt->offset, modt->length, modify_page, modt, &modt->count);
+	err = after_range_change(encl, encl->base + modt->offset, modt->count);
 	return ret ? ret : err;
 }
 
@@ -505,7 +518,7 @@ static long sgx_ioc_enclave_modify_types(struct sgx_encl *encl, void *arg)
  * to PT_TRIM, EACCEPT(TRIM|MODIFIED) of each page inside the enclave, then
  * REMOVE_PAGES. Only a trimmed page the enclave has accepted is removed.
  */
-static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page)
+static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_lp *lp = sgx_current_lp(plat);
@@ -530,8 +543,6 @@ static long sgx_ioc_enclave_remove_pages(struct sgx_encl *encl, void *arg)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_enclave_remove_pages params;
-	struct sgx_encl_page *page;
-	uint64_t c;
 	long ret;
 
 	if ((ret = sgx_ioc_sgx2_ready(encl)))
@@ -543,16 +554,8 @@ static long sgx_ioc_enclave_remove_pages(struct sgx_encl *encl, void *arg)
 	if (params.count)
 		return -EINVAL;
 	pthread_rwlock_rdlock(&plat->mmap_lock);
-	for (c = 0; c < params.length; c += PAGE) {
-		pthread_mutex_lock(&encl->lock);
-		page = sgx_encl_load_page(encl, encl->base + params.offset + c);
-		ret = page ? remove_page(encl, page) : -EFAULT;
-		pthread_mutex_unlock(&encl->lock);
-		if (ret)
-			break;
-	}
-	params.count = c;
-	sgx_update_host(plat, encl->base + params.offset, encl->base + params.offset + c);
+	ret = for_each_page(encl, params.offset, params.length, remove_page, NULL, &params.count);
+	sgx_update_host(plat, encl->base + params.offset, encl->base + params.offset + params.count);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (copy_to_user(arg, &params, sizeof(params)))
 		return -EFAULT;
