@@ -94,6 +94,59 @@ softsgx_enter_enclave:
 	mov	RUN_TCS(%rax), %rbx
 	mov	%ecx, %eax
 	lea	softsgx_vdso_enclu(%rip), %rcx
+
+	/*
+	 * EENTER/ERESUME without a trap: the registers go into a frame below
+	 * the stack, softsgx_fast_enter() runs the leaf and prepares a signal
+	 * frame of the enclave state, and rt_sigreturn installs it in one step
+	 * (signals stay blocked until then). If it cannot, the ENCLU below
+	 * traps and the handler does the same, reporting what the leaf raises.
+	 */
+	sub	$HOST_FE_FRAME, %rsp
+	mov	%rax, 0(%rsp)
+	mov	%rcx, 8(%rsp)
+	mov	%rdx, 16(%rsp)
+	mov	%rbx, 24(%rsp)
+	mov	%rbp, 40(%rsp)
+	mov	%rsi, 48(%rsp)
+	mov	%rdi, 56(%rsp)
+	mov	%r8, 64(%rsp)
+	mov	%r9, 72(%rsp)
+	mov	%r10, 80(%rsp)
+	mov	%r11, 88(%rsp)
+	mov	%r12, 96(%rsp)
+	mov	%r13, 104(%rsp)
+	mov	%r14, 112(%rsp)
+	mov	%r15, 120(%rsp)
+	lea	HOST_FE_FRAME(%rsp), %r11
+	mov	%r11, HOST_FE_RSP(%rsp)
+	pushfq
+	pop	%r11
+	mov	%r11, HOST_FE_RFLAGS(%rsp)
+	lea	softsgx_vdso_enclu(%rip), %r11
+	mov	%r11, HOST_FE_RIP(%rsp)
+	mov	%rsp, %rdi
+	call	softsgx_fast_enter
+	test	%eax, %eax
+	jnz	.Lslow_enter
+	mov	HOST_FE_T(%rsp), %rbx
+	call	.Lswitch_to_enclave
+	movb	$1, HOST_T_SELECTOR(%rbx)	/* enclave code: syscalls blocked */
+	lea	HOST_FE_UC(%rsp), %rsp
+	mov	$SYS_rt_sigreturn, %eax
+	syscall
+	ud2
+.Lslow_enter:
+	mov	0(%rsp), %rax
+	mov	8(%rsp), %rcx
+	mov	16(%rsp), %rdx
+	mov	48(%rsp), %rsi
+	mov	56(%rsp), %rdi
+	mov	64(%rsp), %r8
+	mov	72(%rsp), %r9
+	mov	80(%rsp), %r10
+	mov	88(%rsp), %r11
+	add	$HOST_FE_FRAME, %rsp
 	.globl softsgx_vdso_enclu
 	.hidden softsgx_vdso_enclu
 softsgx_vdso_enclu:

@@ -14,7 +14,8 @@
  *
  * HOST: host code runs with the host's FS/GS bases and syscalls allowed.
  * ENCLAVE: enclave code runs natively with the enclave's FS/GS bases,
- *   syscalls blocked (Syscall User Dispatch selector), CPUID faulting on.
+ *   syscalls blocked (Syscall User Dispatch selector). CPUID faults in
+ *   every state of a registered thread; host code's CPUID is emulated.
  * EMU: emulator code runs in a signal handler on the thread's alternate
  *   stack with the host's FS/GS, every softsgx signal blocked.
  * The logical processor is in enclave mode (t->inside) from a successful
@@ -26,6 +27,7 @@
 /* Layout shared with entry.S. */
 #define HOST_ALTSTACK_SHIFT 18 /* 256 KiB per thread: context at the bottom, stack above */
 #define HOST_ALTSTACK_SIZE (1 << HOST_ALTSTACK_SHIFT)
+#define HOST_ALTSTACK_GUARD 4096 /* the context's page, below the stack proper */
 #define HOST_T_STATE 0
 #define HOST_T_SELECTOR 4
 #define HOST_T_FSGSBASE 5
@@ -33,6 +35,14 @@
 #define HOST_T_HOST_GS 16
 #define HOST_T_ENCL_FS 24
 #define HOST_T_ENCL_GS 32
+
+/* struct fast_enter (trap.c): sgx_regs at 0 (GPRs in its order, RFLAGS @128, RIP @136). */
+#define HOST_FE_RSP 32
+#define HOST_FE_RFLAGS 128
+#define HOST_FE_RIP 136
+#define HOST_FE_T 176
+#define HOST_FE_UC 192
+#define HOST_FE_FRAME 1176 /* >= sizeof(struct fast_enter), = 8 (mod 16) for the call */
 
 #define HOST_STATE_HOST 0
 #define HOST_STATE_ENCLAVE 1
@@ -67,9 +77,10 @@ struct host_thread {
 	atomic_bool inside;        /* the LP is in enclave mode */
 	atomic_uint exits;         /* AEX + EEXIT count (futex word for the interrupt) */
 	atomic_uint interrupts;    /* interrupt signals that made this thread AEX */
+	atomic_uint waiters;       /* interrupt senders waiting on @exits */
 	uint64_t elrange_base;     /* the enclave it runs in */
 	uint64_t elrange_size;
-	bool cpuid_faulting;       /* ARCH_SET_CPUID works on this thread */
+	bool cpuid_faulting;       /* CPUID faults on this thread (ARCH_SET_CPUID) */
 	struct host_thread *next;  /* registry */
 };
 
@@ -101,8 +112,8 @@ int host_init(struct sgx_platform *plat);
 int host_ipi_signal(void);
 /* The LP left enclave mode (AEX or EEXIT): wake whoever waits for it. */
 void host_thread_left(struct host_thread *t);
-/* CPUID faulting on (entering enclave code) or off (leaving it). */
-void host_cpuid_faulting(struct host_thread *t, bool on);
+/* CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX, ECX, EDX. */
+void host_cpuid(struct host_thread *t, uint32_t regs[4]);
 
 /* trap.c: the C half of the signal trampoline (runs with the host's FS/GS). */
 void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t);

@@ -180,7 +180,8 @@ static void slot_free(struct host_thread *t)
 
 static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 {
-	stack_t ss = { .ss_sp = (uint8_t *)t + 4096, .ss_size = HOST_ALTSTACK_SIZE - 4096 };
+	stack_t ss = { .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
+		       .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
 
 	memset(t, 0, sizeof(*t));
 	t->plat = plat;
@@ -197,8 +198,14 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 		  (unsigned long)softsgx_host_text_start,
 		  (unsigned long)(softsgx_host_text_end - softsgx_host_text_start), &t->selector))
 		return -errno;
+	/*
+	 * CPUID faulting stays on for the thread's life: CPUID in enclave code
+	 * is #UD, and host code's CPUID is run by the handler (host_cpuid()).
+	 * Turning it on and off at every entry and exit would write an MSR, a
+	 * VM exit in a virtual machine, each time.
+	 */
 	t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
-			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
 	return 0;
 }
 
@@ -242,14 +249,17 @@ static void thread_unregister(void *arg)
 	pthread_mutex_unlock(&registry_lock);
 	if (sud_available)
 		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	if (t->cpuid_faulting)
+		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
 	sigaltstack(&ss, NULL);
 	slot_free(t);
 }
 
-void host_cpuid_faulting(struct host_thread *t, bool on)
+void host_cpuid(struct host_thread *t, uint32_t regs[4])
 {
-	if (t->cpuid_faulting)
-		syscall(SYS_arch_prctl, ARCH_SET_CPUID, on ? 0 : 1);
+	syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+	__asm__ volatile("cpuid" : "+a"(regs[0]), "=b"(regs[1]), "+c"(regs[2]), "=d"(regs[3]));
+	syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
 }
 
 void host_thread_left(struct host_thread *t)
@@ -258,7 +268,9 @@ void host_thread_left(struct host_thread *t)
 		trace_enclave_leave();
 	atomic_store(&t->inside, false);
 	atomic_fetch_add(&t->exits, 1);
-	syscall(SYS_futex, &t->exits, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+	/* Only an interrupt sender waits (a 1 ms timed wait: a missed wake costs no more). */
+	if (atomic_load(&t->waiters))
+		syscall(SYS_futex, &t->exits, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
 /*
@@ -288,8 +300,10 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 	for (i = 0; i < n; i++) {
 		struct timespec tick = { .tv_nsec = 1000000 };
 
+		atomic_fetch_add(&targets[i]->waiters, 1);
 		while (atomic_load(&targets[i]->exits) == snapshot[i])
 			syscall(SYS_futex, &targets[i]->exits, FUTEX_WAIT, snapshot[i], &tick, NULL, 0);
+		atomic_fetch_sub(&targets[i]->waiters, 1);
 	}
 	return n;
 }

@@ -45,11 +45,23 @@ const void *host_previous_action(int sig, unsigned long *flags);
  */
 static bool read_insn(uint64_t rip, uint8_t *buf, size_t len)
 {
+	struct sgx_platform *plat = sgx_platform_get();
+	uint64_t epc = 0;
+	size_t i;
+
 	if (rip >= (uintptr_t)softsgx_host_text_start && rip + len <= (uintptr_t)softsgx_host_text_end) {
 		memcpy(buf, (const void *)(uintptr_t)rip, len);
 		return true;
 	}
-	return copy_from_user(buf, (const void *)(uintptr_t)rip, len) == 0;
+	/* Enclave code is read through the emulator's view of its EPC page: no system call. */
+	for (i = 0; plat && i < len; i++) {
+		if (!i || !((rip + i) & 0xfff))
+			epc = sgx_pte_lookup(plat, rip + i);
+		if (!epc)
+			break;
+		buf[i] = *(const uint8_t *)sgx_cpu_epc_mem(plat->cpu, (epc & ~0xfffull) + ((rip + i) & 0xfff));
+	}
+	return i == len || copy_from_user(buf, (const void *)(uintptr_t)rip, len) == 0;
 }
 
 static bool is_enclu(uint64_t rip)
@@ -130,14 +142,12 @@ static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext
 	t->encl_fs = r->fsbase; /* the trampoline installs them on the way out */
 	t->encl_gs = r->gsbase;
 	atomic_store(&t->state, HOST_STATE_ENCLAVE);
-	host_cpuid_faulting(t, true);
 }
 
 static void go_host(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
 {
 	regs_to_uc(r, uc);
 	atomic_store(&t->state, HOST_STATE_HOST);
-	host_cpuid_faulting(t, false);
 }
 
 /* The LP entered enclave mode through a TCS: remember which enclave. */
@@ -386,47 +396,117 @@ static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info
 	go_enclave(t, &r, uc);
 }
 
-/* ENCLU of host code: EENTER or ERESUME (anything else is #GP outside an enclave). */
+/*
+ * ENCLU[EENTER/ERESUME] of host code on @r: the leaf, with the #PF of an
+ * operand (TCS or SSA page without a page-table entry yet) resolved by the
+ * driver and the leaf retried. Any other leaf is #GP outside an enclave.
+ * Return: 0 with @r the state inside, or -1 with the exception in @exc
+ * and @r as it was (a faulting leaf changes nothing).
+ */
+static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx_exception *exc)
+{
+	const struct sgx_regs in = *r;
+	uint32_t pfec;
+	int ret;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&t->plat->mmap_lock);
+		ret = in.rax == ENCLU_EENTER ? enclu_eenter(t->lp, r) :
+		      in.rax == ENCLU_ERESUME ? enclu_eresume(t->lp, r) : enclave_leaf(t, r);
+		pthread_rwlock_unlock(&t->plat->mmap_lock);
+		if (!ret && sgx_lp_in_enclave(t->lp)) {
+			entered(t);
+			return 0;
+		}
+		*r = in;
+		*exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+					       .has_error_code = true,
+					       .error_code = sgx_lp_fault(t->lp)->error_code,
+					       .addr = sgx_lp_fault(t->lp)->addr };
+		if (!sgx_is_fault(ret))
+			*exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
+		if (exc->vector != SGX_VEC_PF)
+			return -1;
+		if (resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
+			exc->error_code = pfec;
+			return -1;
+		}
+	}
+}
+
+/* ENCLU of host code (trapped): EENTER or ERESUME. */
 static void host_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
 {
 	struct sgx_exception exc;
 	struct sgx_regs r;
-	uint64_t leaf;
-	uint32_t pfec;
-	int ret;
 
 	regs_from_uc(&r, uc, t->host_fs, t->host_gs);
-	leaf = r.rax;
-	for (;;) {
-		struct sgx_regs in = r;
-
-		pthread_rwlock_rdlock(&t->plat->mmap_lock);
-		ret = leaf == ENCLU_EENTER ? enclu_eenter(t->lp, &r) :
-		      leaf == ENCLU_ERESUME ? enclu_eresume(t->lp, &r) : enclave_leaf(t, &r);
-		pthread_rwlock_unlock(&t->plat->mmap_lock);
-		if (!ret && sgx_lp_in_enclave(t->lp)) {
-			entered(t);
-			go_enclave(t, &r, uc);
-			return;
-		}
-		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
-					      .has_error_code = true,
-					      .error_code = sgx_lp_fault(t->lp)->error_code,
-					      .addr = sgx_lp_fault(t->lp)->addr };
-		if (!sgx_is_fault(ret))
-			exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
-		/* The TCS or SSA page had no page-table entry yet: resolve and retry. */
-		if (exc.vector == SGX_VEC_PF &&
-		    resolve(t->plat, exc.addr, exc.error_code, true, &pfec) == SGX_FAULT_RETRY) {
-			r = in;
-			continue;
-		}
-		if (exc.vector == SGX_VEC_PF)
-			exc.error_code = pfec;
-		r = in; /* a faulting leaf changes nothing; RAX is still the leaf */
+	if (!host_enter_leaf(t, &r, &exc))
+		go_enclave(t, &r, uc);
+	else
 		report(t, &r, &exc, uc, info);
-		return;
+}
+
+/*
+ * The entry function's EENTER/ERESUME without a trap (entry.S): @f holds
+ * the registers at its ENCLU. On success @f->uc is the signal frame that
+ * rt_sigreturn turns into the enclave state in one step, with every signal
+ * blocked until then (a handler must never run between the switch of FS
+ * and the first enclave instruction). Return: 0 for rt_sigreturn, -1 to
+ * take the trap path instead (which runs the leaf again and reports what
+ * it raises).
+ */
+struct fast_enter {
+	struct sgx_regs regs;          /* GPRs, RFLAGS, RIP as at the ENCLU */
+	struct host_thread *t;         /* out: for entry.S to install the enclave's FS/GS */
+	ucontext_t uc __attribute__((aligned(16)));
+};
+
+_Static_assert(__builtin_offsetof(struct fast_enter, regs.rsp) == HOST_FE_RSP, "asm offset");
+_Static_assert(__builtin_offsetof(struct fast_enter, regs.rflags) == HOST_FE_RFLAGS, "asm offset");
+_Static_assert(__builtin_offsetof(struct fast_enter, regs.rip) == HOST_FE_RIP, "asm offset");
+_Static_assert(__builtin_offsetof(struct fast_enter, t) == HOST_FE_T, "asm offset");
+_Static_assert(__builtin_offsetof(struct fast_enter, uc) == HOST_FE_UC, "asm offset");
+_Static_assert(sizeof(struct fast_enter) + 8 <= HOST_FE_FRAME && HOST_FE_FRAME % 16 == 8, "frame");
+
+/* CS and SS as rt_sigreturn finds them in a signal frame. */
+static greg_t host_segments(void)
+{
+	uint16_t cs, ss;
+
+	__asm__("mov %%cs, %0\n\tmov %%ss, %1" : "=r"(cs), "=r"(ss));
+	return (greg_t)cs | ((greg_t)ss << 48);
+}
+
+__attribute__((visibility("hidden"))) int softsgx_fast_enter(struct fast_enter *f);
+
+__attribute__((visibility("hidden"))) int softsgx_fast_enter(struct fast_enter *f)
+{
+	struct host_thread *t = host_thread_get();
+	struct sgx_exception exc;
+	sigset_t all, old;
+
+	if (!t || atomic_load(&t->state) != HOST_STATE_HOST)
+		return -1;
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old))
+		return -1;
+	f->regs.fsbase = t->host_fs;
+	f->regs.gsbase = t->host_gs;
+	f->regs.xsave = NULL;
+	if (host_enter_leaf(t, &f->regs, &exc)) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return -1;
 	}
+	memset(&f->uc, 0, sizeof(f->uc));
+	/* rt_sigreturn sets the alternate stack too: the thread's own, as registered. */
+	f->uc.uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
+				    .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
+	f->uc.uc_sigmask = old; /* restored by rt_sigreturn */
+	f->uc.uc_mcontext.gregs[REG_CSGSFS] = host_segments();
+	f->t = t;
+	go_enclave(t, &f->regs, &f->uc);
+	return 0;
 }
 
 /* Faults */
@@ -493,7 +573,6 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 	struct sgx_regs r;
 
 	atomic_store(&t->state, HOST_STATE_EMU);
-	host_cpuid_faulting(t, false);
 	if (enclu_trap(sig, uc)) {
 		enclave_enclu(t, uc, info);
 		return;
@@ -524,6 +603,26 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 	if (exc.vector == SGX_VEC_PF)
 		architectural_pf(t, &exc);
 	enclave_exception(t, &r, exc, false, uc, info);
+}
+
+/* CPUID of host code on a thread whose CPUID faults: run it for it. */
+static bool host_cpuid_trap(struct host_thread *t, int sig, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint32_t regs[4];
+
+	if (!t || !t->cpuid_faulting || sig != SIGSEGV || g[REG_TRAPNO] != SGX_VEC_GP ||
+	    !is_cpuid(g[REG_RIP]))
+		return false;
+	regs[0] = (uint32_t)g[REG_RAX];
+	regs[2] = (uint32_t)g[REG_RCX];
+	host_cpuid(t, regs);
+	g[REG_RAX] = regs[0];
+	g[REG_RBX] = regs[1];
+	g[REG_RCX] = regs[2];
+	g[REG_RDX] = regs[3];
+	g[REG_RIP] += 2;
+	return true;
 }
 
 /* Host code touched enclave memory (pre-faulting, or a bug): the driver decides. */
@@ -559,6 +658,8 @@ __attribute__((visibility("hidden"))) void softsgx_sig_handler(int sig, siginfo_
 			trace_ipi_received(false);
 	} else if (t && enclu_trap(sig, uc)) {
 		host_enclu(t, uc, info);
+	} else if (host_cpuid_trap(t, sig, uc)) {
+		/* done */
 	} else {
 		host_fault(sig, info, uc, sgx_platform_get());
 	}
