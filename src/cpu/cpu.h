@@ -230,6 +230,16 @@ int enclu_eaccept(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_emodpe(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_eacceptcopy(struct sgx_lp *lp, uint64_t secinfo, uint64_t dst, uint64_t src);
 /*
+ * ENCLU as an instruction: the leaf in RAX with its operands in RBX, RCX
+ * and RDX of @regs. On success @regs is as after the instruction: RAX and
+ * RFLAGS for the leaves that return a code (EACCEPT, EACCEPTCOPY,
+ * EGETKEY), RIP past the ENCLU for the leaves that stay in the enclave,
+ * and whatever EENTER, ERESUME and EEXIT set. An undefined leaf is #GP.
+ * Return: 0, an SGX code (in RAX too), or a fault (@regs unchanged).
+ */
+int enclu(struct sgx_lp *lp, struct sgx_regs *regs);
+
+/*
  * An ordinary memory access (not a leaf) by the enclave running on @lp:
  * the page walk through the LP's MMU, then, inside ELRANGE, the EPCM
  * checks of an enclave access (valid, REG, owned, at this address, not

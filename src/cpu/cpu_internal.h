@@ -153,6 +153,12 @@ bool mem_is_zero(const void *p, size_t len);
 /* epc.c: SECINFO.FLAGS bits 7:6 and 63:16 and bytes 8..63 (the reserved fields) are zero. */
 bool secinfo_reserved_ok(const struct sgx_secinfo *si);
 
+/* ENCLU is 0F 01 D7. */
+#define ENCLU_INSN_LEN 3
+/* The RFLAGS bits the leaves write. */
+#define LP_ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
+			SGX_RFLAGS_SF | SGX_RFLAGS_OF)
+
 /* epc.c: leaf frame */
 void leaf_begin(struct sgx_lp *lp, unsigned int leaf_id);
 int leaf_end(struct sgx_lp *lp, int ret);

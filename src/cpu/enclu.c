@@ -33,6 +33,54 @@ bool epcm_enclave_page_ok(const struct sgx_lp *lp, const struct epc_page *pg, ui
 	       pg->linaddr == (la & SGX_PAGE_MASK) && (pg->perm & perm) == perm;
 }
 
+static int enclu_leaf(struct sgx_lp *lp, struct sgx_regs *r)
+{
+	switch (r->rax) {
+	case ENCLU_EREPORT:
+		return enclu_ereport(lp, r->rbx, r->rcx, r->rdx);
+	case ENCLU_EGETKEY:
+		return enclu_egetkey(lp, r->rbx, r->rcx);
+	case ENCLU_EENTER:
+		return enclu_eenter(lp, r);
+	case ENCLU_ERESUME:
+		return enclu_eresume(lp, r);
+	case ENCLU_EEXIT:
+		return enclu_eexit(lp, r);
+	case ENCLU_EACCEPT:
+		return enclu_eaccept(lp, r->rbx, r->rcx);
+	case ENCLU_EMODPE:
+		return enclu_emodpe(lp, r->rbx, r->rcx);
+	case ENCLU_EACCEPTCOPY:
+		return enclu_eacceptcopy(lp, r->rbx, r->rcx, r->rdx);
+	default:
+		return lp_gp(lp); /* ENCLU prologue: undefined leaf -> #GP(0) */
+	}
+}
+
+int enclu(struct sgx_lp *lp, struct sgx_regs *regs)
+{
+	uint64_t leaf = regs->rax;
+	int ret = enclu_leaf(lp, regs);
+
+	if (sgx_is_fault(ret))
+		return ret;
+	switch (leaf) {
+	case ENCLU_EACCEPT:
+	case ENCLU_EACCEPTCOPY:
+	case ENCLU_EGETKEY:
+		regs->rax = (uint64_t)ret;
+		regs->rflags = (regs->rflags & ~LP_ARITH_FLAGS) | (lp->rflags & LP_ARITH_FLAGS);
+		/* fall through */
+	case ENCLU_EREPORT:
+	case ENCLU_EMODPE:
+		regs->rip += ENCLU_INSN_LEN;
+		break;
+	default:
+		break; /* EENTER, ERESUME, EEXIT set RIP themselves */
+	}
+	return ret;
+}
+
 static unsigned int access_perm(uint32_t access)
 {
 	return (access & SGX_PF_W) ? SGX_SECINFO_W : (access & SGX_PF_I) ? SGX_SECINFO_X : SGX_SECINFO_R;

@@ -17,7 +17,6 @@
 
 #include "cpu_internal.h"
 
-#define ENCLU_INSN_LEN 3 /* 0F 01 D7 */
 
 #define RFLAGS_IF 0x000200ull
 #define RFLAGS_IOPL 0x003000ull

@@ -345,9 +345,6 @@ int lp_pf(struct sgx_lp *lp, uint64_t addr, uint32_t pfec)
 	return SGX_PF;
 }
 
-#define LP_ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
-			SGX_RFLAGS_SF | SGX_RFLAGS_OF)
-
 int lp_ok(struct sgx_lp *lp)
 {
 	lp->rflags &= ~LP_ARITH_FLAGS;

@@ -78,8 +78,7 @@ struct host_thread {
 	atomic_uint exits;         /* AEX + EEXIT count (futex word for the interrupt) */
 	atomic_uint interrupts;    /* interrupt signals that made this thread AEX */
 	atomic_uint waiters;       /* interrupt senders waiting on @exits */
-	uint64_t elrange_base;     /* the enclave it runs in */
-	uint64_t elrange_size;
+	uint64_t elrange_base;     /* the enclave it runs in (its ELRANGE base) */
 	bool cpuid_faulting;       /* CPUID faults on this thread (ARCH_SET_CPUID) */
 	struct host_thread *next;  /* registry */
 };

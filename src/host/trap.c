@@ -29,9 +29,6 @@
 #include "host/host.h"
 #include "trace/trace.h"
 
-#define ENCLU_LEN 3
-#define ARITH_FLAGS (SGX_RFLAGS_CF | SGX_RFLAGS_PF | SGX_RFLAGS_AF | SGX_RFLAGS_ZF | \
-		     SGX_RFLAGS_SF | SGX_RFLAGS_OF)
 #define VEC_INTERRUPT 32
 #define FP_XSTATE_MAGIC1_VALUE 0x46505853u
 #define SYS_USER_DISPATCH_CODE 2
@@ -157,7 +154,6 @@ static void entered(struct host_thread *t)
 
 	/* Read by the interrupt sender on other threads. */
 	__atomic_store_n(&t->elrange_base, vma ? vma->encl->base : 0, __ATOMIC_RELAXED);
-	t->elrange_size = vma ? vma->encl->size : 0;
 	atomic_store(&t->inside, true);
 	if (trace_on())
 		trace_enclave_enter(sgx_lp_tcs(t->lp), t->elrange_base);
@@ -311,54 +307,12 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 
 /* ENCLU */
 
-/* Run the leaf in r->rax for enclave code; returns the leaf's result. */
-static int enclave_leaf(struct host_thread *t, struct sgx_regs *r)
-{
-	struct sgx_lp *lp = t->lp;
-
-	switch (r->rax) {
-	case ENCLU_EEXIT:
-		return enclu_eexit(lp, r);
-	case ENCLU_EACCEPT:
-		return enclu_eaccept(lp, r->rbx, r->rcx);
-	case ENCLU_EMODPE:
-		return enclu_emodpe(lp, r->rbx, r->rcx);
-	case ENCLU_EACCEPTCOPY:
-		return enclu_eacceptcopy(lp, r->rbx, r->rcx, r->rdx);
-	case ENCLU_EREPORT:
-		return enclu_ereport(lp, r->rbx, r->rcx, r->rdx);
-	case ENCLU_EGETKEY:
-		return enclu_egetkey(lp, r->rbx, r->rcx);
-	case ENCLU_EENTER:
-		return enclu_eenter(lp, r); /* in enclave mode: #GP */
-	case ENCLU_ERESUME:
-		return enclu_eresume(lp, r);
-	default:
-		return SGX_GP; /* ENCLU: undefined leaf */
-	}
-}
-
-/* RAX and RFLAGS after a leaf that returns a code. */
-static void leaf_result(struct host_thread *t, struct sgx_regs *r, int ret)
-{
-	switch (r->rax) {
-	case ENCLU_EACCEPT:
-	case ENCLU_EACCEPTCOPY:
-	case ENCLU_EGETKEY:
-		r->rax = (uint64_t)ret;
-		r->rflags = (r->rflags & ~ARITH_FLAGS) | (sgx_lp_rflags(t->lp) & ARITH_FLAGS);
-		break;
-	default:
-		break; /* EMODPE, EREPORT: no code, flags untouched */
-	}
-}
-
 /* Pages a leaf may have made accessible: host protections follow the EPCM. */
-static void leaf_update_host(struct host_thread *t, const struct sgx_regs *r)
+static void leaf_update_host(struct host_thread *t, uint64_t leaf, const struct sgx_regs *r)
 {
 	uint64_t page;
 
-	if (r->rax != ENCLU_EACCEPT && r->rax != ENCLU_EACCEPTCOPY && r->rax != ENCLU_EMODPE)
+	if (leaf != ENCLU_EACCEPT && leaf != ENCLU_EACCEPTCOPY && leaf != ENCLU_EMODPE)
 		return;
 	page = r->rcx & ~0xfffull;
 	pthread_rwlock_rdlock(&t->plat->mmap_lock);
@@ -369,11 +323,13 @@ static void leaf_update_host(struct host_thread *t, const struct sgx_regs *r)
 static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
 {
 	struct sgx_regs r;
+	uint64_t leaf;
 	int ret;
 
 	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
+	leaf = r.rax;
 	pthread_rwlock_rdlock(&t->plat->mmap_lock);
-	ret = enclave_leaf(t, &r);
+	ret = enclu(t->lp, &r);
 	pthread_rwlock_unlock(&t->plat->mmap_lock);
 	if (sgx_is_fault(ret)) {
 		const struct sgx_fault_info *f = sgx_lp_fault(t->lp);
@@ -385,14 +341,12 @@ static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info
 				  true, uc, info);
 		return;
 	}
-	if (r.rax == ENCLU_EEXIT && !sgx_lp_in_enclave(t->lp)) {
+	if (!sgx_lp_in_enclave(t->lp)) { /* EEXIT */
 		host_thread_left(t);
 		go_host(t, &r, uc);
 		return;
 	}
-	leaf_update_host(t, &r);
-	leaf_result(t, &r, ret);
-	r.rip += ENCLU_LEN;
+	leaf_update_host(t, leaf, &r);
 	go_enclave(t, &r, uc);
 }
 
@@ -411,8 +365,7 @@ static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx
 
 	for (;;) {
 		pthread_rwlock_rdlock(&t->plat->mmap_lock);
-		ret = in.rax == ENCLU_EENTER ? enclu_eenter(t->lp, r) :
-		      in.rax == ENCLU_ERESUME ? enclu_eresume(t->lp, r) : enclave_leaf(t, r);
+		ret = enclu(t->lp, r);
 		pthread_rwlock_unlock(&t->plat->mmap_lock);
 		if (!ret && sgx_lp_in_enclave(t->lp)) {
 			entered(t);
