@@ -41,6 +41,11 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 	current_failures++;
 }
 
+int harness_failures(void)
+{
+	return current_failures;
+}
+
 const char *harness_sgx_name(int ret)
 {
 	return sgx_code_name(ret);

@@ -18,6 +18,8 @@ void harness_register(const char *name, test_fn fn);
 /* Record a failure of the running test; returns normally. */
 void harness_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Failures recorded so far in the running test (e.g. by a forked child before it exits). */
+int harness_failures(void);
 /* Name of an SGX leaf result: "SGX_NOT_TRACKED", "#PF", ... */
 const char *harness_sgx_name(int ret);
 

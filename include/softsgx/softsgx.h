@@ -30,6 +30,9 @@ struct softsgx_config {
 	size_t epc_size;                 /* bytes of EPC (multiple of 4096); 0: 64 MiB */
 	enum softsgx_tracking tracking;
 	const uint8_t *seed;             /* 32 bytes of platform key seed; NULL: the built-in one */
+	bool sgx1;                       /* an SGX1 processor: no SGX2 leaves, the SGX2 ioctls
+					  * fail with ENODEV and faults never EAUG (a runtime's
+					  * fallback path) */
 };
 
 /*

@@ -42,6 +42,7 @@ static struct sgx_platform *platform_create(void)
 		plat->cfg.epc_size = 64ull << 20;
 	sgx_cpu_config_default(&cfg);
 	cfg.epc_pages = plat->cfg.epc_size / 4096;
+	cfg.sgx2 = !plat->cfg.sgx1;
 	cfg.check_invariants = false; /* O(EPC) per leaf: for the processor's own tests */
 	if (have_seed)
 		memcpy(cfg.seed, pending_seed, sizeof(cfg.seed));
