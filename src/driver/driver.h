@@ -198,9 +198,10 @@ int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr);
  * Apply the effective protection (mapping AND EPCM, PROT_NONE without a
  * page-table entry or an accessible page) of every page in [start, end)
  * to the host, one protect() per run of equal pages. Must be called with
- * plat->mmap_lock held.
+ * plat->mmap_lock held. Return: 0, or -errno if the host refused a run (it
+ * keeps its old protection; the other runs are applied).
  */
-void sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end);
+int sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end);
 
 /* encl.c: VMAs */
 struct sgx_vma *sgx_find_vma(struct sgx_platform *plat, uint64_t addr);

@@ -174,6 +174,16 @@ static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma 
 	return SGX_FAULT_RETRY;
 }
 
+/*
+ * The page's host protection brought up to date so the access can be
+ * retried; if the host refuses (no mappings left), retrying would fault for
+ * ever: SIGBUS instead.
+ */
+static enum sgx_fault_result refresh(struct sgx_platform *plat, uint64_t addr)
+{
+	return sgx_update_host(plat, addr, addr + PAGE) ? SGX_FAULT_SIGBUS : SGX_FAULT_RETRY;
+}
+
 enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
 				    uint32_t *pfec)
 {
@@ -205,10 +215,8 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 		 * PTE and returns). Re-execute; the leaf decides (EACCEPT of a
 		 * pending page is legal, a plain read of it faults again, with P).
 		 */
-		if ((walk & SGX_FAULT_WALK) && !(walk & SGX_PF_P)) {
-			sgx_update_host(plat, addr, addr + PAGE);
-			return SGX_FAULT_RETRY;
-		}
+		if ((walk & SGX_FAULT_WALK) && !(walk & SGX_PF_P))
+			return refresh(plat, addr);
 		/* Present and allowed by the mapping: the EPCM refused it (#PF with the SGX bit). */
 		if (!epcm_allows(plat, epc, access)) {
 			*pfec |= SGX_PF_SGX;
@@ -220,18 +228,17 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 		/* The host protection was stale: nothing for the program to see. */
 		if (trace_on())
 			trace_fault(TRACE_FAULT_STALE, addr, *pfec);
-		sgx_update_host(plat, addr, addr + PAGE);
-		return SGX_FAULT_RETRY;
+		return refresh(plat, addr);
 	}
 	pthread_mutex_lock(&encl->lock);
 	res = fault_locked(encl, vma, addr, *pfec);
 	pthread_mutex_unlock(&encl->lock);
+	if (res == SGX_FAULT_RETRY)
+		res = refresh(plat, addr);
 	if (res == SGX_FAULT_SIGBUS) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
 		if (trace_on())
 			trace_fault(TRACE_FAULT_SIGBUS, addr, *pfec);
-	} else {
-		sgx_update_host(plat, addr, addr + PAGE);
 	}
 	return res;
 }

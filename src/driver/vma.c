@@ -7,7 +7,9 @@
  * pages without a page-table entry or not accessible in the EPCM.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 
@@ -297,30 +299,45 @@ static unsigned int effective_prot(struct sgx_platform *plat, const struct sgx_v
 	return vma->prot & e.perm;
 }
 
-void sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end)
+/*
+ * One run of pages to the host. The host can refuse (mprotect's ENOMEM when
+ * the process reaches vm.max_map_count): the protection then stays as it
+ * was, which the caller must not present as done. Said once on stderr,
+ * since nothing else tells a user why the enclave now sees SIGBUS.
+ */
+static int protect_run(struct sgx_platform *plat, uint64_t start, uint64_t end, unsigned int prot)
+{
+	static atomic_bool told;
+	int ret = plat->host.protect(plat->host.ctx, start, end, prot);
+
+	if (ret && !atomic_exchange(&told, true))
+		fprintf(stderr,
+			"softsgx: cannot set host page protections (%s): the process has too many "
+			"mappings for its vm.max_map_count? Faults on such pages are SIGBUS.\n",
+			strerror(-ret));
+	return ret;
+}
+
+int sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
 	struct sgx_vma *vma;
 	uint64_t addr, run_start = 0;
 	unsigned int prot, run_prot = 0;
 	bool in_run = false;
+	int ret = 0, err;
 
 	for (addr = start & ~(PAGE - 1); addr < end; addr += PAGE) {
 		vma = sgx_find_vma(plat, addr);
-		if (!vma) {
-			if (in_run)
-				plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
-			in_run = false;
+		prot = vma ? effective_prot(plat, vma, addr) : 0;
+		if (in_run && vma && prot == run_prot)
 			continue;
-		}
-		prot = effective_prot(plat, vma, addr);
-		if (in_run && prot == run_prot)
-			continue;
-		if (in_run)
-			plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
+		if (in_run && (err = protect_run(plat, run_start, addr, run_prot)))
+			ret = err;
 		run_start = addr;
 		run_prot = prot;
-		in_run = true;
+		in_run = vma != NULL;
 	}
-	if (in_run)
-		plat->host.protect(plat->host.ctx, run_start, addr, run_prot);
+	if (in_run && (err = protect_run(plat, run_start, addr, run_prot)))
+		ret = err;
+	return ret;
 }

@@ -1,11 +1,10 @@
-/* softsgx-test: threads */
 /* SPDX-License-Identifier: MIT */
 /*
- * What depends on the platform's configuration: an EPC that runs full,
- * and a processor without SGX2. Each test configures a fresh platform in
- * a child process (the configuration is fixed when a platform is made).
+ * What depends on the platform's configuration: an EPC that runs full, a
+ * processor without SGX2, a host out of mappings. Each test configures a
+ * fresh platform in a child process (the configuration is fixed when a
+ * platform is made), so nothing in this file may make one in the parent.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,72 +133,37 @@ TEST(sgx1_platform_sgx2_ioctls_enodev_no_eaug)
 }
 
 /*
- * INIT's EIO: EINIT raised a fault. Another leaf holding the SECS (an
- * ETRACK stopped at its pause point, from a second logical processor) makes
- * EINIT's "SECS in use" check fire (#GP).
+ * The host runs out of mappings (vm.max_map_count): an access that needs a
+ * page's host protection changed, and cannot get it, is SIGBUS rather than
+ * a fault repeated for ever.
  */
-struct hold {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool paused, release;
-	uint64_t secs;
-	struct sgx_lp *lp;
-};
-
-static void hold_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc)
+static void mappings_exhausted(void)
 {
-	struct hold *h = ctx;
+	struct dfx_encl *e = dfx_build();
+	struct dfx_thread t;
+	size_t pages = 1 << 18, i;
+	uint8_t *area;
 
-	if (lp != h->lp)
-		return;
-	pthread_mutex_lock(&h->lock);
-	h->paused = true;
-	pthread_cond_broadcast(&h->cond);
-	while (!h->release)
-		pthread_cond_wait(&h->cond, &h->lock);
-	pthread_mutex_unlock(&h->lock);
+	ASSERT_TRUE(e);
+	dfx_thread_init(&t);
+	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
+	/* Split a large reservation page by page until the kernel refuses a new mapping. */
+	area = mmap(NULL, pages * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_TRUE(area != MAP_FAILED);
+	for (i = 1; i < pages; i += 2)
+		if (mprotect(area + i * PAGE, PAGE, PROT_READ))
+			break;
+	ASSERT_TRUE(i < pages && errno == ENOMEM);
+	/* EAUG on the EACCEPT's fault works; making the page accessible in the host does not. */
+	EXPECT_EQ(dfx_eaccept(&t, dfx_secinfo(e, 0, REG_R | SGX_SECINFO_W | SGX_SECINFO_PENDING),
+			      dfx_la(e, DFX_FREE + 8 * PAGE)), DFX_EXCEPTION);
+	EXPECT_EQ(t.exc.vector, SGX_VEC_PF);
+	EXPECT_TRUE(!(t.exc.error_code & SGX_PF_SGX));
 }
 
-static void *etrack_thread(void *arg)
+TEST(host_mappings_exhausted_fault_sigbus)
 {
-	struct hold *h = arg;
+	static const struct softsgx_config defaults = { 0 };
 
-	encls_etrack(h->lp, h->secs);
-	return NULL;
-}
-
-TEST(init_einit_fault_eio)
-{
-	struct sgx_platform *plat = sgx_platform_get();
-	struct hold h = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	struct dfx_encl e;
-	struct sgx_encl *encl;
-	pthread_t th;
-
-	ASSERT_EQ(dfx_create(&e, DFX_SIZE, 0), 0);
-	ASSERT_EQ(dfx_add(&e, DFX_DATA, PAGE, NULL, REG_R, true), 0);
-	encl = sgx_encl_from_fd(plat, e.fd);
-	ASSERT_TRUE(encl);
-	h.secs = encl->secs_epc;
-	h.lp = sgx_lp_create(plat->cpu, NULL, NULL);
-	sgx_cpu_set_pause_hook(plat->cpu, hold_hook, &h);
-	ASSERT_EQ(pthread_create(&th, NULL, etrack_thread, &h), 0);
-	pthread_mutex_lock(&h.lock);
-	while (!h.paused)
-		pthread_cond_wait(&h.cond, &h.lock);
-	pthread_mutex_unlock(&h.lock);
-	EXPECT_ERRNO(dfx_init(&e), EIO);
-	pthread_mutex_lock(&h.lock);
-	h.release = true;
-	pthread_cond_broadcast(&h.cond);
-	pthread_mutex_unlock(&h.lock);
-	pthread_join(th, NULL);
-	sgx_cpu_set_pause_hook(plat->cpu, NULL, NULL);
-	/* Nothing changed: INIT goes through now. */
-	EXPECT_EQ(dfx_init(&e), 0);
-	sgx_lp_destroy(h.lp);
-	sgx_encl_put(encl);
-	softsgx_close(e.fd);
-	munmap(e.reservation, e.reservation_len);
-	sgx_measure_free(e.measure);
+	in_child(&defaults, mappings_exhausted);
 }
