@@ -9,12 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "cpu/fixture.h"
-#include "dfx.h"
 #include "softsgx/measure.h"
-
-#define PAGE 4096ull
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
 
 /* Commands the driver does not know: a free number, a known number with
  * another size or direction, another magic. */
@@ -54,11 +51,6 @@ static void expect_counters(const uint64_t before[NR_IOCTL_COUNTERS], const int 
 				     (long long)(now[i] - before[i]), delta[i]);
 }
 
-static size_t free_epc(void)
-{
-	return sgx_nr_free_epc_pages(sgx_platform_get());
-}
-
 static bool fd_is_open(int fd)
 {
 	return fcntl(fd, F_GETFD) != -1;
@@ -78,9 +70,10 @@ static int closed_fd_number(void)
 
 /* softsgx_open */
 
-TEST(open_enclave_returns_real_fd)
+/* softsgx_open(@path, @flags) returns a real descriptor, a device's until softsgx_close(). */
+static void expect_real_fd(const char *path, int flags)
 {
-	int fd = softsgx_open("/dev/sgx_enclave", O_RDWR);
+	int fd = softsgx_open(path, flags);
 
 	ASSERT_TRUE(fd >= 0);
 	EXPECT_TRUE(fd_is_open(fd));
@@ -90,15 +83,14 @@ TEST(open_enclave_returns_real_fd)
 	EXPECT_TRUE(!softsgx_is_device_fd(fd));
 }
 
+TEST(open_enclave_returns_real_fd)
+{
+	expect_real_fd("/dev/sgx_enclave", O_RDWR);
+}
+
 TEST(open_provision_returns_real_fd)
 {
-	int fd = softsgx_open("/dev/sgx_provision", O_RDONLY);
-
-	ASSERT_TRUE(fd >= 0);
-	EXPECT_TRUE(fd_is_open(fd));
-	EXPECT_TRUE(softsgx_is_device_fd(fd));
-	EXPECT_EQ(softsgx_close(fd), 0);
-	EXPECT_ERRNO(fcntl(fd, F_GETFD), EBADF);
+	expect_real_fd("/dev/sgx_provision", O_RDONLY);
 }
 
 TEST(open_returns_unique_fds)
@@ -122,28 +114,28 @@ TEST(open_returns_unique_fds)
 	close(p[1]);
 }
 
-TEST(open_cloexec_sets_fd_cloexec)
+/* Both device files opened with @cloexec (O_CLOEXEC or 0): FD_CLOEXEC is set iff asked for. */
+static void expect_cloexec(int cloexec)
 {
-	int enc = softsgx_open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
-	int prov = softsgx_open("/dev/sgx_provision", O_RDONLY | O_CLOEXEC);
+	int enc = softsgx_open("/dev/sgx_enclave", O_RDWR | cloexec);
+	int prov = softsgx_open("/dev/sgx_provision", O_RDONLY | cloexec);
+	int want = cloexec ? FD_CLOEXEC : 0;
 
 	ASSERT_TRUE(enc >= 0 && prov >= 0);
-	EXPECT_EQ(fcntl(enc, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-	EXPECT_EQ(fcntl(prov, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	EXPECT_EQ(fcntl(enc, F_GETFD) & FD_CLOEXEC, want);
+	EXPECT_EQ(fcntl(prov, F_GETFD) & FD_CLOEXEC, want);
 	softsgx_close(enc);
 	softsgx_close(prov);
 }
 
+TEST(open_cloexec_sets_fd_cloexec)
+{
+	expect_cloexec(O_CLOEXEC);
+}
+
 TEST(open_without_cloexec_leaves_fd_inheritable)
 {
-	int enc = softsgx_open("/dev/sgx_enclave", O_RDWR);
-	int prov = softsgx_open("/dev/sgx_provision", O_RDONLY);
-
-	ASSERT_TRUE(enc >= 0 && prov >= 0);
-	EXPECT_EQ(fcntl(enc, F_GETFD) & FD_CLOEXEC, 0);
-	EXPECT_EQ(fcntl(prov, F_GETFD) & FD_CLOEXEC, 0);
-	softsgx_close(enc);
-	softsgx_close(prov);
+	expect_cloexec(0);
 }
 
 TEST(open_other_path_enoent)
@@ -180,59 +172,58 @@ TEST(close_fd_not_from_open_ebadf_and_leaves_it_open)
 
 TEST(close_releases_enclave_epc_pages)
 {
-	size_t before = free_epc(), created;
+	size_t before = dfx_free_epc(), created;
 	struct dfx_encl *e = dfx_new_created(0);
 
 	ASSERT_TRUE(e);
-	created = free_epc();
+	created = dfx_free_epc();
 	EXPECT_TRUE(created < before); /* the SECS */
 	ASSERT_EQ(dfx_add(e, DFX_DATA, 4 * PAGE, NULL, REG_RW, true), 0);
-	EXPECT_EQ(free_epc(), created - 4);
+	EXPECT_EQ(dfx_free_epc(), created - 4);
 	dfx_close(e);
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_EQ(dfx_free_epc(), before);
 }
 
 TEST(close_releases_initialized_enclave_epc_pages)
 {
-	size_t before = free_epc();
+	size_t before = dfx_free_epc();
 	struct dfx_encl *e = dfx_build();
 
 	ASSERT_TRUE(e);
-	EXPECT_TRUE(free_epc() < before);
+	EXPECT_TRUE(dfx_free_epc() < before);
 	dfx_close(e);
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_EQ(dfx_free_epc(), before);
 }
 
 TEST(close_with_mapping_keeps_enclave_until_munmap)
 {
-	size_t before = free_epc(), built;
+	size_t before = dfx_free_epc(), built;
 	struct dfx_encl *e = dfx_new_created(0);
 	void *p;
 
 	ASSERT_TRUE(e);
 	ASSERT_EQ(dfx_add(e, DFX_DATA, 2 * PAGE, NULL, REG_RW, true), 0);
-	built = free_epc();
+	built = dfx_free_epc();
 	p = softsgx_mmap((void *)(uintptr_t)e->base, e->size, PROT_READ, MAP_SHARED | MAP_FIXED, e->fd, 0);
 	ASSERT_TRUE(p != MAP_FAILED);
 	/* Every mapping pins the file: close(fd) does not tear the enclave down. */
 	EXPECT_EQ(softsgx_close(e->fd), 0);
 	e->fd = -1;
-	EXPECT_EQ(free_epc(), built);
+	EXPECT_EQ(dfx_free_epc(), built);
 	EXPECT_EQ(softsgx_munmap(p, e->size), 0);
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_EQ(dfx_free_epc(), before);
 	dfx_close(e);
 }
 
 /* Unknown commands and descriptors that are not an enclave's */
 
-TEST(ioctl_unknown_command_enotty)
+TEST_WITH(ioctl_unknown_command_enotty, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	uint64_t buf[8] = { 0 }, before[NR_IOCTL_COUNTERS];
 	const int none[NR_IOCTL_COUNTERS] = { 0 };
 	int fresh = softsgx_open("/dev/sgx_enclave", O_RDWR);
 
-	ASSERT_TRUE(e && fresh >= 0);
+	ASSERT_TRUE(fresh >= 0);
 	ioctl_counters(before);
 	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD_FREE_NR, buf), ENOTTY);
 	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD_CREATE_WRONG_SIZE, buf), ENOTTY);
@@ -243,21 +234,18 @@ TEST(ioctl_unknown_command_enotty)
 	EXPECT_ERRNO(softsgx_ioctl(fresh, CMD_FREE_NR, NULL), ENOTTY);
 	expect_counters(before, none, __LINE__);
 	softsgx_close(fresh);
-	dfx_close(e);
 }
 
-TEST(ioctl_vepc_remove_all_on_enclave_fd_enotty)
+TEST_BUILT(ioctl_vepc_remove_all_on_enclave_fd_enotty)
 {
-	struct dfx_encl *e = dfx_build();
 	int fresh = softsgx_open("/dev/sgx_enclave", O_RDWR);
 
-	ASSERT_TRUE(e && fresh >= 0);
+	ASSERT_TRUE(fresh >= 0);
 	EXPECT_EQ(SGX_IOC_VEPC_REMOVE_ALL, 0xa404);
 	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_VEPC_REMOVE_ALL, NULL), ENOTTY);
 	EXPECT_ERRNO(softsgx_ioctl(fresh, SGX_IOC_VEPC_REMOVE_ALL, NULL), ENOTTY);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid); /* nothing removed */
 	softsgx_close(fresh);
-	dfx_close(e);
 }
 
 TEST(ioctl_closed_fd_number_ebadf)
@@ -271,17 +259,13 @@ TEST(ioctl_closed_fd_number_ebadf)
 	}
 }
 
-TEST(ioctl_closed_enclave_fd_ebadf)
+TEST_WITH(ioctl_closed_enclave_fd_ebadf, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	int fd;
+	int fd = e->fd;
 
-	ASSERT_TRUE(e);
-	fd = e->fd;
 	ASSERT_EQ(softsgx_close(fd), 0);
 	e->fd = -1;
 	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_INIT, NULL), EBADF);
-	dfx_close(e);
 }
 
 TEST(ioctl_non_softsgx_fd_enotty)
@@ -381,23 +365,18 @@ static unsigned int busy_interrupt(void *ctx, struct sgx_encl *encl)
 	return n;
 }
 
-TEST(ioctl_while_ioctl_runs_on_same_enclave_ebusy)
+TEST_ENTERED(ioctl_while_ioctl_runs_on_same_enclave_ebusy)
 {
 	struct sgx_platform *plat = sgx_platform_get();
 	struct sgx_ipi_ops saved = plat->ipi, ops;
-	struct dfx_encl *e = dfx_build(), *other = dfx_new_created(0);
+	struct dfx_encl *other = dfx_new_created(0);
 	struct sgx_enclave_restrict_permissions rp = { .offset = DFX_DATA, .length = PAGE,
 						       .permissions = SGX_SECINFO_R };
-	struct dfx_thread t;
-	struct busy_probe probe = { 0 };
+	struct busy_probe probe = { .t = t, .fd = e->fd };
 	int i;
 
-	ASSERT_TRUE(e && other);
-	dfx_thread_init(&t);
-	probe.t = &t;
-	probe.fd = e->fd;
+	ASSERT_TRUE(other);
 	probe.other_fd = other->fd;
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	ops = (struct sgx_ipi_ops){ .interrupt = busy_interrupt, .ctx = &probe };
 	sgx_platform_set_ipi(plat, &ops);
 
@@ -407,7 +386,7 @@ TEST(ioctl_while_ioctl_runs_on_same_enclave_ebusy)
 	ASSERT_TRUE(probe.probed);
 	EXPECT_TRUE(probe.rounds >= 1);
 	EXPECT_EQ(probe.aexes, 1);
-	EXPECT_TRUE(!sgx_lp_in_enclave(t.lp));
+	EXPECT_TRUE(!sgx_lp_in_enclave(t->lp));
 	/* The flag is taken before the command is decoded: known or not, EBUSY. */
 	EXPECT_EQ(probe.restrict_ret, -1);
 	EXPECT_EQ(probe.restrict_err, EBUSY);
@@ -435,9 +414,7 @@ TEST(ioctl_while_ioctl_runs_on_same_enclave_ebusy)
 							.permissions = SGX_SECINFO_R };
 	EXPECT_EQ(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0);
 	EXPECT_EQ(dfx_epcm(e, DFX_DATA + PAGE).perm, SGX_SECINFO_R);
-	dfx_thread_fini(&t);
 	dfx_close(other);
-	dfx_close(e);
 }
 
 /* Counters */
@@ -481,8 +458,7 @@ TEST(ioctl_counters_increase_by_one_per_call)
  * and the enclave lives until the last descriptor is closed. */
 TEST(dup_of_enclave_fd_is_the_same_file)
 {
-	struct sgx_platform *plat = sgx_platform_get();
-	size_t free_before = sgx_nr_free_epc_pages(plat);
+	size_t free_before = dfx_free_epc();
 	struct dfx_encl e;
 	int dup_fd;
 
@@ -494,9 +470,9 @@ TEST(dup_of_enclave_fd_is_the_same_file)
 	/* The original number is gone, the file is not: ADD_PAGES through the dup. */
 	e.fd = dup_fd;
 	EXPECT_EQ(dfx_add(&e, DFX_DATA, 4096, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true), 0);
-	EXPECT_TRUE(sgx_nr_free_epc_pages(plat) < free_before);
+	EXPECT_TRUE(dfx_free_epc() < free_before);
 	EXPECT_EQ(softsgx_close(dup_fd), 0);
-	EXPECT_EQ(sgx_nr_free_epc_pages(plat), free_before);
+	EXPECT_EQ(dfx_free_epc(), free_before);
 	EXPECT_ERRNO(softsgx_close(dup_fd), EBADF);
 	munmap(e.reservation, e.reservation_len);
 	sgx_measure_free(e.measure);

@@ -15,11 +15,13 @@
 
 int dfx_create(struct dfx_encl *e, uint64_t size, uint64_t attributes)
 {
-	struct sgx_secs *secs;
-	struct sgx_enclave_create create;
-	uint8_t *p;
-	int ret;
+	int ret = dfx_open_reserved(e, size);
 
+	return ret ? ret : dfx_ecreate(e, attributes);
+}
+
+int dfx_open_reserved(struct dfx_encl *e, uint64_t size)
+{
 	memset(e, 0, sizeof(*e));
 	e->fd = softsgx_open("/dev/sgx_enclave", O_RDWR | O_CLOEXEC);
 	if (e->fd < 0)
@@ -30,17 +32,23 @@ int dfx_create(struct dfx_encl *e, uint64_t size, uint64_t attributes)
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (e->reservation == MAP_FAILED)
 		return -errno;
-	p = e->reservation;
-	e->base = ((uint64_t)(uintptr_t)p + size - 1) & ~(size - 1);
+	e->base = ((uint64_t)(uintptr_t)e->reservation + size - 1) & ~(size - 1);
 	e->size = size;
-	secs = aligned_alloc(PAGE, PAGE);
-	fx_secs_default(secs, e->base, size);
+	return 0;
+}
+
+int dfx_ecreate(struct dfx_encl *e, uint64_t attributes)
+{
+	struct sgx_secs *secs = aligned_alloc(PAGE, PAGE);
+	struct sgx_enclave_create create = { .src = (uintptr_t)secs };
+	int ret;
+
+	fx_secs_default(secs, e->base, e->size);
 	secs->attributes.flags |= attributes;
-	create.src = (uintptr_t)secs;
 	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &create) ? -errno : 0;
 	if (!ret) {
 		e->measure = sgx_measure_new();
-		sgx_measure_ecreate(e->measure, secs->ssa_frame_size, size);
+		sgx_measure_ecreate(e->measure, secs->ssa_frame_size, e->size);
 	}
 	free(secs);
 	return ret;
@@ -106,10 +114,7 @@ int dfx_init(struct dfx_encl *e)
 
 static bool map_or_fail(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
 {
-	void *p = softsgx_mmap((void *)(uintptr_t)(e->base + offset), len, prot,
-			       MAP_SHARED | MAP_FIXED, e->fd, 0);
-
-	if (p == MAP_FAILED) {
+	if (dfx_map(e, offset, len, prot) == MAP_FAILED) {
 		harness_fail(__FILE__, __LINE__, "mmap at %#llx: %s", (unsigned long long)offset,
 			     strerrorname_np(errno));
 		return false;
@@ -153,6 +158,35 @@ struct dfx_encl *dfx_build(void)
 	return e;
 }
 
+struct dfx_encl *dfx_new_with_data(uint64_t attributes)
+{
+	struct dfx_encl *e = dfx_new_created(attributes);
+
+	if (e && dfx_add(e, DFX_DATA, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W,
+			 true)) {
+		harness_fail(__FILE__, __LINE__, "adding a data page: %s", strerrorname_np(errno));
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+struct dfx_encl *dfx_new_layout(void)
+{
+	struct dfx_encl *e = dfx_new_created(0);
+	int ret;
+
+	if (!e)
+		return NULL;
+	ret = dfx_add_layout(e);
+	if (ret) {
+		harness_fail(__FILE__, __LINE__, "adding the layout: %s", strerrorname_np(-ret));
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
 void dfx_close(struct dfx_encl *e)
 {
 	if (!e)
@@ -168,6 +202,11 @@ void dfx_close(struct dfx_encl *e)
 uint64_t dfx_la(const struct dfx_encl *e, uint64_t offset)
 {
 	return e->base + offset;
+}
+
+void *dfx_ptr(const struct dfx_encl *e, uint64_t offset)
+{
+	return (void *)(uintptr_t)dfx_la(e, offset);
 }
 
 void *dfx_mem(struct dfx_encl *e, uint64_t offset)
@@ -244,10 +283,7 @@ static int enter_leaf(struct dfx_thread *t, bool resume)
 		if (!sgx_is_fault(ret) || sgx_fault_vector(ret) != SGX_VEC_PF)
 			return ret;
 		f = *sgx_lp_fault(t->lp);
-		pthread_rwlock_rdlock(&plat->mmap_lock);
-		ret = sgx_vma_fault(plat, f.addr, f.error_code | SGX_FAULT_WALK, &pfec) == SGX_FAULT_RETRY;
-		pthread_rwlock_unlock(&plat->mmap_lock);
-		if (!ret) {
+		if (dfx_vma_fault(f.addr, f.error_code | SGX_FAULT_WALK, &pfec) != SGX_FAULT_RETRY) {
 			t->exc = (struct sgx_exception){ .vector = SGX_VEC_PF, .has_error_code = true,
 							 .error_code = pfec, .addr = f.addr };
 			return SGX_PF;
@@ -302,7 +338,6 @@ static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_
 {
 	struct sgx_platform *plat = sgx_platform_get();
 	struct sgx_fault_info f;
-	enum sgx_fault_result res;
 	uint32_t pfec;
 	int ret;
 
@@ -319,10 +354,7 @@ static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_
 			return DFX_EXCEPTION;
 		if (f.vector != SGX_VEC_PF)
 			return DFX_EXCEPTION;
-		pthread_rwlock_rdlock(&plat->mmap_lock);
-		res = sgx_vma_fault(plat, f.addr, f.error_code | SGX_FAULT_WALK, &pfec);
-		pthread_rwlock_unlock(&plat->mmap_lock);
-		if (res != SGX_FAULT_RETRY) {
+		if (dfx_vma_fault(f.addr, f.error_code | SGX_FAULT_WALK, &pfec) != SGX_FAULT_RETRY) {
 			t->exc.error_code = pfec;
 			return DFX_EXCEPTION;
 		}
@@ -349,6 +381,68 @@ int dfx_eacceptcopy(struct dfx_thread *t, uint64_t secinfo, uint64_t dst, uint64
 int dfx_access(struct dfx_thread *t, uint64_t la, uint32_t access)
 {
 	return run(t, OP_ACCESS, la, access, 0);
+}
+
+struct dfx_encl *dfx_build_entered(struct dfx_thread *t)
+{
+	struct dfx_encl *e = dfx_build();
+	int ret;
+
+	if (!e)
+		return NULL;
+	dfx_thread_init(t);
+	ret = dfx_enter(t, e, DFX_TCS0);
+	if (ret != SGX_SUCCESS) {
+		harness_fail(__FILE__, __LINE__, "EENTER returned %s (%#x)", harness_sgx_name(ret), ret);
+		dfx_thread_fini(t);
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+bool dfx_eaug_accept(struct dfx_thread *t, struct dfx_encl *e, uint64_t offset, int n)
+{
+	uint64_t si = dfx_secinfo(e, 0, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W |
+					SGX_SECINFO_PENDING);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (dfx_eaccept(t, si, dfx_la(e, offset + i * PAGE)) != SGX_SUCCESS)
+			return false;
+	return true;
+}
+
+bool dfx_prefault(struct dfx_thread *t, struct dfx_encl *e, uint64_t offset, uint32_t access)
+{
+	const uint64_t la[2] = { dfx_la(e, DFX_SECINFO), dfx_la(e, offset) };
+	const uint32_t how[2] = { 0, access };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		ret = dfx_access(t, la[i], how[i]);
+		if (ret != SGX_SUCCESS) {
+			harness_fail(__FILE__, __LINE__, "access %#x to %#llx returned %s (%#x)", how[i],
+				     (unsigned long long)la[i], harness_sgx_name(ret), ret);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool dfx_touch_pages(struct dfx_encl *e, uint64_t offset, int n, uint32_t access)
+{
+	struct dfx_thread t;
+	bool ok;
+	int i;
+
+	dfx_thread_init(&t);
+	ok = dfx_enter(&t, e, DFX_TCS0) == SGX_SUCCESS;
+	for (i = 0; ok && i < n; i++)
+		ok = dfx_access(&t, dfx_la(e, offset + i * PAGE), access) == SGX_SUCCESS;
+	ok = ok && dfx_exit(&t) == SGX_SUCCESS;
+	dfx_thread_fini(&t);
+	return ok;
 }
 
 /* The IPI double */
@@ -392,6 +486,12 @@ void dfx_ipi_add(struct dfx_ipi *ipi, struct dfx_thread *t)
 void dfx_set_tracking(enum softsgx_tracking mode)
 {
 	sgx_platform_get()->cfg.tracking = mode;
+}
+
+void dfx_restore_defaults(void)
+{
+	dfx_set_tracking(SOFTSGX_TRACK_PER_PAGE);
+	dfx_ipi_uninstall();
 }
 
 /* dsgx2: SGX2 ioctl wrappers and argument pages */
@@ -614,17 +714,147 @@ int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo
 
 int dfx_host_prot(uint64_t addr)
 {
+	char perms[5];
+
+	if (!dfx_maps_lookup(addr, perms, NULL, 0))
+		return -1;
+	return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+/* The process's mappings */
+
+void *dfx_map(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
+{
+	return softsgx_mmap(dfx_ptr(e, offset), len, prot, MAP_SHARED | MAP_FIXED, e->fd, 0);
+}
+
+int dfx_protect(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
+{
+	return softsgx_mprotect(dfx_ptr(e, offset), len, prot);
+}
+
+int dfx_unmap(struct dfx_encl *e, uint64_t offset, uint64_t len)
+{
+	return softsgx_munmap(dfx_ptr(e, offset), len);
+}
+
+enum sgx_fault_result dfx_vma_fault(uint64_t addr, uint32_t access, uint32_t *pfec)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	enum sgx_fault_result res;
+
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	res = sgx_vma_fault(plat, addr, access, pfec);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	return res;
+}
+
+bool dfx_maps_lookup(uint64_t addr, char perms[5], char *path, size_t path_len)
+{
 	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned long lo, hi;
-	char line[512], perms[8];
-	int prot = -1;
+	char line[512];
+	bool found = false;
 
 	if (!f)
-		return -1;
-	while (prot < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && addr >= lo && addr < hi)
-			prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
-			       (perms[2] == 'x' ? PROT_EXEC : 0);
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		char p[5];
+		int n = 0;
+
+		if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &lo, &hi, p, &n) < 3 || addr < lo ||
+		    addr >= hi)
+			continue;
+		found = true;
+		memcpy(perms, p, 5);
+		if (path) {
+			snprintf(path, path_len, "%s", n ? line + n : "");
+			path[strcspn(path, "\n")] = 0;
+		}
+	}
 	fclose(f);
-	return prot;
+	return found;
+}
+
+int dfx_maps_lines(uint64_t start, uint64_t end)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int lines = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo < end && hi > start)
+			lines++;
+	}
+	fclose(f);
+	return lines;
+}
+
+size_t dfx_free_epc(void)
+{
+	return sgx_nr_free_epc_pages(sgx_platform_get());
+}
+
+/* Arguments the driver reads but cannot write back, and ones it cannot read */
+
+int dfx_ioctl_ro(int fd, unsigned long cmd, void *arg, size_t len)
+{
+	void *ro = dfx_ro_copy(arg, len);
+	int ret, err;
+
+	if (!ro) {
+		harness_fail(__FILE__, __LINE__, "no read-only page");
+		errno = ENOMEM;
+		return -1;
+	}
+	ret = softsgx_ioctl(fd, cmd, ro);
+	err = errno;
+	memcpy(arg, ro, len);
+	dfx_page_free(ro);
+	errno = err;
+	return ret;
+}
+
+void dfx_expect_einval_no_copy_back(struct dfx_encl *e, unsigned long cmd, void *arg, size_t len)
+{
+	uint8_t copy[PAGE];
+
+	memcpy(copy, arg, len);
+	EXPECT_ERRNO(dfx_ioctl_ro(e->fd, cmd, copy, len), EINVAL);
+	EXPECT_TRUE(!memcmp(copy, arg, len));
+	/* Writable, too: the struct keeps what the caller put in. */
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, cmd, arg), EINVAL);
+	EXPECT_TRUE(!memcmp(copy, arg, len));
+}
+
+void dfx_expect_unreadable_arg(int fd, unsigned long cmd, int err)
+{
+	void *none = dfx_unreadable();
+
+	EXPECT_ERRNO(softsgx_ioctl(fd, cmd, NULL), err);
+	EXPECT_ERRNO(softsgx_ioctl(fd, cmd, (void *)8), err);
+	EXPECT_TRUE(none);
+	if (none)
+		EXPECT_ERRNO(softsgx_ioctl(fd, cmd, none), err);
+	dfx_page_free(none);
+}
+
+void dfx_expect_not_created_einval(unsigned long cmd, void *arg, size_t len)
+{
+	int fd = softsgx_open("/dev/sgx_enclave", O_RDWR);
+	uint8_t copy[PAGE];
+
+	if (fd < 0) {
+		harness_fail(__FILE__, __LINE__, "open: %s", strerrorname_np(errno));
+		return;
+	}
+	memcpy(copy, arg, len);
+	EXPECT_ERRNO(softsgx_ioctl(fd, cmd, arg), EINVAL);
+	EXPECT_TRUE(!memcmp(copy, arg, len));
+	softsgx_close(fd);
 }

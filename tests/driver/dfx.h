@@ -52,6 +52,12 @@ struct dfx_encl {
  * processor fixture: SSAFRAMESIZE 1, EXINFO, MODE64BIT|DEBUG, XFRM 3) with
  * extra ATTRIBUTES @attributes. Returns 0 or -errno of the failing call. */
 int dfx_create(struct dfx_encl *e, uint64_t size, uint64_t attributes);
+/* dfx_create() in two steps, so that something can come between: open
+ * /dev/sgx_enclave and reserve address space for an ELRANGE of @size (a
+ * fresh @e; nothing is created yet), then ECREATE the SECS for @e->base and
+ * @e->size. Each returns 0 or -errno of the failing call. */
+int dfx_open_reserved(struct dfx_encl *e, uint64_t size);
+int dfx_ecreate(struct dfx_encl *e, uint64_t attributes);
 /* ADD_PAGES of @len bytes at @offset from @src (NULL: zeros) with SECINFO @flags;
  * mirrors the measurement on success. Returns softsgx_ioctl()'s value (errno set). */
 int dfx_add(struct dfx_encl *e, uint64_t offset, uint64_t len, const void *src, uint64_t flags,
@@ -62,8 +68,17 @@ int dfx_init(struct dfx_encl *e);
 struct sgx_sigstruct *dfx_sigstruct(struct dfx_encl *e);
 /* The default enclave, built, initialized and mapped (asserts; NULL on failure). */
 struct dfx_encl *dfx_build(void);
+/* A created enclave of DFX_SIZE with extra SECS @attributes and one measured
+ * RW page at DFX_DATA, not initialized, nothing mapped; NULL after recording
+ * a failure. */
+struct dfx_encl *dfx_new_with_data(uint64_t attributes);
+/* The default enclave's pages added (dfx_add_layout()), not initialized,
+ * nothing mapped; NULL after recording a failure. */
+struct dfx_encl *dfx_new_layout(void);
 void dfx_close(struct dfx_encl *e);
 uint64_t dfx_la(const struct dfx_encl *e, uint64_t offset);
+/* The address of @offset as a host pointer (for mmap, mprotect and friends). */
+void *dfx_ptr(const struct dfx_encl *e, uint64_t offset);
 /* The enclave page at @offset through the emulator's own view (as the enclave sees it). */
 void *dfx_mem(struct dfx_encl *e, uint64_t offset);
 /* Enclave-side: a SECINFO with @flags at DFX_SECINFO + 64 * @slot; returns its address. */
@@ -101,6 +116,20 @@ int dfx_emodpe(struct dfx_thread *t, uint64_t secinfo, uint64_t page);
 int dfx_eacceptcopy(struct dfx_thread *t, uint64_t secinfo, uint64_t dst, uint64_t src);
 int dfx_access(struct dfx_thread *t, uint64_t la, uint32_t access);
 
+/* dfx_build(), and @t (initialized here) inside it through TCS0. NULL after
+ * recording a failure; @t then needs no dfx_thread_fini(). */
+struct dfx_encl *dfx_build_entered(struct dfx_thread *t);
+/* Thread @t (inside) EAUGs and EACCEPTs @n RW pages from @offset (the
+ * SECINFO in slot 0). Return: whether every EACCEPT succeeded. */
+bool dfx_eaug_accept(struct dfx_thread *t, struct dfx_encl *e, uint64_t offset, int n);
+/* Thread @t (inside) touches the SECINFO page (a read) and @offset (with
+ * @access), so that its leaves there find page-table entries and run without
+ * an AEX. Return: whether both accesses succeeded (else a failure is recorded). */
+bool dfx_prefault(struct dfx_thread *t, struct dfx_encl *e, uint64_t offset, uint32_t access);
+/* A thread of its own enters, accesses @n pages from @offset with @access and
+ * leaves. Return: whether every step succeeded. */
+bool dfx_touch_pages(struct dfx_encl *e, uint64_t offset, int n, uint32_t access);
+
 /* The IPI test double: records interrupt rounds and, if @aex, makes each
  * interrupted thread inside the enclave leave (AEX). */
 struct dfx_ipi {
@@ -115,6 +144,8 @@ void dfx_ipi_add(struct dfx_ipi *ipi, struct dfx_thread *t);
 
 /* Tests switch the tracking mode of the shared platform. */
 void dfx_set_tracking(enum softsgx_tracking mode);
+/* The upstream defaults again: per-page tracking, no IPI double. */
+void dfx_restore_defaults(void);
 
 /* The platform's counter @c now. */
 #define DFX_COUNT(c) softsgx_counter(c)
@@ -163,5 +194,42 @@ int dfx_during_leaf(struct dfx_thread *t, unsigned int leaf_id, uint64_t secinfo
 /* dsgx2: the protection the real process mapping of @addr carries now
  * (PROT_* from /proc/self/maps), or -1 if nothing is mapped there. */
 int dfx_host_prot(uint64_t addr);
+
+/* The process's mappings */
+
+/* mmap(MAP_SHARED | MAP_FIXED) of @e's descriptor over [@offset, @offset + @len).
+ * Return: softsgx_mmap()'s value (MAP_FAILED with errno set). */
+void *dfx_map(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot);
+/* softsgx_mprotect() / softsgx_munmap() of [@offset, @offset + @len).
+ * Return: the call's value, errno set. */
+int dfx_protect(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot);
+int dfx_unmap(struct dfx_encl *e, uint64_t offset, uint64_t len);
+/* The fault handler called as the host's SIGSEGV handler calls it. */
+enum sgx_fault_result dfx_vma_fault(uint64_t addr, uint32_t access, uint32_t *pfec);
+/* The line of /proc/self/maps holding @addr: its permissions ("rw-s") and,
+ * if @path, its path. Return: false if nothing is mapped at @addr. */
+bool dfx_maps_lookup(uint64_t addr, char perms[5], char *path, size_t path_len);
+/* How many lines of /proc/self/maps overlap [@start, @end). */
+int dfx_maps_lines(uint64_t start, uint64_t end);
+/* The shared platform's free EPC pages now. */
+size_t dfx_free_epc(void);
+
+/* Arguments the driver reads but cannot write back, and ones it cannot read */
+
+/* The ioctl @cmd on @fd with a read-only copy of the @len bytes at @arg (a
+ * copy back faults: EFAULT); @arg receives what the copy holds afterwards.
+ * Return: softsgx_ioctl()'s value, errno set (-1/ENOMEM, failure recorded,
+ * if there is no page for the copy). */
+int dfx_ioctl_ro(int fd, unsigned long cmd, void *arg, size_t len);
+/* An EINVAL that @cmd finds before it would copy anything back: with a
+ * read-only copy of @arg and then with @arg itself, EINVAL, and the struct
+ * left as it was (records failures). */
+void dfx_expect_einval_no_copy_back(struct dfx_encl *e, unsigned long cmd, void *arg, size_t len);
+/* @cmd with NULL, with (void *)8 and with a PROT_NONE page as its argument:
+ * each -1 with @err (records failures). */
+void dfx_expect_unreadable_arg(int fd, unsigned long cmd, int err);
+/* @cmd on a fresh /dev/sgx_enclave descriptor (no enclave): -1 with EINVAL,
+ * and the @len bytes at @arg left as they were (records failures). */
+void dfx_expect_not_created_einval(unsigned long cmd, void *arg, size_t len);
 
 #endif

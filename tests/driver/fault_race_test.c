@@ -17,10 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dfx.h"
-
-#define PAGE 4096ull
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+#include "common.h"
 
 struct racer {
 	struct dfx_thread t;
@@ -136,35 +133,18 @@ static void late_handler_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id
 	}
 }
 
-static void racers_init(struct racer r[2], struct dfx_encl *e, pthread_barrier_t *start)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		memset(&r[i], 0, sizeof(r[i]));
-		dfx_thread_init(&r[i].t);
-		r[i].e = e;
-		r[i].tcs = i ? DFX_TCS1 : DFX_TCS0;
-		r[i].secinfo = dfx_secinfo(e, 0, REG_RW | SGX_SECINFO_PENDING);
-		r[i].start = start;
-	}
-}
-
-/* Both threads enter; the SECINFO page is faulted in already, so the only fault
- * left in each EACCEPT is the unbacked target page. */
-static bool racers_enter(struct racer r[2])
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (dfx_enter(&r[i].t, r[i].e, r[i].tcs) != SGX_SUCCESS)
-			return false;
-	return dfx_access(&r[0].t, r[0].secinfo, 0) == SGX_SUCCESS;
-}
+/* A race of two enclave threads over the page at @offset, round after round. */
+struct race {
+	struct dfx_encl *e;
+	pthread_barrier_t start;
+	struct racer r[2];
+	uint64_t offset;
+};
 
 /* Leave (resuming first after an exception, so CSSA is back to 0) and free. */
-static void racers_fini(struct racer r[2])
+static void round_end(struct race *rc)
 {
+	struct racer *r = rc->r;
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -176,11 +156,59 @@ static void racers_fini(struct racer r[2])
 	}
 }
 
-/* One EACCEPT won, the other saw the accepted page; neither was an exception. */
-static void check_outcome(const struct racer r[2], struct dfx_encl *e, uint64_t offset, int round)
+/*
+ * Round @round: both racers enter (the SECINFO page is faulted in already,
+ * so the only fault left in each EACCEPT is the unbacked target page) and
+ * aim at the page DFX_FREE + @round pages. Return: false if they could not
+ * enter (failure recorded, racers finalized).
+ */
+static bool round_start(struct race *rc, int round)
 {
+	struct racer *r = rc->r;
+	bool ok = true;
+	int i;
+
+	rc->offset = DFX_FREE + (uint64_t)round * PAGE;
+	for (i = 0; i < 2; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		dfx_thread_init(&r[i].t);
+		r[i].e = rc->e;
+		r[i].tcs = i ? DFX_TCS1 : DFX_TCS0;
+		r[i].secinfo = dfx_secinfo(rc->e, 0, REG_RW | SGX_SECINFO_PENDING);
+		r[i].start = &rc->start;
+		r[i].page = dfx_la(rc->e, rc->offset);
+	}
+	for (i = 0; ok && i < 2; i++)
+		ok = dfx_enter(&r[i].t, r[i].e, r[i].tcs) == SGX_SUCCESS;
+	ok = ok && dfx_access(&r[0].t, r[0].secinfo, 0) == SGX_SUCCESS;
+	if (!ok) {
+		harness_fail(__FILE__, __LINE__, "round %d: entering", round);
+		round_end(rc);
+	}
+	return ok;
+}
+
+/*
+ * Both racers EACCEPT at once, under pause hook @hook(@ctx) if given. Then
+ * one EACCEPT won, the other saw the accepted page; neither was an exception.
+ */
+static void round_run(struct race *rc, int round,
+		      void (*hook)(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc),
+		      void *ctx)
+{
+	struct sgx_cpu *cpu = sgx_platform_get()->cpu;
+	const struct racer *r = rc->r;
+	pthread_t th[2];
 	int i, wins = 0;
 
+	if (hook)
+		sgx_cpu_set_pause_hook(cpu, hook, ctx);
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, racer_main, &rc->r[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	if (hook)
+		sgx_cpu_set_pause_hook(cpu, NULL, NULL);
 	for (i = 0; i < 2; i++) {
 		if (r[i].ret == DFX_EXCEPTION)
 			harness_fail(__FILE__, __LINE__, "round %d: thread %d got exception %u code %#x",
@@ -192,54 +220,35 @@ static void check_outcome(const struct racer r[2], struct dfx_encl *e, uint64_t 
 				     round, i, harness_sgx_name(r[i].ret));
 	}
 	EXPECT_EQ(wins, 1);
-	EXPECT_TRUE(dfx_epcm(e, offset).valid && !dfx_epcm(e, offset).pending);
+	EXPECT_TRUE(dfx_epcm(rc->e, rc->offset).valid && !dfx_epcm(rc->e, rc->offset).pending);
 }
 
-TEST(fault_race_second_thread_faults_during_eaug_both_continue)
+TEST_BUILT(fault_race_second_thread_faults_during_eaug_both_continue)
 {
-	struct dfx_encl *e = dfx_build();
-	struct sgx_cpu *cpu = sgx_platform_get()->cpu;
-	pthread_barrier_t start;
-	struct racer r[2];
-	pthread_t th[2];
-	int round, i;
+	struct race rc = { .e = e };
+	int round;
 
-	ASSERT_TRUE(e);
-	pthread_barrier_init(&start, NULL, 2);
+	pthread_barrier_init(&rc.start, NULL, 2);
 	for (round = 0; round < 10; round++) {
-		uint64_t offset = DFX_FREE + (uint64_t)round * PAGE;
 		uint64_t sigbus = DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS);
 		uint64_t eaug = DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG);
 		uint64_t maps;
 		struct eaug_pause pause = { 0 };
 
-		racers_init(r, e, &start);
-		if (!racers_enter(r)) {
-			harness_fail(__FILE__, __LINE__, "round %d: entering", round);
-			racers_fini(r);
+		if (!round_start(&rc, round))
 			break;
-		}
 		maps = DFX_COUNT(SOFTSGX_CNT_FAULT_MAP);
-		for (i = 0; i < 2; i++)
-			r[i].page = dfx_la(e, offset);
-		r[1].go = &pause.go;
-		sgx_cpu_set_pause_hook(cpu, eaug_pause_hook, &pause);
-		for (i = 0; i < 2; i++)
-			pthread_create(&th[i], NULL, racer_main, &r[i]);
-		for (i = 0; i < 2; i++)
-			pthread_join(th[i], NULL);
-		sgx_cpu_set_pause_hook(cpu, NULL, NULL);
+		rc.r[1].go = &pause.go;
+		round_run(&rc, round, eaug_pause_hook, &pause);
 		EXPECT_TRUE(atomic_load(&pause.paused));
 		EXPECT_TRUE(atomic_load(&pause.second_faulted));
-		check_outcome(r, e, offset, round);
 		/* One EAUG; the second fault mapped the first thread's page, no SIGBUS. */
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG), eaug + 1);
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_MAP), maps + 1);
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS), sigbus);
-		racers_fini(r);
+		round_end(&rc);
 	}
-	pthread_barrier_destroy(&start);
-	dfx_close(e);
+	pthread_barrier_destroy(&rc.start);
 }
 
 /*
@@ -249,84 +258,48 @@ TEST(fault_race_second_thread_faults_during_eaug_both_continue)
  * instruction (handle_pte_fault); EACCEPT on the still PENDING page is
  * legal, so no exception may reach either thread.
  */
-TEST(fault_race_pte_installed_before_handler_retries)
+TEST_BUILT(fault_race_pte_installed_before_handler_retries)
 {
-	struct dfx_encl *e = dfx_build();
-	struct sgx_cpu *cpu = sgx_platform_get()->cpu;
-	pthread_barrier_t start;
-	struct racer r[2];
-	pthread_t th[2];
-	int round, i;
+	struct race rc = { .e = e };
+	int round;
 
-	ASSERT_TRUE(e);
-	pthread_barrier_init(&start, NULL, 2);
+	pthread_barrier_init(&rc.start, NULL, 2);
 	for (round = 0; round < 5; round++) {
-		uint64_t offset = DFX_FREE + (uint64_t)round * PAGE;
 		uint64_t sigbus = DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS);
 		struct late_handler h = { 0 };
 
-		racers_init(r, e, &start);
-		if (!racers_enter(r)) {
-			harness_fail(__FILE__, __LINE__, "round %d: entering", round);
-			racers_fini(r);
+		if (!round_start(&rc, round))
 			break;
-		}
-		for (i = 0; i < 2; i++)
-			r[i].page = dfx_la(e, offset);
-		h.first = r[0].t.lp;
-		h.second = r[1].t.lp;
-		h.la = dfx_la(e, offset);
-		r[1].go = &h.go;
-		r[1].done = &h.second_handled;
-		sgx_cpu_set_pause_hook(cpu, late_handler_hook, &h);
-		for (i = 0; i < 2; i++)
-			pthread_create(&th[i], NULL, racer_main, &r[i]);
-		for (i = 0; i < 2; i++)
-			pthread_join(th[i], NULL);
-		sgx_cpu_set_pause_hook(cpu, NULL, NULL);
+		h.first = rc.r[0].t.lp;
+		h.second = rc.r[1].t.lp;
+		h.la = dfx_la(e, rc.offset);
+		rc.r[1].go = &h.go;
+		rc.r[1].done = &h.second_handled;
+		round_run(&rc, round, late_handler_hook, &h);
 		EXPECT_TRUE(atomic_load(&h.second_in_aex));
 		EXPECT_TRUE(atomic_load(&h.pte_seen));
-		check_outcome(r, e, offset, round);
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS), sigbus);
-		racers_fini(r);
+		round_end(&rc);
 	}
-	pthread_barrier_destroy(&start);
-	dfx_close(e);
+	pthread_barrier_destroy(&rc.start);
 }
 
-TEST(fault_race_same_unbacked_page_many_rounds_no_sigbus)
+TEST_BUILT(fault_race_same_unbacked_page_many_rounds_no_sigbus)
 {
-	struct dfx_encl *e = dfx_build();
 	uint64_t sigbus = DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS);
 	uint64_t eaug = DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG);
+	struct race rc = { .e = e };
 	const int rounds = 200;
-	pthread_barrier_t start;
-	struct racer r[2];
-	pthread_t th[2];
-	int round, i;
+	int round;
 
-	ASSERT_TRUE(e);
-	pthread_barrier_init(&start, NULL, 2);
+	pthread_barrier_init(&rc.start, NULL, 2);
 	for (round = 0; round < rounds; round++) {
-		uint64_t offset = DFX_FREE + (uint64_t)round * PAGE;
-
-		racers_init(r, e, &start);
-		if (!racers_enter(r)) {
-			harness_fail(__FILE__, __LINE__, "round %d: entering", round);
-			racers_fini(r);
+		if (!round_start(&rc, round))
 			break;
-		}
-		for (i = 0; i < 2; i++)
-			r[i].page = dfx_la(e, offset);
-		for (i = 0; i < 2; i++)
-			pthread_create(&th[i], NULL, racer_main, &r[i]);
-		for (i = 0; i < 2; i++)
-			pthread_join(th[i], NULL);
-		check_outcome(r, e, offset, round);
-		racers_fini(r);
+		round_run(&rc, round, NULL, NULL);
+		round_end(&rc);
 	}
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_SIGBUS), sigbus);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG), eaug + rounds);
-	pthread_barrier_destroy(&start);
-	dfx_close(e);
+	pthread_barrier_destroy(&rc.start);
 }

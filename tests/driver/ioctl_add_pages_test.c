@@ -11,21 +11,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "cpu/fixture.h"
-#include "dfx.h"
 #include "softsgx/measure.h"
 
-#define PAGE 4096ull
-#define REG_R (SGX_SECINFO_REG | SGX_SECINFO_R)
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-#define REG_RX (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X)
 #define COUNT_SENTINEL 0x5a5a5a5a5a5a5a5aull
 #define EEXTEND_LEAF SGX_LEAF_ENCLS(ENCLS_EEXTEND)
-
-static size_t free_epc(void)
-{
-	return sgx_nr_free_epc_pages(sgx_platform_get());
-}
+#define CMD SGX_IOC_ENCLAVE_ADD_PAGES
 
 /* @n source pages filled with a pattern that differs per page (4 KiB aligned; free()). */
 static uint8_t *pages_new(size_t n, uint8_t seed)
@@ -38,7 +30,7 @@ static uint8_t *pages_new(size_t n, uint8_t seed)
 	return p;
 }
 
-/* The arguments of a one-page ADD of @src at @offset with *@secinfo, count preset to a sentinel. */
+/* The arguments of an ADD of @src at @offset with *@secinfo, count preset to a sentinel. */
 static struct sgx_enclave_add_pages add_arg(const void *src, uint64_t offset, uint64_t length,
 					    const struct sgx_secinfo *secinfo, uint64_t flags)
 {
@@ -49,13 +41,36 @@ static struct sgx_enclave_add_pages add_arg(const void *src, uint64_t offset, ui
 
 static int add(struct dfx_encl *e, struct sgx_enclave_add_pages *arg)
 {
-	return softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, arg);
+	return softsgx_ioctl(e->fd, CMD, arg);
 }
 
 static bool page_added(struct dfx_encl *e, uint64_t offset)
 {
 	return dfx_epcm(e, offset).valid;
 }
+
+/*
+ * TEST_ADD(name, npages, seed) { body }: a test on a created enclave @e
+ * (dfx_new_created()) with @npages source pages @src (pages_new(@npages,
+ * @seed)), a SECINFO @secinfo for REG_RW pages and the argument @arg of an
+ * ADD_PAGES of one page of @src at DFX_DATA (flags 0, count the sentinel);
+ * the body adjusts them before its first call.
+ */
+#define TEST_ADD(name, npages, seed)                                                         \
+	static void add_##name(struct dfx_encl *e, uint8_t *src, struct sgx_secinfo *secinfo, \
+			       struct sgx_enclave_add_pages *arg);                            \
+	TEST_WITH(name, dfx_new_created(0))                                                  \
+	{                                                                                    \
+		uint8_t *src = pages_new(npages, seed);                                      \
+		struct sgx_secinfo secinfo = { .flags = REG_RW };                            \
+		struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, PAGE, &secinfo, 0); \
+                                                                                             \
+		ASSERT_TRUE(src);                                                            \
+		add_##name(e, src, &secinfo, &arg);                                          \
+		free(src);                                                                   \
+	}                                                                                    \
+	static void add_##name(struct dfx_encl *e, uint8_t *src, struct sgx_secinfo *secinfo, \
+			       struct sgx_enclave_add_pages *arg)
 
 /*
  * ADD_PAGES of one page at DFX_DATA with SECINFO @flags (reserved bytes
@@ -98,43 +113,39 @@ TEST(add_pages_before_create_einval)
 	uint8_t *src = pages_new(1, 1);
 	struct sgx_secinfo secinfo = { .flags = REG_RW };
 	struct sgx_enclave_add_pages arg = add_arg(src, 0, PAGE, &secinfo, 0);
-	size_t before = free_epc();
+	size_t before = dfx_free_epc();
 
 	ASSERT_TRUE(fd >= 0 && src);
-	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_ADD_PAGES, &arg), EINVAL);
+	EXPECT_ERRNO(softsgx_ioctl(fd, CMD, &arg), EINVAL);
 	EXPECT_EQ(arg.count, COUNT_SENTINEL);
 	/* The state is checked before the argument is read. */
-	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_ADD_PAGES, (void *)8), EINVAL);
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_ERRNO(softsgx_ioctl(fd, CMD, (void *)8), EINVAL);
+	EXPECT_EQ(dfx_free_epc(), before);
 	free(src);
 	softsgx_close(fd);
 }
 
-TEST(add_pages_after_init_einval)
+TEST_BUILT(add_pages_after_init_einval)
 {
-	struct dfx_encl *e = dfx_build();
 	uint8_t *src = pages_new(1, 1);
 	struct sgx_secinfo secinfo = { .flags = REG_RW };
 	struct sgx_enclave_add_pages arg = add_arg(src, DFX_FREE, PAGE, &secinfo, 0);
-	size_t before = free_epc();
+	size_t before = dfx_free_epc();
 
-	ASSERT_TRUE(e && src);
+	ASSERT_TRUE(src);
 	EXPECT_ERRNO(add(e, &arg), EINVAL);
 	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, (void *)8), EINVAL);
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD, (void *)8), EINVAL);
 	EXPECT_TRUE(!page_added(e, DFX_FREE));
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_EQ(dfx_free_epc(), before);
 	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_after_failed_init_succeeds)
+TEST_WITH(add_pages_after_failed_init_succeeds, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	struct sgx_sigstruct *sig;
 	struct sgx_enclave_init init;
 
-	ASSERT_TRUE(e);
 	ASSERT_EQ(dfx_add(e, DFX_DATA, PAGE, NULL, REG_RW, true), 0);
 	sig = dfx_sigstruct(e);
 	sig->body.mrenclave[0] ^= 1;
@@ -145,199 +156,140 @@ TEST(add_pages_after_failed_init_succeeds)
 	EXPECT_TRUE(page_added(e, DFX_DATA + PAGE));
 	EXPECT_EQ(dfx_init(e), 0);
 	free(sig);
-	dfx_close(e);
 }
 
 /* The argument */
 
-TEST(add_pages_unreadable_arg_efault)
+TEST_WITH(add_pages_unreadable_arg_efault, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	void *none = dfx_unreadable();
 	uint8_t *hole = dfx_before_hole();
 	size_t before;
 
-	ASSERT_TRUE(e && none && hole);
-	before = free_epc();
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, (void *)8), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, NULL), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, none), EFAULT);
+	ASSERT_TRUE(hole);
+	before = dfx_free_epc();
+	dfx_expect_unreadable_arg(e->fd, CMD, EFAULT);
 	/* The 48-byte struct's count field lies in the hole. */
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, hole + PAGE - 40), EFAULT);
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD, hole + PAGE - 40), EFAULT);
+	EXPECT_EQ(dfx_free_epc(), before);
 	dfx_hole_free(hole);
-	dfx_page_free(none);
-	dfx_close(e);
 }
 
 /* src and offset/length */
 
-TEST(add_pages_unaligned_src_einval)
+TEST_ADD(add_pages_unaligned_src_einval, 2, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src + 8, DFX_DATA, PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	arg.src = (uintptr_t)src + PAGE - 1;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
+	arg->src = (uintptr_t)src + 8;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
+	arg->src = (uintptr_t)src + PAGE - 1;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_unaligned_offset_einval)
+TEST_ADD(add_pages_unaligned_offset_einval, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA + 8, PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	arg.offset = DFX_DATA + 0x800;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
+	arg->offset = DFX_DATA + 8;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
+	arg->offset = DFX_DATA + 0x800;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_zero_length_einval)
+TEST_ADD(add_pages_zero_length_einval, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 0, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	free(src);
-	dfx_close(e);
+	arg->length = 0;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
 }
 
-TEST(add_pages_unaligned_length_einval)
+TEST_ADD(add_pages_unaligned_length_einval, 2, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, PAGE + 1, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	arg.length = 100;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
+	arg->length = PAGE + 1;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
+	arg->length = 100;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_offset_length_overflow_einval)
+TEST_ADD(add_pages_offset_length_overflow_einval, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
 	/* offset + length wraps to 0, and then to just past 0. */
-	struct sgx_enclave_add_pages arg = add_arg(src, PAGE, 0ull - PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	arg.offset = 2 * PAGE;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	arg.offset = 0ull - PAGE;
-	arg.length = 2 * PAGE;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
+	arg->offset = PAGE;
+	arg->length = 0ull - PAGE;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
+	arg->offset = 2 * PAGE;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	arg->offset = 0ull - PAGE;
+	arg->length = 2 * PAGE;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
 	EXPECT_TRUE(!page_added(e, 0) && !page_added(e, PAGE));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_range_beyond_size_einval)
+TEST_ADD(add_pages_range_beyond_size_einval, 2, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 1);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_SIZE, PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
+	arg->offset = DFX_SIZE;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
 	/* Starts inside, ends outside: refused whole, the first page is not added. */
-	arg.offset = DFX_SIZE - PAGE;
-	arg.length = 2 * PAGE;
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
+	arg->offset = DFX_SIZE - PAGE;
+	arg->length = 2 * PAGE;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
 	EXPECT_TRUE(!page_added(e, DFX_SIZE - PAGE));
 	/* The last page itself is fine. */
-	arg.length = PAGE;
-	EXPECT_EQ(add(e, &arg), 0);
-	EXPECT_EQ(arg.count, PAGE);
+	arg->length = PAGE;
+	EXPECT_EQ(add(e, arg), 0);
+	EXPECT_EQ(arg->count, PAGE);
 	EXPECT_TRUE(page_added(e, DFX_SIZE - PAGE));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_offset_checked_before_secinfo_einval)
+TEST_ADD(add_pages_offset_checked_before_secinfo_einval, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1);
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_SIZE, PAGE, (void *)8, 0);
-
-	ASSERT_TRUE(e && src);
-	EXPECT_ERRNO(add(e, &arg), EINVAL);
-	free(src);
-	dfx_close(e);
+	arg->offset = DFX_SIZE;
+	arg->secinfo = 8;
+	EXPECT_ERRNO(add(e, arg), EINVAL);
 }
 
 /* SECINFO */
 
-TEST(add_pages_unreadable_secinfo_efault)
+TEST_ADD(add_pages_unreadable_secinfo_efault, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1), *hole = dfx_before_hole();
+	uint8_t *hole = dfx_before_hole();
 	void *none = dfx_unreadable();
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, PAGE, (void *)8, 0);
 	size_t before;
 
-	ASSERT_TRUE(e && src && hole && none);
-	before = free_epc();
-	EXPECT_ERRNO(add(e, &arg), EFAULT);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
-	arg.secinfo = (uintptr_t)none;
-	EXPECT_ERRNO(add(e, &arg), EFAULT);
+	ASSERT_TRUE(hole && none);
+	before = dfx_free_epc();
+	arg->secinfo = 8;
+	EXPECT_ERRNO(add(e, arg), EFAULT);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
+	arg->secinfo = (uintptr_t)none;
+	EXPECT_ERRNO(add(e, arg), EFAULT);
 	/* All 64 bytes are read: flags readable, reserved bytes in the hole. */
 	*(uint64_t *)(hole + PAGE - 32) = REG_RW;
-	arg.secinfo = (uintptr_t)(hole + PAGE - 32);
-	EXPECT_ERRNO(add(e, &arg), EFAULT);
-	EXPECT_EQ(arg.count, COUNT_SENTINEL);
+	arg->secinfo = (uintptr_t)(hole + PAGE - 32);
+	EXPECT_ERRNO(add(e, arg), EFAULT);
+	EXPECT_EQ(arg->count, COUNT_SENTINEL);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	EXPECT_EQ(free_epc(), before);
+	EXPECT_EQ(dfx_free_epc(), before);
 	dfx_page_free(none);
 	dfx_hole_free(hole);
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_unaligned_secinfo_pointer_succeeds)
+TEST_ADD(add_pages_unaligned_secinfo_pointer_succeeds, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(1, 1), *buf = calloc(1, 128);
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, PAGE, (const void *)(buf + 8), 0);
+	uint8_t *buf = calloc(1, 128);
 
-	ASSERT_TRUE(e && src && buf);
+	ASSERT_TRUE(buf);
 	/* The driver copies the SECINFO into its own aligned buffer. */
 	*(uint64_t *)(buf + 8) = REG_RW;
-	EXPECT_EQ(add(e, &arg), 0);
+	arg->secinfo = (uintptr_t)(buf + 8);
+	EXPECT_EQ(add(e, arg), 0);
 	EXPECT_EQ(dfx_epcm(e, DFX_DATA).perm, SGX_SECINFO_R | SGX_SECINFO_W);
 	free(buf);
-	free(src);
-	dfx_close(e);
 }
 
 TEST(add_pages_secinfo_page_type_invalid_einval)
@@ -384,42 +336,37 @@ TEST(add_pages_secinfo_reserved_bytes_einval)
 	expect_secinfo_einval(SGX_SECINFO_TCS, 20, __LINE__);
 }
 
-TEST(add_pages_secinfo_checked_before_source_einval)
+TEST_WITH(add_pages_secinfo_checked_before_source_einval, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	void *none = dfx_unreadable();
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_REG | SGX_SECINFO_W };
 	struct sgx_enclave_add_pages arg = add_arg(none, DFX_DATA, PAGE, &secinfo, 0);
 
-	ASSERT_TRUE(e && none);
+	ASSERT_TRUE(none);
 	EXPECT_ERRNO(add(e, &arg), EINVAL);
 	EXPECT_EQ(arg.count, COUNT_SENTINEL);
 	dfx_page_free(none);
-	dfx_close(e);
 }
 
 /* The page loop */
 
-TEST(add_pages_success_copies_back_count)
+TEST_ADD(add_pages_success_copies_back_count, 3, 9)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(3, 9);
-	struct sgx_secinfo secinfo = { .flags = REG_RX };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 3 * PAGE, &secinfo, SGX_PAGE_MEASURE);
-	size_t before;
+	size_t before = dfx_free_epc();
 	uint64_t off;
 
-	ASSERT_TRUE(e && src);
-	before = free_epc();
-	EXPECT_EQ(add(e, &arg), 0);
-	EXPECT_EQ(arg.count, 3 * PAGE);
+	secinfo->flags = REG_RX;
+	arg->length = 3 * PAGE;
+	arg->flags = SGX_PAGE_MEASURE;
+	EXPECT_EQ(add(e, arg), 0);
+	EXPECT_EQ(arg->count, 3 * PAGE);
 	/* The other fields go back as they came. */
-	EXPECT_EQ(arg.src, (uintptr_t)src);
-	EXPECT_EQ(arg.offset, DFX_DATA);
-	EXPECT_EQ(arg.length, 3 * PAGE);
-	EXPECT_EQ(arg.secinfo, (uintptr_t)&secinfo);
-	EXPECT_EQ(arg.flags, SGX_PAGE_MEASURE);
-	EXPECT_EQ(free_epc(), before - 3);
+	EXPECT_EQ(arg->src, (uintptr_t)src);
+	EXPECT_EQ(arg->offset, DFX_DATA);
+	EXPECT_EQ(arg->length, 3 * PAGE);
+	EXPECT_EQ(arg->secinfo, (uintptr_t)secinfo);
+	EXPECT_EQ(arg->flags, SGX_PAGE_MEASURE);
+	EXPECT_EQ(dfx_free_epc(), before - 3);
 	for (off = 0; off < 3 * PAGE; off += PAGE) {
 		struct sgx_epcm_info m = dfx_epcm(e, DFX_DATA + off);
 
@@ -431,19 +378,16 @@ TEST(add_pages_success_copies_back_count)
 		EXPECT_TRUE(memcmp(dfx_mem(e, DFX_DATA + off), src + off, PAGE) == 0);
 	}
 	EXPECT_TRUE(!page_added(e, DFX_DATA + 3 * PAGE));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_tcs_has_no_epcm_permissions)
+TEST_WITH(add_pages_tcs_has_no_epcm_permissions, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	struct sgx_tcs *tcs = aligned_alloc(PAGE, PAGE);
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_TCS };
 	struct sgx_enclave_add_pages arg = add_arg(tcs, DFX_TCS0, PAGE, &secinfo, SGX_PAGE_MEASURE);
 	struct sgx_epcm_info m;
 
-	ASSERT_TRUE(e && tcs);
+	ASSERT_TRUE(tcs);
 	fx_tcs_default(tcs, DFX_SSA0);
 	EXPECT_EQ(add(e, &arg), 0);
 	EXPECT_EQ(arg.count, PAGE);
@@ -452,176 +396,139 @@ TEST(add_pages_tcs_has_no_epcm_permissions)
 	EXPECT_EQ(m.type, SGX_PAGE_TYPE_TCS);
 	EXPECT_EQ(m.perm, 0);
 	free(tcs);
-	dfx_close(e);
 }
 
-TEST(add_pages_secinfo_permissions_bound_mappings)
+TEST_WITH(add_pages_secinfo_permissions_bound_mappings, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	struct sgx_tcs *tcs = aligned_alloc(PAGE, PAGE);
-	void *at_r, *at_tcs;
+	void *at_r = dfx_ptr(e, DFX_RODATA), *at_tcs = dfx_ptr(e, DFX_TCS0);
 
-	ASSERT_TRUE(e && tcs);
+	ASSERT_TRUE(tcs);
 	fx_tcs_default(tcs, DFX_SSA0);
 	ASSERT_EQ(dfx_add(e, DFX_TCS0, PAGE, tcs, SGX_SECINFO_TCS, true), 0);
 	ASSERT_EQ(dfx_add(e, DFX_RODATA, PAGE, NULL, REG_R, true), 0);
-	at_r = (void *)(uintptr_t)dfx_la(e, DFX_RODATA);
-	at_tcs = (void *)(uintptr_t)dfx_la(e, DFX_TCS0);
 	/* vm_max_prot_bits: the SECINFO's RWX for a REG page, RW for a TCS. */
-	EXPECT_TRUE(softsgx_mmap(at_r, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, e->fd, 0) ==
-		    MAP_FAILED && errno == EACCES);
-	EXPECT_TRUE(softsgx_mmap(at_r, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, e->fd, 0) ==
-		    MAP_FAILED && errno == EACCES);
-	EXPECT_TRUE(softsgx_mmap(at_r, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, e->fd, 0) == at_r);
-	EXPECT_TRUE(softsgx_mmap(at_tcs, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED,
-				 e->fd, 0) == MAP_FAILED && errno == EACCES);
-	EXPECT_TRUE(softsgx_mmap(at_tcs, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, e->fd, 0) ==
-		    at_tcs);
+	EXPECT_TRUE(dfx_map(e, DFX_RODATA, PAGE, RW) == MAP_FAILED && errno == EACCES);
+	EXPECT_TRUE(dfx_map(e, DFX_RODATA, PAGE, PROT_READ | PROT_EXEC) == MAP_FAILED &&
+		    errno == EACCES);
+	EXPECT_TRUE(dfx_map(e, DFX_RODATA, PAGE, PROT_READ) == at_r);
+	EXPECT_TRUE(dfx_map(e, DFX_TCS0, PAGE, RWX) == MAP_FAILED && errno == EACCES);
+	EXPECT_TRUE(dfx_map(e, DFX_TCS0, PAGE, RW) == at_tcs);
 	free(tcs);
-	dfx_close(e);
 }
 
-TEST(add_pages_page_already_added_ebusy_with_count)
+TEST_ADD(add_pages_page_already_added_ebusy_with_count, 3, 3)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(3, 3), *first = pages_new(1, 77);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 3 * PAGE, &secinfo, 0);
+	uint8_t *first = pages_new(1, 77);
 	size_t before;
 
-	ASSERT_TRUE(e && src && first);
+	ASSERT_TRUE(first);
 	ASSERT_EQ(dfx_add(e, DFX_DATA + PAGE, PAGE, first, REG_R, true), 0);
-	before = free_epc();
-	EXPECT_ERRNO(add(e, &arg), EBUSY);
-	EXPECT_EQ(arg.count, PAGE);
+	before = dfx_free_epc();
+	arg->length = 3 * PAGE;
+	EXPECT_ERRNO(add(e, arg), EBUSY);
+	EXPECT_EQ(arg->count, PAGE);
 	EXPECT_TRUE(page_added(e, DFX_DATA));
 	EXPECT_TRUE(memcmp(dfx_mem(e, DFX_DATA), src, PAGE) == 0);
 	/* The page that was there is untouched; the loop stopped at it. */
 	EXPECT_EQ(dfx_epcm(e, DFX_DATA + PAGE).perm, SGX_SECINFO_R);
 	EXPECT_TRUE(memcmp(dfx_mem(e, DFX_DATA + PAGE), first, PAGE) == 0);
 	EXPECT_TRUE(!page_added(e, DFX_DATA + 2 * PAGE));
-	EXPECT_EQ(free_epc(), before - 1);
+	EXPECT_EQ(dfx_free_epc(), before - 1);
 	free(first);
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_first_page_already_added_ebusy_count_zero)
+TEST_ADD(add_pages_first_page_already_added_ebusy_count_zero, 2, 3)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 3);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 2 * PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e && src);
 	ASSERT_EQ(dfx_add(e, DFX_DATA, PAGE, NULL, REG_RW, true), 0);
-	EXPECT_ERRNO(add(e, &arg), EBUSY);
-	EXPECT_EQ(arg.count, 0);
+	arg->length = 2 * PAGE;
+	EXPECT_ERRNO(add(e, arg), EBUSY);
+	EXPECT_EQ(arg->count, 0);
 	EXPECT_TRUE(!page_added(e, DFX_DATA + PAGE));
-	free(src);
-	dfx_close(e);
 }
 
-TEST(add_pages_unreadable_source_page_efault_with_count)
+TEST_WITH(add_pages_unreadable_source_page_efault_with_count, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *src = mmap(NULL, 3 * PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct sgx_secinfo secinfo = { .flags = REG_RW };
 	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 3 * PAGE, &secinfo, SGX_PAGE_MEASURE);
 	size_t before;
 
-	ASSERT_TRUE(e && src != MAP_FAILED);
+	ASSERT_TRUE(src != MAP_FAILED);
 	memset(src, 0x11, 3 * PAGE);
 	ASSERT_EQ(mprotect(src + PAGE, PAGE, PROT_NONE), 0);
-	before = free_epc();
+	before = dfx_free_epc();
 	EXPECT_ERRNO(add(e, &arg), EFAULT);
 	EXPECT_EQ(arg.count, PAGE);
 	EXPECT_TRUE(page_added(e, DFX_DATA));
 	EXPECT_TRUE(!page_added(e, DFX_DATA + PAGE));
 	EXPECT_TRUE(!page_added(e, DFX_DATA + 2 * PAGE));
-	EXPECT_EQ(free_epc(), before - 1);
+	EXPECT_EQ(dfx_free_epc(), before - 1);
 	/* The offset of the failed page is free again. */
 	EXPECT_EQ(dfx_add(e, DFX_DATA + PAGE, PAGE, NULL, REG_RW, true), 0);
 	munmap(src, 3 * PAGE);
-	dfx_close(e);
 }
 
-TEST(add_pages_unmapped_source_efault)
+TEST_ADD(add_pages_unmapped_source_efault, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg((void *)PAGE, DFX_DATA, PAGE, &secinfo, 0);
-
-	ASSERT_TRUE(e);
-	EXPECT_ERRNO(add(e, &arg), EFAULT);
-	EXPECT_EQ(arg.count, 0);
+	arg->src = PAGE;
+	EXPECT_ERRNO(add(e, arg), EFAULT);
+	EXPECT_EQ(arg->count, 0);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	dfx_close(e);
 }
 
-TEST(add_pages_source_in_enclave_mapping_efault)
+TEST_WITH(add_pages_source_in_enclave_mapping_efault, dfx_new_created(0))
 {
-	struct dfx_encl *a = dfx_build(), *e = dfx_new_created(0);
+	struct dfx_encl *a = dfx_build();
 	struct sgx_secinfo secinfo = { .flags = REG_RW };
 	struct sgx_enclave_add_pages arg;
-	struct dfx_thread t;
 
-	ASSERT_TRUE(a && e);
+	ASSERT_TRUE(a);
 	/* A page of another enclave, mapped, present and readable through its mapping. */
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, a, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(a, DFX_DATA), 0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	dfx_thread_fini(&t);
+	ASSERT_TRUE(dfx_touch_pages(a, DFX_DATA, 1, 0));
 	/* Enclave mappings are VM_IO|VM_PFNMAP: get_user_pages() refuses them. */
-	arg = add_arg((void *)(uintptr_t)dfx_la(a, DFX_DATA), DFX_DATA, PAGE, &secinfo, 0);
+	arg = add_arg(dfx_ptr(a, DFX_DATA), DFX_DATA, PAGE, &secinfo, 0);
 	EXPECT_ERRNO(add(e, &arg), EFAULT);
 	EXPECT_EQ(arg.count, 0);
 	EXPECT_TRUE(!page_added(e, DFX_DATA));
-	dfx_close(e);
 	dfx_close(a);
 }
 
-TEST(add_pages_existing_page_before_unreadable_source_ebusy)
+TEST_ADD(add_pages_existing_page_before_unreadable_source_ebusy, 1, 1)
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	void *none = dfx_unreadable();
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(none, DFX_DATA, PAGE, &secinfo, 0);
 
-	ASSERT_TRUE(e && none);
+	ASSERT_TRUE(none);
 	ASSERT_EQ(dfx_add(e, DFX_DATA, PAGE, NULL, REG_RW, true), 0);
 	/* The offset is claimed before the source is read. */
-	EXPECT_ERRNO(add(e, &arg), EBUSY);
-	EXPECT_EQ(arg.count, 0);
+	arg->src = (uintptr_t)none;
+	EXPECT_ERRNO(add(e, arg), EBUSY);
+	EXPECT_EQ(arg->count, 0);
 	dfx_page_free(none);
-	dfx_close(e);
 }
 
-TEST(add_pages_eadd_failure_eio_with_count)
+TEST_WITH(add_pages_eadd_failure_eio_with_count, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	struct sgx_tcs *tcs = aligned_alloc(PAGE, 2 * PAGE);
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_TCS };
 	struct sgx_enclave_add_pages arg = add_arg(tcs, DFX_TCS0, 2 * PAGE, &secinfo, SGX_PAGE_MEASURE);
 	size_t before;
 
-	ASSERT_TRUE(e && tcs);
+	ASSERT_TRUE(tcs);
 	fx_tcs_default(&tcs[0], DFX_SSA0);
 	fx_tcs_default(&tcs[1], DFX_SSA1);
 	tcs[1].reserved[100] = 1; /* EADD: a TCS with reserved bytes set is #GP */
-	before = free_epc();
+	before = dfx_free_epc();
 	EXPECT_ERRNO(add(e, &arg), EIO);
 	EXPECT_EQ(arg.count, PAGE);
 	EXPECT_EQ(dfx_epcm(e, DFX_TCS0).type, SGX_PAGE_TYPE_TCS);
 	EXPECT_TRUE(!page_added(e, DFX_TCS1));
-	EXPECT_EQ(free_epc(), before - 1);
+	EXPECT_EQ(dfx_free_epc(), before - 1);
 	/* Nothing was left at the failed offset. */
 	tcs[1].reserved[100] = 0;
 	EXPECT_EQ(dfx_add(e, DFX_TCS1, PAGE, &tcs[1], SGX_SECINFO_TCS, true), 0);
 	EXPECT_EQ(dfx_epcm(e, DFX_TCS1).type, SGX_PAGE_TYPE_TCS);
 	free(tcs);
-	dfx_close(e);
 }
 
 /* SGX_PAGE_MEASURE */
@@ -673,32 +580,26 @@ static int add_two_measurable(struct dfx_encl *e, uint64_t flags, uint64_t *eext
 	return ret;
 }
 
-TEST(add_pages_measure_flag_extends_mrenclave)
+TEST_WITH(add_pages_measure_flag_extends_mrenclave, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	uint8_t measured[32], plain[32];
 	uint64_t eextends;
 
-	ASSERT_TRUE(e);
 	ASSERT_EQ(add_two_measurable(e, SGX_PAGE_MEASURE, &eextends, measured, plain), 0);
 	EXPECT_EQ(eextends, 32); /* 16 EEXTENDs of 256 bytes per page */
 	EXPECT_ERRNO(init_for(e, plain), EPERM);
 	EXPECT_EQ(init_for(e, measured), 0);
-	dfx_close(e);
 }
 
-TEST(add_pages_without_measure_flag_not_extended)
+TEST_WITH(add_pages_without_measure_flag_not_extended, dfx_new_created(0))
 {
-	struct dfx_encl *e = dfx_new_created(0);
 	uint8_t measured[32], plain[32];
 	uint64_t eextends;
 
-	ASSERT_TRUE(e);
 	ASSERT_EQ(add_two_measurable(e, 0, &eextends, measured, plain), 0);
 	EXPECT_EQ(eextends, 0);
 	EXPECT_ERRNO(init_for(e, measured), EPERM);
 	EXPECT_EQ(init_for(e, plain), 0);
-	dfx_close(e);
 }
 
 TEST(add_pages_other_flag_bits_ignored)
@@ -722,48 +623,29 @@ TEST(add_pages_other_flag_bits_ignored)
 
 /* Copy-back */
 
-TEST(add_pages_copy_back_failure_efault)
+TEST_ADD(add_pages_copy_back_failure_efault, 2, 5)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 5);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 2 * PAGE, &secinfo, SGX_PAGE_MEASURE);
-	struct sgx_enclave_add_pages *ro;
+	struct sgx_enclave_add_pages copy;
 
-	ASSERT_TRUE(e && src);
+	arg->length = 2 * PAGE;
+	arg->flags = SGX_PAGE_MEASURE;
+	copy = *arg;
 	/* The driver can read the struct but not write it back. */
-	ro = dfx_ro_copy(&arg, sizeof(arg));
-	ASSERT_TRUE(ro);
-	EXPECT_ERRNO(add(e, ro), EFAULT);
-	EXPECT_EQ(ro->count, COUNT_SENTINEL);
+	EXPECT_ERRNO(dfx_ioctl_ro(e->fd, CMD, &copy, sizeof(copy)), EFAULT);
+	EXPECT_EQ(copy.count, COUNT_SENTINEL);
 	/* The pages were added all the same. */
 	EXPECT_TRUE(page_added(e, DFX_DATA));
 	EXPECT_TRUE(page_added(e, DFX_DATA + PAGE));
 	EXPECT_TRUE(memcmp(dfx_mem(e, DFX_DATA + PAGE), src + PAGE, PAGE) == 0);
-	arg.count = COUNT_SENTINEL;
-	EXPECT_ERRNO(add(e, &arg), EBUSY);
-	EXPECT_EQ(arg.count, 0);
-	dfx_page_free(ro);
-	free(src);
-	dfx_close(e);
+	EXPECT_ERRNO(add(e, arg), EBUSY);
+	EXPECT_EQ(arg->count, 0);
 }
 
-TEST(add_pages_copy_back_failure_after_error_efault)
+TEST_ADD(add_pages_copy_back_failure_after_error_efault, 2, 5)
 {
-	struct dfx_encl *e = dfx_new_created(0);
-	uint8_t *src = pages_new(2, 5);
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages arg = add_arg(src, DFX_DATA, 2 * PAGE, &secinfo, 0);
-	struct sgx_enclave_add_pages *ro;
-
-	ASSERT_TRUE(e && src);
 	ASSERT_EQ(dfx_add(e, DFX_DATA + PAGE, PAGE, NULL, REG_RW, true), 0);
-	ro = dfx_ro_copy(&arg, sizeof(arg));
-	ASSERT_TRUE(ro);
+	arg->length = 2 * PAGE;
 	/* EBUSY after one page, then the copy-back fails: EFAULT wins. */
-	EXPECT_ERRNO(add(e, ro), EFAULT);
+	EXPECT_ERRNO(dfx_ioctl_ro(e->fd, CMD, arg, sizeof(*arg)), EFAULT);
 	EXPECT_TRUE(page_added(e, DFX_DATA));
-	dfx_page_free(ro);
-	free(src);
-	dfx_close(e);
 }

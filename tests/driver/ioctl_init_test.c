@@ -10,28 +10,24 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "cpu/fixture.h"
-#include "dfx.h"
 
-#define PAGE 4096ull
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+#define CMD SGX_IOC_ENCLAVE_INIT
 
 /* A created enclave with a TCS and two measured data pages, not initialized. */
 static struct dfx_encl *encl_new(uint64_t attributes)
 {
 	struct dfx_encl *e = dfx_new_created(attributes);
 	struct sgx_tcs *tcs = aligned_alloc(PAGE, PAGE);
-	bool ok;
+	bool ok = e && tcs;
 
-	if (!e || !tcs) {
-		free(tcs);
-		dfx_close(e);
-		return NULL;
+	if (ok) {
+		fx_tcs_default(tcs, DFX_SSA0);
+		tcs->oentry = DFX_CODE;
+		ok = !dfx_add(e, DFX_TCS0, PAGE, tcs, SGX_SECINFO_TCS, true) &&
+		     !dfx_add(e, DFX_DATA, 2 * PAGE, NULL, REG_RW, true);
 	}
-	fx_tcs_default(tcs, DFX_SSA0);
-	tcs->oentry = DFX_CODE;
-	ok = !dfx_add(e, DFX_TCS0, PAGE, tcs, SGX_SECINFO_TCS, true) &&
-	     !dfx_add(e, DFX_DATA, 2 * PAGE, NULL, REG_RW, true);
 	free(tcs);
 	if (!ok) {
 		harness_fail(__FILE__, __LINE__, "adding pages: %s", strerrorname_np(errno));
@@ -45,7 +41,7 @@ static int init_with(struct dfx_encl *e, const void *sigstruct)
 {
 	struct sgx_enclave_init init = { .sigstruct = (uintptr_t)sigstruct };
 
-	return softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &init);
+	return softsgx_ioctl(e->fd, CMD, &init);
 }
 
 /*
@@ -83,52 +79,71 @@ static void expect_init_fails(struct dfx_encl *e, const struct sgx_sigstruct *si
 		harness_fail(__FILE__, line, "not initialized after the retry");
 }
 
-/* A fresh enclave and its correct SIGSTRUCT, changed by the caller and re-signed. */
-#define SETUP(e, sig, attributes)                  \
-	struct dfx_encl *e = encl_new(attributes); \
-	struct sgx_sigstruct *sig;                 \
-	ASSERT_TRUE(e);                            \
-	sig = dfx_sigstruct(e)
+#define EXPECT_INIT_FAILS(e, sig, err) expect_init_fails(e, sig, err, __LINE__)
 
-#define TEARDOWN(e, sig) \
-	do {             \
-		free(sig); \
-		dfx_close(e); \
-	} while (0)
+/*
+ * TEST_SIGSTRUCT(name, attributes) { body }: a test on a fresh enclave @e
+ * (encl_new(@attributes)) and its correct SIGSTRUCT @sig, which the body
+ * may change and sign again (freed afterwards).
+ */
+#define TEST_SIGSTRUCT(name, attributes)                                      \
+	static void sig_##name(struct dfx_encl *e, struct sgx_sigstruct *sig); \
+	TEST_WITH(name, encl_new(attributes))                                 \
+	{                                                                     \
+		struct sgx_sigstruct *sig = dfx_sigstruct(e);                 \
+                                                                              \
+		sig_##name(e, sig);                                           \
+		free(sig);                                                    \
+	}                                                                     \
+	static void sig_##name(struct dfx_encl *e, struct sgx_sigstruct *sig)
+
+/*
+ * TEST_RESIGNED(name, err) { body }: the body changes @sig, the correct
+ * SIGSTRUCT of a fresh enclave (no extra attributes); signed again, INIT
+ * with it fails with @err (EXPECT_INIT_FAILS()), or succeeds if @err is 0.
+ */
+#define TEST_RESIGNED(name, err)                                   \
+	static void resign_##name(struct sgx_sigstruct *sig);      \
+	TEST_SIGSTRUCT(name, 0)                                    \
+	{                                                          \
+		resign_##name(sig);                                \
+		fx_sigstruct_sign(sig);                            \
+		if (err)                                           \
+			EXPECT_INIT_FAILS(e, sig, err);            \
+		else                                               \
+			EXPECT_EQ(init_with(e, sig), 0);           \
+	}                                                          \
+	static void resign_##name(struct sgx_sigstruct *sig)
 
 /* Success */
 
-TEST(init_valid_sigstruct_succeeds)
+TEST_WITH(init_valid_sigstruct_succeeds, encl_new(0))
 {
-	SETUP(e, sig, 0);
+	struct sgx_sigstruct *sig;
+
 	EXPECT_TRUE(!is_initialized(e));
-	free(sig);
 	sig = dfx_sigstruct(e); /* is_initialized() added a page */
 	EXPECT_EQ(init_with(e, sig), 0);
 	EXPECT_TRUE(is_initialized(e));
-	TEARDOWN(e, sig);
+	free(sig);
 }
 
-TEST(init_copies_nothing_back)
+TEST_SIGSTRUCT(init_copies_nothing_back, 0)
 {
-	SETUP(e, sig, 0);
-	struct sgx_enclave_init arg = { .sigstruct = (uintptr_t)sig }, *ro = dfx_ro_copy(&arg, sizeof(arg));
+	struct sgx_enclave_init arg = { .sigstruct = (uintptr_t)sig };
 	struct sgx_sigstruct *copy = aligned_alloc(PAGE, PAGE);
 
-	ASSERT_TRUE(ro && copy);
+	ASSERT_TRUE(copy);
 	memcpy(copy, sig, sizeof(*sig));
 	/* _IOW: a read-only argument is fine, and the SIGSTRUCT is left as it was. */
-	EXPECT_EQ(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, ro), 0);
-	EXPECT_EQ(ro->sigstruct, (uintptr_t)sig);
+	EXPECT_EQ(dfx_ioctl_ro(e->fd, CMD, &arg, sizeof(arg)), 0);
+	EXPECT_EQ(arg.sigstruct, (uintptr_t)sig);
 	EXPECT_TRUE(memcmp(copy, sig, sizeof(*sig)) == 0);
 	free(copy);
-	dfx_page_free(ro);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_unaligned_sigstruct_succeeds)
+TEST_SIGSTRUCT(init_unaligned_sigstruct_succeeds, 0)
 {
-	SETUP(e, sig, 0);
 	uint8_t *buf = aligned_alloc(PAGE, 2 * PAGE);
 
 	ASSERT_TRUE(buf);
@@ -136,16 +151,11 @@ TEST(init_unaligned_sigstruct_succeeds)
 	memcpy(buf + 3, sig, sizeof(*sig));
 	EXPECT_EQ(init_with(e, buf + 3), 0);
 	free(buf);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_vendor_zero_succeeds)
+TEST_RESIGNED(init_vendor_zero_succeeds, 0)
 {
-	SETUP(e, sig, 0);
 	sig->header.vendor = 0;
-	fx_sigstruct_sign(sig);
-	EXPECT_EQ(init_with(e, sig), 0);
-	TEARDOWN(e, sig);
 }
 
 /* State */
@@ -158,45 +168,36 @@ TEST(init_before_create_einval)
 
 	ASSERT_TRUE(fd >= 0 && sig);
 	memset(sig, 0, PAGE);
-	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_INIT, &init), EINVAL);
+	EXPECT_ERRNO(softsgx_ioctl(fd, CMD, &init), EINVAL);
 	/* The state is checked before the argument is read. */
-	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_INIT, (void *)8), EINVAL);
+	EXPECT_ERRNO(softsgx_ioctl(fd, CMD, (void *)8), EINVAL);
 	free(sig);
 	softsgx_close(fd);
 }
 
-TEST(init_twice_einval)
+TEST_SIGSTRUCT(init_twice_einval, 0)
 {
-	SETUP(e, sig, 0);
 	ASSERT_EQ(init_with(e, sig), 0);
 	EXPECT_ERRNO(init_with(e, sig), EINVAL);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, (void *)8), EINVAL);
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD, (void *)8), EINVAL);
 	EXPECT_TRUE(is_initialized(e));
-	TEARDOWN(e, sig);
 }
 
 /* The argument and the SIGSTRUCT */
 
-TEST(init_unreadable_arg_efault)
+TEST_WITH(init_unreadable_arg_efault, encl_new(0))
 {
-	SETUP(e, sig, 0);
-	void *none = dfx_unreadable();
 	uint8_t *hole = dfx_before_hole();
 
-	ASSERT_TRUE(none && hole);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, (void *)8), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, NULL), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, none), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, hole + PAGE - 4), EFAULT);
-	expect_init_fails(e, (const struct sgx_sigstruct *)8, EFAULT, __LINE__);
+	ASSERT_TRUE(hole);
+	dfx_expect_unreadable_arg(e->fd, CMD, EFAULT);
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, CMD, hole + PAGE - 4), EFAULT);
+	EXPECT_INIT_FAILS(e, (const struct sgx_sigstruct *)8, EFAULT);
 	dfx_hole_free(hole);
-	dfx_page_free(none);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_unreadable_sigstruct_efault)
+TEST_SIGSTRUCT(init_unreadable_sigstruct_efault, 0)
 {
-	SETUP(e, sig, 0);
 	void *none = dfx_unreadable();
 	uint8_t *hole = dfx_before_hole();
 
@@ -206,82 +207,77 @@ TEST(init_unreadable_sigstruct_efault)
 	EXPECT_ERRNO(init_with(e, none), EFAULT);
 	/* All 1808 bytes are read: a SIGSTRUCT whose last byte lies in the hole is unreadable. */
 	memcpy(hole + PAGE - sizeof(*sig) + 1, sig, sizeof(*sig) - 1);
-	expect_init_fails(e, (const struct sgx_sigstruct *)(hole + PAGE - sizeof(*sig) + 1), EFAULT,
-			  __LINE__);
+	EXPECT_INIT_FAILS(e, (const struct sgx_sigstruct *)(hole + PAGE - sizeof(*sig) + 1), EFAULT);
 	dfx_hole_free(hole);
 	dfx_page_free(none);
-	TEARDOWN(e, sig);
 }
 
 /* VENDOR */
 
-TEST(init_sigstruct_vendor_invalid_einval)
+TEST_RESIGNED(init_sigstruct_vendor_invalid_einval, EINVAL)
 {
-	SETUP(e, sig, 0);
 	sig->header.vendor = 0x8087;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EINVAL, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_vendor_checked_before_attributes_einval)
+TEST_SIGSTRUCT(init_sigstruct_vendor_checked_before_attributes_einval, SGX_ATTR_PROVISIONKEY)
 {
-	SETUP(e, sig, SGX_ATTR_PROVISIONKEY);
 	sig->header.vendor = 1;
 	fx_sigstruct_sign(sig);
 	/* Also an EACCES case (PROVISIONKEY without PROVISION): VENDOR comes first. */
 	EXPECT_ERRNO(init_with(e, sig), EINVAL);
-	TEARDOWN(e, sig);
 }
 
 /* Attributes the enclave may not have */
 
-TEST(init_provisionkey_without_provision_eacces)
+/* PROVISION for @e with a /dev/sgx_provision descriptor opened here.
+ * Return: that descriptor (the caller closes it), or -1. */
+static int provision(struct dfx_encl *e)
 {
-	SETUP(e, sig, SGX_ATTR_PROVISIONKEY);
-	EXPECT_ERRNO(init_with(e, sig), EACCES);
-	EXPECT_TRUE(!is_initialized(e));
-	TEARDOWN(e, sig);
+	int prov = softsgx_open("/dev/sgx_provision", O_RDWR);
+	struct sgx_enclave_provision arg = { .fd = (uint64_t)prov };
+
+	if (prov >= 0 && softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_PROVISION, &arg)) {
+		softsgx_close(prov);
+		return -1;
+	}
+	return prov;
 }
 
-TEST(init_provisionkey_with_provision_succeeds)
+TEST_SIGSTRUCT(init_provisionkey_without_provision_eacces, SGX_ATTR_PROVISIONKEY)
 {
-	SETUP(e, sig, SGX_ATTR_PROVISIONKEY);
-	int prov = softsgx_open("/dev/sgx_provision", O_RDWR);
-	struct sgx_enclave_provision provision = { .fd = (uint64_t)prov };
+	EXPECT_ERRNO(init_with(e, sig), EACCES);
+	EXPECT_TRUE(!is_initialized(e));
+}
+
+TEST_SIGSTRUCT(init_provisionkey_with_provision_succeeds, SGX_ATTR_PROVISIONKEY)
+{
+	int prov = provision(e);
 
 	ASSERT_TRUE(prov >= 0);
-	ASSERT_EQ(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_PROVISION, &provision), 0);
 	EXPECT_EQ(init_with(e, sig), 0);
 	EXPECT_TRUE(is_initialized(e));
 	softsgx_close(prov);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_einittoken_key_eacces)
+TEST_SIGSTRUCT(init_einittoken_key_eacces, SGX_ATTR_EINITTOKENKEY)
 {
-	SETUP(e, sig, SGX_ATTR_EINITTOKENKEY);
-	int prov = softsgx_open("/dev/sgx_provision", O_RDWR);
-	struct sgx_enclave_provision provision = { .fd = (uint64_t)prov };
+	int prov;
 
-	ASSERT_TRUE(prov >= 0);
 	EXPECT_ERRNO(init_with(e, sig), EACCES);
 	/* PROVISION allows PROVISIONKEY only: EINITTOKEN_KEY is never allowed. */
-	ASSERT_EQ(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_PROVISION, &provision), 0);
+	prov = provision(e);
+	ASSERT_TRUE(prov >= 0);
 	EXPECT_ERRNO(init_with(e, sig), EACCES);
 	EXPECT_TRUE(!is_initialized(e));
 	softsgx_close(prov);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_attributes_checked_before_reserved_bits_eacces)
+TEST_SIGSTRUCT(init_attributes_checked_before_reserved_bits_eacces, SGX_ATTR_PROVISIONKEY)
 {
-	SETUP(e, sig, SGX_ATTR_PROVISIONKEY);
 	sig->body.attributes.flags |= 1ull << 3;
 	sig->body.attributes_mask.flags |= 1ull << 3;
 	fx_sigstruct_sign(sig);
 	EXPECT_ERRNO(init_with(e, sig), EACCES);
-	TEARDOWN(e, sig);
 }
 
 /* Reserved bits under the SIGSTRUCT's masks */
@@ -293,200 +289,142 @@ TEST(init_sigstruct_reserved_attribute_under_mask_einval)
 	size_t i;
 
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		SETUP(e, sig, 0);
+		struct dfx_encl *e = encl_new(0);
+		struct sgx_sigstruct *sig;
+
+		ASSERT_TRUE(e);
+		sig = dfx_sigstruct(e);
 		sig->body.attributes.flags |= bits[i];
 		sig->body.attributes_mask.flags |= bits[i];
 		fx_sigstruct_sign(sig);
-		expect_init_fails(e, sig, EINVAL, __LINE__);
-		TEARDOWN(e, sig);
+		EXPECT_INIT_FAILS(e, sig, EINVAL);
+		free(sig);
+		dfx_close(e);
 	}
 }
 
-TEST(init_sigstruct_reserved_attribute_outside_mask_succeeds)
+TEST_RESIGNED(init_sigstruct_reserved_attribute_outside_mask_succeeds, 0)
 {
-	SETUP(e, sig, 0);
 	/* Set but not enforced: EINIT compares masked bits only. */
 	sig->body.attributes.flags |= (1ull << 3) | (1ull << 63);
-	fx_sigstruct_sign(sig);
-	EXPECT_EQ(init_with(e, sig), 0);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_misc_under_mask_einval)
+TEST_RESIGNED(init_sigstruct_reserved_misc_under_mask_einval, EINVAL)
 {
-	SETUP(e, sig, 0);
 	sig->body.miscselect |= 1u << 1;
 	sig->body.misc_mask = ~0u;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EINVAL, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_misc_outside_mask_succeeds)
+TEST_RESIGNED(init_sigstruct_reserved_misc_outside_mask_succeeds, 0)
 {
-	SETUP(e, sig, 0);
 	sig->body.miscselect |= 1u << 5;
 	sig->body.misc_mask = ~(1u << 5);
-	fx_sigstruct_sign(sig);
-	EXPECT_EQ(init_with(e, sig), 0);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_xfrm_under_mask_einval)
+TEST_RESIGNED(init_sigstruct_reserved_xfrm_under_mask_einval, EINVAL)
 {
-	SETUP(e, sig, 0);
 	sig->body.attributes.xfrm |= 1ull << 9;
 	sig->body.attributes_mask.xfrm |= 1ull << 9;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EINVAL, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_xfrm_outside_mask_succeeds)
+TEST_RESIGNED(init_sigstruct_reserved_xfrm_outside_mask_succeeds, 0)
 {
-	SETUP(e, sig, 0);
 	sig->body.attributes.xfrm |= 1ull << 9;
-	fx_sigstruct_sign(sig);
-	EXPECT_EQ(init_with(e, sig), 0);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_bits_checked_before_einit_einval)
+TEST_RESIGNED(init_sigstruct_reserved_bits_checked_before_einit_einval, EINVAL)
 {
 	/* All three under their masks: the same EINVAL whichever is looked at first,
 	 * and none of them reaches EINIT (which would make it EPERM). */
-	SETUP(e, sig, 0);
 	sig->body.attributes.flags |= 1ull << 3;
 	sig->body.attributes_mask.flags |= 1ull << 3;
 	sig->body.miscselect |= 1u << 1;
 	sig->body.attributes.xfrm |= 1ull << 9;
 	sig->body.attributes_mask.xfrm |= 1ull << 9;
 	sig->body.mrenclave[0] ^= 1;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EINVAL, __LINE__);
-	TEARDOWN(e, sig);
 }
 
 /* EINIT's refusals: EPERM */
 
-TEST(init_bad_signature_eperm)
+TEST_SIGSTRUCT(init_bad_signature_eperm, 0)
 {
-	SETUP(e, sig, 0);
 	sig->signature[17] ^= 0x40;
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
+	EXPECT_INIT_FAILS(e, sig, EPERM);
 }
 
-TEST(init_signed_fields_changed_after_signing_eperm)
+TEST_SIGSTRUCT(init_signed_fields_changed_after_signing_eperm, 0)
 {
-	SETUP(e, sig, 0);
 	sig->body.isv_svn++;
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
+	EXPECT_INIT_FAILS(e, sig, EPERM);
 }
 
-TEST(init_wrong_mrenclave_eperm)
+TEST_RESIGNED(init_wrong_mrenclave_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->body.mrenclave[31] ^= 1;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_mrenclave_of_fewer_pages_eperm)
+TEST_SIGSTRUCT(init_mrenclave_of_fewer_pages_eperm, 0)
 {
-	SETUP(e, sig, 0);
 	/* Signed for what was added so far; then one more page is added. */
-	ASSERT_EQ(dfx_add(e, DFX_RODATA, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true), 0);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
+	ASSERT_EQ(dfx_add(e, DFX_RODATA, PAGE, NULL, REG_R, true), 0);
+	EXPECT_INIT_FAILS(e, sig, EPERM);
 }
 
-TEST(init_attribute_mismatch_eperm)
+TEST_RESIGNED(init_attribute_mismatch_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	/* DEBUG is enforced by the mask, and the SIGSTRUCT says non-debug. */
 	sig->body.attributes.flags &= ~SGX_ATTR_DEBUG;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_xfrm_mismatch_eperm)
+TEST_RESIGNED(init_xfrm_mismatch_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->body.attributes.xfrm = 0x7; /* AVX (offered), the enclave has 0x3 */
 	sig->body.attributes_mask.xfrm = 0x7;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_miscselect_mismatch_eperm)
+TEST_RESIGNED(init_miscselect_mismatch_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->body.miscselect = 0; /* the enclave has EXINFO, enforced by the mask */
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_reserved_bytes_eperm)
+TEST_RESIGNED(init_sigstruct_reserved_bytes_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->header.reserved1[0] = 1; /* EINIT: SGX_INVALID_SIG_STRUCT */
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_sigstruct_bad_header_eperm)
+TEST_RESIGNED(init_sigstruct_bad_header_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->header.header2[0] ^= 1;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
-TEST(init_isvfamilyid_without_kss_eperm)
+TEST_RESIGNED(init_isvfamilyid_without_kss_eperm, EPERM)
 {
-	SETUP(e, sig, 0);
 	sig->body.isv_family_id[0] = 1;
-	fx_sigstruct_sign(sig);
-	expect_init_fails(e, sig, EPERM, __LINE__);
-	TEARDOWN(e, sig);
 }
 
 /* After a failure */
 
-TEST(init_failure_changes_no_state)
+TEST_SIGSTRUCT(init_failure_changes_no_state, 0)
 {
-	SETUP(e, sig, 0);
 	sig->body.mrenclave[0] ^= 1;
 	fx_sigstruct_sign(sig);
 	EXPECT_ERRNO(init_with(e, sig), EPERM);
 	/* Still being built: more pages, then INIT for the new measurement. */
-	EXPECT_EQ(dfx_add(e, DFX_RODATA, PAGE, NULL, SGX_SECINFO_REG | SGX_SECINFO_R, true), 0);
+	EXPECT_EQ(dfx_add(e, DFX_RODATA, PAGE, NULL, REG_R, true), 0);
 	EXPECT_TRUE(dfx_epcm(e, DFX_RODATA).valid);
 	EXPECT_ERRNO(init_with(e, sig), EPERM);
 	EXPECT_EQ(dfx_init(e), 0);
 	EXPECT_TRUE(is_initialized(e));
-	TEARDOWN(e, sig);
 }
 
-TEST(init_failure_eacces_then_retry_succeeds)
+TEST_SIGSTRUCT(init_failure_eacces_then_retry_succeeds, SGX_ATTR_PROVISIONKEY)
 {
-	SETUP(e, sig, SGX_ATTR_PROVISIONKEY);
-	int prov = softsgx_open("/dev/sgx_provision", O_RDWR);
-	struct sgx_enclave_provision provision = { .fd = (uint64_t)prov };
+	int prov;
 
+	EXPECT_ERRNO(init_with(e, sig), EACCES);
+	EXPECT_ERRNO(init_with(e, sig), EACCES);
+	prov = provision(e);
 	ASSERT_TRUE(prov >= 0);
-	EXPECT_ERRNO(init_with(e, sig), EACCES);
-	EXPECT_ERRNO(init_with(e, sig), EACCES);
-	ASSERT_EQ(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_PROVISION, &provision), 0);
 	EXPECT_EQ(init_with(e, sig), 0);
 	softsgx_close(prov);
-	TEARDOWN(e, sig);
 }

@@ -10,46 +10,13 @@
  *
  * Not covered: ENODEV (the shared platform always has SGX2).
  */
-#include <stdlib.h>
+#include "common.h"
 
-#include "dfx.h"
-
-#define PAGE 0x1000ull
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-#define TRIM_M (SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED)
-
-static struct dfx_encl *uninit_encl(void)
-{
-	struct dfx_encl *e = calloc(1, sizeof(*e));
-
-	if (dfx_create(e, DFX_SIZE, 0) || dfx_add(e, DFX_DATA, PAGE, NULL, REG_RW, true)) {
-		harness_fail(__FILE__, __LINE__, "building an uninitialized enclave: %s",
-			     strerrorname_np(errno));
-		dfx_close(e);
-		return NULL;
-	}
-	return e;
-}
+#define CMD SGX_IOC_ENCLAVE_REMOVE_PAGES
 
 static int remove_ro(struct dfx_encl *e, struct sgx_enclave_remove_pages *p)
 {
-	void *ro = dfx_ro_copy(p, sizeof(*p));
-	int ret, err;
-
-	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, ro);
-	err = errno;
-	memcpy(p, ro, sizeof(*p));
-	dfx_page_free(ro);
-	errno = err;
-	return ret;
-}
-
-static void expect_einval_no_copy_back(struct dfx_encl *e, struct sgx_enclave_remove_pages p)
-{
-	struct sgx_enclave_remove_pages q = p;
-
-	EXPECT_ERRNO(remove_ro(e, &q), EINVAL);
-	EXPECT_TRUE(!memcmp(&p, &q, sizeof(p)));
+	return dfx_ioctl_ro(e->fd, CMD, p, sizeof(*p));
 }
 
 /*
@@ -77,147 +44,74 @@ static bool trim(struct dfx_encl *e, uint64_t offset, int n, bool accept)
 	return ok;
 }
 
-/* SGX2 common checks */
+/* The default enclave with DFX_DATA trimmed and accepted: a valid call would remove it. */
+static struct dfx_encl *build_trimmed(void)
+{
+	struct dfx_encl *e = dfx_build();
+
+	if (e && !trim(e, DFX_DATA, 1, true)) {
+		harness_fail(__FILE__, __LINE__, "trimming DFX_DATA");
+		dfx_close(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* An EINVAL found before the page loop (the struct is left alone); DFX_DATA is still there. */
+static void expect_einval(struct dfx_encl *e, uint64_t offset, uint64_t length)
+{
+	struct sgx_enclave_remove_pages p = { .offset = offset, .length = length };
+
+	dfx_expect_einval_no_copy_back(e, CMD, &p, sizeof(p));
+	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
+}
+
+/*
+ * SGX2 common checks: the state before copy_from_user (EINVAL, not EFAULT),
+ * then offset and length, on an accepted TRIM page, which a valid call would
+ * remove. SGX2_PREAMBLE_TESTS() makes the tests of the rules the three SGX2
+ * ioctls share.
+ */
 
 TEST(remove_pages_not_created_einval)
 {
 	struct sgx_enclave_remove_pages p = { .offset = 0, .length = PAGE };
-	int fd = softsgx_open("/dev/sgx_enclave", O_RDWR);
 
-	ASSERT_TRUE(fd >= 0);
-	EXPECT_ERRNO(softsgx_ioctl(fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &p), EINVAL);
-	softsgx_close(fd);
+	dfx_expect_not_created_einval(CMD, &p, sizeof(p));
 }
 
-TEST(remove_pages_not_initialized_einval)
+TEST_WITH(remove_pages_not_initialized_einval, dfx_new_with_data(0))
 {
-	struct dfx_encl *e = uninit_encl();
-
-	ASSERT_TRUE(e);
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_DATA,
-									 .length = PAGE });
-	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
+	expect_einval(e, DFX_DATA, PAGE);
 }
 
-TEST(remove_pages_not_initialized_unreadable_arg_einval)
+
+SGX2_PREAMBLE_TESTS(remove_pages, CMD, build_trimmed(), expect_einval, DFX_DATA + 1, 0x800)
+
+TEST_WITH(remove_pages_count_nonzero_einval, build_trimmed())
 {
-	struct dfx_encl *e = uninit_encl();
-	void *arg = dfx_unreadable();
-
-	ASSERT_TRUE(e && arg);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, arg), EINVAL);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, NULL), EINVAL);
-	dfx_page_free(arg);
-	dfx_close(e);
-}
-
-TEST(remove_pages_unreadable_arg_efault)
-{
-	struct dfx_encl *e = dfx_build();
-	void *arg = dfx_unreadable();
-
-	ASSERT_TRUE(e && arg);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, arg), EFAULT);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, NULL), EFAULT);
-	dfx_page_free(arg);
-	dfx_close(e);
-}
-
-/* Offset and length (on an accepted TRIM page, which a valid call would remove) */
-
-TEST(remove_pages_offset_unaligned_einval)
-{
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_DATA + 1,
-									 .length = PAGE });
-	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
-}
-
-TEST(remove_pages_length_zero_einval)
-{
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_DATA,
-									 .length = 0 });
-	dfx_close(e);
-}
-
-TEST(remove_pages_length_unaligned_einval)
-{
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_DATA,
-									 .length = 0x800 });
-	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
-}
-
-TEST(remove_pages_offset_length_overflow_einval)
-{
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){
-		.offset = DFX_DATA + PAGE, .length = 0ull - PAGE });
-	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
-}
-
-TEST(remove_pages_range_beyond_enclave_einval)
-{
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_SIZE - PAGE,
-									 .length = 2 * PAGE });
-	expect_einval_no_copy_back(e, (struct sgx_enclave_remove_pages){ .offset = DFX_SIZE,
-									 .length = PAGE });
-	dfx_close(e);
-}
-
-TEST(remove_pages_count_nonzero_einval)
-{
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p = { .offset = DFX_DATA, .length = PAGE, .count = PAGE };
 
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
-	expect_einval_no_copy_back(e, p);
-	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &p), EINVAL);
+	dfx_expect_einval_no_copy_back(e, CMD, &p, sizeof(p));
 	EXPECT_EQ(p.count, PAGE);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
 }
 
 /* The page loop */
 
-TEST(remove_pages_absent_page_efault)
+TEST_BUILT(remove_pages_absent_page_efault)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
 	EXPECT_ERRNO(dfx_remove(e, DFX_FREE, PAGE, &p), EFAULT);
 	EXPECT_EQ(p.count, 0);
-	dfx_close(e);
 }
 
-TEST(remove_pages_reg_page_eperm)
+TEST_BUILT(remove_pages_reg_page_eperm)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 	struct sgx_epcm_info epcm;
 
-	ASSERT_TRUE(e);
 	EXPECT_ERRNO(dfx_remove(e, DFX_DATA, PAGE, &p), EPERM);
 	EXPECT_EQ(p.count, 0);
 	epcm = dfx_epcm(e, DFX_DATA);
@@ -225,28 +119,22 @@ TEST(remove_pages_reg_page_eperm)
 	/* The probe never reached a REG page: its EPCM is untouched (no PR). */
 	EXPECT_TRUE(!epcm.pr);
 	EXPECT_EQ(epcm.perm, SGX_SECINFO_R | SGX_SECINFO_W);
-	dfx_close(e);
 }
 
-TEST(remove_pages_tcs_page_eperm)
+TEST_BUILT(remove_pages_tcs_page_eperm)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
 	EXPECT_ERRNO(dfx_remove(e, DFX_TCS1, PAGE, &p), EPERM);
 	EXPECT_EQ(p.count, 0);
 	EXPECT_EQ(dfx_epcm(e, DFX_TCS1).type, SGX_PAGE_TYPE_TCS);
-	dfx_close(e);
 }
 
-TEST(remove_pages_trimmed_not_accepted_eperm)
+TEST_BUILT(remove_pages_trimmed_not_accepted_eperm)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 	struct sgx_epcm_info epcm;
 
-	ASSERT_TRUE(e);
 	ASSERT_TRUE(trim(e, DFX_DATA, 1, false));
 	EXPECT_ERRNO(dfx_remove(e, DFX_DATA, PAGE, &p), EPERM);
 	EXPECT_EQ(p.count, 0);
@@ -254,56 +142,44 @@ TEST(remove_pages_trimmed_not_accepted_eperm)
 	EXPECT_TRUE(epcm.valid);
 	EXPECT_EQ(epcm.type, SGX_PAGE_TYPE_TRIM);
 	EXPECT_TRUE(epcm.modified);
-	dfx_close(e);
 }
 
-TEST(remove_pages_not_accepted_copies_back)
+TEST_BUILT(remove_pages_not_accepted_copies_back)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p = { .offset = DFX_DATA, .length = PAGE };
 
-	ASSERT_TRUE(e);
 	ASSERT_TRUE(trim(e, DFX_DATA, 1, false));
 	/* An error of the page loop: the struct goes back, so a read-only one is EFAULT. */
 	EXPECT_ERRNO(remove_ro(e, &p), EFAULT);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
 }
 
-TEST(remove_pages_accepted_trim_removed)
+TEST_BUILT(remove_pages_accepted_trim_removed)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
-	struct sgx_platform *plat = sgx_platform_get();
 	size_t free_before;
 	int i;
 
-	ASSERT_TRUE(e);
 	ASSERT_TRUE(trim(e, DFX_DATA, 2, true));
-	free_before = sgx_nr_free_epc_pages(plat);
+	free_before = dfx_free_epc();
 	EXPECT_EQ(dfx_remove(e, DFX_DATA, 2 * PAGE, &p), 0);
 	EXPECT_EQ(p.count, 2 * PAGE);
 	EXPECT_EQ(p.offset, DFX_DATA);
 	EXPECT_EQ(p.length, 2 * PAGE);
 	for (i = 0; i < 2; i++)
 		EXPECT_TRUE(!dfx_epcm(e, DFX_DATA + i * PAGE).valid);
-	EXPECT_EQ(sgx_nr_free_epc_pages(plat), free_before + 2);
+	EXPECT_EQ(dfx_free_epc(), free_before + 2);
 	/* Removed pages are gone for good: a second call finds nothing there. */
 	EXPECT_ERRNO(dfx_remove(e, DFX_DATA, PAGE, &p), EFAULT);
 	EXPECT_EQ(p.count, 0);
-	dfx_close(e);
 }
 
-TEST(remove_pages_removed_address_eaugs_fresh_page)
+TEST_BUILT(remove_pages_removed_address_eaugs_fresh_page)
 {
-	struct dfx_encl *e = dfx_build();
+	uint64_t la = dfx_la(e, DFX_DATA), eaug_before;
 	struct dfx_thread t;
-	uint64_t eaug_before;
 	uint8_t *mem;
-	uint64_t la;
 
-	ASSERT_TRUE(e);
-	la = dfx_la(e, DFX_DATA);
 	memset(dfx_mem(e, DFX_DATA), 0xA5, PAGE); /* what the enclave had written there */
 	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
 	ASSERT_EQ(dfx_remove(e, DFX_DATA, PAGE, NULL), 0);
@@ -312,8 +188,7 @@ TEST(remove_pages_removed_address_eaugs_fresh_page)
 	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	eaug_before = DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG);
 	/* The stale PTE is gone: the write faults, the kernel EAUGs, the page is PENDING. */
-	ASSERT_EQ(dfx_access(&t, la, SGX_PF_W), DFX_EXCEPTION);
-	EXPECT_EQ(t.exc.error_code, 0x8007);
+	ASSERT_PF(&t, la, SGX_PF_W, 0x8007);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG), eaug_before + 1);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).valid);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).pending);
@@ -326,85 +201,60 @@ TEST(remove_pages_removed_address_eaugs_fresh_page)
 	EXPECT_EQ(mem[PAGE - 1], 0);
 	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
-TEST(remove_pages_stops_at_unaccepted_page_count)
+TEST_WITH(remove_pages_stops_at_unaccepted_page_count, build_trimmed())
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
 	ASSERT_TRUE(trim(e, DFX_DATA + PAGE, 1, false));
 	EXPECT_ERRNO(dfx_remove(e, DFX_DATA, 2 * PAGE, &p), EPERM);
 	EXPECT_EQ(p.count, PAGE);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_DATA).valid);
 	EXPECT_TRUE(dfx_epcm(e, DFX_DATA + PAGE).valid);
-	dfx_close(e);
 }
 
-TEST(remove_pages_stops_at_reg_page_count)
+TEST_WITH(remove_pages_stops_at_reg_page_count, build_trimmed())
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
 	EXPECT_ERRNO(dfx_remove(e, DFX_DATA, 2 * PAGE, &p), EPERM);
 	EXPECT_EQ(p.count, PAGE);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_DATA).valid);
 	EXPECT_EQ(dfx_epcm(e, DFX_DATA + PAGE).type, SGX_PAGE_TYPE_REG);
-	dfx_close(e);
 }
 
-TEST(remove_pages_trimmed_tcs_removed)
+TEST_BUILT(remove_pages_trimmed_tcs_removed)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
 	ASSERT_TRUE(trim(e, DFX_TCS1, 1, true));
 	EXPECT_EQ(dfx_remove(e, DFX_TCS1, PAGE, &p), 0);
 	EXPECT_EQ(p.count, PAGE);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_TCS1).valid);
-	dfx_close(e);
 }
 
-TEST(remove_pages_copy_back_fault_efault)
+TEST_WITH(remove_pages_copy_back_fault_efault, build_trimmed())
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p = { .offset = DFX_DATA, .length = PAGE };
 
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
 	/* The page is removed; only the copy back fails. */
 	EXPECT_ERRNO(remove_ro(e, &p), EFAULT);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
 }
 
-TEST(remove_pages_unmapped_range_succeeds)
+TEST_WITH(remove_pages_unmapped_range_succeeds, build_trimmed())
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_enclave_remove_pages p;
 
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
-	ASSERT_EQ(softsgx_munmap((void *)(uintptr_t)dfx_la(e, DFX_DATA), PAGE), 0);
+	ASSERT_EQ(dfx_unmap(e, DFX_DATA, PAGE), 0);
 	EXPECT_EQ(dfx_remove(e, DFX_DATA, PAGE, &p), 0);
 	EXPECT_EQ(p.count, PAGE);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_DATA).valid);
-	dfx_close(e);
 }
 
-TEST(remove_pages_host_protection_none)
+TEST_WITH(remove_pages_host_protection_none, build_trimmed())
 {
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	ASSERT_TRUE(trim(e, DFX_DATA, 1, true));
 	EXPECT_EQ(dfx_remove(e, DFX_DATA, PAGE, NULL), 0);
 	EXPECT_EQ(dfx_host_prot(dfx_la(e, DFX_DATA)), PROT_NONE);
-	dfx_close(e);
 }

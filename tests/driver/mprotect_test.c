@@ -7,71 +7,9 @@
  * PROT_NONE until a page is faulted in, then mapping AND EPCM, PROT_NONE
  * for pending, TCS and TRIM pages, one host mapping per run of equal pages.
  */
-#include <stdlib.h>
 #include <sys/personality.h>
 
-#include "dfx.h"
-
-#define PAGE 4096ull
-#define RW (PROT_READ | PROT_WRITE)
-#define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-
-static void *map_at(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
-{
-	return softsgx_mmap((void *)(uintptr_t)dfx_la(e, offset), len, prot, MAP_SHARED | MAP_FIXED,
-			    e->fd, 0);
-}
-
-static int protect(struct dfx_encl *e, uint64_t offset, uint64_t len, int prot)
-{
-	return softsgx_mprotect((void *)(uintptr_t)dfx_la(e, offset), len, prot);
-}
-
-/* /proc/self/maps: the permissions of the line holding @addr ("---" if none),
- * and how many lines overlap [start, end). */
-static void maps_scan(uint64_t addr, char perms[5], uint64_t start, uint64_t end, int *lines)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-
-	strcpy(perms, "---");
-	*lines = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long s, e;
-		char p[5];
-
-		if (sscanf(line, "%llx-%llx %4s", &s, &e, p) != 3)
-			continue;
-		if (addr >= s && addr < e)
-			memcpy(perms, p, 5);
-		if (s < end && e > start)
-			(*lines)++;
-	}
-	fclose(f);
-}
-
-static int host_runs(uint64_t start, uint64_t end)
-{
-	char perms[5];
-	int lines;
-
-	maps_scan(0, perms, start, end, &lines);
-	return lines;
-}
-
-#define EXPECT_HOST_PERMS(addr, want)                                                   \
-	do {                                                                            \
-		char p_[5];                                                             \
-		int n_;                                                                 \
-		uint64_t a_ = (addr);                                                   \
-		maps_scan(a_, p_, 0, 0, &n_);                                           \
-		if (strcmp(p_, (want)))                                                 \
-			harness_fail(__FILE__, __LINE__, "host mapping of %#llx is %s, expected %s", \
-				     (unsigned long long)a_, p_, (want));                \
-	} while (0)
+#include "common.h"
 
 static bool epcm_equal(struct sgx_epcm_info a, struct sgx_epcm_info b)
 {
@@ -80,46 +18,15 @@ static bool epcm_equal(struct sgx_epcm_info a, struct sgx_epcm_info b)
 	       a.linaddr == b.linaddr;
 }
 
-/* The thread (inside) EAUGs and accepts @n RW pages from @offset. */
-static bool eaug_accept(struct dfx_thread *t, struct dfx_encl *e, uint64_t offset, int n)
-{
-	uint64_t si = dfx_secinfo(e, 0, REG_RW | SGX_SECINFO_PENDING);
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (dfx_eaccept(t, si, dfx_la(e, offset + i * PAGE)) != SGX_SUCCESS)
-			return false;
-	return true;
-}
-
-/*
- * What the host's SIGSEGV handler does when a real access meets a host
- * protection that is stale (e.g. PROT_NONE kept after the enclave's EACCEPT,
- * which the driver does not see): classify it with the fault handler.
- */
-static enum sgx_fault_result host_fault(uint64_t addr, uint32_t access)
-{
-	struct sgx_platform *plat = sgx_platform_get();
-	enum sgx_fault_result res;
-	uint32_t pfec = 0;
-
-	pthread_rwlock_rdlock(&plat->mmap_lock);
-	res = sgx_vma_fault(plat, addr, access, &pfec);
-	pthread_rwlock_unlock(&plat->mmap_lock);
-	return res;
-}
-
 /* The maximum protection */
 
-TEST(mprotect_beyond_page_max_eacces)
+TEST_BUILT(mprotect_beyond_page_max_eacces)
 {
-	struct dfx_encl *e = dfx_build();
 	struct dfx_thread t;
 
-	ASSERT_TRUE(e);
-	EXPECT_ERRNO(protect(e, DFX_RODATA, PAGE, RW), EACCES);
-	EXPECT_ERRNO(protect(e, DFX_CODE, PAGE, RWX), EACCES);
-	EXPECT_ERRNO(protect(e, DFX_DATA, PAGE, RWX), EACCES);
+	EXPECT_ERRNO(dfx_protect(e, DFX_RODATA, PAGE, RW), EACCES);
+	EXPECT_ERRNO(dfx_protect(e, DFX_CODE, PAGE, RWX), EACCES);
+	EXPECT_ERRNO(dfx_protect(e, DFX_DATA, PAGE, RWX), EACCES);
 	/* Nothing changed: the rodata mapping still reads. */
 	dfx_thread_init(&t);
 	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
@@ -127,110 +34,81 @@ TEST(mprotect_beyond_page_max_eacces)
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_RODATA), "r--s");
 	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
-TEST(mprotect_tcs_page_exec_eacces)
+TEST_BUILT(mprotect_tcs_page_exec_eacces)
 {
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	EXPECT_ERRNO(protect(e, DFX_TCS0, PAGE, RWX), EACCES);
-	EXPECT_EQ(protect(e, DFX_TCS0, PAGE, PROT_READ), 0);
-	dfx_close(e);
+	EXPECT_ERRNO(dfx_protect(e, DFX_TCS0, PAGE, RWX), EACCES);
+	EXPECT_EQ(dfx_protect(e, DFX_TCS0, PAGE, PROT_READ), 0);
 }
 
-TEST(mprotect_eaug_page_rwx_allowed)
+TEST_ENTERED(mprotect_eaug_page_rwx_allowed)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
-
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_TRUE(eaug_accept(&t, e, DFX_FREE, 1));
-	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	EXPECT_EQ(protect(e, DFX_FREE, PAGE, RWX), 0);
-	dfx_thread_fini(&t);
-	dfx_close(e);
+	ASSERT_TRUE(dfx_eaug_accept(t, e, DFX_FREE, 1));
+	EXPECT_SGX(dfx_exit(t), SGX_SUCCESS);
+	EXPECT_EQ(dfx_protect(e, DFX_FREE, PAGE, RWX), 0);
 }
 
 /* Addresses without a page are not checked. */
-TEST(mprotect_unpopulated_range_not_checked)
+TEST_BUILT(mprotect_unpopulated_range_not_checked)
 {
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
-	EXPECT_EQ(protect(e, DFX_FREE, 32 * PAGE, RWX), 0);
+	EXPECT_EQ(dfx_protect(e, DFX_FREE, 32 * PAGE, RWX), 0);
 	/* A range with one page beyond its maximum among holes is refused. */
-	EXPECT_ERRNO(protect(e, DFX_RODATA, DFX_FREE - DFX_RODATA + PAGE, RWX), EACCES);
-	dfx_close(e);
+	EXPECT_ERRNO(dfx_protect(e, DFX_RODATA, DFX_FREE - DFX_RODATA + PAGE, RWX), EACCES);
 }
 
-TEST(mprotect_read_implies_exec_personality_eacces)
+TEST_BUILT(mprotect_read_implies_exec_personality_eacces)
 {
-	struct dfx_encl *e = dfx_build();
 	int old = personality(0xffffffff), ret, err;
 
-	ASSERT_TRUE(e);
 	ASSERT_TRUE(old != -1);
 	ASSERT_TRUE(personality(PER_LINUX | READ_IMPLIES_EXEC) != -1);
 	errno = 0;
-	ret = protect(e, DFX_FREE, PAGE, PROT_READ);
+	ret = dfx_protect(e, DFX_FREE, PAGE, PROT_READ);
 	err = errno;
 	personality((unsigned long)old);
 	EXPECT_EQ(ret, -1);
 	EXPECT_EQ(err, EACCES);
-	EXPECT_EQ(protect(e, DFX_FREE, PAGE, PROT_READ), 0);
-	dfx_close(e);
+	EXPECT_EQ(dfx_protect(e, DFX_FREE, PAGE, PROT_READ), 0);
 }
 
 /* Only the mapping changes */
 
-TEST(mprotect_changes_mapping_not_epcm)
+TEST_ENTERED(mprotect_changes_mapping_not_epcm)
 {
-	struct dfx_encl *e = dfx_build();
 	struct sgx_epcm_info before;
-	struct dfx_thread t;
 	uint64_t vma_faults;
 
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
 	before = dfx_epcm(e, DFX_DATA);
-	ASSERT_EQ(protect(e, DFX_DATA, PAGE, PROT_READ), 0);
+	ASSERT_EQ(dfx_protect(e, DFX_DATA, PAGE, PROT_READ), 0);
 	EXPECT_TRUE(epcm_equal(dfx_epcm(e, DFX_DATA), before));
 	EXPECT_EQ(dfx_epcm(e, DFX_DATA).perm, SGX_SECINFO_R | SGX_SECINFO_W);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA), "r--s");
 	/* The mapping refuses the write: #PF without the SGX bit. */
 	vma_faults = DFX_COUNT(SOFTSGX_CNT_FAULT_VMA);
-	EXPECT_EQ(dfx_access(&t, dfx_la(e, DFX_DATA), SGX_PF_W), DFX_EXCEPTION);
-	EXPECT_EQ(t.exc.vector, SGX_VEC_PF);
-	EXPECT_EQ(t.exc.error_code, SGX_PF_U | SGX_PF_W | SGX_PF_P);
+	EXPECT_EQ(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), DFX_EXCEPTION);
+	EXPECT_EQ(t->exc.vector, SGX_VEC_PF);
+	EXPECT_EQ(t->exc.error_code, SGX_PF_U | SGX_PF_W | SGX_PF_P);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_VMA), vma_faults + 1);
-	ASSERT_SGX(dfx_resume(&t), SGX_SUCCESS);
+	ASSERT_SGX(dfx_resume(t), SGX_SUCCESS);
 	/* And back. */
-	ASSERT_EQ(protect(e, DFX_DATA, PAGE, RW), 0);
+	ASSERT_EQ(dfx_protect(e, DFX_DATA, PAGE, RW), 0);
 	EXPECT_TRUE(epcm_equal(dfx_epcm(e, DFX_DATA), before));
-	EXPECT_SGX(dfx_access(&t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+	EXPECT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA), "rw-s");
-	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	dfx_thread_fini(&t);
-	dfx_close(e);
+	EXPECT_SGX(dfx_exit(t), SGX_SUCCESS);
 }
 
 /* Holes and other mappings */
 
 /* An unmapped hole: ENOMEM, with the part before it already changed (VMA by VMA). */
-TEST(mprotect_range_with_unmapped_hole_enomem)
+TEST_BUILT(mprotect_range_with_unmapped_hole_enomem)
 {
-	struct dfx_encl *e = dfx_build();
 	struct dfx_thread t;
 
-	ASSERT_TRUE(e);
-	ASSERT_EQ(softsgx_munmap((void *)(uintptr_t)dfx_la(e, DFX_FREE + PAGE), PAGE), 0);
-	EXPECT_ERRNO(protect(e, DFX_FREE, 3 * PAGE, PROT_READ), ENOMEM);
+	ASSERT_EQ(dfx_unmap(e, DFX_FREE + PAGE, PAGE), 0);
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, 3 * PAGE, PROT_READ), ENOMEM);
 	dfx_thread_init(&t);
 	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	/* Before the hole: now read-only, the write is the mapping's #PF (no EAUG). */
@@ -245,7 +123,6 @@ TEST(mprotect_range_with_unmapped_hole_enomem)
 	ASSERT_SGX(dfx_resume(&t), SGX_SUCCESS);
 	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
 /*
@@ -253,16 +130,14 @@ TEST(mprotect_range_with_unmapped_hole_enomem)
  * just before changing it: a refusal in the second mapping leaves the
  * change of the first in place.
  */
-TEST(mprotect_second_mapping_beyond_max_first_mapping_changed)
+TEST_BUILT(mprotect_second_mapping_beyond_max_first_mapping_changed)
 {
-	struct dfx_encl *e = dfx_build();
 	struct dfx_thread t;
 	int ret;
 
-	ASSERT_TRUE(e);
 	/* Two mappings, both read-only: [SECINFO page] (max RW), [RODATA] (max R). */
-	ASSERT_EQ(map_at(e, DFX_SECINFO, PAGE, PROT_READ), dfx_la(e, DFX_SECINFO));
-	EXPECT_ERRNO(protect(e, DFX_SECINFO, 2 * PAGE, RW), EACCES);
+	ASSERT_EQ(dfx_map(e, DFX_SECINFO, PAGE, PROT_READ), dfx_la(e, DFX_SECINFO));
+	EXPECT_ERRNO(dfx_protect(e, DFX_SECINFO, 2 * PAGE, RW), EACCES);
 	dfx_thread_init(&t);
 	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	ret = dfx_access(&t, dfx_la(e, DFX_SECINFO), SGX_PF_W);
@@ -274,7 +149,6 @@ TEST(mprotect_second_mapping_beyond_max_first_mapping_changed)
 	EXPECT_EQ(t.exc.error_code & SGX_PF_SGX, 0);
 	EXPECT_EQ(t.exc.error_code & SGX_PF_W, SGX_PF_W);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
 /* Ranges outside enclave mappings are mprotect(2)'s. */
@@ -296,168 +170,116 @@ TEST(mprotect_non_enclave_range_uses_mprotect)
 }
 
 /* A range across an enclave mapping and the reservation above ELRANGE. */
-TEST(mprotect_enclave_and_host_range_both_changed)
+TEST_BUILT(mprotect_enclave_and_host_range_both_changed)
 {
-	struct dfx_encl *e = dfx_build();
 	struct dfx_thread t;
 
-	ASSERT_TRUE(e);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_SIZE), "---p");
-	EXPECT_EQ(protect(e, DFX_SIZE - PAGE, 2 * PAGE, PROT_READ), 0);
+	EXPECT_EQ(dfx_protect(e, DFX_SIZE - PAGE, 2 * PAGE, PROT_READ), 0);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_SIZE), "r--p");
 	dfx_thread_init(&t);
 	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	EXPECT_EQ(dfx_access(&t, dfx_la(e, DFX_SIZE - PAGE), SGX_PF_W), DFX_EXCEPTION);
 	EXPECT_EQ(t.exc.error_code, SGX_PF_U | SGX_PF_W);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
 /* Host protections: mapping AND EPCM, PROT_NONE until faulted in */
 
-TEST(host_prot_unfaulted_page_none)
+TEST_BUILT(host_prot_unfaulted_page_none)
 {
-	struct dfx_encl *e = dfx_build();
-
-	ASSERT_TRUE(e);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA + PAGE), "---s");
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_CODE), "---s");
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s");
-	dfx_close(e);
 }
 
-TEST(host_prot_faulted_pages_effective)
+TEST_ENTERED(host_prot_faulted_pages_effective)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
-
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_DATA), 0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_CODE), SGX_PF_I), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_RODATA), 0), SGX_SUCCESS);
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), 0), SGX_SUCCESS);
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_CODE), SGX_PF_I), SGX_SUCCESS);
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_RODATA), 0), SGX_SUCCESS);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA), "rw-s");
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_CODE), "r-xs");
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_RODATA), "r--s");
 	/* Neighbours not faulted in stay PROT_NONE. */
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA + PAGE), "---s");
-	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	dfx_thread_fini(&t);
-	dfx_close(e);
+	EXPECT_SGX(dfx_exit(t), SGX_SUCCESS);
 }
 
 /* Mapping RWX, EPCM RW -> rw; mprotect R -> r; EPCM restricted to R under an RW mapping -> r. */
-TEST(host_prot_mapping_and_epcm)
+TEST_ENTERED(host_prot_mapping_and_epcm)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
-
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_TRUE(eaug_accept(&t, e, DFX_FREE, 1));
-	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	ASSERT_EQ(map_at(e, DFX_FREE, PAGE, RWX), dfx_la(e, DFX_FREE));
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_FREE), SGX_PF_W), SGX_SUCCESS);
-	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
+	ASSERT_TRUE(dfx_eaug_accept(t, e, DFX_FREE, 1));
+	ASSERT_SGX(dfx_exit(t), SGX_SUCCESS);
+	ASSERT_EQ(dfx_map(e, DFX_FREE, PAGE, RWX), dfx_la(e, DFX_FREE));
+	ASSERT_SGX(dfx_enter(t, e, DFX_TCS0), SGX_SUCCESS);
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_FREE), SGX_PF_W), SGX_SUCCESS);
+	ASSERT_SGX(dfx_exit(t), SGX_SUCCESS);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "rw-s");
-	ASSERT_EQ(protect(e, DFX_FREE, PAGE, PROT_READ), 0);
+	ASSERT_EQ(dfx_protect(e, DFX_FREE, PAGE, PROT_READ), 0);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "r--s");
-	ASSERT_EQ(protect(e, DFX_FREE, PAGE, RW), 0);
+	ASSERT_EQ(dfx_protect(e, DFX_FREE, PAGE, RW), 0);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "rw-s");
 	ASSERT_EQ(dfx_restrict(e, DFX_FREE, PAGE, SGX_SECINFO_R, NULL), 0);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "r--s");
-	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
-TEST(host_prot_pending_page_none)
+TEST_ENTERED(host_prot_pending_page_none)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
+	uint32_t pfec = 0;
 
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
 	/* The read EAUGs the page (PTE installed), then meets PENDING. */
-	ASSERT_EQ(dfx_access(&t, dfx_la(e, DFX_FREE), 0), DFX_EXCEPTION);
-	EXPECT_EQ(t.exc.error_code, SGX_PF_SGX | SGX_PF_U | SGX_PF_P);
+	ASSERT_EQ(dfx_access(t, dfx_la(e, DFX_FREE), 0), DFX_EXCEPTION);
+	EXPECT_EQ(t->exc.error_code, SGX_PF_SGX | SGX_PF_U | SGX_PF_P);
 	EXPECT_TRUE(dfx_epcm(e, DFX_FREE).pending);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s");
-	ASSERT_SGX(dfx_resume(&t), SGX_SUCCESS);
-	ASSERT_TRUE(eaug_accept(&t, e, DFX_FREE, 1));
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_FREE), 0), SGX_SUCCESS);
-	/* The driver did not see the EACCEPT: the first real access traps and refreshes. */
+	ASSERT_SGX(dfx_resume(t), SGX_SUCCESS);
+	ASSERT_TRUE(dfx_eaug_accept(t, e, DFX_FREE, 1));
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_FREE), 0), SGX_SUCCESS);
+	/* The driver did not see the EACCEPT: the first real access traps and refreshes
+	 * (the host's SIGSEGV handler classifies it with the fault handler). */
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s");
-	EXPECT_EQ(host_fault(dfx_la(e, DFX_FREE), 0), SGX_FAULT_RETRY);
+	EXPECT_EQ(dfx_vma_fault(dfx_la(e, DFX_FREE), 0, &pfec), SGX_FAULT_RETRY);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "rw-s");
-	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	dfx_thread_fini(&t);
-	dfx_close(e);
+	EXPECT_SGX(dfx_exit(t), SGX_SUCCESS);
 }
 
-TEST(host_prot_tcs_page_none)
+TEST_ENTERED(host_prot_tcs_page_none)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
-
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	/* EENTER faults the TCS and SSA pages in. */
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
+	/* EENTER faulted the TCS and SSA pages in. */
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_TCS0), "---s");
-	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
-	dfx_thread_fini(&t);
-	dfx_close(e);
+	EXPECT_SGX(dfx_exit(t), SGX_SUCCESS);
 }
 
-TEST(host_prot_trim_page_none)
+TEST_BUILT(host_prot_trim_page_none)
 {
-	struct dfx_encl *e = dfx_build();
-	struct dfx_thread t;
-
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(dfx_access(&t, dfx_la(e, DFX_DATA + PAGE), SGX_PF_W), SGX_SUCCESS);
-	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
+	ASSERT_TRUE(dfx_touch_pages(e, DFX_DATA + PAGE, 1, SGX_PF_W));
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA + PAGE), "rw-s");
 	ASSERT_EQ(dfx_modify(e, DFX_DATA + PAGE, PAGE, SGX_PAGE_TYPE_TRIM, NULL), 0);
 	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA + PAGE), "---s");
-	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
 /* One host mapping per run of equal pages: RW x 3, R, RW x 4 -> 3 runs. */
-TEST(host_prot_restricted_middle_page_three_runs)
+TEST_ENTERED(host_prot_restricted_middle_page_three_runs)
 {
-	struct dfx_encl *e = dfx_build();
 	const uint64_t start = DFX_FREE, end = DFX_FREE + 8 * PAGE;
-	struct dfx_thread t;
 	int i;
 
-	ASSERT_TRUE(e);
-	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	ASSERT_TRUE(eaug_accept(&t, e, start, 8));
+	ASSERT_TRUE(dfx_eaug_accept(t, e, start, 8));
 	for (i = 0; i < 8; i++)
-		ASSERT_SGX(dfx_access(&t, dfx_la(e, start + i * PAGE), SGX_PF_W), SGX_SUCCESS);
-	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
+		ASSERT_SGX(dfx_access(t, dfx_la(e, start + i * PAGE), SGX_PF_W), SGX_SUCCESS);
+	ASSERT_SGX(dfx_exit(t), SGX_SUCCESS);
 	/* EACCEPT left the host protections stale (PROT_NONE); mprotect recomputes them. */
-	ASSERT_EQ(protect(e, start, 8 * PAGE, RW), 0);
-	EXPECT_EQ(host_runs(dfx_la(e, start), dfx_la(e, end)), 1);
+	ASSERT_EQ(dfx_protect(e, start, 8 * PAGE, RW), 0);
+	EXPECT_EQ(dfx_maps_lines(dfx_la(e, start), dfx_la(e, end)), 1);
 	EXPECT_HOST_PERMS(dfx_la(e, start + 7 * PAGE), "rw-s");
 	ASSERT_EQ(dfx_restrict(e, start + 3 * PAGE, PAGE, SGX_SECINFO_R, NULL), 0);
-	EXPECT_EQ(host_runs(dfx_la(e, start), dfx_la(e, end)), 3);
+	EXPECT_EQ(dfx_maps_lines(dfx_la(e, start), dfx_la(e, end)), 3);
 	EXPECT_HOST_PERMS(dfx_la(e, start + 2 * PAGE), "rw-s");
 	EXPECT_HOST_PERMS(dfx_la(e, start + 3 * PAGE), "r--s");
 	EXPECT_HOST_PERMS(dfx_la(e, start + 4 * PAGE), "rw-s");
 	/* mprotect over all eight joins them again. */
-	ASSERT_EQ(protect(e, start, 8 * PAGE, PROT_READ), 0);
-	EXPECT_EQ(host_runs(dfx_la(e, start), dfx_la(e, end)), 1);
+	ASSERT_EQ(dfx_protect(e, start, 8 * PAGE, PROT_READ), 0);
+	EXPECT_EQ(dfx_maps_lines(dfx_la(e, start), dfx_la(e, end)), 1);
 	EXPECT_HOST_PERMS(dfx_la(e, start), "r--s");
-	dfx_thread_fini(&t);
-	dfx_close(e);
 }

@@ -7,37 +7,26 @@
  */
 #include <stdlib.h>
 
-#include "dfx.h"
-
-#define PAGE 4096ull
-#define RW (PROT_READ | PROT_WRITE)
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+#include "common.h"
 
 static int advise(struct dfx_encl *e, uint64_t offset, uint64_t len, int advice)
 {
-	return softsgx_madvise((void *)(uintptr_t)dfx_la(e, offset), len, advice);
+	return softsgx_madvise(dfx_ptr(e, offset), len, advice);
 }
 
-static size_t free_epc(void)
+TEST_BUILT(populate_map_populate_after_init_eaugs_range)
 {
-	return sgx_nr_free_epc_pages(sgx_platform_get());
-}
-
-TEST(populate_map_populate_after_init_eaugs_range)
-{
-	struct dfx_encl *e = dfx_build();
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), eaug;
-	size_t free0 = free_epc();
+	size_t free0 = dfx_free_epc();
 	struct dfx_thread t;
 	void *p;
 	int i;
 
-	ASSERT_TRUE(e);
-	p = softsgx_mmap((void *)(uintptr_t)dfx_la(e, DFX_FREE), 8 * PAGE, RW,
-			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, e->fd, 0);
+	p = softsgx_mmap(dfx_ptr(e, DFX_FREE), 8 * PAGE, RW, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+			 e->fd, 0);
 	ASSERT_EQ(p, dfx_la(e, DFX_FREE));
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 8);
-	EXPECT_EQ(free_epc(), free0 - 8);
+	EXPECT_EQ(dfx_free_epc(), free0 - 8);
 	for (i = 0; i < 8; i++) {
 		struct sgx_epcm_info info = dfx_epcm(e, DFX_FREE + i * PAGE);
 
@@ -62,22 +51,19 @@ TEST(populate_map_populate_after_init_eaugs_range)
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG), eaug);
 	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
 	dfx_thread_fini(&t);
-	dfx_close(e);
 }
 
 /* Pages that exist (EADDed, EAUGed) are left alone; only absent ones are EAUGed. */
-TEST(populate_madvise_willneed_eaugs_absent_pages_only)
+TEST_BUILT(populate_madvise_willneed_eaugs_absent_pages_only)
 {
-	struct dfx_encl *e = dfx_build();
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
 	uint64_t absent = (DFX_FREE - DFX_RODATA - PAGE) / PAGE + 4;
-	size_t free0 = free_epc();
+	size_t free0 = dfx_free_epc();
 	uint64_t off;
 
-	ASSERT_TRUE(e);
 	EXPECT_EQ(advise(e, DFX_DATA, DFX_FREE + 4 * PAGE - DFX_DATA, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + absent);
-	EXPECT_EQ(free_epc(), free0 - absent);
+	EXPECT_EQ(dfx_free_epc(), free0 - absent);
 	for (off = DFX_DATA; off <= DFX_RODATA; off += PAGE) {
 		EXPECT_TRUE(dfx_epcm(e, off).valid);
 		EXPECT_TRUE(!dfx_epcm(e, off).pending);
@@ -88,61 +74,49 @@ TEST(populate_madvise_willneed_eaugs_absent_pages_only)
 	/* Again: nothing left to add. */
 	EXPECT_EQ(advise(e, DFX_DATA, DFX_FREE + 4 * PAGE - DFX_DATA, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + absent);
-	EXPECT_EQ(free_epc(), free0 - absent);
-	dfx_close(e);
+	EXPECT_EQ(dfx_free_epc(), free0 - absent);
 }
 
-TEST(populate_before_init_does_nothing)
+TEST_WITH(populate_before_init_does_nothing, dfx_new_layout())
 {
-	struct dfx_encl *e = calloc(1, sizeof(*e));
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
-	size_t free0;
+	size_t free0 = dfx_free_epc();
 	void *p;
 
-	ASSERT_EQ(dfx_create(e, DFX_SIZE, 0), 0);
-	ASSERT_EQ(dfx_add_layout(e), 0);
-	free0 = free_epc();
-	p = softsgx_mmap((void *)(uintptr_t)dfx_la(e, DFX_FREE), 8 * PAGE, RW,
-			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, e->fd, 0);
+	p = softsgx_mmap(dfx_ptr(e, DFX_FREE), 8 * PAGE, RW, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+			 e->fd, 0);
 	EXPECT_EQ(p, dfx_la(e, DFX_FREE));
 	EXPECT_EQ(advise(e, DFX_FREE, 8 * PAGE, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch);
-	EXPECT_EQ(free_epc(), free0);
+	EXPECT_EQ(dfx_free_epc(), free0);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE).valid);
 	/* After INIT the same call adds them. */
 	ASSERT_EQ(dfx_init(e), 0);
 	EXPECT_EQ(advise(e, DFX_FREE, 8 * PAGE, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 8);
 	EXPECT_TRUE(dfx_epcm(e, DFX_FREE).pending);
-	dfx_close(e);
 }
 
 /* Other advice on an enclave mapping adds nothing. */
-TEST(populate_madvise_other_advice_no_eaug)
+TEST_BUILT(populate_madvise_other_advice_no_eaug)
 {
-	struct dfx_encl *e = dfx_build();
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
 
-	ASSERT_TRUE(e);
 	advise(e, DFX_FREE, 4 * PAGE, MADV_NORMAL);
 	advise(e, DFX_FREE, 4 * PAGE, MADV_SEQUENTIAL);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch);
 	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE).valid);
-	dfx_close(e);
 }
 
 /* A range from ELRANGE into the reservation above it: the enclave part is EAUGed,
  * the rest is madvise(2)'s. */
-TEST(populate_madvise_enclave_and_host_range)
+TEST_BUILT(populate_madvise_enclave_and_host_range)
 {
-	struct dfx_encl *e = dfx_build();
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
 
-	ASSERT_TRUE(e);
 	EXPECT_EQ(advise(e, DFX_SIZE - 2 * PAGE, 4 * PAGE, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 2);
 	EXPECT_TRUE(dfx_epcm(e, DFX_SIZE - PAGE).pending);
-	dfx_close(e);
 }
 
 TEST(populate_madvise_non_enclave_uses_madvise)
@@ -177,20 +151,19 @@ TEST(populate_epc_exhausted_enomem)
 {
 	struct dfx_encl *e = calloc(1, sizeof(*e));
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), size = 128ull << 20;
-	size_t free0 = free_epc(), free1;
+	size_t free0 = dfx_free_epc(), free1;
 
 	ASSERT_TRUE(free0 < size / PAGE);
 	ASSERT_EQ(dfx_create(e, size, 0), 0);
 	ASSERT_EQ(dfx_init(e), 0);
-	ASSERT_EQ(softsgx_mmap((void *)(uintptr_t)e->base, size, RW, MAP_SHARED | MAP_FIXED, e->fd, 0),
-		  e->base);
-	free1 = free_epc();
+	ASSERT_EQ(dfx_map(e, 0, size, RW), e->base);
+	free1 = dfx_free_epc();
 	EXPECT_ERRNO(advise(e, 0, size, MADV_WILLNEED), ENOMEM);
-	EXPECT_EQ(free_epc(), 0);
+	EXPECT_EQ(dfx_free_epc(), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + free1);
 	EXPECT_TRUE(dfx_epcm(e, 0).pending);
 	EXPECT_TRUE(dfx_epcm(e, (free1 - 1) * PAGE).pending);
 	EXPECT_TRUE(!dfx_epcm(e, free1 * PAGE).valid);
 	dfx_close(e);
-	EXPECT_EQ(free_epc(), free0);
+	EXPECT_EQ(dfx_free_epc(), free0);
 }
