@@ -4,30 +4,16 @@
  * (GPRSGX, EXITINFO, MISC.EXINFO, the XSAVE area), the synthetic state it
  * leaves, nesting up to NSSA, and every ERESUME check on its own.
  */
-#include <stdlib.h>
+#include "common.h"
 
-#include "fixture.h"
-
-#define NONCANONICAL 0x0000800000000000ull
-#define GPRSGX_OFFSET (SGX_PAGE_SIZE - sizeof(struct sgx_gprsgx))
 #define RFLAGS_INSIDE 0x10ED7ull /* CF PF AF ZF SF IF DF OF RF + bit 1 */
 #define RFLAGS_SYNTH 0x00602ull  /* the same without CF PF AF ZF SF OF RF */
 #define PF_ADDR_OFF 0x7123
 #define PF_ERRCD 0x8007u
 
-static struct sgx_gprsgx *gprsgx(struct fx_enclave *e, uint64_t ssa, uint32_t frame)
-{
-	return fx_mem(e, ssa + frame * SGX_PAGE_SIZE + GPRSGX_OFFSET);
-}
-
 static struct sgx_exinfo *exinfo(struct fx_enclave *e, uint64_t ssa, uint32_t frame)
 {
 	return (struct sgx_exinfo *)((uint8_t *)gprsgx(e, ssa, frame) - sizeof(struct sgx_exinfo));
-}
-
-static struct sgx_tcs *tcs_mem(struct fx_enclave *e, uint64_t offset)
-{
-	return fx_mem(e, offset);
 }
 
 static const struct sgx_exception pf_exc = {
@@ -66,6 +52,13 @@ static struct sgx_lp *enter_inside(struct fx_enclave *e, struct sgx_regs *r, uin
 	regs_inside(e, r, seed);
 	return lp;
 }
+
+/* Declare @fx, @e, @r and @lp: the default enclave, entered by enter_inside(@seed). */
+#define SETUP_ENTERED(seed)                                   \
+	SETUP_FX(fx, e);                                      \
+	struct sgx_regs r;                                    \
+	struct sgx_lp *lp = enter_inside(e, &r, seed);        \
+	ASSERT_TRUE(lp)
 
 static void expect_gprsgx_saved(struct fx_enclave *e, uint32_t frame, uint64_t seed)
 {
@@ -106,14 +99,8 @@ static void expect_synthetic(struct fx_enclave *e, const struct sgx_regs *r)
 
 TEST(aex_pf_saves_state_and_synthesizes)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x1000);
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x1000);
-	ASSERT_TRUE(lp);
 	ASSERT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_SUCCESS);
 	expect_gprsgx_saved(e, 0, 0x1000);
 	EXPECT_EQ(gprsgx(e, FX_SSA0, 0)->exitinfo,
@@ -129,14 +116,9 @@ TEST(aex_pf_saves_state_and_synthesizes)
 
 TEST(aex_then_eresume_restores_every_register)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r, want;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x2000);
+	struct sgx_regs want;
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x2000);
-	ASSERT_TRUE(lp);
 	ASSERT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_SUCCESS);
 	/* The OS runs its handler, then ERESUMEs with the synthetic RBX/RCX. */
 	r.rcx = FX_AEP + 0x100;
@@ -162,16 +144,9 @@ TEST(aex_then_eresume_restores_every_register)
 static void aex_expect_exitinfo(const struct sgx_exception *exc, uint32_t exitinfo,
 				bool exinfo_written, uint64_t maddr)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_exinfo *ei;
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x3000);
+	struct sgx_exinfo *ei = exinfo(e, FX_SSA0, 0);
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x3000);
-	ASSERT_TRUE(lp);
-	ei = exinfo(e, FX_SSA0, 0);
 	memset(ei, 0xAA, sizeof(*ei));
 	ASSERT_SGX(sgx_aex(lp, &r, exc), SGX_SUCCESS);
 	EXPECT_EQ(gprsgx(e, FX_SSA0, 0)->exitinfo, exitinfo);
@@ -186,63 +161,34 @@ static void aex_expect_exitinfo(const struct sgx_exception *exc, uint32_t exitin
 	fx_free(fx);
 }
 
-TEST(aex_gp_exinfo_maddr_zero)
-{
-	struct sgx_exception gp = { .vector = SGX_VEC_GP, .has_error_code = true, .error_code = 0x18,
-				    .addr = 0x1234 };
+/* AEX with the exception { @... }: aex_expect_exitinfo(). */
+#define EXITINFO_TEST(name, exitinfo, exinfo_written, maddr, ...)                  \
+	TEST(name)                                                                 \
+	{                                                                          \
+		const struct sgx_exception exc_ = { __VA_ARGS__ };                 \
+		aex_expect_exitinfo(&exc_, exitinfo, exinfo_written, maddr);       \
+	}
 
-	aex_expect_exitinfo(&gp, SGX_EXITINFO_VALID | (3u << 8) | SGX_VEC_GP, true, 0);
-}
-
-TEST(aex_bp_exitinfo_software_type)
-{
-	struct sgx_exception bp = { .vector = SGX_VEC_BP };
-
-	aex_expect_exitinfo(&bp, SGX_EXITINFO_VALID | (6u << 8) | SGX_VEC_BP, false, 0);
-}
-
-TEST(aex_ud_exitinfo_hardware_type)
-{
-	struct sgx_exception ud = { .vector = SGX_VEC_UD };
-
-	aex_expect_exitinfo(&ud, SGX_EXITINFO_VALID | (3u << 8) | SGX_VEC_UD, false, 0);
-}
-
-TEST(aex_interrupt_exitinfo_invalid)
-{
-	struct sgx_exception irq = { .vector = 0xEC };
-
-	aex_expect_exitinfo(&irq, 0, false, 0);
-}
+EXITINFO_TEST(aex_gp_exinfo_maddr_zero, SGX_EXITINFO_VALID | (3u << 8) | SGX_VEC_GP, true, 0,
+	      .vector = SGX_VEC_GP, .has_error_code = true, .error_code = 0x18, .addr = 0x1234)
+EXITINFO_TEST(aex_bp_exitinfo_software_type, SGX_EXITINFO_VALID | (6u << 8) | SGX_VEC_BP, false,
+	      0, .vector = SGX_VEC_BP)
+EXITINFO_TEST(aex_ud_exitinfo_hardware_type, SGX_EXITINFO_VALID | (3u << 8) | SGX_VEC_UD, false,
+	      0, .vector = SGX_VEC_UD)
+EXITINFO_TEST(aex_interrupt_exitinfo_invalid, 0, false, 0, .vector = 0xEC)
 
 TEST(aex_pf_without_misc_exinfo_exitinfo_invalid)
 {
 	struct fx *fx = fx_new(0);
-	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*secs));
 	struct fx_enclave *e;
+	struct sgx_secs secs;
 	struct sgx_regs r;
 	struct sgx_lp *lp;
 
-	fx_secs_default(secs, FX_ENCL_BASE, FX_ENCL_SIZE);
-	secs->miscselect = 0;
-	e = fx_ecreate(fx, secs);
-	free(secs);
+	fx_secs_default(&secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs.miscselect = 0;
+	e = build_custom(fx, &secs, NULL);
 	ASSERT_TRUE(e);
-	/* The default layout, by hand: TCS0, its SSA frames, code and data. */
-	{
-		struct sgx_tcs *tcs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*tcs));
-		const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
-
-		fx_tcs_default(tcs, FX_SSA0);
-		EXPECT_SGX(fx_eadd(e, FX_TCS0, SGX_SECINFO_TCS, tcs, true, NULL), SGX_SUCCESS);
-		free(tcs);
-		EXPECT_SGX(fx_eadd(e, FX_SSA0, rw, NULL, true, NULL), SGX_SUCCESS);
-		EXPECT_SGX(fx_eadd(e, FX_CODE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, NULL,
-				   true, NULL), SGX_SUCCESS);
-		EXPECT_SGX(fx_eadd(e, FX_DATA, rw, NULL, true, NULL), SGX_SUCCESS);
-		EXPECT_SGX(fx_eadd(e, FX_DATA + SGX_PAGE_SIZE, rw, NULL, true, NULL), SGX_SUCCESS);
-		ASSERT_SGX(fx_einit(e), SGX_SUCCESS);
-	}
 	lp = enter_inside(e, &r, 0x4000);
 	ASSERT_TRUE(lp);
 	memset(exinfo(e, FX_SSA0, 0), 0xAA, sizeof(struct sgx_exinfo));
@@ -255,14 +201,9 @@ TEST(aex_pf_without_misc_exinfo_exitinfo_invalid)
 
 TEST(aex_nested_up_to_nssa_then_eenter_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x5000);
+	uint32_t frame;
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x5000);
-	ASSERT_TRUE(lp);
 	ASSERT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_SUCCESS);
 	/* The handler entry: EENTER with CSSA = 1 uses frame 1. */
 	memset(&r, 0, sizeof(r));
@@ -276,19 +217,15 @@ TEST(aex_nested_up_to_nssa_then_eenter_gp)
 	/* CSSA = NSSA: no frame left. */
 	EXPECT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_GP);
 	EXPECT_TRUE(!sgx_lp_in_enclave(lp));
-	/* ERESUME pops frame 1, then frame 0. */
-	r.rbx = fx_la(e, FX_TCS0);
-	r.rcx = FX_AEP;
-	ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);
-	EXPECT_EQ(r.rax, 0x6000 + 0x11);
-	EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);
-	fx_exit(lp);
-	r.rbx = fx_la(e, FX_TCS0);
-	r.rcx = FX_AEP;
-	ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);
-	EXPECT_EQ(r.rax, 0x5000 + 0x11);
-	EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 0);
-	fx_exit(lp);
+	/* ERESUME pops frame 1 (saved from seed 0x6000), then frame 0 (seed 0x5000). */
+	for (frame = 2; frame-- > 0;) {
+		r.rbx = fx_la(e, FX_TCS0);
+		r.rcx = FX_AEP;
+		ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);
+		EXPECT_EQ(r.rax, (frame ? 0x6000 : 0x5000) + 0x11);
+		EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, frame);
+		fx_exit(lp);
+	}
 	fx_free(fx);
 }
 
@@ -305,47 +242,20 @@ static void xsave_pattern(uint8_t *img, size_t size, uint64_t xstate_bv)
 	memcpy(img + 512, &xstate_bv, sizeof(xstate_bv));
 }
 
-static struct fx_enclave *build_xfrm(struct fx *fx, uint64_t xfrm)
-{
-	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*secs));
-	struct sgx_tcs *tcs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*tcs));
-	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
-	struct fx_enclave *e;
-	int ret = 0, i;
-
-	fx_secs_default(secs, FX_ENCL_BASE, FX_ENCL_SIZE);
-	secs->attributes.xfrm = xfrm;
-	e = fx_ecreate(fx, secs);
-	fx_tcs_default(tcs, FX_SSA0);
-	if (e)
-		ret = fx_eadd(e, FX_TCS0, SGX_SECINFO_TCS, tcs, true, NULL);
-	for (i = 0; e && !ret && i < 2; i++)
-		ret = fx_eadd(e, FX_SSA0 + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
-	for (i = 0; e && !ret && i < 2; i++)
-		ret = fx_eadd(e, FX_DATA + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
-	if (e && !ret)
-		ret = fx_eadd(e, FX_CODE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, NULL, true, NULL);
-	if (e && !ret)
-		ret = fx_einit(e);
-	free(secs);
-	free(tcs);
-	if (!e || ret) {
-		harness_fail(__FILE__, __LINE__, "building the enclave: %s", sgx_code_name(ret));
-		return NULL;
-	}
-	return e;
-}
-
-/* AEX then ERESUME with an XSAVE image of @img_size on an enclave with @xfrm. */
+/* AEX then ERESUME with an XSAVE image on an enclave with @xfrm; @frame_bytes of it are saved. */
 static void xsave_round_trip(uint64_t xfrm, size_t frame_bytes)
 {
 	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = build_xfrm(fx, xfrm);
 	uint8_t img[1024], saved[1024], *frame;
+	struct fx_enclave *e;
+	struct sgx_secs secs;
 	struct sgx_regs r;
 	struct sgx_lp *lp;
 	size_t i;
 
+	fx_secs_default(&secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs.attributes.xfrm = xfrm;
+	e = build_custom(fx, &secs, NULL);
 	ASSERT_TRUE(e);
 	lp = enter_inside(e, &r, 0x7000);
 	ASSERT_TRUE(lp);
@@ -387,20 +297,12 @@ TEST(aex_xsave_round_trip_avx)
 
 TEST(aex_ssa_unmapped_returns_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	uint64_t ssa_pa;
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x8000);
+	uint64_t ssa_pa = e->pa[FX_SSA0 / SGX_PAGE_SIZE];
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x8000);
-	ASSERT_TRUE(lp);
-	ssa_pa = e->pa[FX_SSA0 / SGX_PAGE_SIZE];
 	e->pa[FX_SSA0 / SGX_PAGE_SIZE] = 0;
 	EXPECT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, FX_SSA0));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, SGX_PF_U | SGX_PF_W);
+	EXPECT_PF(lp, fx_la(e, FX_SSA0), SGX_PF_U | SGX_PF_W);
 	/* Out of enclave mode without saving: outside FS/GS, CSSA unchanged. */
 	EXPECT_TRUE(!sgx_lp_in_enclave(lp));
 	EXPECT_EQ(r.fsbase, 0x7f00000f0000);
@@ -416,28 +318,18 @@ TEST(aex_ssa_unmapped_returns_pf)
 
 TEST(aex_outside_enclave_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP(v);
 	struct sgx_regs r = { 0 };
-	struct sgx_lp *lp;
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	EXPECT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_GP);
+	EXPECT_SGX(sgx_aex(v.lp, &r, &pf_exc), SGX_GP);
 	EXPECT_EQ(r.rax, 0);
-	fx_free(fx);
+	fx_free(v.fx);
 }
 
 TEST(aex_leaves_enclave_eremove_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_ENTERED(0x9000);
 
-	ASSERT_TRUE(e);
-	lp = enter_inside(e, &r, 0x9000);
-	ASSERT_TRUE(lp);
 	EXPECT_SGX(encls_eremove(fx->klp, e->pa[FX_RODATA / SGX_PAGE_SIZE]), SGX_ENCLAVE_ACT);
 	ASSERT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_SUCCESS);
 	EXPECT_SGX(encls_eremove(fx->klp, e->pa[FX_RODATA / SGX_PAGE_SIZE]), SGX_SUCCESS);
@@ -460,33 +352,29 @@ static struct sgx_lp *after_aex(struct fx_enclave *e, struct sgx_regs *r)
 	return lp;
 }
 
+/* Declare @fx, @e, @r and @lp: the default enclave after after_aex(). */
+#define SETUP_AFTER_AEX()                                     \
+	SETUP_FX(fx, e);                                      \
+	struct sgx_regs r;                                    \
+	struct sgx_lp *lp = after_aex(e, &r);                 \
+	ASSERT_TRUE(lp)
+
 TEST(eresume_cssa_zero_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r = { 0 };
-	struct sgx_lp *lp;
+	SETUP(v);
+	struct sgx_regs r = { .rbx = fx_la(v.e, FX_TCS0), .rcx = FX_AEP };
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	r.rbx = fx_la(e, FX_TCS0);
-	r.rcx = FX_AEP;
-	EXPECT_SGX(enclu_eresume(lp, &r), SGX_GP);
-	EXPECT_TRUE(!sgx_lp_in_enclave(lp));
-	EXPECT_EQ(tcs_mem(e, FX_TCS0)->aep, 0);
-	fx_free(fx);
+	EXPECT_SGX(enclu_eresume(v.lp, &r), SGX_GP);
+	EXPECT_TRUE(!sgx_lp_in_enclave(v.lp));
+	EXPECT_EQ(tcs_mem(v.e, FX_TCS0)->aep, 0);
+	fx_free(v.fx);
 }
 
 TEST(eresume_in_enclave_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r, r1 = { 0 };
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
+	struct sgx_regs r1 = { 0 };
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	ASSERT_SGX(fx_enter(lp, e, FX_TCS1, &r1), SGX_SUCCESS);
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_GP);
 	EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);
@@ -496,15 +384,10 @@ TEST(eresume_in_enclave_gp)
 
 TEST(eresume_tcs_active_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r, r1 = { 0 };
-	struct sgx_lp *lp, *lp2;
+	SETUP_AFTER_AEX();
+	struct sgx_regs r1 = { 0 };
+	struct sgx_lp *lp2 = fx_lp(e);
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
-	lp2 = fx_lp(e);
 	/* The handler runs on frame 1 through the same TCS ... */
 	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, &r1), SGX_SUCCESS);
 	/* ... so nobody may ERESUME through it meanwhile. */
@@ -517,75 +400,43 @@ TEST(eresume_tcs_active_gp)
 	fx_free(fx);
 }
 
-/* After an AEX, @edit the frame; ERESUME then gives @want and, on #GP, leaves the TCS usable. */
-#define ERESUME_EDITED_EXPECT(edit, want)                                       \
-	do {                                                                    \
-		struct fx *fx = fx_new(0);                                       \
-		struct fx_enclave *e = fx_build_init(fx);                        \
-		struct sgx_gprsgx *g;                                            \
-		uint8_t *xs;                                                     \
-		struct sgx_regs r;                                               \
-		struct sgx_lp *lp;                                               \
-		ASSERT_TRUE(e);                                                  \
-		lp = after_aex(e, &r);                                           \
-		ASSERT_TRUE(lp);                                                 \
-		g = gprsgx(e, FX_SSA0, 0);                                       \
-		xs = fx_mem(e, FX_SSA0);                                         \
-		(void)g;                                                         \
-		(void)xs;                                                        \
-		edit;                                                            \
-		EXPECT_SGX(enclu_eresume(lp, &r), want);                         \
-		EXPECT_TRUE(!sgx_lp_in_enclave(lp));                             \
-		EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);                         \
-		EXPECT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);         \
-		fx_exit(lp);                                                     \
-		fx_free(fx);                                                     \
-	} while (0)
+/*
+ * After an AEX, the statement @edit changes the frame (GPRSGX at g, the
+ * XSAVE area at xs); ERESUME then gives @want, leaves the LP outside and
+ * the TCS usable.
+ */
+#define ERESUME_EDITED_TEST(name, edit, want)                                   \
+	TEST(name)                                                              \
+	{                                                                       \
+		SETUP_AFTER_AEX();                                              \
+		struct sgx_gprsgx *g = gprsgx(e, FX_SSA0, 0);                   \
+		uint8_t *xs = fx_mem(e, FX_SSA0);                               \
+		(void)g;                                                        \
+		(void)xs;                                                       \
+		edit;                                                           \
+		EXPECT_SGX(enclu_eresume(lp, &r), want);                        \
+		EXPECT_TRUE(!sgx_lp_in_enclave(lp));                            \
+		EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);                        \
+		EXPECT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);        \
+		fx_exit(lp);                                                    \
+		fx_free(fx);                                                    \
+	}
 
-TEST(eresume_rip_noncanonical_gp)
-{
-	ERESUME_EDITED_EXPECT(g->rip = NONCANONICAL, SGX_GP);
-}
-
-TEST(eresume_fsbase_noncanonical_gp)
-{
-	ERESUME_EDITED_EXPECT(g->fsbase = NONCANONICAL, SGX_GP);
-}
-
-TEST(eresume_gsbase_noncanonical_gp)
-{
-	ERESUME_EDITED_EXPECT(g->gsbase = NONCANONICAL | 0x1000, SGX_GP);
-}
-
-TEST(eresume_xrstor_xstate_bv_beyond_xfrm_gp)
-{
-	ERESUME_EDITED_EXPECT(xs[512] = 0x4, SGX_GP); /* AVX state in a XFRM=3 enclave */
-}
-
-TEST(eresume_xrstor_header_reserved_gp)
-{
-	ERESUME_EDITED_EXPECT(xs[530] = 0x1, SGX_GP);
-}
-
-TEST(eresume_xrstor_mxcsr_reserved_gp)
-{
-	ERESUME_EDITED_EXPECT(xs[27] = 0x1, SGX_GP);
-}
+ERESUME_EDITED_TEST(eresume_rip_noncanonical_gp, g->rip = NONCANONICAL, SGX_GP)
+ERESUME_EDITED_TEST(eresume_fsbase_noncanonical_gp, g->fsbase = NONCANONICAL, SGX_GP)
+ERESUME_EDITED_TEST(eresume_gsbase_noncanonical_gp, g->gsbase = NONCANONICAL | 0x1000, SGX_GP)
+/* AVX state in a XFRM=3 enclave */
+ERESUME_EDITED_TEST(eresume_xrstor_xstate_bv_beyond_xfrm_gp, xs[512] = 0x4, SGX_GP)
+ERESUME_EDITED_TEST(eresume_xrstor_header_reserved_gp, xs[530] = 0x1, SGX_GP)
+ERESUME_EDITED_TEST(eresume_xrstor_mxcsr_reserved_gp, xs[27] = 0x1, SGX_GP)
 
 TEST(eresume_ssa_pt_readonly_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	e->pt_perm[FX_SSA0 / SGX_PAGE_SIZE] = SGX_SECINFO_R;
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, FX_SSA0));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, SGX_PF_U | SGX_PF_W | SGX_PF_P);
+	EXPECT_PF(lp, fx_la(e, FX_SSA0), SGX_PF_U | SGX_PF_W | SGX_PF_P);
 	EXPECT_TRUE(!sgx_lp_in_enclave(lp));
 	EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);
 	e->pt_perm[FX_SSA0 / SGX_PAGE_SIZE] = SGX_SECINFO_R | SGX_SECINFO_W;
@@ -596,32 +447,19 @@ TEST(eresume_ssa_pt_readonly_pf)
 
 TEST(eresume_ssa_page_removed_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	ASSERT_SGX(encls_eremove(fx->klp, e->pa[FX_SSA0 / SGX_PAGE_SIZE]), SGX_SUCCESS);
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, FX_SSA0));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, SGX_PF_SGX | SGX_PF_U | SGX_PF_P | SGX_PF_W);
+	EXPECT_PF(lp, fx_la(e, FX_SSA0), PF_EPCM_W);
 	EXPECT_TRUE(!sgx_lp_in_enclave(lp));
 	fx_free(fx);
 }
 
 TEST(eresume_rbx_unaligned_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	r.rbx += 8;
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_GP);
 	fx_free(fx);
@@ -629,31 +467,18 @@ TEST(eresume_rbx_unaligned_gp)
 
 TEST(eresume_tcs_not_tcs_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	r.rbx = fx_la(e, FX_SSA0);
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, FX_SSA0));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, SGX_PF_SGX | SGX_PF_U | SGX_PF_P | SGX_PF_W);
+	EXPECT_PF(lp, fx_la(e, FX_SSA0), PF_EPCM_W);
 	fx_free(fx);
 }
 
 TEST(eresume_aep_noncanonical_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
 	r.rcx = NONCANONICAL;
 	EXPECT_SGX(enclu_eresume(lp, &r), SGX_GP);
 	EXPECT_EQ(tcs_mem(e, FX_TCS0)->aep, FX_AEP);
@@ -662,15 +487,9 @@ TEST(eresume_aep_noncanonical_gp)
 
 TEST(eresume_rflags_if_only_with_iopl3)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_regs r, keep;
-	struct sgx_lp *lp;
+	SETUP_AFTER_AEX();
+	struct sgx_regs keep = r;
 
-	ASSERT_TRUE(e);
-	lp = after_aex(e, &r);
-	ASSERT_TRUE(lp);
-	keep = r;
 	/* IOPL 0: IF stays as it is outside (clear here); VM is cleared. */
 	r.rflags = 0x20002;
 	ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);

@@ -6,47 +6,7 @@
  * edmm_race_test.c, tracking across ETRACK/EEXIT/AEX in
  * edmm_sequence_test.c.
  */
-#include "fixture.h"
-
-#define SI_OFF FX_DATA                          /* the SECINFO operand */
-#define PAGE (FX_DATA + SGX_PAGE_SIZE)          /* an EADDed RW page */
-#define SPARE (FX_DATA + 2 * SGX_PAGE_SIZE)     /* another EADDed RW page */
-#define ALIAS (FX_FREE + 8 * SGX_PAGE_SIZE)     /* a page-table slot tests point anywhere */
-#define RW (SGX_SECINFO_R | SGX_SECINFO_W)
-#define REG_PENDING (SGX_SECINFO_REG | RW | SGX_SECINFO_PENDING)
-#define PF_EPCM (SGX_PF_SGX | SGX_PF_U | SGX_PF_P)
-
-struct env {
-	struct fx *fx;
-	struct fx_enclave *e;
-	struct sgx_lp *lp;
-};
-
-/* An initialized enclave and an LP, not yet inside. */
-static bool env_new(struct env *v)
-{
-	v->fx = fx_new(0);
-	v->e = fx_build_init(v->fx);
-	v->lp = v->e ? fx_lp(v->e) : NULL;
-	return v->e != NULL;
-}
-
-static bool env_enter(struct env *v)
-{
-	return fx_enter(v->lp, v->e, FX_TCS0, NULL) == SGX_SUCCESS;
-}
-
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t off)
-{
-	return e->pa[off / SGX_PAGE_SIZE];
-}
-
-/* Point the page table entry of @off at EPC address @epc (or anything). */
-static void map(struct fx_enclave *e, uint64_t off, uint64_t epc)
-{
-	e->pa[off / SGX_PAGE_SIZE] = epc;
-	e->pt_perm[off / SGX_PAGE_SIZE] = SGX_SECINFO_PERM_MASK;
-}
+#include "common.h"
 
 static int accept_at(struct env *v, uint64_t si_off, uint64_t flags, uint64_t la)
 {
@@ -59,36 +19,16 @@ static int accept(struct env *v, uint64_t flags, uint64_t off)
 	return accept_at(v, SI_OFF, flags, fx_la(v->e, off));
 }
 
-static bool pf_at(struct env *v, uint64_t la, uint32_t code)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(v->lp);
-
-	return f->vector == SGX_VEC_PF && f->addr == la && f->error_code == code;
-}
-
-static int encls_secinfo(struct env *v, int (*leaf)(struct sgx_lp *, const struct sgx_secinfo *,
-						    uint64_t),
-			 uint64_t off, uint64_t flags)
-{
-	struct sgx_secinfo si = { .flags = flags };
-
-	return leaf(v->fx->klp, &si, epc_of(v->e, off));
-}
-
 /* EMODT(@type) or EMODPR(@perm) of @off, then ETRACK with nobody inside: accept-ready. */
-static bool modify_tracked(struct env *v, uint64_t off, bool emodt, uint64_t flags)
+static bool modify_tracked(struct env *v, uint64_t off, bool to_type, uint64_t flags)
 {
-	int ret = encls_secinfo(v, emodt ? encls_emodt : encls_emodpr, off, flags);
+	int ret = to_type ? emodt(v->e, off, flags) : emodpr(v->e, off, flags);
 
-	return !ret && !encls_etrack(v->fx->klp, v->e->secs);
+	return !ret && !etrack(v->e);
 }
-
-#define SETUP(v)                                      \
-	struct env v;                                 \
-	ASSERT_TRUE(env_new(&v) && env_enter(&v))
 
 #define SETUP_EAUG(v)                                 \
-	SETUP(v);                                     \
+	SETUP_INSIDE(v);                              \
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS)
 
 /* The EAUGed page at FX_FREE is still waiting for its EACCEPT. */
@@ -108,7 +48,7 @@ TEST(eaccept_eaug_page_success)
 
 	/* An EAUGed page carries no tracked change: no ETRACK needed. */
 	ASSERT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_SUCCESS);
-	EXPECT_EQ(sgx_lp_rflags(v.lp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), 0);
+	EXPECT_EQ(sgx_lp_rflags(v.lp) & ZF_CF, 0);
 	info = fx_epcm(v.e, FX_FREE);
 	EXPECT_TRUE(info.valid && !info.pending && !info.modified && !info.pr && !info.blocked);
 	EXPECT_EQ(info.perm, RW);
@@ -128,10 +68,9 @@ TEST(eaccept_pr_not_compared_success)
 
 TEST(eaccept_restricted_page_success)
 {
-	struct env v;
+	SETUP(v);
 	struct sgx_epcm_info info;
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_TRUE(modify_tracked(&v, PAGE, false, SGX_SECINFO_R));
 	ASSERT_TRUE(env_enter(&v));
 	ASSERT_SGX(accept(&v, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, PAGE), SGX_SUCCESS);
@@ -143,10 +82,9 @@ TEST(eaccept_restricted_page_success)
 
 TEST(eaccept_trim_page_success)
 {
-	struct env v;
+	SETUP(v);
 	struct sgx_epcm_info info;
 
-	ASSERT_TRUE(env_new(&v));
 	memset(fx_mem(v.e, PAGE), 0xEE, SGX_PAGE_SIZE); /* not a TCS: contents never checked */
 	ASSERT_TRUE(modify_tracked(&v, PAGE, true, SGX_SECINFO_TRIM));
 	ASSERT_TRUE(env_enter(&v));
@@ -194,9 +132,8 @@ TEST(eaccept_tcs_page_success)
 
 TEST(eaccept_outside_enclave_gp)
 {
-	struct env v;
+	SETUP(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_GP);
 	EXPECT_EQ(sgx_lp_fault(v.lp)->vector, SGX_VEC_GP);
@@ -206,17 +143,9 @@ TEST(eaccept_outside_enclave_gp)
 
 TEST(eaccept_no_sgx2_gp)
 {
-	struct sgx_cpu_config cfg;
 	struct env v;
 
-	sgx_cpu_config_default(&cfg);
-	cfg.epc_pages = 256;
-	cfg.sgx2 = false;
-	v.fx = fx_new_config(&cfg);
-	v.e = fx_build_init(v.fx);
-	ASSERT_TRUE(v.e);
-	v.lp = fx_lp(v.e);
-	ASSERT_TRUE(env_enter(&v));
+	ASSERT_TRUE(env_build(&v, fx_new_sgx1()) && env_enter(&v));
 	EXPECT_SGX(accept(&v, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, PAGE), SGX_GP);
 	fx_free(v.fx);
 }
@@ -241,104 +170,66 @@ TEST(eaccept_secinfo_outside_elrange_gp)
 	fx_free(v.fx);
 }
 
+/*
+ * EACCEPT of the pending FX_FREE with the SECINFO operand at @si_off
+ * (written there first if @put): #PF at the operand with @code, and the
+ * page still pending.
+ */
+static void secinfo_pf(struct env *v, uint64_t si_off, bool put, uint32_t code)
+{
+	if (put)
+		fx_put_secinfo(v->e, si_off, REG_PENDING);
+	EXPECT_SGX(enclu_eaccept(v->lp, fx_la(v->e, si_off), fx_la(v->e, FX_FREE)), SGX_PF);
+	EXPECT_PF(v->lp, fx_la(v->e, si_off), code);
+	EXPECT_TRUE(still_pending(v));
+}
+
+/* After @prep on a machine with FX_FREE EAUGed, secinfo_pf(). */
+#define SECINFO_PF_TEST(name, prep, si_off, put, code)                    \
+	TEST(name)                                                        \
+	{                                                                 \
+		SETUP_EAUG(v);                                            \
+		prep;                                                     \
+		secinfo_pf(&v, si_off, put, code);                        \
+		fx_free(v.fx);                                            \
+	}
+
 /* Not present in the page tables: an ordinary #PF (no SGX bit). */
-TEST(eaccept_secinfo_unmapped_pf)
-{
-	SETUP_EAUG(v);
-
-	EXPECT_SGX(enclu_eaccept(v.lp, fx_la(v.e, ALIAS), fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, ALIAS), SGX_PF_U));
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_secinfo_not_epc_pf)
-{
-	SETUP_EAUG(v);
-
-	map(v.e, ALIAS, 0x5000);
-	EXPECT_SGX(enclu_eaccept(v.lp, fx_la(v.e, ALIAS), fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, ALIAS), PF_EPCM));
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_secinfo_page_pending_pf)
-{
-	SETUP_EAUG(v);
-
-	ASSERT_SGX(fx_eaug(v.e, FX_FREE + SGX_PAGE_SIZE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(accept_at(&v, FX_FREE + SGX_PAGE_SIZE, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE + SGX_PAGE_SIZE), PF_EPCM));
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
+SECINFO_PF_TEST(eaccept_secinfo_unmapped_pf, (void)0, ALIAS, false, SGX_PF_U)
+SECINFO_PF_TEST(eaccept_secinfo_not_epc_pf, map(v.e, ALIAS, 0x5000), ALIAS, false, PF_EPCM)
+SECINFO_PF_TEST(eaccept_secinfo_page_pending_pf,
+		ASSERT_SGX(fx_eaug(v.e, FX_FREE + SGX_PAGE_SIZE, NULL), SGX_SUCCESS),
+		FX_FREE + SGX_PAGE_SIZE, true, PF_EPCM)
+SECINFO_PF_TEST(eaccept_secinfo_page_modified_pf,
+		ASSERT_SGX(emodt(v.e, SPARE, SGX_SECINFO_TRIM), SGX_SUCCESS), SPARE, true, PF_EPCM)
+/* TCS1 is never entered here: its contents may be overwritten. */
+SECINFO_PF_TEST(eaccept_secinfo_page_tcs_pf, (void)0, FX_TCS1 + 0x800, true, PF_EPCM)
+SECINFO_PF_TEST(eaccept_secinfo_page_blocked_pf,
+		ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, SPARE)), SGX_SUCCESS), SPARE, true,
+		PF_EPCM)
+/* The SECINFO page's ENCLAVEADDRESS must be the page of RBX (SDM erratum §6). */
+SECINFO_PF_TEST(eaccept_secinfo_page_wrong_address_pf, map(v.e, ALIAS, epc_of(v.e, SPARE)),
+		ALIAS + 0x40, true, PF_EPCM)
 
 TEST(eaccept_secinfo_page_not_readable_pf)
 {
-	struct env v;
+	SETUP(v);
 
-	ASSERT_TRUE(env_new(&v));
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, SPARE, 0), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, SPARE, 0), SGX_SUCCESS);
 	ASSERT_TRUE(env_enter(&v));
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(accept_at(&v, SPARE, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, SPARE), PF_EPCM));
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_secinfo_page_modified_pf)
-{
-	SETUP_EAUG(v);
-
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, SPARE, SGX_SECINFO_TRIM), SGX_SUCCESS);
-	EXPECT_SGX(accept_at(&v, SPARE, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, SPARE), PF_EPCM));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_secinfo_page_tcs_pf)
-{
-	SETUP_EAUG(v);
-
-	/* TCS1 is never entered here: its contents may be overwritten. */
-	EXPECT_SGX(accept_at(&v, FX_TCS1 + 0x800, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_TCS1 + 0x800), PF_EPCM));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_secinfo_page_blocked_pf)
-{
-	SETUP_EAUG(v);
-
-	ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, SPARE)), SGX_SUCCESS);
-	EXPECT_SGX(accept_at(&v, SPARE, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, SPARE), PF_EPCM));
-	fx_free(v.fx);
-}
-
-/* The SECINFO page's ENCLAVEADDRESS must be the page of RBX (SDM erratum §6). */
-TEST(eaccept_secinfo_page_wrong_address_pf)
-{
-	SETUP_EAUG(v);
-
-	map(v.e, ALIAS, epc_of(v.e, SPARE));
-	EXPECT_SGX(accept_at(&v, ALIAS + 0x40, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, ALIAS + 0x40), PF_EPCM));
-	EXPECT_TRUE(still_pending(&v));
+	secinfo_pf(&v, SPARE, true, PF_EPCM);
 	fx_free(v.fx);
 }
 
 TEST(eaccept_secinfo_page_foreign_pf)
 {
 	SETUP_EAUG(v);
-	struct fx_enclave *e2 = fx_build_init_at(v.fx, FX_ENCL_BASE + FX_ENCL_SIZE);
+	struct fx_enclave *e2 = fx_build_init_at(v.fx, ENCL_B_BASE);
 
 	ASSERT_TRUE(e2);
 	map(v.e, ALIAS, epc_of(e2, SPARE));
-	EXPECT_SGX(accept_at(&v, ALIAS, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, ALIAS), PF_EPCM));
+	secinfo_pf(&v, ALIAS, true, PF_EPCM);
 	fx_free(v.fx);
 }
 
@@ -378,30 +269,40 @@ TEST(eaccept_page_unaligned_gp)
 
 TEST(eaccept_page_outside_elrange_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	EXPECT_SGX(accept_at(&v, SI_OFF, REG_PENDING, v.e->base + v.e->size), SGX_GP);
 	EXPECT_SGX(accept_at(&v, SI_OFF, REG_PENDING, v.e->base - SGX_PAGE_SIZE), SGX_GP);
 	fx_free(v.fx);
 }
 
+/* EACCEPT(REG_PENDING) of FX_FREE: #PF there with @code. */
+static void page_pf(struct env *v, uint32_t code)
+{
+	EXPECT_SGX(accept(v, REG_PENDING, FX_FREE), SGX_PF);
+	EXPECT_PF(v->lp, fx_la(v->e, FX_FREE), code);
+}
+
+/* The page table maps FX_FREE to @epc, which holds no pending page of this enclave. */
+#define PAGE_MAPPED_PF_TEST(name, epc)                                    \
+	TEST(name)                                                        \
+	{                                                                 \
+		SETUP_INSIDE(v);                                          \
+		map(v.e, FX_FREE, epc);                                   \
+		page_pf(&v, PF_EPCM);                                     \
+		fx_free(v.fx);                                            \
+	}
+
+PAGE_MAPPED_PF_TEST(eaccept_page_not_epc_pf, 0x9000)
+PAGE_MAPPED_PF_TEST(eaccept_page_invalid_pf, fx_epc_alloc(v.fx))
+PAGE_MAPPED_PF_TEST(eaccept_page_secs_pf, v.e->secs)
+
 /* Not in the page tables: the #PF on which the kernel EAUGs the page. */
 TEST(eaccept_page_unmapped_pf)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), SGX_PF_U));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_page_not_epc_pf)
-{
-	SETUP(v);
-
-	map(v.e, FX_FREE, 0x9000);
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
+	page_pf(&v, SGX_PF_U);
 	fx_free(v.fx);
 }
 
@@ -434,20 +335,10 @@ TEST(eaccept_illegal_request_gp)
 /* The request is checked before the target's EPCM entry (invalid here). */
 TEST(eaccept_illegal_request_before_target_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	map(v.e, FX_FREE, fx_epc_alloc(v.fx));
 	EXPECT_SGX(accept(&v, SGX_SECINFO_REG | RW, FX_FREE), SGX_GP);
-	fx_free(v.fx);
-}
-
-TEST(eaccept_page_invalid_pf)
-{
-	SETUP(v);
-
-	map(v.e, FX_FREE, fx_epc_alloc(v.fx));
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
 	fx_free(v.fx);
 }
 
@@ -456,50 +347,50 @@ TEST(eaccept_page_blocked_pf)
 	SETUP_EAUG(v);
 
 	ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, FX_FREE)), SGX_SUCCESS);
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
+	page_pf(&v, PF_EPCM);
 	EXPECT_TRUE(fx_epcm(v.e, FX_FREE).pending);
-	fx_free(v.fx);
-}
-
-TEST(eaccept_page_secs_pf)
-{
-	SETUP(v);
-
-	map(v.e, FX_FREE, v.e->secs);
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
 	fx_free(v.fx);
 }
 
 TEST(eaccept_page_va_pf)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 	uint64_t va = fx_epc_alloc(v.fx);
 
 	ASSERT_SGX(encls_epa(v.fx->klp, SGX_PAGE_TYPE_VA, va), SGX_SUCCESS);
 	map(v.e, FX_FREE, va);
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
+	page_pf(&v, PF_EPCM);
 	fx_free(v.fx);
 }
 
 TEST(eaccept_page_foreign_pf)
 {
-	SETUP(v);
-	struct fx_enclave *e2 = fx_build_init_at(v.fx, FX_ENCL_BASE + FX_ENCL_SIZE);
+	SETUP_INSIDE(v);
+	struct fx_enclave *e2 = fx_build_init_at(v.fx, ENCL_B_BASE);
 	uint64_t epc;
 
 	ASSERT_TRUE(e2);
 	ASSERT_SGX(fx_eaug(e2, FX_FREE, &epc), SGX_SUCCESS);
 	map(v.e, FX_FREE, epc);
-	EXPECT_SGX(accept(&v, REG_PENDING, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, fx_la(v.e, FX_FREE), PF_EPCM));
+	page_pf(&v, PF_EPCM);
 	EXPECT_TRUE(fx_epcm(e2, FX_FREE).pending);
 	fx_free(v.fx);
 }
 
 /* SGX_PAGE_ATTRIBUTES_MISMATCH */
+
+/* EACCEPT of the pending FX_FREE with @flags: a mismatch, the page still pending. */
+#define MISMATCH_TEST(name, flags)                                                        \
+	TEST(name)                                                                        \
+	{                                                                                 \
+		SETUP_EAUG(v);                                                            \
+		EXPECT_SGX(accept(&v, flags, FX_FREE), SGX_PAGE_ATTRIBUTES_MISMATCH);     \
+		EXPECT_TRUE(still_pending(&v));                                           \
+		fx_free(v.fx);                                                            \
+	}
+
+MISMATCH_TEST(eaccept_pending_mismatch, SGX_SECINFO_REG | RW | SGX_SECINFO_PR)
+MISMATCH_TEST(eaccept_type_mismatch, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED)
 
 TEST(eaccept_permissions_mismatch)
 {
@@ -509,26 +400,6 @@ TEST(eaccept_permissions_mismatch)
 		   SGX_PAGE_ATTRIBUTES_MISMATCH);
 	EXPECT_EQ(sgx_lp_rflags(v.lp) & SGX_RFLAGS_ZF, SGX_RFLAGS_ZF);
 	EXPECT_SGX(accept(&v, REG_PENDING | SGX_SECINFO_X, FX_FREE), SGX_PAGE_ATTRIBUTES_MISMATCH);
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_pending_mismatch)
-{
-	SETUP_EAUG(v);
-
-	EXPECT_SGX(accept(&v, SGX_SECINFO_REG | RW | SGX_SECINFO_PR, FX_FREE),
-		   SGX_PAGE_ATTRIBUTES_MISMATCH);
-	EXPECT_TRUE(still_pending(&v));
-	fx_free(v.fx);
-}
-
-TEST(eaccept_type_mismatch)
-{
-	SETUP_EAUG(v);
-
-	EXPECT_SGX(accept(&v, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, FX_FREE),
-		   SGX_PAGE_ATTRIBUTES_MISMATCH);
 	EXPECT_TRUE(still_pending(&v));
 	fx_free(v.fx);
 }
@@ -557,10 +428,10 @@ TEST(eaccept_twice_mismatch)
 
 TEST(eaccept_restricted_page_not_tracked)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 	struct sgx_epcm_info info;
 
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, PAGE),
 		   SGX_NOT_TRACKED);
 	EXPECT_EQ(sgx_lp_rflags(v.lp) & SGX_RFLAGS_ZF, SGX_RFLAGS_ZF);
@@ -572,9 +443,9 @@ TEST(eaccept_restricted_page_not_tracked)
 
 TEST(eaccept_trim_page_not_tracked)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, PAGE), SGX_NOT_TRACKED);
 	EXPECT_TRUE(fx_epcm(v.e, PAGE).modified);
 	fx_free(v.fx);
@@ -583,9 +454,9 @@ TEST(eaccept_trim_page_not_tracked)
 /* The attributes are compared before the tracking state. */
 TEST(eaccept_mismatch_before_not_tracked)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, SGX_SECINFO_REG | RW | SGX_SECINFO_PR, PAGE),
 		   SGX_PAGE_ATTRIBUTES_MISMATCH);
 	fx_free(v.fx);
@@ -593,58 +464,40 @@ TEST(eaccept_mismatch_before_not_tracked)
 
 /* TCS-only checks (SDMnew: only when SECINFO.PT is TCS) */
 
-static void tcs_reserved(struct sgx_tcs *t) { t->reserved[4000] = 1; }
-static void tcs_dbgoptin(struct sgx_tcs *t) { t->flags = SGX_TCS_FLAGS_DBGOPTIN; }
-static void tcs_cssa(struct sgx_tcs *t) { t->cssa = t->nssa; }
-static void tcs_aep(struct sgx_tcs *t) { t->aep = 0x1234000; }
-static void tcs_state(struct sgx_tcs *t) { t->state = 1; }
+/*
+ * EACCEPT of a TCS whose contents the statement @edit (on struct sgx_tcs *t)
+ * broke: #GP, the page stays MODIFIED.
+ */
+#define TCS_GP_TEST(name, edit)                                           \
+	static void name##_edit(struct sgx_tcs *t)                        \
+	{                                                                 \
+		edit;                                                     \
+	}                                                                 \
+	TEST(name)                                                        \
+	{                                                                 \
+		struct env v;                                             \
+		ASSERT_TRUE(tcs_env(&v, name##_edit));                    \
+		EXPECT_SGX(accept_tcs(&v), SGX_GP);                       \
+		EXPECT_TRUE(fx_epcm(v.e, PAGE).modified);                 \
+		fx_free(v.fx);                                            \
+	}
 
-/* EACCEPT of a TCS whose contents @edit broke: #GP, the page stays MODIFIED. */
-#define TCS_EXPECT_GP(edit)                                         \
-	do {                                                        \
-		struct env v;                                       \
-		ASSERT_TRUE(tcs_env(&v, edit));                     \
-		EXPECT_SGX(accept_tcs(&v), SGX_GP);                 \
-		EXPECT_TRUE(fx_epcm(v.e, PAGE).modified);           \
-		fx_free(v.fx);                                      \
-	} while (0)
-
-TEST(eaccept_tcs_reserved_gp)
-{
-	TCS_EXPECT_GP(tcs_reserved);
-}
-
-TEST(eaccept_tcs_dbgoptin_gp)
-{
-	TCS_EXPECT_GP(tcs_dbgoptin);
-}
-
-TEST(eaccept_tcs_cssa_not_below_nssa_gp)
-{
-	TCS_EXPECT_GP(tcs_cssa);
-}
-
-TEST(eaccept_tcs_aep_gp)
-{
-	TCS_EXPECT_GP(tcs_aep);
-}
-
-TEST(eaccept_tcs_state_gp)
-{
-	TCS_EXPECT_GP(tcs_state);
-}
+TCS_GP_TEST(eaccept_tcs_reserved_gp, t->reserved[4000] = 1)
+TCS_GP_TEST(eaccept_tcs_dbgoptin_gp, t->flags = SGX_TCS_FLAGS_DBGOPTIN)
+TCS_GP_TEST(eaccept_tcs_cssa_not_below_nssa_gp, t->cssa = t->nssa)
+TCS_GP_TEST(eaccept_tcs_aep_gp, t->aep = 0x1234000)
+TCS_GP_TEST(eaccept_tcs_state_gp, t->state = 1)
 
 /* The TCS contents are checked after the tracking state. */
 TEST(eaccept_tcs_not_tracked_before_contents)
 {
-	struct env v;
+	SETUP_INSIDE(v);
 	struct sgx_tcs *tcs;
 
-	ASSERT_TRUE(env_new(&v) && env_enter(&v));
 	tcs = fx_mem(v.e, PAGE);
 	fx_tcs_default(tcs, FX_SSA1);
 	tcs->aep = 1;
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
 	EXPECT_SGX(accept_tcs(&v), SGX_NOT_TRACKED);
 	fx_free(v.fx);
 }

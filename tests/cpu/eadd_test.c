@@ -3,9 +3,7 @@
  * EADD and EEXTEND: every check of their SDM pseudo-code, in order, and
  * what an added page looks like in the EPCM.
  */
-#include <stdlib.h>
-
-#include "fixture.h"
+#include "common.h"
 
 struct eadd_args {
 	uint8_t *src;
@@ -30,52 +28,59 @@ static struct eadd_args *args_new(struct fx_enclave *e, uint64_t offset, uint64_
 	return a;
 }
 
-static void args_free(struct eadd_args *a)
+static void args_free(struct fx *fx, struct eadd_args *a)
 {
 	free(a->src);
 	free(a);
+	fx_free(fx);
 }
 
-#define RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+/* Declare @fx, @e (ECREATEd with the default SECS) and @a: an EADD of @off with @flags. */
+#define SETUP_EADD(off, flags)                                            \
+	struct fx *fx = fx_new(0);                                        \
+	struct fx_enclave *e = fx_ecreate(fx, NULL);                      \
+	struct eadd_args *a = args_new(e, off, flags)
+
+static int run(struct fx *fx, struct eadd_args *a)
+{
+	return encls_eadd(fx->klp, &a->pginfo, a->epc);
+}
 
 /* EADD of a fresh REG page at FX_FREE into an enclave under construction, after @edit. */
-#define EADD_EXPECT(edit, want)                                                   \
-	do {                                                                      \
-		struct fx *fx = fx_new(0);                                         \
-		struct fx_enclave *e = fx_ecreate(fx, NULL);                       \
-		struct eadd_args *a = args_new(e, FX_FREE, RW);                    \
-		edit;                                                              \
-		EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), want);         \
-		args_free(a);                                                      \
-		fx_free(fx);                                                       \
+#define EADD_EXPECT(edit, want)                                           \
+	do {                                                              \
+		SETUP_EADD(FX_FREE, REG_RW);                              \
+		edit;                                                     \
+		EXPECT_SGX(run(fx, a), want);                             \
+		args_free(fx, a);                                         \
 	} while (0)
+
+#define EADD_TEST(name, edit, want)                                       \
+	TEST(name)                                                        \
+	{                                                                 \
+		EADD_EXPECT(edit, want);                                  \
+	}
 
 TEST(eadd_reg_page_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW | SGX_SECINFO_X);
+	SETUP_EADD(FX_FREE, REG_RW | SGX_SECINFO_X);
 	struct sgx_epcm_info info;
 
-	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
+	ASSERT_SGX(run(fx, a), SGX_SUCCESS);
+	info = epcm_of(fx, a->epc);
 	EXPECT_TRUE(info.valid && !info.pending && !info.modified && !info.blocked && !info.pr);
 	EXPECT_EQ(info.type, SGX_PAGE_TYPE_REG);
 	EXPECT_EQ(info.perm, SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X);
 	EXPECT_EQ(info.linaddr, fx_la(e, FX_FREE));
 	EXPECT_EQ(info.secs, e->secs);
 	EXPECT_TRUE(!memcmp(sgx_cpu_epc_mem(fx->cpu, a->epc), a->src, SGX_PAGE_SIZE));
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
 TEST(eadd_tcs_clears_perm_and_cpu_fields)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_TCS0, SGX_SECINFO_TCS | SGX_SECINFO_R | SGX_SECINFO_W);
+	SETUP_EADD(FX_TCS0, SGX_SECINFO_TCS | SGX_SECINFO_R | SGX_SECINFO_W);
 	struct sgx_tcs *tcs = (struct sgx_tcs *)a->src;
-	struct sgx_epcm_info info;
 	const struct sgx_tcs *added;
 
 	fx_tcs_default(tcs, FX_SSA0);
@@ -83,76 +88,66 @@ TEST(eadd_tcs_clears_perm_and_cpu_fields)
 	tcs->cssa = 1;
 	tcs->aep = 0x1234;
 	tcs->state = 1;
-	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
-	EXPECT_EQ(info.type, SGX_PAGE_TYPE_TCS);
-	EXPECT_EQ(info.perm, 0);
+	ASSERT_SGX(run(fx, a), SGX_SUCCESS);
+	EXPECT_EQ(epcm_of(fx, a->epc).type, SGX_PAGE_TYPE_TCS);
+	EXPECT_EQ(epcm_of(fx, a->epc).perm, 0);
 	added = sgx_cpu_epc_mem(fx->cpu, a->epc);
 	EXPECT_EQ(added->flags, 0);
 	EXPECT_EQ(added->cssa, 0);
 	EXPECT_EQ(added->aep, 0);
 	EXPECT_EQ(added->state, 0);
 	EXPECT_EQ(added->ossa, FX_SSA0);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
 TEST(eadd_pageinfo_unaligned_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	SETUP_EADD(FX_FREE, REG_RW);
 	uint8_t *buf = aligned_alloc(64, 128);
 
 	memcpy(buf + 8, &a->pginfo, sizeof(a->pginfo));
 	EXPECT_SGX(encls_eadd(fx->klp, (const struct sgx_pageinfo *)(buf + 8), a->epc), SGX_GP);
 	free(buf);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
-TEST(eadd_epc_unaligned_gp)
-{
-	EADD_EXPECT(a->epc += 8, SGX_GP);
-}
+EADD_TEST(eadd_epc_unaligned_gp, a->epc += 8, SGX_GP)
+EADD_TEST(eadd_not_epc_pf, a->epc = sgx_cpu_epc_base(fx->cpu) - SGX_PAGE_SIZE, SGX_PF)
+EADD_TEST(eadd_srcpge_unaligned_gp, a->pginfo.srcpge += 16, SGX_GP)
+EADD_TEST(eadd_secs_unaligned_gp, a->pginfo.secs += 16, SGX_GP)
+EADD_TEST(eadd_linaddr_unaligned_gp, a->pginfo.linaddr += 16, SGX_GP)
+EADD_TEST(eadd_secinfo_unaligned_gp, a->pginfo.secinfo += 16, SGX_GP)
+EADD_TEST(eadd_secs_not_valid_pf, a->pginfo.secs = fx_epc_alloc(fx), SGX_PF)
+EADD_TEST(eadd_write_without_read_gp, a->secinfo.flags = SGX_SECINFO_REG | SGX_SECINFO_W, SGX_GP)
+EADD_TEST(eadd_tcs_reserved_nonzero_gp, {
+	a->secinfo.flags = SGX_SECINFO_TCS;
+	fx_tcs_default((struct sgx_tcs *)a->src, FX_SSA0);
+	((struct sgx_tcs *)a->src)->reserved[10] = 1;
+}, SGX_GP)
 
-TEST(eadd_not_epc_pf)
+/* EADD with PAGEINFO.SECS = @at, where there is no SECS: #PF on it. */
+static void secs_pf(struct fx *fx, struct eadd_args *a, uint64_t at)
 {
-	EADD_EXPECT(a->epc = sgx_cpu_epc_base(fx->cpu) - SGX_PAGE_SIZE, SGX_PF);
-}
-
-TEST(eadd_srcpge_unaligned_gp)
-{
-	EADD_EXPECT(a->pginfo.srcpge += 16, SGX_GP);
-}
-
-TEST(eadd_secs_unaligned_gp)
-{
-	EADD_EXPECT(a->pginfo.secs += 16, SGX_GP);
-}
-
-TEST(eadd_linaddr_unaligned_gp)
-{
-	EADD_EXPECT(a->pginfo.linaddr += 16, SGX_GP);
-}
-
-TEST(eadd_secinfo_unaligned_gp)
-{
-	EADD_EXPECT(a->pginfo.secinfo += 16, SGX_GP);
+	a->pginfo.secs = at;
+	EXPECT_SGX(run(fx, a), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, at);
+	args_free(fx, a);
 }
 
 TEST(eadd_secs_not_epc_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
-	uint64_t outside = sgx_cpu_epc_base(fx->cpu) + 1024 * SGX_PAGE_SIZE;
+	SETUP_EADD(FX_FREE, REG_RW);
 
-	a->pginfo.secs = outside;
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, outside);
-	args_free(a);
-	fx_free(fx);
+	secs_pf(fx, a, sgx_cpu_epc_base(fx->cpu) + 1024 * SGX_PAGE_SIZE);
+}
+
+TEST(eadd_secs_not_secs_type_pf)
+{
+	SETUP_EADD(FX_FREE, REG_RW);
+	uint64_t reg;
+
+	ASSERT_SGX(fx_eadd(e, FX_DATA, REG_RW, NULL, false, &reg), SGX_SUCCESS);
+	secs_pf(fx, a, reg);
 }
 
 TEST(eadd_secinfo_reserved_gp)
@@ -168,22 +163,24 @@ TEST(eadd_secinfo_type_not_reg_or_tcs_gp)
 	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_TRIM | SGX_SECINFO_R, SGX_GP);
 }
 
+TEST(eadd_outside_elrange_gp)
+{
+	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE + FX_ENCL_SIZE, SGX_GP);
+	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE - SGX_PAGE_SIZE, SGX_GP);
+}
+
 TEST(eadd_secinfo_pending_bits_accepted_and_measured)
 {
 	/* Bits 3-5 are not reserved: EADD takes them into the measurement only. */
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW | SGX_SECINFO_PENDING);
-	struct sgx_epcm_info info;
+	SETUP_EADD(FX_FREE, REG_RW | SGX_SECINFO_PENDING);
 
-	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	sgx_cpu_epcm_read(fx->cpu, a->epc, &info);
-	EXPECT_TRUE(!info.pending);
-	args_free(a);
-	fx_free(fx);
+	ASSERT_SGX(run(fx, a), SGX_SUCCESS);
+	EXPECT_TRUE(!epcm_of(fx, a->epc).pending);
+	args_free(fx, a);
 }
 
-static void eadd_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc, void *ctx)
+static void eadd_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			 void *ctx)
 {
 	struct eadd_args *a = ctx;
 	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
@@ -194,28 +191,11 @@ static void eadd_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, ui
 
 TEST(eadd_target_in_use_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	SETUP_EADD(FX_FREE, REG_RW);
 
 	fx_on_pause(fx, eadd_in_hook, a);
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	args_free(a);
-	fx_free(fx);
-}
-
-TEST(eadd_target_valid_pf)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
-
-	ASSERT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	a->pginfo.linaddr += SGX_PAGE_SIZE;
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, a->epc);
-	args_free(a);
-	fx_free(fx);
+	EXPECT_SGX(run(fx, a), SGX_SUCCESS);
+	args_free(fx, a);
 }
 
 static void eadd_during_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
@@ -234,89 +214,53 @@ TEST(eadd_secs_in_use_gp)
 {
 	struct fx *fx = fx_new(0);
 	struct fx_enclave *e = fx_build(fx);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
+	struct eadd_args *a = args_new(e, FX_FREE, REG_RW);
 
 	fx_on_pause(fx, eadd_during_einit, a);
 	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
-TEST(eadd_secs_not_valid_pf)
+TEST(eadd_target_valid_pf)
 {
-	EADD_EXPECT(a->pginfo.secs = fx_epc_alloc(fx), SGX_PF);
-}
+	SETUP_EADD(FX_FREE, REG_RW);
 
-TEST(eadd_secs_not_secs_type_pf)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_ecreate(fx, NULL);
-	struct eadd_args *a = args_new(e, FX_FREE, RW);
-	uint64_t reg;
-
-	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &reg), SGX_SUCCESS);
-	a->pginfo.secs = reg;
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, reg);
-	args_free(a);
-	fx_free(fx);
-}
-
-TEST(eadd_tcs_reserved_nonzero_gp)
-{
-	EADD_EXPECT({
-		a->secinfo.flags = SGX_SECINFO_TCS;
-		fx_tcs_default((struct sgx_tcs *)a->src, FX_SSA0);
-		((struct sgx_tcs *)a->src)->reserved[10] = 1;
-	}, SGX_GP);
+	ASSERT_SGX(run(fx, a), SGX_SUCCESS);
+	a->pginfo.linaddr += SGX_PAGE_SIZE;
+	EXPECT_SGX(run(fx, a), SGX_PF);
+	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, a->epc);
+	args_free(fx, a);
 }
 
 TEST(eadd_tcs_32bit_limits_gp)
 {
 	struct fx *fx = fx_new(0);
-	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct sgx_secs secs;
 	struct fx_enclave *e;
 	struct eadd_args *a;
 	struct sgx_tcs *tcs;
 
-	fx_secs_default(secs, FX_ENCL_BASE, FX_ENCL_SIZE);
-	secs->attributes.flags &= ~SGX_ATTR_MODE64BIT;
-	e = fx_ecreate(fx, secs);
+	fx_secs_default(&secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs.attributes.flags &= ~SGX_ATTR_MODE64BIT;
+	e = fx_ecreate(fx, &secs);
 	ASSERT_TRUE(e);
 	a = args_new(e, FX_TCS0, SGX_SECINFO_TCS);
 	tcs = (struct sgx_tcs *)a->src;
 	fx_tcs_default(tcs, FX_SSA0);
 	tcs->fslimit = 0x1000; /* low 12 bits must be FFFh in a 32-bit enclave */
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_GP);
+	EXPECT_SGX(run(fx, a), SGX_GP);
 	tcs->fslimit = 0xFFFFF;
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_SUCCESS);
-	args_free(a);
-	free(secs);
-	fx_free(fx);
-}
-
-TEST(eadd_write_without_read_gp)
-{
-	EADD_EXPECT(a->secinfo.flags = SGX_SECINFO_REG | SGX_SECINFO_W, SGX_GP);
-}
-
-TEST(eadd_outside_elrange_gp)
-{
-	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE + FX_ENCL_SIZE, SGX_GP);
-	EADD_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE - SGX_PAGE_SIZE, SGX_GP);
+	EXPECT_SGX(run(fx, a), SGX_SUCCESS);
+	args_free(fx, a);
 }
 
 TEST(eadd_after_einit_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct eadd_args *a;
+	SETUP_FX(fx, e);
+	struct eadd_args *a = args_new(e, FX_FREE, REG_RW);
 
-	ASSERT_TRUE(e);
-	a = args_new(e, FX_FREE, RW);
-	EXPECT_SGX(encls_eadd(fx->klp, &a->pginfo, a->epc), SGX_GP);
-	args_free(a);
-	fx_free(fx);
+	EXPECT_SGX(run(fx, a), SGX_GP);
+	args_free(fx, a);
 }
 
 /* EEXTEND */
@@ -333,51 +277,29 @@ static struct eextend_case eextend_setup(void)
 
 	c.fx = fx_new(0);
 	c.e = fx_ecreate(c.fx, NULL);
-	fx_eadd(c.e, FX_DATA, RW, NULL, false, &c.page);
+	fx_eadd(c.e, FX_DATA, REG_RW, NULL, false, &c.page);
 	return c;
 }
 
-TEST(eextend_chunk_success)
-{
-	struct eextend_case c = eextend_setup();
+/*
+ * EEXTEND(@secs, @chunk), expressions over c (an enclave under construction
+ * with a REG page at c.page): @want; a #PF is at @fault.
+ */
+#define EEXTEND_TEST(name, secs, chunk, want, fault)                                   \
+	TEST(name)                                                                     \
+	{                                                                              \
+		struct eextend_case c = eextend_setup();                               \
+		EXPECT_SGX(encls_eextend(c.fx->klp, secs, chunk), want);               \
+		if ((want) == SGX_PF)                                                  \
+			EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, fault);               \
+		fx_free(c.fx);                                                         \
+	}
 
-	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.page + 256), SGX_SUCCESS);
-	fx_free(c.fx);
-}
-
-TEST(eextend_secs_unaligned_gp)
-{
-	struct eextend_case c = eextend_setup();
-
-	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs + 256, c.page), SGX_GP);
-	fx_free(c.fx);
-}
-
-TEST(eextend_secs_not_epc_pf)
-{
-	struct eextend_case c = eextend_setup();
-
-	EXPECT_SGX(encls_eextend(c.fx->klp, 0x1000, c.page), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, 0x1000);
-	fx_free(c.fx);
-}
-
-TEST(eextend_chunk_unaligned_gp)
-{
-	struct eextend_case c = eextend_setup();
-
-	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.page + 128), SGX_GP);
-	fx_free(c.fx);
-}
-
-TEST(eextend_chunk_not_epc_pf)
-{
-	struct eextend_case c = eextend_setup();
-
-	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, 0x2000), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, 0x2000);
-	fx_free(c.fx);
-}
+EEXTEND_TEST(eextend_chunk_success, c.e->secs, c.page + 256, SGX_SUCCESS, 0)
+EEXTEND_TEST(eextend_secs_unaligned_gp, c.e->secs + 256, c.page, SGX_GP, 0)
+EEXTEND_TEST(eextend_secs_not_epc_pf, 0x1000, c.page, SGX_PF, 0x1000)
+EEXTEND_TEST(eextend_chunk_unaligned_gp, c.e->secs, c.page + 128, SGX_GP, 0)
+EEXTEND_TEST(eextend_chunk_not_epc_pf, c.e->secs, 0x2000, SGX_PF, 0x2000)
 
 static void eextend_during_eremove(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
 				   uint64_t epc, void *ctx)
@@ -408,34 +330,25 @@ TEST(eextend_page_invalid_pf)
 	fx_free(c.fx);
 }
 
-TEST(eextend_page_not_reg_or_tcs_pf)
-{
-	struct eextend_case c = eextend_setup();
-
-	EXPECT_SGX(encls_eextend(c.fx->klp, c.e->secs, c.e->secs), SGX_PF);
-	fx_free(c.fx);
-}
+EEXTEND_TEST(eextend_page_not_reg_or_tcs_pf, c.e->secs, c.e->secs, SGX_PF, c.e->secs)
 
 TEST(eextend_page_of_other_enclave_gp)
 {
 	struct eextend_case c = eextend_setup();
-	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct sgx_secs secs;
 	struct fx_enclave *other;
 
-	fx_secs_default(secs, 2 * FX_ENCL_BASE, FX_ENCL_SIZE);
-	other = fx_ecreate(c.fx, secs);
+	fx_secs_default(&secs, 2 * FX_ENCL_BASE, FX_ENCL_SIZE);
+	other = fx_ecreate(c.fx, &secs);
 	ASSERT_TRUE(other);
 	EXPECT_SGX(encls_eextend(c.fx->klp, other->secs, c.page), SGX_GP);
-	free(secs);
 	fx_free(c.fx);
 }
 
 TEST(eextend_after_einit_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
-	EXPECT_SGX(encls_eextend(fx->klp, e->secs, e->pa[FX_DATA / SGX_PAGE_SIZE]), SGX_GP);
+	EXPECT_SGX(encls_eextend(fx->klp, e->secs, epc_of(e, FX_DATA)), SGX_GP);
 	fx_free(fx);
 }

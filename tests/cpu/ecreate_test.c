@@ -3,9 +3,7 @@
  * ECREATE: every check of the SDM pseudo-code, in order, and the state of
  * a new SECS.
  */
-#include <stdlib.h>
-
-#include "fixture.h"
+#include "common.h"
 
 struct ecreate_args {
 	struct sgx_secs *src;
@@ -28,11 +26,17 @@ static struct ecreate_args *args_new(struct fx *fx)
 	return a;
 }
 
-static void args_free(struct ecreate_args *a)
+static void args_free(struct fx *fx, struct ecreate_args *a)
 {
 	free(a->src);
 	free(a);
+	fx_free(fx);
 }
+
+/* Declare @fx and @a: a machine and ECREATE operands for the default SECS. */
+#define SETUP_ECREATE()                                               \
+	struct fx *fx = fx_new(0);                                    \
+	struct ecreate_args *a = args_new(fx)
 
 static int run(struct fx *fx, struct ecreate_args *a)
 {
@@ -42,18 +46,21 @@ static int run(struct fx *fx, struct ecreate_args *a)
 /* ECREATE of a SECS whose source @edit changed; expects @want. */
 #define ECREATE_EXPECT(edit, want)                                   \
 	do {                                                         \
-		struct fx *fx = fx_new(0);                            \
-		struct ecreate_args *a = args_new(fx);                \
+		SETUP_ECREATE();                                      \
 		edit;                                                 \
 		EXPECT_SGX(run(fx, a), want);                         \
-		args_free(a);                                         \
-		fx_free(fx);                                          \
+		args_free(fx, a);                                     \
 	} while (0)
+
+#define ECREATE_TEST(name, edit, want)                                \
+	TEST(name)                                                    \
+	{                                                             \
+		ECREATE_EXPECT(edit, want);                           \
+	}
 
 TEST(ecreate_valid_secs_success)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 	struct sgx_epcm_info info;
 	const struct sgx_secs *secs;
 
@@ -73,62 +80,39 @@ TEST(ecreate_valid_secs_success)
 	EXPECT_EQ(secs->isv_svn, 0);
 	EXPECT_EQ(secs->isv_prod_id, 0);
 	EXPECT_EQ(sgx_cpu_leaf_count(fx->cpu, SGX_LEAF_ENCLS(ENCLS_ECREATE)), 1);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
 TEST(ecreate_pageinfo_unaligned_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 	uint8_t *buf = aligned_alloc(64, 128);
 
 	memcpy(buf + 16, &a->pginfo, sizeof(a->pginfo));
 	EXPECT_SGX(encls_ecreate(fx->klp, (const struct sgx_pageinfo *)(buf + 16), a->epc), SGX_GP);
 	EXPECT_EQ(sgx_lp_fault(fx->klp)->vector, SGX_VEC_GP);
 	free(buf);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
-TEST(ecreate_epc_unaligned_gp)
-{
-	ECREATE_EXPECT(a->epc += 64, SGX_GP);
-}
+ECREATE_TEST(ecreate_epc_unaligned_gp, a->epc += 64, SGX_GP)
 
 TEST(ecreate_not_epc_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 	uint64_t outside = sgx_cpu_epc_base(fx->cpu) + 256 * SGX_PAGE_SIZE;
 
 	a->epc = outside;
 	EXPECT_SGX(run(fx, a), SGX_PF);
 	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, outside);
 	EXPECT_TRUE(sgx_lp_fault(fx->klp)->error_code & SGX_PF_SGX);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
-TEST(ecreate_srcpge_unaligned_gp)
-{
-	ECREATE_EXPECT(a->pginfo.srcpge += 8, SGX_GP);
-}
-
-TEST(ecreate_secinfo_unaligned_gp)
-{
-	ECREATE_EXPECT(a->pginfo.secinfo += 8, SGX_GP);
-}
-
-TEST(ecreate_linaddr_nonzero_gp)
-{
-	ECREATE_EXPECT(a->pginfo.linaddr = FX_ENCL_BASE, SGX_GP);
-}
-
-TEST(ecreate_pageinfo_secs_nonzero_gp)
-{
-	ECREATE_EXPECT(a->pginfo.secs = a->epc, SGX_GP);
-}
+ECREATE_TEST(ecreate_srcpge_unaligned_gp, a->pginfo.srcpge += 8, SGX_GP)
+ECREATE_TEST(ecreate_secinfo_unaligned_gp, a->pginfo.secinfo += 8, SGX_GP)
+ECREATE_TEST(ecreate_linaddr_nonzero_gp, a->pginfo.linaddr = FX_ENCL_BASE, SGX_GP)
+ECREATE_TEST(ecreate_pageinfo_secs_nonzero_gp, a->pginfo.secs = a->epc, SGX_GP)
 
 TEST(ecreate_secinfo_reserved_gp)
 {
@@ -136,12 +120,10 @@ TEST(ecreate_secinfo_reserved_gp)
 	ECREATE_EXPECT(a->secinfo.flags |= 1ull << 40, SGX_GP);
 }
 
-TEST(ecreate_secinfo_type_not_secs_gp)
-{
-	ECREATE_EXPECT(a->secinfo.flags = SGX_SECINFO_REG, SGX_GP);
-}
+ECREATE_TEST(ecreate_secinfo_type_not_secs_gp, a->secinfo.flags = SGX_SECINFO_REG, SGX_GP)
 
-static void ecreate_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc, void *ctx)
+static void ecreate_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			    void *ctx)
 {
 	struct ecreate_args *a = ctx;
 	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
@@ -153,93 +135,46 @@ static void ecreate_in_hook(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
 
 TEST(ecreate_target_in_use_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 
 	fx_on_pause(fx, ecreate_in_hook, a);
 	EXPECT_SGX(run(fx, a), SGX_SUCCESS);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
 TEST(ecreate_target_valid_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 
 	ASSERT_SGX(run(fx, a), SGX_SUCCESS);
 	EXPECT_SGX(run(fx, a), SGX_PF);
 	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, a->epc);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }
 
-TEST(ecreate_xfrm_without_x87_sse_gp)
-{
-	ECREATE_EXPECT(a->src->attributes.xfrm = 0x1, SGX_GP);
-}
+ECREATE_TEST(ecreate_xfrm_without_x87_sse_gp, a->src->attributes.xfrm = 0x1, SGX_GP)
+/* XFRM with AVX-512 state, which the processor lacks. */
+ECREATE_TEST(ecreate_xfrm_unsupported_gp, a->src->attributes.xfrm = 0x3 | 0xE0, SGX_GP)
+ECREATE_TEST(ecreate_miscselect_unsupported_gp, a->src->miscselect |= 0x2, SGX_GP)
+ECREATE_TEST(ecreate_miscselect_zero_success, a->src->miscselect = 0, SGX_SUCCESS)
+ECREATE_TEST(ecreate_ssa_frame_too_small_gp, a->src->ssa_frame_size = 0, SGX_GP)
+/* 832 (XSAVE with AVX) + 184 + 16 fits one page. */
+ECREATE_TEST(ecreate_ssa_frame_fits_avx_success, a->src->attributes.xfrm = 0x7, SGX_SUCCESS)
+ECREATE_TEST(ecreate_base_noncanonical_gp, a->src->base = NONCANONICAL, SGX_GP)
+ECREATE_TEST(ecreate_32bit_base_above_4g_gp, {
+	a->src->attributes.flags &= ~SGX_ATTR_MODE64BIT;
+	a->src->base = 0x100000000ull;
+}, SGX_GP)
 
-TEST(ecreate_xfrm_unsupported_gp)
-{
-	ECREATE_EXPECT(a->src->attributes.xfrm = 0x3 | 0xE0 /* AVX-512 */, SGX_GP);
-}
+ECREATE_TEST(ecreate_size_beyond_max_gp, {
+	a->src->size = 1ull << 36;
+	a->src->base = 1ull << 36;
+}, SGX_GP)
 
-TEST(ecreate_miscselect_unsupported_gp)
-{
-	ECREATE_EXPECT(a->src->miscselect |= 0x2, SGX_GP);
-}
-
-TEST(ecreate_miscselect_zero_success)
-{
-	ECREATE_EXPECT(a->src->miscselect = 0, SGX_SUCCESS);
-}
-
-TEST(ecreate_ssa_frame_too_small_gp)
-{
-	ECREATE_EXPECT(a->src->ssa_frame_size = 0, SGX_GP);
-}
-
-TEST(ecreate_ssa_frame_fits_avx_success)
-{
-	/* 832 (XSAVE with AVX) + 184 + 16 fits one page. */
-	ECREATE_EXPECT(a->src->attributes.xfrm = 0x7, SGX_SUCCESS);
-}
-
-TEST(ecreate_base_noncanonical_gp)
-{
-	ECREATE_EXPECT(a->src->base = 0x0000800000000000ull, SGX_GP);
-}
-
-TEST(ecreate_32bit_base_above_4g_gp)
-{
-	ECREATE_EXPECT({
-		a->src->attributes.flags &= ~SGX_ATTR_MODE64BIT;
-		a->src->base = 0x100000000ull;
-	}, SGX_GP);
-}
-
-TEST(ecreate_size_beyond_max_gp)
-{
-	ECREATE_EXPECT({
-		a->src->size = 1ull << 36;
-		a->src->base = 1ull << 36;
-	}, SGX_GP);
-}
-
-TEST(ecreate_size_not_power_of_two_gp)
-{
-	ECREATE_EXPECT(a->src->size = 3 * SGX_PAGE_SIZE, SGX_GP);
-}
-
-TEST(ecreate_size_below_two_pages_gp)
-{
-	ECREATE_EXPECT(a->src->size = SGX_PAGE_SIZE, SGX_GP);
-}
-
-TEST(ecreate_base_not_multiple_of_size_gp)
-{
-	ECREATE_EXPECT(a->src->base = FX_ENCL_BASE + FX_ENCL_SIZE / 2, SGX_GP);
-}
+ECREATE_TEST(ecreate_size_not_power_of_two_gp, a->src->size = 3 * SGX_PAGE_SIZE, SGX_GP)
+ECREATE_TEST(ecreate_size_below_two_pages_gp, a->src->size = SGX_PAGE_SIZE, SGX_GP)
+ECREATE_TEST(ecreate_base_not_multiple_of_size_gp, a->src->base = FX_ENCL_BASE + FX_ENCL_SIZE / 2,
+	     SGX_GP)
 
 TEST(ecreate_attribute_unsupported_gp)
 {
@@ -247,10 +182,7 @@ TEST(ecreate_attribute_unsupported_gp)
 	ECREATE_EXPECT(a->src->attributes.flags |= 1ull << 3 /* reserved */, SGX_GP);
 }
 
-TEST(ecreate_attribute_init_set_gp)
-{
-	ECREATE_EXPECT(a->src->attributes.flags |= SGX_ATTR_INIT, SGX_GP);
-}
+ECREATE_TEST(ecreate_attribute_init_set_gp, a->src->attributes.flags |= SGX_ATTR_INIT, SGX_GP)
 
 TEST(ecreate_secs_reserved_nonzero_gp)
 {
@@ -264,19 +196,15 @@ TEST(ecreate_configid_without_kss_gp)
 	ECREATE_EXPECT(a->src->config_svn = 1, SGX_GP);
 }
 
-TEST(ecreate_configid_with_kss_success)
-{
-	ECREATE_EXPECT({
-		a->src->attributes.flags |= SGX_ATTR_KSS;
-		a->src->config_id[0] = 1;
-		a->src->config_svn = 1;
-	}, SGX_SUCCESS);
-}
+ECREATE_TEST(ecreate_configid_with_kss_success, {
+	a->src->attributes.flags |= SGX_ATTR_KSS;
+	a->src->config_id[0] = 1;
+	a->src->config_svn = 1;
+}, SGX_SUCCESS)
 
 TEST(ecreate_failure_leaves_page_free)
 {
-	struct fx *fx = fx_new(0);
-	struct ecreate_args *a = args_new(fx);
+	SETUP_ECREATE();
 	struct sgx_epcm_info info;
 
 	a->src->size = 3 * SGX_PAGE_SIZE;
@@ -285,6 +213,5 @@ TEST(ecreate_failure_leaves_page_free)
 	EXPECT_TRUE(!info.valid);
 	a->src->size = FX_ENCL_SIZE;
 	EXPECT_SGX(run(fx, a), SGX_SUCCESS);
-	args_free(a);
-	fx_free(fx);
+	args_free(fx, a);
 }

@@ -5,22 +5,7 @@
  * EDBGWR only FLAGS), VA slots read as in-use/free, and DEBUG enclaves
  * only. The in-use #GP is in paging_race_test.c.
  */
-#include "fixture.h"
-
-#define PF_EPC (SGX_PF_SGX | SGX_PF_P)
-#define PF_EPC_W (PF_EPC | SGX_PF_W)
-
-static bool fault_is(struct fx *fx, uint8_t vector, uint64_t addr, uint32_t code)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(fx->klp);
-
-	return f->vector == vector && f->addr == addr && f->error_code == code;
-}
-
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t offset)
-{
-	return e->pa[offset / SGX_PAGE_SIZE] + (offset & (SGX_PAGE_SIZE - 1));
-}
+#include "common.h"
 
 static uint64_t mem64(const struct fx_enclave *e, uint64_t offset)
 {
@@ -42,48 +27,46 @@ static struct fx_enclave *build_nodebug(struct fx *fx)
 	e = fx_ecreate(fx, &secs);
 	fx_tcs_default(&tcs, FX_SSA0);
 	if (!e || fx_eadd(e, FX_TCS0, SGX_SECINFO_TCS, &tcs, false, NULL) ||
-	    fx_eadd(e, FX_DATA, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W, NULL, false, NULL))
+	    fx_eadd(e, FX_DATA, REG_RW, NULL, false, NULL))
 		return NULL;
 	return e;
 }
 
-TEST(edbgrd_reg_success_ignores_rwx)
+/* EDBGRD of the enclave byte at @off: success, and the 8 bytes stored there. */
+static void edbgrd_reads(struct fx *fx, struct fx_enclave *e, uint64_t off)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
 	uint64_t data = 0;
 
-	ASSERT_TRUE(e);
+	ASSERT_SGX(encls_edbgrd(fx->klp, epc_of(e, off), &data), SGX_SUCCESS);
+	EXPECT_EQ(data, mem64(e, off));
+}
+
+TEST(edbgrd_reg_success_ignores_rwx)
+{
+	SETUP_FX(fx, e);
+
 	/* Code page is R-X, read-only data R--: both readable, contents as stored. */
-	ASSERT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_CODE + 0x18), &data), SGX_SUCCESS);
-	EXPECT_EQ(data, mem64(e, FX_CODE + 0x18));
-	EXPECT_EQ(sgx_lp_rflags(fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), 0);
-	ASSERT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_RODATA + 0xFF8), &data), SGX_SUCCESS);
-	EXPECT_EQ(data, mem64(e, FX_RODATA + 0xFF8));
+	edbgrd_reads(fx, e, FX_CODE + 0x18);
+	EXPECT_EQ(sgx_lp_rflags(fx->klp) & ZF_CF, 0);
+	edbgrd_reads(fx, e, FX_RODATA + 0xFF8);
 	fx_free(fx);
 }
 
 /* BLOCKED does not stop the debugger. */
 TEST(edbgrd_blocked_page_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	uint64_t data = 0;
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	ASSERT_SGX(encls_eblock(fx->klp, epc_of(e, FX_DATA)), SGX_SUCCESS);
-	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_DATA + 8), &data), SGX_SUCCESS);
-	EXPECT_EQ(data, mem64(e, FX_DATA + 8));
+	edbgrd_reads(fx, e, FX_DATA + 8);
 	fx_free(fx);
 }
 
 TEST(edbgrd_tcs_within_limit_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 	uint64_t data = 0;
 
-	ASSERT_TRUE(e);
 	ASSERT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_TCS1 + 16), &data), SGX_SUCCESS);
 	EXPECT_EQ(data, FX_SSA1); /* OSSA */
 	ASSERT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_TCS1 + 64), &data), SGX_SUCCESS);
@@ -93,11 +76,9 @@ TEST(edbgrd_tcs_within_limit_success)
 
 TEST(edbgrd_tcs_beyond_limit_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 	uint64_t data = 0x1234;
 
-	ASSERT_TRUE(e);
 	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_TCS0 + 72), &data), SGX_GP);
 	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_TCS0 + 0xFF8), &data), SGX_GP);
 	EXPECT_EQ(data, 0x1234);
@@ -107,9 +88,9 @@ TEST(edbgrd_tcs_beyond_limit_gp)
 TEST(edbgrd_va_slot_reads_in_use)
 {
 	struct fx *fx = fx_new(0);
-	uint64_t va = fx_epc_alloc(fx), data = 0x55;
+	uint64_t va = new_va(fx), data = 0x55;
 
-	ASSERT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, va), SGX_SUCCESS);
+	ASSERT_TRUE(va);
 	ASSERT_SGX(encls_edbgrd(fx->klp, va + 0x20, &data), SGX_SUCCESS);
 	EXPECT_EQ(data, 0);
 	*(uint64_t *)sgx_cpu_epc_mem(fx->cpu, va + 0x20) = 0x1234500;
@@ -124,86 +105,95 @@ TEST(edbgrd_va_slot_reads_in_use)
 
 TEST(edbgrd_unaligned_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 	uint64_t data;
 
-	ASSERT_TRUE(e);
 	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_DATA + 4), &data), SGX_GP);
 	fx_free(fx);
 }
 
-TEST(edbgrd_not_epc_pf)
+/*
+ * EDBGRD (@write false) or EDBGWR of the EPC address @addr, an expression
+ * over fx and e: #PF there (EDBGWR: a write).
+ */
+#define EDBG_PF_TEST(name, write, addr)                                             \
+	TEST(name)                                                                  \
+	{                                                                           \
+		SETUP_FX(fx, e);                                                    \
+		uint64_t addr_ = (addr), data;                                      \
+		EXPECT_SGX((write) ? encls_edbgwr(fx->klp, addr_, 1) :              \
+				     encls_edbgrd(fx->klp, addr_, &data),           \
+			   SGX_PF);                                                 \
+		EXPECT_PF(fx->klp, addr_, (write) ? PF_EPC_W : PF_EPC);             \
+		fx_free(fx);                                                        \
+	}
+
+EDBG_PF_TEST(edbgrd_not_epc_pf, false, 0x8008)
+EDBG_PF_TEST(edbgrd_invalid_page_pf, false, fx_epc_alloc(fx) + 0x10)
+EDBG_PF_TEST(edbgrd_secs_pf, false, e->secs + 8)
+EDBG_PF_TEST(edbgwr_not_epc_pf, true, 0x8010)
+EDBG_PF_TEST(edbgwr_invalid_page_pf, true, fx_epc_alloc(fx))
+
+/*
+ * EDBGRD (@write false) or EDBGWR of the enclave byte at @off:
+ * SGX_PAGE_NOT_DEBUGGABLE (ZF set), nothing read or written.
+ */
+static void not_debuggable(struct fx *fx, struct fx_enclave *e, uint64_t off, bool write)
 {
-	struct fx *fx = fx_new(0);
-	uint64_t data;
+	uint64_t data = 0x77, before = mem64(e, off);
 
-	EXPECT_SGX(encls_edbgrd(fx->klp, 0x8008, &data), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, 0x8008, PF_EPC));
-	fx_free(fx);
-}
-
-TEST(edbgrd_invalid_page_pf)
-{
-	struct fx *fx = fx_new(0);
-	uint64_t epc = fx_epc_alloc(fx) + 0x10, data;
-
-	EXPECT_SGX(encls_edbgrd(fx->klp, epc, &data), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, epc, PF_EPC));
-	fx_free(fx);
-}
-
-TEST(edbgrd_secs_pf)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	uint64_t data;
-
-	ASSERT_TRUE(e);
-	EXPECT_SGX(encls_edbgrd(fx->klp, e->secs + 8, &data), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, e->secs + 8, PF_EPC));
+	EXPECT_SGX(write ? encls_edbgwr(fx->klp, epc_of(e, off), 3) :
+			   encls_edbgrd(fx->klp, epc_of(e, off), &data),
+		   SGX_PAGE_NOT_DEBUGGABLE);
+	EXPECT_EQ(sgx_lp_rflags(fx->klp) & ZF_CF, SGX_RFLAGS_ZF);
+	EXPECT_EQ(data, 0x77);
+	EXPECT_EQ(mem64(e, off), before);
 	fx_free(fx);
 }
 
 TEST(edbgrd_pending_page_not_debuggable)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	uint64_t data = 0x77;
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	ASSERT_SGX(fx_eaug(e, FX_FREE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_FREE), &data), SGX_PAGE_NOT_DEBUGGABLE);
-	EXPECT_EQ(sgx_lp_rflags(fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
-	EXPECT_EQ(data, 0x77);
-	fx_free(fx);
+	not_debuggable(fx, e, FX_FREE, false);
 }
 
 TEST(edbgrd_modified_page_not_debuggable)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_TCS };
-	uint64_t data;
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
-	ASSERT_SGX(encls_emodt(fx->klp, &si, epc_of(e, FX_DATA)), SGX_SUCCESS);
-	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_DATA), &data), SGX_PAGE_NOT_DEBUGGABLE);
-	fx_free(fx);
+	ASSERT_SGX(emodt(e, FX_DATA, SGX_SECINFO_TCS), SGX_SUCCESS);
+	not_debuggable(fx, e, FX_DATA, false);
+}
+
+TEST(edbgwr_pending_page_not_debuggable)
+{
+	SETUP_FX(fx, e);
+
+	ASSERT_SGX(fx_eaug(e, FX_FREE, NULL), SGX_SUCCESS);
+	ASSERT_EQ(mem64(e, FX_FREE), 0);
+	not_debuggable(fx, e, FX_FREE, true);
+}
+
+/* A MODIFIED TCS: NOT_DEBUGGABLE comes before the FLAGS-only check. */
+TEST(edbgwr_modified_page_not_debuggable)
+{
+	SETUP_FX(fx, e);
+
+	ASSERT_SGX(emodt(e, FX_DATA, SGX_SECINFO_TCS), SGX_SUCCESS);
+	not_debuggable(fx, e, FX_DATA + 8, true);
 }
 
 /* TRIM is no readable type: #PF comes before the MODIFIED check. */
 TEST(edbgrd_trim_page_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_TRIM };
+	SETUP_FX(fx, e);
 	uint64_t data;
 
-	ASSERT_TRUE(e);
-	ASSERT_SGX(encls_emodt(fx->klp, &si, epc_of(e, FX_DATA)), SGX_SUCCESS);
+	ASSERT_SGX(emodt(e, FX_DATA, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_SGX(encls_edbgrd(fx->klp, epc_of(e, FX_DATA), &data), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, epc_of(e, FX_DATA), PF_EPC));
+	EXPECT_PF(fx->klp, epc_of(e, FX_DATA), PF_EPC);
 	fx_free(fx);
 }
 
@@ -223,14 +213,12 @@ TEST(edbgrd_non_debug_enclave_gp)
 
 TEST(edbgwr_reg_success_ignores_rwx)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	ASSERT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_CODE + 0x40), 0xCCCCCCCC90909090ull),
 		   SGX_SUCCESS);
 	EXPECT_EQ(mem64(e, FX_CODE + 0x40), 0xCCCCCCCC90909090ull);
-	EXPECT_EQ(sgx_lp_rflags(fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), 0);
+	EXPECT_EQ(sgx_lp_rflags(fx->klp) & ZF_CF, 0);
 	/* Exactly 8 bytes. */
 	EXPECT_EQ(mem64(e, FX_CODE + 0x48), mem64(e, FX_DATA + 0x48));
 	fx_free(fx);
@@ -238,112 +226,55 @@ TEST(edbgwr_reg_success_ignores_rwx)
 
 TEST(edbgwr_tcs_flags_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	ASSERT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_TCS0 + 8), SGX_TCS_FLAGS_DBGOPTIN),
 		   SGX_SUCCESS);
-	EXPECT_EQ(((struct sgx_tcs *)fx_mem(e, FX_TCS0))->flags, SGX_TCS_FLAGS_DBGOPTIN);
+	EXPECT_EQ(tcs_mem(e, FX_TCS0)->flags, SGX_TCS_FLAGS_DBGOPTIN);
 	fx_free(fx);
 }
 
 TEST(edbgwr_tcs_not_flags_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_TCS0), 1), SGX_GP);
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_TCS0 + 16), 0), SGX_GP);
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_TCS0 + 0x108), 1), SGX_GP);
-	EXPECT_EQ(((struct sgx_tcs *)fx_mem(e, FX_TCS0))->state, 0);
-	EXPECT_EQ(((struct sgx_tcs *)fx_mem(e, FX_TCS0))->ossa, FX_SSA0);
+	EXPECT_EQ(tcs_mem(e, FX_TCS0)->state, 0);
+	EXPECT_EQ(tcs_mem(e, FX_TCS0)->ossa, FX_SSA0);
 	fx_free(fx);
 }
 
 TEST(edbgwr_unaligned_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	uint64_t before;
+	SETUP_FX(fx, e);
+	uint64_t before = mem64(e, FX_DATA);
 
-	ASSERT_TRUE(e);
-	before = mem64(e, FX_DATA);
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_DATA + 2), 0), SGX_GP);
 	EXPECT_EQ(mem64(e, FX_DATA), before);
-	fx_free(fx);
-}
-
-TEST(edbgwr_not_epc_pf)
-{
-	struct fx *fx = fx_new(0);
-
-	EXPECT_SGX(encls_edbgwr(fx->klp, 0x8010, 1), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, 0x8010, PF_EPC_W));
-	fx_free(fx);
-}
-
-TEST(edbgwr_invalid_page_pf)
-{
-	struct fx *fx = fx_new(0);
-	uint64_t epc = fx_epc_alloc(fx);
-
-	EXPECT_SGX(encls_edbgwr(fx->klp, epc, 1), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, epc, PF_EPC_W));
 	fx_free(fx);
 }
 
 TEST(edbgwr_va_page_pf)
 {
 	struct fx *fx = fx_new(0);
-	uint64_t va = fx_epc_alloc(fx);
+	uint64_t va = new_va(fx);
 
-	ASSERT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, va), SGX_SUCCESS);
+	ASSERT_TRUE(va);
 	EXPECT_SGX(encls_edbgwr(fx->klp, va + 8, 5), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, va + 8, PF_EPC_W));
-	EXPECT_EQ(*(uint64_t *)sgx_cpu_epc_mem(fx->cpu, va + 8), 0);
+	EXPECT_PF(fx->klp, va + 8, PF_EPC_W);
+	EXPECT_EQ(epc_u64(fx, va + 8), 0);
 	fx_free(fx);
 }
 
 TEST(edbgwr_secs_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 
-	ASSERT_TRUE(e);
 	EXPECT_SGX(encls_edbgwr(fx->klp, e->secs, 1), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, e->secs, PF_EPC_W));
+	EXPECT_PF(fx->klp, e->secs, PF_EPC_W);
 	EXPECT_EQ(((struct sgx_secs *)sgx_cpu_epc_mem(fx->cpu, e->secs))->size, FX_ENCL_SIZE);
-	fx_free(fx);
-}
-
-TEST(edbgwr_pending_page_not_debuggable)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-
-	ASSERT_TRUE(e);
-	ASSERT_SGX(fx_eaug(e, FX_FREE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_FREE), 3), SGX_PAGE_NOT_DEBUGGABLE);
-	EXPECT_EQ(sgx_lp_rflags(fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
-	EXPECT_EQ(mem64(e, FX_FREE), 0);
-	fx_free(fx);
-}
-
-TEST(edbgwr_modified_page_not_debuggable)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_TCS };
-	uint64_t before;
-
-	ASSERT_TRUE(e);
-	before = mem64(e, FX_DATA + 8);
-	ASSERT_SGX(encls_emodt(fx->klp, &si, epc_of(e, FX_DATA)), SGX_SUCCESS);
-	/* A MODIFIED TCS: NOT_DEBUGGABLE comes before the FLAGS-only check. */
-	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_DATA + 8), 3), SGX_PAGE_NOT_DEBUGGABLE);
-	EXPECT_EQ(mem64(e, FX_DATA + 8), before);
 	fx_free(fx);
 }
 
@@ -356,6 +287,6 @@ TEST(edbgwr_non_debug_enclave_gp)
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_DATA), 0xAB), SGX_GP);
 	EXPECT_EQ(mem64(e, FX_DATA), 0);
 	EXPECT_SGX(encls_edbgwr(fx->klp, epc_of(e, FX_TCS0 + 8), 1), SGX_GP);
-	EXPECT_EQ(((struct sgx_tcs *)fx_mem(e, FX_TCS0))->flags, 0);
+	EXPECT_EQ(tcs_mem(e, FX_TCS0)->flags, 0);
 	fx_free(fx);
 }

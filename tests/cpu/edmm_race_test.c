@@ -13,14 +13,11 @@
  */
 #include <pthread.h>
 
-#include "fixture.h"
+#include "common.h"
 
-#define SI_OFF FX_DATA                          /* thread 1's SECINFO; thread 2's at +64 */
-#define PAGE (FX_DATA + SGX_PAGE_SIZE)          /* an EADDed RW page */
-#define SRC (FX_DATA + 2 * SGX_PAGE_SIZE)       /* EACCEPTCOPY source */
+/* Thread 1's SECINFO is at SI_OFF, thread 2's at SI_OFF + 64; leaves work on PAGE or AUG. */
+#define SRC SPARE                               /* EACCEPTCOPY source */
 #define AUG FX_FREE                             /* EAUG target */
-#define RW (SGX_SECINFO_R | SGX_SECINFO_W)
-#define REG_PENDING (SGX_SECINFO_REG | RW | SGX_SECINFO_PENDING)
 
 enum op_kind { OP_EAUG, OP_EMODPR, OP_EMODT, OP_EREMOVE, OP_EACCEPT, OP_EMODPE, OP_EACCEPTCOPY };
 
@@ -31,8 +28,9 @@ struct op {
 	uint64_t flags;
 };
 #define EREMOVE_SECS UINT64_MAX
+#define OP(kind, off, flags) ((const struct op){ OP_##kind, off, flags })
 
-struct env {
+struct race_env {
 	struct fx *fx;
 	struct fx_enclave *e;
 	struct sgx_lp *enclave_lp[2];   /* inside through TCS0 / TCS1 (if entered) */
@@ -49,12 +47,7 @@ struct env {
 	const struct sgx_lp *paused_lp;
 };
 
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t off)
-{
-	return e->pa[off / SGX_PAGE_SIZE];
-}
-
-static bool env_new(struct env *v, bool enter)
+static bool race_env_new(struct race_env *v, bool enter)
 {
 	memset(v, 0, sizeof(*v));
 	v->fx = fx_new(0);
@@ -72,14 +65,14 @@ static bool env_new(struct env *v, bool enter)
 			  fx_enter(v->enclave_lp[1], v->e, FX_TCS1, NULL) == SGX_SUCCESS);
 }
 
-static void env_free(struct env *v)
+static void race_env_free(struct race_env *v)
 {
 	pthread_cond_destroy(&v->cv);
 	pthread_mutex_destroy(&v->mu);
 	fx_free(v->fx);
 }
 
-static int op_encls(struct env *v, const struct op *op, struct sgx_lp *klp)
+static int op_encls(struct race_env *v, const struct op *op, struct sgx_lp *klp)
 {
 	struct sgx_secinfo si = { .flags = op->flags };
 	struct sgx_pageinfo pi = { .linaddr = fx_la(v->e, op->off), .secs = v->e->secs };
@@ -97,7 +90,7 @@ static int op_encls(struct env *v, const struct op *op, struct sgx_lp *klp)
 }
 
 /* Run @op as thread @t (0 or 1); its SECINFO was written by op_prepare(). */
-static int op_run(struct env *v, const struct op *op, int t)
+static int op_run(struct race_env *v, const struct op *op, int t)
 {
 	uint64_t si = fx_la(v->e, SI_OFF + 64 * (uint64_t)t), page = fx_la(v->e, op->off);
 	struct sgx_lp *lp = v->enclave_lp[t];
@@ -115,19 +108,19 @@ static int op_run(struct env *v, const struct op *op, int t)
 }
 
 /* ENCLU SECINFOs live in enclave memory: written before any thread runs. */
-static void op_prepare(struct env *v, const struct op *op, int t)
+static void op_prepare(struct race_env *v, const struct op *op, int t)
 {
 	fx_put_secinfo(v->e, SI_OFF + 64 * (uint64_t)t, op->flags);
 }
 
-static struct sgx_lp *op_lp(struct env *v, const struct op *op, int t)
+static struct sgx_lp *op_lp(struct race_env *v, const struct op *op, int t)
 {
 	return op->kind >= OP_EACCEPT ? v->enclave_lp[t] : v->kernel_lp[t];
 }
 
 static void *thread2(void *arg)
 {
-	struct env *v = arg;
+	struct race_env *v = arg;
 	bool run;
 	int ret = -1;
 
@@ -150,7 +143,7 @@ static void *thread2(void *arg)
 static void on_pause(struct fx *fx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc,
 		     void *ctx)
 {
-	struct env *v = ctx;
+	struct race_env *v = ctx;
 
 	(void)fx;
 	v->paused_lp = lp;
@@ -168,7 +161,7 @@ static void on_pause(struct fx *fx, struct sgx_lp *lp, unsigned int leaf_id, uin
  * Thread 1 runs @first, which pauses holding its marks; thread 2 runs
  * @second meanwhile. Returns false if @first never paused.
  */
-static bool race(struct env *v, const struct op *first, const struct op *second, int *ret1,
+static bool race(struct race_env *v, const struct op *first, const struct op *second, int *ret1,
 		 int *ret2)
 {
 	pthread_t t;
@@ -192,356 +185,196 @@ static bool race(struct env *v, const struct op *first, const struct op *second,
 }
 
 /* Thread 2's fault was a #GP. */
-static bool gp2(struct env *v, const struct op *second)
+static bool gp2(struct race_env *v, const struct op *second)
 {
 	return sgx_lp_fault(op_lp(v, second, 1))->vector == SGX_VEC_GP;
 }
 
-/* Set up a race of @a (thread 1) against @b (thread 2); expect @w1 and @w2. */
-#define RACE(v, a, b, w1, w2)                                             \
-	do {                                                              \
-		int r1_, r2_;                                             \
-		ASSERT_TRUE(race(&v, &(a), &(b), &r1_, &r2_));            \
-		EXPECT_SGX(r1_, w1);                                      \
-		EXPECT_SGX(r2_, w2);                                      \
-		if ((w2) == SGX_GP)                                       \
-			EXPECT_TRUE(gp2(&v, &(b)));                       \
-	} while (0)
+/*
+ * A test: on a machine from race_env_new(@enter) (inside through both TCSs
+ * if @enter), after the statement @prep, thread 1 runs the op @a while
+ * thread 2 runs @b; expect @w1 and @w2 (a #GP as such), then run @check.
+ */
+#define RACE_TEST(name, enter, prep, a, b, w1, w2, check)        \
+	TEST(name)                                               \
+	{                                                        \
+		struct race_env v;                               \
+		const struct op op1_ = a, op2_ = b;              \
+		int r1_, r2_;                                    \
+		ASSERT_TRUE(race_env_new(&v, enter));            \
+		prep;                                            \
+		ASSERT_TRUE(race(&v, &op1_, &op2_, &r1_, &r2_)); \
+		EXPECT_SGX(r1_, w1);                             \
+		EXPECT_SGX(r2_, w2);                             \
+		if ((w2) == SGX_GP)                              \
+			EXPECT_TRUE(gp2(&v, &op2_));             \
+		check;                                           \
+		race_env_free(&v);                               \
+	}
+
+#define EAUG_AUG ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS)
+#define NONE (void)0
 
 /* EMODPR and EMODT against another SGX2 leaf: SGX_EPC_PAGE_CONFLICT */
 
-TEST(emodpr_during_eaccept_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPT, AUG, REG_PENDING };
-	const struct op b = { OP_EMODPR, AUG, SGX_SECINFO_R };
-	struct sgx_epcm_info info;
+/* Alone, EMODPR of the still-pending page would say PAGE_NOT_MODIFIABLE. */
+RACE_TEST(emodpr_during_eaccept_epc_page_conflict, true, EAUG_AUG,
+	  OP(EACCEPT, AUG, REG_PENDING), OP(EMODPR, AUG, SGX_SECINFO_R),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLU(ENCLU_EACCEPT));
+		EXPECT_EQ(v.paused_epc, epc_of(v.e, AUG));
+		EXPECT_TRUE(!fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).pr);
+		EXPECT_EQ(fx_epcm(v.e, AUG).perm, RW);
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	/* Alone, EMODPR of the still-pending page would say PAGE_NOT_MODIFIABLE. */
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLU(ENCLU_EACCEPT));
-	EXPECT_EQ(v.paused_epc, epc_of(v.e, AUG));
-	info = fx_epcm(v.e, AUG);
-	EXPECT_TRUE(!info.pending && !info.pr);
-	EXPECT_EQ(info.perm, RW);
-	env_free(&v);
-}
+RACE_TEST(emodt_during_eaccept_epc_page_conflict, true, EAUG_AUG,
+	  OP(EACCEPT, AUG, REG_PENDING), OP(EMODT, AUG, SGX_SECINFO_TRIM),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(fx_epcm(v.e, AUG).type, SGX_PAGE_TYPE_REG);
+		EXPECT_TRUE(!fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).modified);
+	  })
 
-TEST(emodt_during_eaccept_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPT, AUG, REG_PENDING };
-	const struct op b = { OP_EMODT, AUG, SGX_SECINFO_TRIM };
-	struct sgx_epcm_info info;
+RACE_TEST(emodpr_during_emodpe_epc_page_conflict, true, NONE,
+	  OP(EMODPE, PAGE, SGX_SECINFO_X), OP(EMODPR, PAGE, SGX_SECINFO_R),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_PERM_MASK);
+		EXPECT_TRUE(!fx_epcm(v.e, PAGE).pr);
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	info = fx_epcm(v.e, AUG);
-	EXPECT_EQ(info.type, SGX_PAGE_TYPE_REG);
-	EXPECT_TRUE(!info.pending && !info.modified);
-	env_free(&v);
-}
+RACE_TEST(emodt_during_emodpe_epc_page_conflict, true, NONE,
+	  OP(EMODPE, PAGE, SGX_SECINFO_X), OP(EMODT, PAGE, SGX_SECINFO_TRIM),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_REG);
+		EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_PERM_MASK);
+	  })
 
-TEST(emodpr_during_emodpe_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EMODPE, PAGE, SGX_SECINFO_X };
-	const struct op b = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-	struct sgx_epcm_info info;
+RACE_TEST(emodpr_during_eacceptcopy_epc_page_conflict, true, EAUG_AUG,
+	  OP(EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R), OP(EMODPR, AUG, 0),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_TRUE(!fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).pr);
+		EXPECT_EQ(fx_epcm(v.e, AUG).perm, SGX_SECINFO_R);
+		EXPECT_TRUE(!memcmp(fx_mem(v.e, AUG), fx_mem(v.e, SRC), SGX_PAGE_SIZE));
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	info = fx_epcm(v.e, PAGE);
-	EXPECT_EQ(info.perm, SGX_SECINFO_PERM_MASK);
-	EXPECT_TRUE(!info.pr);
-	env_free(&v);
-}
+RACE_TEST(emodpr_during_emodpr_epc_page_conflict, false, NONE,
+	  OP(EMODPR, PAGE, SGX_SECINFO_R), OP(EMODPR, PAGE, 0),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EMODPR));
+		EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
+		EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
+	  })
 
-TEST(emodt_during_emodpe_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EMODPE, PAGE, SGX_SECINFO_X };
-	const struct op b = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
+RACE_TEST(emodt_during_emodpr_epc_page_conflict, false, NONE,
+	  OP(EMODPR, PAGE, SGX_SECINFO_R), OP(EMODT, PAGE, SGX_SECINFO_TRIM),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_REG);
+		EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_REG);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_PERM_MASK);
-	env_free(&v);
-}
-
-TEST(emodpr_during_eacceptcopy_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R };
-	const struct op b = { OP_EMODPR, AUG, 0 };
-	struct sgx_epcm_info info;
-
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	info = fx_epcm(v.e, AUG);
-	EXPECT_TRUE(!info.pending && !info.pr);
-	EXPECT_EQ(info.perm, SGX_SECINFO_R);
-	EXPECT_TRUE(!memcmp(fx_mem(v.e, AUG), fx_mem(v.e, SRC), SGX_PAGE_SIZE));
-	env_free(&v);
-}
-
-TEST(emodpr_during_emodpr_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-	const struct op b = { OP_EMODPR, PAGE, 0 };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EMODPR));
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
-	EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
-	env_free(&v);
-}
-
-TEST(emodt_during_emodpr_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-	const struct op b = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_REG);
-	EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
-	env_free(&v);
-}
-
-TEST(emodt_during_emodt_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EMODT, PAGE, SGX_SECINFO_TCS };
-	const struct op b = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TCS);
-	env_free(&v);
-}
+RACE_TEST(emodt_during_emodt_epc_page_conflict, false, NONE,
+	  OP(EMODT, PAGE, SGX_SECINFO_TCS), OP(EMODT, PAGE, SGX_SECINFO_TRIM),
+	  SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT,
+	  EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TCS))
 
 /* EMODT holds the page exclusively (base): EMODPR's base check fires first: #GP. */
-TEST(emodpr_during_emodt_gp)
-{
-	struct env v;
-	const struct op a = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
-	const struct op b = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TRIM);
-	EXPECT_TRUE(!fx_epcm(v.e, PAGE).pr);
-	env_free(&v);
-}
+RACE_TEST(emodpr_during_emodt_gp, false, NONE,
+	  OP(EMODT, PAGE, SGX_SECINFO_TRIM), OP(EMODPR, PAGE, SGX_SECINFO_R), SGX_SUCCESS, SGX_GP, {
+		EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TRIM);
+		EXPECT_TRUE(!fx_epcm(v.e, PAGE).pr);
+	  })
 
 /* EACCEPT, EACCEPTCOPY and EMODPE against another SGX2 leaf: #GP */
 
-TEST(eaccept_during_emodpr_gp)
-{
-	struct env v;
-	const struct op a = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-	const struct op b = { OP_EACCEPT, PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR };
-	struct sgx_epcm_info info;
+RACE_TEST(eaccept_during_emodpr_gp, true, NONE,
+	  OP(EMODPR, PAGE, SGX_SECINFO_R),
+	  OP(EACCEPT, PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR),
+	  SGX_SUCCESS, SGX_GP, {
+		EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
+		EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	info = fx_epcm(v.e, PAGE);
-	EXPECT_TRUE(info.pr);
-	EXPECT_EQ(info.perm, SGX_SECINFO_R);
-	env_free(&v);
-}
+RACE_TEST(eaccept_during_emodt_gp, true, NONE,
+	  OP(EMODT, PAGE, SGX_SECINFO_TRIM), OP(EACCEPT, PAGE, REG_RW | SGX_SECINFO_PR),
+	  SGX_SUCCESS, SGX_GP, {
+		EXPECT_TRUE(fx_epcm(v.e, PAGE).modified);
+		EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TRIM);
+	  })
 
-TEST(eaccept_during_emodt_gp)
-{
-	struct env v;
-	const struct op a = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
-	const struct op b = { OP_EACCEPT, PAGE, SGX_SECINFO_REG | RW | SGX_SECINFO_PR };
+RACE_TEST(eaccept_during_eaccept_gp, true, EAUG_AUG,
+	  OP(EACCEPT, AUG, REG_PENDING), OP(EACCEPT, AUG, REG_PENDING), SGX_SUCCESS, SGX_GP,
+	  EXPECT_TRUE(!fx_epcm(v.e, AUG).pending))
 
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_TRUE(fx_epcm(v.e, PAGE).modified);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).type, SGX_PAGE_TYPE_TRIM);
-	env_free(&v);
-}
+RACE_TEST(eacceptcopy_during_eaccept_gp, true, EAUG_AUG,
+	  OP(EACCEPT, AUG, REG_PENDING), OP(EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R),
+	  SGX_SUCCESS, SGX_GP, {
+		const uint8_t *mem = fx_mem(v.e, AUG);
 
-TEST(eaccept_during_eaccept_gp)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPT, AUG, REG_PENDING };
-	const struct op b = { OP_EACCEPT, AUG, REG_PENDING };
+		EXPECT_EQ(fx_epcm(v.e, AUG).perm, RW);
+		EXPECT_EQ(mem[0] | mem[100] | mem[4095], 0); /* nothing was copied */
+	  })
 
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_TRUE(!fx_epcm(v.e, AUG).pending);
-	env_free(&v);
-}
+RACE_TEST(eaccept_during_eacceptcopy_gp, true, EAUG_AUG,
+	  OP(EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X),
+	  OP(EACCEPT, AUG, REG_PENDING), SGX_SUCCESS, SGX_GP, {
+		EXPECT_EQ(fx_epcm(v.e, AUG).perm, SGX_SECINFO_R | SGX_SECINFO_X);
+		EXPECT_TRUE(!fx_epcm(v.e, AUG).pending);
+	  })
 
-TEST(eacceptcopy_during_eaccept_gp)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPT, AUG, REG_PENDING };
-	const struct op b = { OP_EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R };
-	const uint8_t *mem;
+RACE_TEST(emodpe_during_emodpr_gp, true, NONE,
+	  OP(EMODPR, PAGE, SGX_SECINFO_R), OP(EMODPE, PAGE, SGX_SECINFO_X), SGX_SUCCESS, SGX_GP,
+	  EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R))
 
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, AUG).perm, RW);
-	mem = fx_mem(v.e, AUG);
-	EXPECT_EQ(mem[0] | mem[100] | mem[4095], 0); /* nothing was copied */
-	env_free(&v);
-}
+RACE_TEST(emodpe_during_emodpe_gp, true, NONE,
+	  OP(EMODPE, FX_RODATA, SGX_SECINFO_W), OP(EMODPE, FX_RODATA, SGX_SECINFO_X),
+	  SGX_SUCCESS, SGX_GP, EXPECT_EQ(fx_epcm(v.e, FX_RODATA).perm, RW))
 
-TEST(eaccept_during_eacceptcopy_gp)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPTCOPY, AUG, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X };
-	const struct op b = { OP_EACCEPT, AUG, REG_PENDING };
-
-	ASSERT_TRUE(env_new(&v, true));
-	ASSERT_SGX(fx_eaug(v.e, AUG, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, AUG).perm, SGX_SECINFO_R | SGX_SECINFO_X);
-	EXPECT_TRUE(!fx_epcm(v.e, AUG).pending);
-	env_free(&v);
-}
-
-TEST(emodpe_during_emodpr_gp)
-{
-	struct env v;
-	const struct op a = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-	const struct op b = { OP_EMODPE, PAGE, SGX_SECINFO_X };
-
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
-	env_free(&v);
-}
-
-TEST(emodpe_during_emodpe_gp)
-{
-	struct env v;
-	const struct op a = { OP_EMODPE, FX_RODATA, SGX_SECINFO_W };
-	const struct op b = { OP_EMODPE, FX_RODATA, SGX_SECINFO_X };
-
-	ASSERT_TRUE(env_new(&v, true));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, FX_RODATA).perm, RW);
-	env_free(&v);
-}
-
-TEST(emodpe_during_eaccept_gp)
-{
-	struct env v;
-	const struct op a = { OP_EACCEPT, PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR };
-	const struct op b = { OP_EMODPE, PAGE, SGX_SECINFO_W };
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_R };
-
-	ASSERT_TRUE(env_new(&v, false));
-	/* Restricted and tracked before anyone enters: EACCEPT will succeed. */
-	ASSERT_SGX(encls_emodpr(v.fx->klp, &si, epc_of(v.e, PAGE)), SGX_SUCCESS);
-	ASSERT_SGX(encls_etrack(v.fx->klp, v.e->secs), SGX_SUCCESS);
-	ASSERT_SGX(fx_enter(v.enclave_lp[0], v.e, FX_TCS0, NULL), SGX_SUCCESS);
-	ASSERT_SGX(fx_enter(v.enclave_lp[1], v.e, FX_TCS1, NULL), SGX_SUCCESS);
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
-	EXPECT_TRUE(!fx_epcm(v.e, PAGE).pr);
-	env_free(&v);
-}
+/* Restricted and tracked before anyone enters: EACCEPT will succeed. */
+RACE_TEST(emodpe_during_eaccept_gp, false, {
+		ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+		ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
+		ASSERT_SGX(fx_enter(v.enclave_lp[0], v.e, FX_TCS0, NULL), SGX_SUCCESS);
+		ASSERT_SGX(fx_enter(v.enclave_lp[1], v.e, FX_TCS1, NULL), SGX_SUCCESS);
+	  },
+	  OP(EACCEPT, PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR),
+	  OP(EMODPE, PAGE, SGX_SECINFO_W), SGX_SUCCESS, SGX_GP, {
+		EXPECT_EQ(fx_epcm(v.e, PAGE).perm, SGX_SECINFO_R);
+		EXPECT_TRUE(!fx_epcm(v.e, PAGE).pr);
+	  })
 
 /* Base (SGX1) restrictions: EAUG, EREMOVE */
 
-TEST(eaug_target_in_use_gp)
-{
-	struct env v;
-	const struct op a = { OP_EAUG, AUG, 0 };
-	const struct op b = { OP_EAUG, AUG + SGX_PAGE_SIZE, 0 };
-	struct sgx_epcm_info info;
+RACE_TEST(eaug_target_in_use_gp, false, NONE,
+	  OP(EAUG, AUG, 0), OP(EAUG, AUG + SGX_PAGE_SIZE, 0), SGX_SUCCESS, SGX_GP, {
+		struct sgx_epcm_info info = epcm_of(v.fx, v.aug_epc);
 
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EAUG));
-	EXPECT_EQ(v.paused_epc, v.aug_epc);
-	sgx_cpu_epcm_read(v.fx->cpu, v.aug_epc, &info);
-	EXPECT_TRUE(info.valid && info.pending);
-	EXPECT_EQ(info.linaddr, fx_la(v.e, AUG));
-	env_free(&v);
-}
+		EXPECT_EQ(v.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EAUG));
+		EXPECT_EQ(v.paused_epc, v.aug_epc);
+		EXPECT_TRUE(info.valid && info.pending);
+		EXPECT_EQ(info.linaddr, fx_la(v.e, AUG));
+	  })
 
 /* EREMOVE holds the SECS exclusively: EAUG's shared SECS access fails. */
-TEST(eaug_secs_in_use_gp)
-{
-	struct env v;
-	const struct op a = { OP_EREMOVE, EREMOVE_SECS, 0 };
-	const struct op b = { OP_EAUG, AUG, 0 };
-	struct sgx_epcm_info info;
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_CHILD_PRESENT, SGX_GP);
-	sgx_cpu_epcm_read(v.fx->cpu, v.aug_epc, &info);
-	EXPECT_TRUE(!info.valid);
-	env_free(&v);
-}
+RACE_TEST(eaug_secs_in_use_gp, false, NONE,
+	  OP(EREMOVE, EREMOVE_SECS, 0), OP(EAUG, AUG, 0), SGX_CHILD_PRESENT, SGX_GP,
+	  EXPECT_TRUE(!epcm_of(v.fx, v.aug_epc).valid))
 
 /* EAUG writes the page (SGX1, exclusive): EMODPR's base check gives #GP. */
-TEST(emodpr_during_eaug_gp)
-{
-	struct env v;
-	const struct op a = { OP_EAUG, AUG, 0 };
-	const struct op b = { OP_EMODPR, AUG, SGX_SECINFO_R };
-
-	ASSERT_TRUE(env_new(&v, false));
-	v.e->pa[AUG / SGX_PAGE_SIZE] = v.aug_epc; /* so that thread 2 finds the page */
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_TRUE(fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).pr);
-	env_free(&v);
-}
+RACE_TEST(emodpr_during_eaug_gp, false,
+	  v.e->pa[AUG / SGX_PAGE_SIZE] = v.aug_epc, /* so that thread 2 finds the page */
+	  OP(EAUG, AUG, 0), OP(EMODPR, AUG, SGX_SECINFO_R), SGX_SUCCESS, SGX_GP,
+	  EXPECT_TRUE(fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).pr))
 
 /* EMODT against an SGX1 leaf: SGX_EPC_PAGE_CONFLICT. */
-TEST(emodt_during_eaug_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EAUG, AUG, 0 };
-	const struct op b = { OP_EMODT, AUG, SGX_SECINFO_TRIM };
+RACE_TEST(emodt_during_eaug_epc_page_conflict, false, v.e->pa[AUG / SGX_PAGE_SIZE] = v.aug_epc,
+	  OP(EAUG, AUG, 0), OP(EMODT, AUG, SGX_SECINFO_TRIM), SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT, {
+		EXPECT_EQ(fx_epcm(v.e, AUG).type, SGX_PAGE_TYPE_REG);
+		EXPECT_TRUE(fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).modified);
+	  })
 
-	ASSERT_TRUE(env_new(&v, false));
-	v.e->pa[AUG / SGX_PAGE_SIZE] = v.aug_epc;
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(fx_epcm(v.e, AUG).type, SGX_PAGE_TYPE_REG);
-	EXPECT_TRUE(fx_epcm(v.e, AUG).pending && !fx_epcm(v.e, AUG).modified);
-	env_free(&v);
-}
+RACE_TEST(emodt_during_eremove_epc_page_conflict, false, NONE,
+	  OP(EREMOVE, PAGE, 0), OP(EMODT, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS,
+	  SGX_EPC_PAGE_CONFLICT, EXPECT_TRUE(!fx_epcm(v.e, PAGE).valid))
 
-TEST(emodt_during_eremove_epc_page_conflict)
-{
-	struct env v;
-	const struct op a = { OP_EREMOVE, PAGE, 0 };
-	const struct op b = { OP_EMODT, PAGE, SGX_SECINFO_TRIM };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_TRUE(!fx_epcm(v.e, PAGE).valid);
-	env_free(&v);
-}
-
-TEST(emodpr_during_eremove_gp)
-{
-	struct env v;
-	const struct op a = { OP_EREMOVE, PAGE, 0 };
-	const struct op b = { OP_EMODPR, PAGE, SGX_SECINFO_R };
-
-	ASSERT_TRUE(env_new(&v, false));
-	RACE(v, a, b, SGX_SUCCESS, SGX_GP);
-	EXPECT_TRUE(!fx_epcm(v.e, PAGE).valid);
-	env_free(&v);
-}
+RACE_TEST(emodpr_during_eremove_gp, false, NONE,
+	  OP(EREMOVE, PAGE, 0), OP(EMODPR, PAGE, SGX_SECINFO_R), SGX_SUCCESS, SGX_GP,
+	  EXPECT_TRUE(!fx_epcm(v.e, PAGE).valid))

@@ -6,24 +6,20 @@
  * EACCEPT -> EENTER through the new TCS; EMODT(TRIM) -> EACCEPT ->
  * EREMOVE (REMOVE_PAGES). Each step asserts the EPCM state it leaves.
  */
-#include "fixture.h"
+#include "common.h"
 
-#define SI_OFF FX_DATA
-#define PAGE (FX_DATA + SGX_PAGE_SIZE)
-#define SRC (FX_DATA + 2 * SGX_PAGE_SIZE)
-#define RW (SGX_SECINFO_R | SGX_SECINFO_W)
-#define REG_PENDING (SGX_SECINFO_REG | RW | SGX_SECINFO_PENDING)
+#define SRC SPARE
 #define ACCEPT_R_PR (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR)
 #define ACCEPT_TRIM (SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED)
 #define ACCEPT_TCS (SGX_SECINFO_TCS | SGX_SECINFO_MODIFIED)
 
-struct env {
+struct seq {
 	struct fx *fx;
 	struct fx_enclave *e;
 	struct sgx_lp *a, *b;   /* two LPs: a enters through TCS0, b through TCS1 */
 };
 
-static bool env_new(struct env *v)
+static bool seq_new(struct seq *v)
 {
 	v->fx = fx_new(0);
 	v->e = fx_build_init(v->fx);
@@ -34,34 +30,19 @@ static bool env_new(struct env *v)
 	return true;
 }
 
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t off)
-{
-	return e->pa[off / SGX_PAGE_SIZE];
-}
+#define SETUP_SEQ(v)                                  \
+	struct seq v;                                 \
+	ASSERT_TRUE(seq_new(&v))
 
-static int enter(struct env *v, struct sgx_lp *lp, uint64_t tcs)
+static int enter(struct seq *v, struct sgx_lp *lp, uint64_t tcs)
 {
 	return fx_enter(lp, v->e, tcs, NULL);
 }
 
-static int accept(struct env *v, struct sgx_lp *lp, uint64_t flags, uint64_t off)
+static int accept(struct seq *v, struct sgx_lp *lp, uint64_t flags, uint64_t off)
 {
 	fx_put_secinfo(v->e, SI_OFF, flags);
 	return enclu_eaccept(lp, fx_la(v->e, SI_OFF), fx_la(v->e, off));
-}
-
-static int encls_secinfo(struct env *v, int (*leaf)(struct sgx_lp *, const struct sgx_secinfo *,
-						    uint64_t),
-			 uint64_t off, uint64_t flags)
-{
-	struct sgx_secinfo si = { .flags = flags };
-
-	return leaf(v->fx->klp, &si, epc_of(v->e, off));
-}
-
-static int etrack(struct env *v)
-{
-	return encls_etrack(v->fx->klp, v->e->secs);
 }
 
 /* An interrupt while @lp is inside: AEX. */
@@ -73,7 +54,7 @@ static int aex(struct sgx_lp *lp)
 	return sgx_aex(lp, &regs, &exc);
 }
 
-static bool epcm_is(struct env *v, uint64_t off, uint8_t type, uint8_t perm)
+static bool epcm_is(struct seq *v, uint64_t off, uint8_t type, uint8_t perm)
 {
 	struct sgx_epcm_info i = fx_epcm(v->e, off);
 
@@ -84,9 +65,8 @@ static bool epcm_is(struct env *v, uint64_t off, uint8_t type, uint8_t perm)
 /* EAUG -> EACCEPT -> the page is an ordinary REG RW page. */
 TEST(edmm_eaug_eaccept_page_usable)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
 	EXPECT_TRUE(fx_epcm(v.e, FX_FREE).pending);
@@ -106,9 +86,8 @@ TEST(edmm_eaug_eaccept_page_usable)
 /* EAUG -> EACCEPTCOPY: initialized from another page, permissions from the SECINFO. */
 TEST(edmm_eaug_eacceptcopy_page_usable)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
 	fx_put_secinfo(v.e, SI_OFF, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X);
@@ -122,60 +101,53 @@ TEST(edmm_eaug_eacceptcopy_page_usable)
 /*
  * EMODPR(R) -> EACCEPT is SGX_NOT_TRACKED until ETRACK and until every LP
  * that was inside at ETRACK time has left: B (the accepting LP) by EEXIT
- * and re-entry, A (which stays inside across the ETRACK) finally by AEX.
+ * and re-entry, A (which stays inside across the ETRACK) finally by AEX
+ * (@by_aex) or EEXIT.
  */
-TEST(edmm_emodpr_eaccept_tracked_after_aex)
+static void tracked_after_a_leaves(bool by_aex)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_NOT_TRACKED);      /* no ETRACK */
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_NOT_TRACKED);      /* A and B inside */
 	fx_exit(v.b);
 	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_NOT_TRACKED);      /* A still inside */
 	EXPECT_TRUE(fx_epcm(v.e, PAGE).pr);
-	ASSERT_SGX(aex(v.a), SGX_SUCCESS);
+	if (by_aex)
+		ASSERT_SGX(aex(v.a), SGX_SUCCESS);
+	else
+		fx_exit(v.a);
 	ASSERT_TRUE(!sgx_lp_in_enclave(v.a));
 	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_SUCCESS);
 	EXPECT_TRUE(epcm_is(&v, PAGE, SGX_PAGE_TYPE_REG, SGX_SECINFO_R));
 	fx_free(v.fx);
 }
 
-/* The same with A leaving by EEXIT. */
+TEST(edmm_emodpr_eaccept_tracked_after_aex)
+{
+	tracked_after_a_leaves(true);
+}
+
 TEST(edmm_emodpr_eaccept_tracked_after_eexit)
 {
-	struct env v;
-
-	ASSERT_TRUE(env_new(&v));
-	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
-	fx_exit(v.b);
-	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
-	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_NOT_TRACKED);
-	fx_exit(v.a);
-	EXPECT_SGX(accept(&v, v.b, ACCEPT_R_PR, PAGE), SGX_SUCCESS);
-	EXPECT_TRUE(epcm_is(&v, PAGE, SGX_PAGE_TYPE_REG, SGX_SECINFO_R));
-	fx_free(v.fx);
+	tracked_after_a_leaves(false);
 }
 
 /* An ETRACK before the change does not track it; the accepting LP must re-enter. */
 TEST(edmm_etrack_before_emodpr_not_tracked)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, 0), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, 0), SGX_SUCCESS);
 	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.b, SGX_SECINFO_REG | SGX_SECINFO_PR, PAGE), SGX_NOT_TRACKED);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.b, SGX_SECINFO_REG | SGX_SECINFO_PR, PAGE), SGX_NOT_TRACKED);
 	fx_exit(v.b);
 	ASSERT_SGX(enter(&v, v.b, FX_TCS1), SGX_SUCCESS);
@@ -187,11 +159,10 @@ TEST(edmm_etrack_before_emodpr_not_tracked)
 /* An LP that enters after the ETRACK never blocks the EACCEPT. */
 TEST(edmm_emodpr_lp_entering_after_etrack_accepts)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	EXPECT_SGX(accept(&v, v.a, ACCEPT_R_PR, PAGE), SGX_SUCCESS);
 	fx_free(v.fx);
@@ -200,15 +171,14 @@ TEST(edmm_emodpr_lp_entering_after_etrack_accepts)
 /* EMODT(TCS) of a page holding a valid TCS -> EACCEPT(TCS|MODIFIED) -> EENTER through it. */
 TEST(edmm_emodt_tcs_eaccept_then_enter)
 {
-	struct env v;
+	SETUP_SEQ(v);
 	struct sgx_tcs *tcs;
 
-	ASSERT_TRUE(env_new(&v));
 	tcs = fx_mem(v.e, PAGE);
 	fx_tcs_default(tcs, FX_SSA1);  /* TCS1 is never used here: its SSA frames are free */
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
 	EXPECT_SGX(enter(&v, v.b, PAGE), SGX_PF);       /* MODIFIED: not enterable yet */
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(accept(&v, v.a, ACCEPT_TCS, PAGE), SGX_SUCCESS);
 	EXPECT_TRUE(epcm_is(&v, PAGE, SGX_PAGE_TYPE_TCS, 0));
@@ -220,15 +190,14 @@ TEST(edmm_emodt_tcs_eaccept_then_enter)
 /* A runtime's dynamic thread: EAUG -> EACCEPT -> write the TCS -> EMODT(TCS) -> EACCEPT. */
 TEST(edmm_eaug_page_becomes_tcs)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
 	ASSERT_SGX(accept(&v, v.a, REG_PENDING, FX_FREE), SGX_SUCCESS);
 	fx_tcs_default(fx_mem(v.e, FX_FREE), FX_SSA1);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, FX_FREE, SGX_SECINFO_TCS), SGX_SUCCESS);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, FX_FREE, SGX_SECINFO_TCS), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	fx_exit(v.a);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(accept(&v, v.a, ACCEPT_TCS, FX_FREE), SGX_SUCCESS);
@@ -243,24 +212,22 @@ TEST(edmm_eaug_page_becomes_tcs)
  */
 TEST(edmm_emodt_trim_eaccept_eremove)
 {
-	struct env v;
-	uint64_t epc;
+	SETUP_SEQ(v);
+	uint64_t epc = epc_of(v.e, PAGE);
 
-	ASSERT_TRUE(env_new(&v));
-	epc = epc_of(v.e, PAGE);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_SGX(encls_eremove(v.fx->klp, epc), SGX_ENCLAVE_ACT);
 	EXPECT_TRUE(fx_epcm(v.e, PAGE).valid && fx_epcm(v.e, PAGE).modified);
 	/* Linux's probe: not accepted yet. */
-	EXPECT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_PAGE_NOT_MODIFIABLE);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	EXPECT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_PAGE_NOT_MODIFIABLE);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	fx_exit(v.a);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(accept(&v, v.a, ACCEPT_TRIM, PAGE), SGX_SUCCESS);
 	EXPECT_TRUE(epcm_is(&v, PAGE, SGX_PAGE_TYPE_TRIM, 0));
 	/* Linux's probe: accepted. */
-	EXPECT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_PF);
+	EXPECT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_PF);
 	/* An accepted TRIM page goes even with an LP inside. */
 	ASSERT_TRUE(sgx_lp_in_enclave(v.a));
 	EXPECT_SGX(encls_eremove(v.fx->klp, epc), SGX_SUCCESS);
@@ -271,11 +238,10 @@ TEST(edmm_emodt_trim_eaccept_eremove)
 /* An unaccepted TRIM page is removable once no LP is inside. */
 TEST(edmm_unaccepted_trim_eremove_when_nobody_inside)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_SGX(encls_eremove(v.fx->klp, epc_of(v.e, PAGE)), SGX_ENCLAVE_ACT);
 	fx_exit(v.a);
 	EXPECT_SGX(encls_eremove(v.fx->klp, epc_of(v.e, PAGE)), SGX_SUCCESS);
@@ -286,11 +252,10 @@ TEST(edmm_unaccepted_trim_eremove_when_nobody_inside)
 /* A TCS can be trimmed too (REG/TCS -> TRIM). */
 TEST(edmm_emodt_tcs_to_trim_eaccept_eremove)
 {
-	struct env v;
+	SETUP_SEQ(v);
 
-	ASSERT_TRUE(env_new(&v));
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, FX_TCS1, SGX_SECINFO_TRIM), SGX_SUCCESS);
-	ASSERT_SGX(etrack(&v), SGX_SUCCESS);
+	ASSERT_SGX(emodt(v.e, FX_TCS1, SGX_SECINFO_TRIM), SGX_SUCCESS);
+	ASSERT_SGX(etrack(v.e), SGX_SUCCESS);
 	ASSERT_SGX(enter(&v, v.a, FX_TCS0), SGX_SUCCESS);
 	ASSERT_SGX(accept(&v, v.a, ACCEPT_TRIM, FX_TCS1), SGX_SUCCESS);
 	EXPECT_SGX(enter(&v, v.b, FX_TCS1), SGX_PF);

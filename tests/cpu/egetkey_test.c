@@ -5,94 +5,25 @@
  * requested SVNs), and the launch key end to end: a launch enclave's
  * EGETKEY(EINITTOKEN) key MACs an EINITTOKEN that EINIT accepts.
  */
-#include <stdlib.h>
-
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
-#include "fixture.h"
-#include "softsgx/measure.h"
+#include "common.h"
 #include "softsgx/sign.h"
 
 #define REQ_OFF FX_DATA             /* KEYREQUEST, 512-aligned */
 #define KEY_OFF (FX_DATA + 0x800)   /* the key, 16-aligned */
-#define ENCL_B_BASE (FX_ENCL_BASE + FX_ENCL_SIZE)
-#define PF_READ (SGX_PF_SGX | SGX_PF_U | SGX_PF_P)
-#define PF_WRITE (PF_READ | SGX_PF_W)
 
-static void cmac128(const uint8_t key[16], const void *data, size_t len, uint8_t mac[16])
+/* A machine with one enclave (the default layout, extra ATTRIBUTES.FLAGS @flags), inside TCS0. */
+static bool world_new(struct env *w, uint64_t flags)
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "CMAC", NULL);
-	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
-	char cipher[] = "AES-128-CBC";
-	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	size_t out = 0;
+	struct sgx_secs secs;
 
-	if (!c || EVP_MAC_init(c, key, 16, p) != 1 || EVP_MAC_update(c, data, len) != 1 ||
-	    EVP_MAC_final(c, mac, &out, 16) != 1)
-		harness_fail(__FILE__, __LINE__, "CMAC failed");
-	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(m);
-}
-
-/* The default layout at @base with extra ATTRIBUTES.FLAGS @flags, initialized. */
-static struct fx_enclave *build_attrs(struct fx *fx, uint64_t base, uint64_t flags)
-{
-	struct sgx_secs *secs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*secs));
-	struct sgx_tcs *tcs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*tcs));
-	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W;
-	struct fx_enclave *e;
-	int ret = 0, i;
-
-	fx_secs_default(secs, base, FX_ENCL_SIZE);
-	secs->attributes.flags |= flags;
-	e = fx_ecreate(fx, secs);
-	fx_tcs_default(tcs, FX_SSA0);
-	if (e)
-		ret = fx_eadd(e, FX_TCS0, SGX_SECINFO_TCS, tcs, true, NULL);
-	for (i = 0; e && !ret && i < 2; i++)
-		ret = fx_eadd(e, FX_SSA0 + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
-	for (i = 0; e && !ret && i < FX_DATA_PAGES; i++)
-		ret = fx_eadd(e, FX_DATA + i * SGX_PAGE_SIZE, rw, NULL, true, NULL);
-	if (e && !ret)
-		ret = fx_eadd(e, FX_CODE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_X, NULL, true, NULL);
-	if (e && !ret)
-		ret = fx_eadd(e, FX_RODATA, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, true, NULL);
-	if (e && !ret)
-		ret = fx_einit(e);
-	free(secs);
-	free(tcs);
-	if (!e || ret) {
-		harness_fail(__FILE__, __LINE__, "building the enclave: %s", sgx_code_name(ret));
-		return NULL;
-	}
-	return e;
-}
-
-/* A machine with one enclave (extra @flags), entered through TCS0. */
-struct world {
-	struct fx *fx;
-	struct fx_enclave *e;
-	struct sgx_lp *lp;
-};
-
-static bool world_new(struct world *w, uint64_t flags)
-{
+	fx_secs_default(&secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs.attributes.flags |= flags;
 	w->fx = fx_new(0);
-	w->e = build_attrs(w->fx, FX_ENCL_BASE, flags);
+	w->e = build_custom(w->fx, &secs, NULL);
 	if (!w->e)
 		return false;
 	w->lp = fx_lp(w->e);
 	return fx_enter(w->lp, w->e, FX_TCS0, NULL) == SGX_SUCCESS;
-}
-
-static void world_free(struct world *w)
-{
-	fx_free(w->fx);
 }
 
 /* A SEAL request for the current SVNs with @policy. */
@@ -130,7 +61,7 @@ static const uint8_t untouched[16] = {
 /* EGETKEY of @req in an enclave with extra @flags gives @want (key unwritten on failure). */
 static void egetkey_expect(uint64_t flags, const struct sgx_keyrequest *req, int want)
 {
-	struct world w;
+	struct env w;
 	uint8_t key[16];
 
 	if (world_new(&w, flags)) {
@@ -147,7 +78,7 @@ static void egetkey_expect(uint64_t flags, const struct sgx_keyrequest *req, int
 	} else {
 		harness_fail(__FILE__, __LINE__, "setting up the enclave failed");
 	}
-	world_free(&w);
+	fx_free(w.fx);
 }
 
 TEST(egetkey_seal_success)
@@ -160,12 +91,8 @@ TEST(egetkey_seal_success)
 
 TEST(egetkey_outside_enclave_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_lp *lp;
+	SETUP_FX_LP(fx, e, lp);
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
 	EXPECT_SGX(enclu_egetkey(lp, fx_la(e, REQ_OFF), fx_la(e, KEY_OFF)), SGX_GP);
 	fx_free(fx);
 }
@@ -173,12 +100,12 @@ TEST(egetkey_outside_enclave_gp)
 /* EGETKEY with the request at @req_off and the key at @key_off (offsets in the enclave). */
 static void egetkey_at(int64_t req_off, int64_t key_off, int want, uint32_t pfec, bool eaug)
 {
-	struct world w;
+	struct env w;
 	struct sgx_keyrequest req;
 
 	if (!world_new(&w, 0)) {
 		harness_fail(__FILE__, __LINE__, "setting up the enclave failed");
-		world_free(&w);
+		fx_free(w.fx);
 		return;
 	}
 	if (eaug)
@@ -187,73 +114,41 @@ static void egetkey_at(int64_t req_off, int64_t key_off, int want, uint32_t pfec
 	if (req_off >= 0 && w.e->pa[req_off / SGX_PAGE_SIZE])
 		memcpy(fx_mem(w.e, (uint64_t)req_off), &req, sizeof(req));
 	EXPECT_SGX(enclu_egetkey(w.lp, fx_la(w.e, req_off), fx_la(w.e, key_off)), want);
-	if (want == SGX_PF) {
-		const struct sgx_fault_info *f = sgx_lp_fault(w.lp);
-		int64_t at = pfec & SGX_PF_W ? key_off : req_off;
+	if (want == SGX_PF)
+		EXPECT_PF(w.lp, fx_la(w.e, pfec & SGX_PF_W ? key_off : req_off), pfec);
+	fx_free(w.fx);
+}
 
-		EXPECT_EQ(f->addr, fx_la(w.e, at));
-		EXPECT_EQ(f->error_code, pfec);
+#define EGETKEY_AT_TEST(name, req_off, key_off, want, pfec, eaug)         \
+	TEST(name)                                                        \
+	{                                                                 \
+		egetkey_at(req_off, key_off, want, pfec, eaug);           \
 	}
-	world_free(&w);
-}
 
-TEST(egetkey_request_unaligned_gp)
-{
-	egetkey_at(REQ_OFF + 0x100, KEY_OFF, SGX_GP, 0, false);
-}
-
-TEST(egetkey_request_outside_elrange_gp)
-{
-	egetkey_at(-0x200, KEY_OFF, SGX_GP, 0, false);
-}
-
-TEST(egetkey_request_not_reg_pf)
-{
-	egetkey_at(FX_TCS0, KEY_OFF, SGX_PF, PF_READ, false);
-}
-
-TEST(egetkey_request_pending_pf)
-{
-	egetkey_at(FX_FREE, KEY_OFF, SGX_PF, PF_READ, true);
-}
+EGETKEY_AT_TEST(egetkey_request_unaligned_gp, REQ_OFF + 0x100, KEY_OFF, SGX_GP, 0, false)
+EGETKEY_AT_TEST(egetkey_request_outside_elrange_gp, -0x200, KEY_OFF, SGX_GP, 0, false)
+EGETKEY_AT_TEST(egetkey_request_not_reg_pf, FX_TCS0, KEY_OFF, SGX_PF, PF_EPCM, false)
+EGETKEY_AT_TEST(egetkey_request_pending_pf, FX_FREE, KEY_OFF, SGX_PF, PF_EPCM, true)
 
 TEST(egetkey_request_readonly_success)
 {
 	/* KEYREQUEST needs R only. */
-	struct world w;
+	struct env w;
 	struct sgx_keyrequest req;
 
 	ASSERT_TRUE(world_new(&w, 0));
 	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
 	memcpy(fx_mem(w.e, FX_RODATA), &req, sizeof(req));
 	EXPECT_SGX(enclu_egetkey(w.lp, fx_la(w.e, FX_RODATA), fx_la(w.e, KEY_OFF)), SGX_SUCCESS);
-	world_free(&w);
+	fx_free(w.fx);
 }
 
-TEST(egetkey_output_unaligned_gp)
-{
-	egetkey_at(REQ_OFF, KEY_OFF + 8, SGX_GP, 0, false);
-}
-
-TEST(egetkey_output_outside_elrange_gp)
-{
-	egetkey_at(REQ_OFF, (int64_t)FX_ENCL_SIZE + 0x10, SGX_GP, 0, false);
-}
-
-TEST(egetkey_output_readonly_pf)
-{
-	egetkey_at(REQ_OFF, FX_RODATA, SGX_PF, PF_WRITE, false);
-}
-
-TEST(egetkey_output_unmapped_pf)
-{
-	egetkey_at(REQ_OFF, FX_FREE, SGX_PF, SGX_PF_U | SGX_PF_W, false);
-}
-
-TEST(egetkey_output_pending_pf)
-{
-	egetkey_at(REQ_OFF, FX_FREE, SGX_PF, PF_WRITE, true);
-}
+EGETKEY_AT_TEST(egetkey_output_unaligned_gp, REQ_OFF, KEY_OFF + 8, SGX_GP, 0, false)
+EGETKEY_AT_TEST(egetkey_output_outside_elrange_gp, REQ_OFF, (int64_t)FX_ENCL_SIZE + 0x10, SGX_GP, 0,
+		false)
+EGETKEY_AT_TEST(egetkey_output_readonly_pf, REQ_OFF, FX_RODATA, SGX_PF, PF_EPCM_W, false)
+EGETKEY_AT_TEST(egetkey_output_unmapped_pf, REQ_OFF, FX_FREE, SGX_PF, SGX_PF_U | SGX_PF_W, false)
+EGETKEY_AT_TEST(egetkey_output_pending_pf, REQ_OFF, FX_FREE, SGX_PF, PF_EPCM_W, true)
 
 TEST(egetkey_reserved_bytes_gp)
 {
@@ -313,38 +208,38 @@ TEST(egetkey_unknown_keyname_invalid_keyname)
 	egetkey_expect(0, &req, SGX_INVALID_KEYNAME);
 }
 
+/* A request (policy 0) for @keyname: SGX_INVALID_ATTRIBUTE unless the enclave has @attr. */
+static void key_needs_attribute(uint16_t keyname, uint64_t attr)
+{
+	struct sgx_keyrequest req;
+
+	seal_request(&req, 0);
+	req.keyname = keyname;
+	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
+	egetkey_expect(attr, &req, SGX_SUCCESS);
+}
+
+#define KEY_NEEDS_ATTRIBUTE_TEST(name, keyname, attr)                     \
+	TEST(name)                                                        \
+	{                                                                 \
+		key_needs_attribute(keyname, attr);                       \
+	}
+
+KEY_NEEDS_ATTRIBUTE_TEST(egetkey_provision_seal_without_provisionkey_invalid_attribute,
+			 SGX_KEYNAME_PROVISION_SEAL, SGX_ATTR_PROVISIONKEY)
+KEY_NEEDS_ATTRIBUTE_TEST(egetkey_einittoken_without_einittokenkey_invalid_attribute,
+			 SGX_KEYNAME_EINITTOKEN, SGX_ATTR_EINITTOKENKEY)
+
 TEST(egetkey_provision_without_provisionkey_invalid_attribute)
 {
 	struct sgx_keyrequest req;
 
+	key_needs_attribute(SGX_KEYNAME_PROVISION, SGX_ATTR_PROVISIONKEY);
+	/* The attribute check comes before the SVN checks. */
 	seal_request(&req, 0);
 	req.keyname = SGX_KEYNAME_PROVISION;
-	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
-	/* The attribute check comes before the SVN checks. */
 	req.cpusvn[0] = 9;
 	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
-	req.cpusvn[0] = 1;
-	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_SUCCESS);
-}
-
-TEST(egetkey_provision_seal_without_provisionkey_invalid_attribute)
-{
-	struct sgx_keyrequest req;
-
-	seal_request(&req, 0);
-	req.keyname = SGX_KEYNAME_PROVISION_SEAL;
-	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
-	egetkey_expect(SGX_ATTR_PROVISIONKEY, &req, SGX_SUCCESS);
-}
-
-TEST(egetkey_einittoken_without_einittokenkey_invalid_attribute)
-{
-	struct sgx_keyrequest req;
-
-	seal_request(&req, 0);
-	req.keyname = SGX_KEYNAME_EINITTOKEN;
-	egetkey_expect(0, &req, SGX_INVALID_ATTRIBUTE);
-	egetkey_expect(SGX_ATTR_EINITTOKENKEY, &req, SGX_SUCCESS);
 }
 
 TEST(egetkey_seal_cpusvn_beyond_invalid_cpusvn)
@@ -406,7 +301,7 @@ TEST(egetkey_seal_configsvn_beyond_invalid_isvsvn)
 }
 
 /* The key @req gives in @w (asserting success). */
-static void key_of(struct world *w, const struct sgx_keyrequest *req, uint8_t key[16])
+static void key_of(struct env *w, const struct sgx_keyrequest *req, uint8_t key[16])
 {
 	int ret = egetkey(w->lp, w->e, req, key);
 
@@ -416,7 +311,7 @@ static void key_of(struct world *w, const struct sgx_keyrequest *req, uint8_t ke
 
 TEST(egetkey_seal_key_stable_and_bound_to_policy)
 {
-	struct world a;
+	struct env a;
 	struct fx_enclave *b;
 	struct sgx_lp *lpb;
 	struct sgx_keyrequest req;
@@ -462,12 +357,12 @@ TEST(egetkey_seal_key_stable_and_bound_to_policy)
 	key_of(&a, &req, k);
 	EXPECT_TRUE(memcmp(k, sa, 16) != 0);
 	fx_exit(lpb);
-	world_free(&a);
+	fx_free(a.fx);
 }
 
 TEST(egetkey_seal_noisvprodid_kss)
 {
-	struct world w;
+	struct env w;
 	struct sgx_keyrequest req;
 	uint8_t with[16], without[16];
 
@@ -477,12 +372,12 @@ TEST(egetkey_seal_noisvprodid_kss)
 	seal_request(&req, SGX_KEYPOLICY_MRSIGNER | SGX_KEYPOLICY_NOISVPRODID);
 	key_of(&w, &req, without);
 	EXPECT_TRUE(memcmp(with, without, 16) != 0);
-	world_free(&w);
+	fx_free(w.fx);
 }
 
 TEST(egetkey_provision_key_ignores_keyid)
 {
-	struct world w;
+	struct env w;
 	struct sgx_keyrequest req;
 	uint8_t p1[16], p2[16], ps[16], s[16];
 
@@ -499,12 +394,12 @@ TEST(egetkey_provision_key_ignores_keyid)
 	seal_request(&req, SGX_KEYPOLICY_MRSIGNER);
 	key_of(&w, &req, s);
 	EXPECT_TRUE(memcmp(s, p1, 16) != 0 && memcmp(s, ps, 16) != 0);
-	world_free(&w);
+	fx_free(w.fx);
 }
 
 TEST(egetkey_report_key_depends_on_keyid)
 {
-	struct world w;
+	struct env w;
 	struct sgx_keyrequest req;
 	uint8_t k1[16], k2[16], k3[16];
 
@@ -522,27 +417,18 @@ TEST(egetkey_report_key_depends_on_keyid)
 	req.keyid[0] = 1;
 	key_of(&w, &req, k3);
 	EXPECT_TRUE(memcmp(k1, k3, 16) != 0);
-	world_free(&w);
+	fx_free(w.fx);
 }
 
-/* SIGSTRUCT for @e as fx_einit() makes it, signed with the test key. */
+/* SIGSTRUCT for @e as fx_einit() makes it but for ISVPRODID 0x43, ISVSVN 1; signed. */
 static struct sgx_sigstruct *sign_for(struct fx_enclave *e)
 {
 	struct sgx_sigstruct *sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
-	const struct sgx_secs *secs = sgx_cpu_epc_mem(e->fx->cpu, e->secs);
 
-	sgx_sigstruct_init(sig);
-	sig->header.vendor = 0x8086;
-	sig->body.miscselect = secs->miscselect;
-	sig->body.misc_mask = 0xFFFFFFFF;
-	sig->body.attributes = secs->attributes;
-	sig->body.attributes_mask.flags = ~0ull;
-	sig->body.attributes_mask.xfrm = ~0ull;
+	fx_sigstruct_prepare(e, sig);
 	sig->body.isv_prod_id = 0x43;
 	sig->body.isv_svn = 1;
-	sgx_measure_digest(e->measure, sig->body.mrenclave);
-	if (sgx_sigstruct_sign(sig, fx_signing_key()))
-		harness_fail(__FILE__, __LINE__, "signing failed");
+	fx_sigstruct_sign(sig);
 	return sig;
 }
 
@@ -571,7 +457,7 @@ static void token_fill(struct sgx_einittoken *tok, struct fx_enclave *le, struct
 
 TEST(egetkey_einittoken_key_launches_enclave)
 {
-	struct world le;
+	struct env le;
 	struct fx_enclave *t;
 	struct sgx_sigstruct *sig;
 	struct sgx_einittoken *tok = aligned_alloc(512, 512);
@@ -598,12 +484,12 @@ TEST(egetkey_einittoken_key_launches_enclave)
 	free(sig);
 	free(tok);
 	fx_exit(le.lp);
-	world_free(&le);
+	fx_free(le.fx);
 }
 
 /* EINIT with launch tokens: a launch enclave's token for a target enclave. */
 struct launch {
-	struct world le;
+	struct env le;
 	struct fx_enclave *t;
 	struct sgx_sigstruct *sig;
 	struct sgx_einittoken *tok;
@@ -645,7 +531,7 @@ static void launch_free(struct launch *l)
 {
 	free(l->sig);
 	free(l->tok);
-	world_free(&l->le);
+	fx_free(l->le.fx);
 }
 
 static int launch_einit(struct launch *l, bool remac)

@@ -4,11 +4,9 @@
  * commits the enclave's identity; each kind of corruption is refused with
  * the SDM's code; launch control through IA32_SGXLEPUBKEYHASH.
  */
-#include <stdlib.h>
-
 #include <openssl/bn.h>
 
-#include "fixture.h"
+#include "common.h"
 #include "softsgx/sign.h"
 
 struct einit_case {
@@ -25,6 +23,15 @@ static struct einit_case setup(void)
 	c.e = fx_build(c.fx);
 	c.sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
 	fx_sigstruct_prepare(c.e, c.sig);
+	return c;
+}
+
+/* The same, signed. */
+static struct einit_case setup_signed(void)
+{
+	struct einit_case c = setup();
+
+	fx_sigstruct_sign(c.sig);
 	return c;
 }
 
@@ -46,6 +53,22 @@ static void teardown(struct einit_case *c)
 		EXPECT_SGX(fx_einit_with(c.e, c.sig), want);      \
 		teardown(&c);                                     \
 	} while (0)
+
+#define EINIT_TEST(name, edit, resign, want)                     \
+	TEST(name)                                               \
+	{                                                        \
+		EINIT_EXPECT(edit, resign, want);                \
+	}
+
+/* EINIT with @sig for the SECS at @secs (expressions over c, signed) and a zero token: @want. */
+#define EINIT_OPERANDS_TEST(name, sig, secs, want)                                \
+	TEST(name)                                                                \
+	{                                                                         \
+		struct einit_case c = setup_signed();                             \
+		static struct sgx_einittoken token;                               \
+		EXPECT_SGX(encls_einit(c.fx->klp, sig, secs, &token), want);      \
+		teardown(&c);                                                     \
+	}
 
 TEST(einit_signed_enclave_success)
 {
@@ -101,34 +124,16 @@ TEST(einit_q1_q2_match_sdm_formula)
 	teardown(&c);
 }
 
-TEST(einit_sigstruct_unaligned_gp)
-{
-	struct einit_case c = setup();
-	static struct sgx_einittoken token;
-
-	fx_sigstruct_sign(c.sig);
-	EXPECT_SGX(encls_einit(c.fx->klp, (const struct sgx_sigstruct *)((uint8_t *)c.sig + 64),
-			       c.e->secs, &token), SGX_GP);
-	teardown(&c);
-}
-
-TEST(einit_secs_unaligned_gp)
-{
-	struct einit_case c = setup();
-	static struct sgx_einittoken token;
-
-	fx_sigstruct_sign(c.sig);
-	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, c.e->secs + 64, &token), SGX_GP);
-	teardown(&c);
-}
+EINIT_OPERANDS_TEST(einit_sigstruct_unaligned_gp,
+		    (const struct sgx_sigstruct *)((uint8_t *)c.sig + 64), c.e->secs, SGX_GP)
+EINIT_OPERANDS_TEST(einit_secs_unaligned_gp, c.sig, c.e->secs + 64, SGX_GP)
 
 TEST(einit_token_unaligned_gp)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 	uint8_t *buf = aligned_alloc(512, 1024);
 
 	memset(buf, 0, 1024);
-	fx_sigstruct_sign(c.sig);
 	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, c.e->secs, (const struct sgx_einittoken *)(buf + 256)),
 		   SGX_GP);
 	free(buf);
@@ -137,39 +142,23 @@ TEST(einit_token_unaligned_gp)
 
 TEST(einit_secs_not_epc_pf)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 	static struct sgx_einittoken token;
 
-	fx_sigstruct_sign(c.sig);
 	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, 0x8000, &token), SGX_PF);
 	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, 0x8000);
 	teardown(&c);
 }
 
-TEST(einit_bad_header_invalid_sig_struct)
-{
-	EINIT_EXPECT(c.sig->header.header1[4] = 0xE2, true, SGX_INVALID_SIG_STRUCT);
-}
-
-TEST(einit_bad_vendor_invalid_sig_struct)
-{
-	EINIT_EXPECT(c.sig->header.vendor = 0x1022, true, SGX_INVALID_SIG_STRUCT);
-}
-
-TEST(einit_vendor_zero_success)
-{
-	EINIT_EXPECT(c.sig->header.vendor = 0, true, SGX_SUCCESS);
-}
-
-TEST(einit_bad_header2_invalid_sig_struct)
-{
-	EINIT_EXPECT(c.sig->header.header2[1] = 0, true, SGX_INVALID_SIG_STRUCT);
-}
-
-TEST(einit_exponent_not_3_invalid_sig_struct)
-{
-	EINIT_EXPECT(c.sig->exponent = 65537, false, SGX_INVALID_SIG_STRUCT);
-}
+EINIT_TEST(einit_bad_header_invalid_sig_struct, c.sig->header.header1[4] = 0xE2, true,
+	   SGX_INVALID_SIG_STRUCT)
+EINIT_TEST(einit_bad_vendor_invalid_sig_struct, c.sig->header.vendor = 0x1022, true,
+	   SGX_INVALID_SIG_STRUCT)
+EINIT_TEST(einit_vendor_zero_success, c.sig->header.vendor = 0, true, SGX_SUCCESS)
+EINIT_TEST(einit_bad_header2_invalid_sig_struct, c.sig->header.header2[1] = 0, true,
+	   SGX_INVALID_SIG_STRUCT)
+EINIT_TEST(einit_exponent_not_3_invalid_sig_struct, c.sig->exponent = 65537, false,
+	   SGX_INVALID_SIG_STRUCT)
 
 TEST(einit_reserved_nonzero_invalid_sig_struct)
 {
@@ -179,10 +168,8 @@ TEST(einit_reserved_nonzero_invalid_sig_struct)
 	EINIT_EXPECT(c.sig->reserved4[0] = 1, false, SGX_INVALID_SIG_STRUCT);
 }
 
-TEST(einit_corrupt_signature_invalid_signature)
-{
-	EINIT_EXPECT(c.sig->signature[100] ^= 1, false, SGX_INVALID_SIGNATURE);
-}
+EINIT_TEST(einit_corrupt_signature_invalid_signature, c.sig->signature[100] ^= 1, false,
+	   SGX_INVALID_SIGNATURE)
 
 TEST(einit_body_changed_after_signing_invalid_signature)
 {
@@ -190,10 +177,8 @@ TEST(einit_body_changed_after_signing_invalid_signature)
 	EINIT_EXPECT(c.sig->header.date++, false, SGX_INVALID_SIGNATURE);
 }
 
-TEST(einit_other_modulus_invalid_signature)
-{
-	EINIT_EXPECT(c.sig->modulus[7] ^= 0x10, false, SGX_INVALID_SIGNATURE);
-}
+EINIT_TEST(einit_other_modulus_invalid_signature, c.sig->modulus[7] ^= 0x10, false,
+	   SGX_INVALID_SIGNATURE)
 
 TEST(einit_unsigned_regions_not_covered)
 {
@@ -216,9 +201,8 @@ static void einit_during_eadd(struct fx *fx, struct sgx_lp *lp, unsigned int lea
 
 TEST(einit_secs_in_use_gp)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 
-	fx_sigstruct_sign(c.sig);
 	fx_on_pause(c.fx, einit_during_eadd, &c);
 	EXPECT_SGX(fx_eadd(c.e, FX_FREE, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, false, NULL),
 		   SGX_SUCCESS);
@@ -227,42 +211,35 @@ TEST(einit_secs_in_use_gp)
 
 TEST(einit_not_a_secs_pf)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 	static struct sgx_einittoken token;
 	uint64_t reg = c.e->pa[FX_DATA / SGX_PAGE_SIZE];
 
-	fx_sigstruct_sign(c.sig);
 	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, reg, &token), SGX_PF);
 	EXPECT_EQ(sgx_lp_fault(c.fx->klp)->addr, reg);
 	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, fx_epc_alloc(c.fx), &token), SGX_PF);
 	teardown(&c);
 }
 
-TEST(einit_isvfamilyid_without_kss_invalid_sig_struct)
-{
-	EINIT_EXPECT(c.sig->body.isv_family_id[0] = 1, true, SGX_INVALID_SIG_STRUCT);
-}
+EINIT_TEST(einit_isvfamilyid_without_kss_invalid_sig_struct, c.sig->body.isv_family_id[0] = 1, true,
+	   SGX_INVALID_SIG_STRUCT)
 
 TEST(einit_initialized_gp)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 
-	fx_sigstruct_sign(c.sig);
 	ASSERT_SGX(fx_einit_with(c.e, c.sig), SGX_SUCCESS);
 	EXPECT_SGX(fx_einit_with(c.e, c.sig), SGX_GP);
 	teardown(&c);
 }
 
-TEST(einit_wrong_enclavehash_invalid_measurement)
-{
-	EINIT_EXPECT(c.sig->body.mrenclave[31] ^= 1, true, SGX_INVALID_MEASUREMENT);
-}
+EINIT_TEST(einit_wrong_enclavehash_invalid_measurement, c.sig->body.mrenclave[31] ^= 1, true,
+	   SGX_INVALID_MEASUREMENT)
 
 TEST(einit_page_added_after_signing_invalid_measurement)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 
-	fx_sigstruct_sign(c.sig);
 	ASSERT_SGX(fx_eadd(c.e, FX_FREE, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, false, NULL),
 		   SGX_SUCCESS);
 	EXPECT_SGX(fx_einit_with(c.e, c.sig), SGX_INVALID_MEASUREMENT);
@@ -271,9 +248,8 @@ TEST(einit_page_added_after_signing_invalid_measurement)
 
 TEST(einit_failure_is_retryable)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 
-	fx_sigstruct_sign(c.sig);
 	c.sig->signature[0] ^= 1;
 	ASSERT_SGX(fx_einit_with(c.e, c.sig), SGX_INVALID_SIGNATURE);
 	c.sig->signature[0] ^= 1;
@@ -302,18 +278,15 @@ TEST(einit_attributes_outside_mask_ignored)
 	}, true, SGX_SUCCESS);
 }
 
-TEST(einit_miscselect_mismatch_invalid_attribute)
-{
-	EINIT_EXPECT(c.sig->body.miscselect = 0, true, SGX_INVALID_ATTRIBUTE);
-}
+EINIT_TEST(einit_miscselect_mismatch_invalid_attribute, c.sig->body.miscselect = 0, true,
+	   SGX_INVALID_ATTRIBUTE)
 
 TEST(einit_signer_not_lepubkeyhash_invalid_einittoken)
 {
-	struct einit_case c = setup();
+	struct einit_case c = setup_signed();
 	static struct sgx_einittoken token;
 	static const uint8_t other_hash[32] = { 1, 2, 3 };
 
-	fx_sigstruct_sign(c.sig);
 	sgx_cpu_write_lepubkeyhash(c.fx->cpu, other_hash);
 	EXPECT_SGX(encls_einit(c.fx->klp, c.sig, c.e->secs, &token), SGX_INVALID_EINITTOKEN);
 	teardown(&c);

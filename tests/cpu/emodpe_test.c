@@ -4,44 +4,7 @@
  * EPCM RWX |= SECINFO RWX, PR untouched, RAX and RFLAGS untouched. The
  * in-use #GP is in edmm_race_test.c.
  */
-#include "fixture.h"
-
-#define SI_OFF FX_DATA
-#define PAGE (FX_DATA + SGX_PAGE_SIZE)
-#define SPARE (FX_DATA + 2 * SGX_PAGE_SIZE)
-#define ALIAS (FX_FREE + 8 * SGX_PAGE_SIZE)
-#define RW (SGX_SECINFO_R | SGX_SECINFO_W)
-#define PF_EPCM (SGX_PF_SGX | SGX_PF_U | SGX_PF_P)
-
-struct env {
-	struct fx *fx;
-	struct fx_enclave *e;
-	struct sgx_lp *lp;
-};
-
-static bool env_new(struct env *v)
-{
-	v->fx = fx_new(0);
-	v->e = fx_build_init(v->fx);
-	v->lp = v->e ? fx_lp(v->e) : NULL;
-	return v->e != NULL;
-}
-
-static bool env_enter(struct env *v)
-{
-	return fx_enter(v->lp, v->e, FX_TCS0, NULL) == SGX_SUCCESS;
-}
-
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t off)
-{
-	return e->pa[off / SGX_PAGE_SIZE];
-}
-
-static void map(struct fx_enclave *e, uint64_t off, uint64_t epc)
-{
-	e->pa[off / SGX_PAGE_SIZE] = epc;
-	e->pt_perm[off / SGX_PAGE_SIZE] = SGX_SECINFO_PERM_MASK;
-}
+#include "common.h"
 
 static uint64_t la(struct env *v, uint64_t off)
 {
@@ -59,31 +22,11 @@ static int emodpe(struct env *v, uint64_t flags, uint64_t off)
 	return emodpe_at(v, SI_OFF, flags, la(v, off));
 }
 
-static int encls_secinfo(struct env *v, int (*leaf)(struct sgx_lp *, const struct sgx_secinfo *,
-						    uint64_t),
-			 uint64_t off, uint64_t flags)
-{
-	struct sgx_secinfo si = { .flags = flags };
-
-	return leaf(v->fx->klp, &si, epc_of(v->e, off));
-}
-
-static bool pf_at(struct env *v, uint64_t addr, uint32_t code)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(v->lp);
-
-	return f->vector == SGX_VEC_PF && f->addr == addr && f->error_code == code;
-}
-
-#define SETUP(v)                                      \
-	struct env v;                                 \
-	ASSERT_TRUE(env_new(&v) && env_enter(&v))
-
 /* Success paths */
 
 TEST(emodpe_extend_r_to_rwx_success)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 	struct sgx_epcm_info info;
 
 	ASSERT_SGX(emodpe(&v, SGX_SECINFO_W | SGX_SECINFO_X, FX_RODATA), SGX_SUCCESS);
@@ -96,7 +39,7 @@ TEST(emodpe_extend_r_to_rwx_success)
 /* EMODPE has no RAX code: the flags of the previous leaf stay. */
 TEST(emodpe_success_rflags_untouched)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
 	fx_put_secinfo(v.e, SI_OFF, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PENDING);
@@ -112,7 +55,7 @@ TEST(emodpe_success_rflags_untouched)
 /* Only extends: a SECINFO with fewer rights changes nothing. */
 TEST(emodpe_never_restricts)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	ASSERT_SGX(emodpe(&v, 0, PAGE), SGX_SUCCESS);
 	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
@@ -124,10 +67,10 @@ TEST(emodpe_never_restricts)
 /* PR stays as EMODPR left it. */
 TEST(emodpe_restricted_page_pr_kept)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 	struct sgx_epcm_info info;
 
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
 	ASSERT_SGX(emodpe(&v, SGX_SECINFO_W, PAGE), SGX_SUCCESS);
 	info = fx_epcm(v.e, PAGE);
 	EXPECT_TRUE(info.pr);
@@ -138,7 +81,7 @@ TEST(emodpe_restricted_page_pr_kept)
 /* SECINFO PT and state bits are not reserved and are ignored. */
 TEST(emodpe_secinfo_type_ignored)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	ASSERT_SGX(emodpe(&v, SGX_SECINFO_TCS | SGX_SECINFO_X | SGX_SECINFO_PENDING, PAGE),
 		   SGX_SUCCESS);
@@ -148,41 +91,46 @@ TEST(emodpe_secinfo_type_ignored)
 	fx_free(v.fx);
 }
 
+/* W alone is fine when the EPCM already has R. */
+TEST(emodpe_w_with_epcm_r_success)
+{
+	SETUP_INSIDE(v);
+
+	ASSERT_SGX(emodpe(&v, SGX_SECINFO_W, FX_RODATA), SGX_SUCCESS);
+	EXPECT_EQ(fx_epcm(v.e, FX_RODATA).perm, RW);
+	fx_free(v.fx);
+}
+
 /* Prologue */
+
+/* EMODPE(X) of PAGE on @v: #GP, PAGE still RW. */
+static void emodpe_x_gp(struct env *v)
+{
+	EXPECT_SGX(emodpe(v, SGX_SECINFO_X, PAGE), SGX_GP);
+	EXPECT_EQ(fx_epcm(v->e, PAGE).perm, RW);
+	fx_free(v->fx);
+}
 
 TEST(emodpe_outside_enclave_gp)
 {
-	struct env v;
+	SETUP(v);
 
-	ASSERT_TRUE(env_new(&v));
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, PAGE), SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
-	fx_free(v.fx);
+	emodpe_x_gp(&v);
 }
 
 TEST(emodpe_no_sgx2_gp)
 {
-	struct sgx_cpu_config cfg;
 	struct env v;
 
-	sgx_cpu_config_default(&cfg);
-	cfg.epc_pages = 256;
-	cfg.sgx2 = false;
-	v.fx = fx_new_config(&cfg);
-	v.e = fx_build_init(v.fx);
-	ASSERT_TRUE(v.e);
-	v.lp = fx_lp(v.e);
-	ASSERT_TRUE(env_enter(&v));
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, PAGE), SGX_GP);
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
-	fx_free(v.fx);
+	ASSERT_TRUE(env_build(&v, fx_new_sgx1()) && env_enter(&v));
+	emodpe_x_gp(&v);
 }
 
 /* Alignment, ELRANGE, translation */
 
 TEST(emodpe_secinfo_unaligned_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	fx_put_secinfo(v.e, SI_OFF + 64, SGX_SECINFO_X);
 	EXPECT_SGX(enclu_emodpe(v.lp, la(&v, SI_OFF + 64 + 16), la(&v, PAGE)), SGX_GP);
@@ -192,7 +140,7 @@ TEST(emodpe_secinfo_unaligned_gp)
 
 TEST(emodpe_page_unaligned_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	EXPECT_SGX(emodpe_at(&v, SI_OFF, SGX_SECINFO_X, la(&v, PAGE) + 0x200), SGX_GP);
 	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
@@ -201,7 +149,7 @@ TEST(emodpe_page_unaligned_gp)
 
 TEST(emodpe_outside_elrange_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
 	fx_put_secinfo(v.e, SI_OFF, SGX_SECINFO_X);
 	EXPECT_SGX(enclu_emodpe(v.lp, v.e->base - 64, la(&v, PAGE)), SGX_GP);
@@ -210,71 +158,61 @@ TEST(emodpe_outside_elrange_gp)
 	fx_free(v.fx);
 }
 
-TEST(emodpe_secinfo_unmapped_pf)
-{
-	SETUP(v);
+/* A SECINFO operand at ALIAS mapped by @prep (nothing written there): #PF at it with @pfec. */
+#define SECINFO_ALIAS_PF_TEST(name, prep, pfec)                                        \
+	TEST(name)                                                                     \
+	{                                                                              \
+		SETUP_INSIDE(v);                                                       \
+		prep;                                                                  \
+		EXPECT_SGX(enclu_emodpe(v.lp, la(&v, ALIAS), la(&v, PAGE)), SGX_PF);   \
+		EXPECT_PF(v.lp, la(&v, ALIAS), pfec);                                  \
+		fx_free(v.fx);                                                         \
+	}
 
-	EXPECT_SGX(enclu_emodpe(v.lp, la(&v, ALIAS), la(&v, PAGE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), SGX_PF_U));
-	fx_free(v.fx);
+SECINFO_ALIAS_PF_TEST(emodpe_secinfo_unmapped_pf, (void)0, SGX_PF_U)
+SECINFO_ALIAS_PF_TEST(emodpe_secinfo_not_epc_pf, map(v.e, ALIAS, 0x3000), PF_EPCM)
+
+/* EMODPE with the SECINFO @flags at @si_off, of the page at @off: #PF at @fault with PF_EPCM. */
+static void emodpe_pf(struct env *v, uint64_t si_off, uint64_t flags, uint64_t off, uint64_t fault)
+{
+	EXPECT_SGX(emodpe_at(v, si_off, flags, la(v, off)), SGX_PF);
+	EXPECT_PF(v->lp, la(v, fault), PF_EPCM);
 }
 
-TEST(emodpe_secinfo_not_epc_pf)
-{
-	SETUP(v);
+/* After @prep, emodpe_pf(). */
+#define EMODPE_PF_TEST(name, prep, si_off, flags, off, fault)                   \
+	TEST(name)                                                              \
+	{                                                                       \
+		SETUP_INSIDE(v);                                                \
+		prep;                                                           \
+		emodpe_pf(&v, si_off, flags, off, fault);                       \
+		fx_free(v.fx);                                                  \
+	}
 
-	map(v.e, ALIAS, 0x3000);
-	EXPECT_SGX(enclu_emodpe(v.lp, la(&v, ALIAS), la(&v, PAGE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	fx_free(v.fx);
-}
-
-TEST(emodpe_page_not_epc_pf)
-{
-	SETUP(v);
-
-	map(v.e, ALIAS, 0x3000);
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, ALIAS), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	fx_free(v.fx);
-}
-
+EMODPE_PF_TEST(emodpe_page_not_epc_pf, map(v.e, ALIAS, 0x3000), SI_OFF, SGX_SECINFO_X, ALIAS,
+	       ALIAS)
 /* Both operands are translated before the SECINFO page's EPCM check. */
-TEST(emodpe_page_not_epc_before_secinfo_page_pf)
-{
-	SETUP(v);
-
-	map(v.e, ALIAS, 0x3000);
-	EXPECT_SGX(emodpe_at(&v, FX_TCS1, SGX_SECINFO_X, la(&v, ALIAS)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	fx_free(v.fx);
-}
+EMODPE_PF_TEST(emodpe_page_not_epc_before_secinfo_page_pf, map(v.e, ALIAS, 0x3000), FX_TCS1,
+	       SGX_SECINFO_X, ALIAS, ALIAS)
 
 /* SECINFO operand */
 
 TEST(emodpe_secinfo_page_tcs_pf)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
-	EXPECT_SGX(emodpe_at(&v, FX_TCS1, SGX_SECINFO_X, la(&v, PAGE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, FX_TCS1), PF_EPCM));
+	emodpe_pf(&v, FX_TCS1, SGX_SECINFO_X, PAGE, FX_TCS1);
 	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
 	fx_free(v.fx);
 }
 
-TEST(emodpe_secinfo_page_pending_pf)
-{
-	SETUP(v);
-
-	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(emodpe_at(&v, FX_FREE, SGX_SECINFO_X, la(&v, PAGE)), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, FX_FREE), PF_EPCM));
-	fx_free(v.fx);
-}
+EMODPE_PF_TEST(emodpe_secinfo_page_pending_pf,
+	       ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS), FX_FREE, SGX_SECINFO_X, PAGE,
+	       FX_FREE)
 
 TEST(emodpe_secinfo_reserved_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 	struct sgx_secinfo *si;
 
 	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X | 0x40, PAGE), SGX_GP);
@@ -289,114 +227,56 @@ TEST(emodpe_secinfo_reserved_gp)
 
 /* Target page */
 
-TEST(emodpe_page_pending_pf)
-{
-	SETUP(v);
+/* After @prep, EMODPE(@flags) of @off: #PF there; then the page at @at is still @want. */
+#define PAGE_PF_TEST(name, prep, flags, off, at, want)                          \
+	TEST(name)                                                              \
+	{                                                                       \
+		SETUP_INSIDE(v);                                                \
+		prep;                                                           \
+		emodpe_pf(&v, SI_OFF, flags, off, off);                         \
+		EXPECT_EQ(fx_epcm(v.e, at).perm, want);                         \
+		fx_free(v.fx);                                                  \
+	}
 
-	ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS);
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, FX_FREE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, FX_FREE), PF_EPCM));
-	EXPECT_EQ(fx_epcm(v.e, FX_FREE).perm, RW);
-	fx_free(v.fx);
-}
+PAGE_PF_TEST(emodpe_page_pending_pf, ASSERT_SGX(fx_eaug(v.e, FX_FREE, NULL), SGX_SUCCESS),
+	     SGX_SECINFO_X, FX_FREE, FX_FREE, RW)
+PAGE_PF_TEST(emodpe_page_modified_pf, ASSERT_SGX(emodt(v.e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS),
+	     SGX_SECINFO_R, PAGE, PAGE, 0)
+PAGE_PF_TEST(emodpe_page_tcs_pf, (void)0, SGX_SECINFO_R, FX_TCS1, FX_TCS1, 0)
+PAGE_PF_TEST(emodpe_page_blocked_pf,
+	     ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, PAGE)), SGX_SUCCESS), SGX_SECINFO_X,
+	     PAGE, PAGE, RW)
+/* The re-check after the in-use mark adds ENCLAVEADDRESS == RCX. */
+PAGE_PF_TEST(emodpe_page_wrong_address_pf, map(v.e, ALIAS, epc_of(v.e, PAGE)), SGX_SECINFO_X,
+	     ALIAS, PAGE, RW)
 
-TEST(emodpe_page_modified_pf)
-{
-	SETUP(v);
-
-	ASSERT_SGX(encls_secinfo(&v, encls_emodt, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_R, PAGE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, PAGE), PF_EPCM));
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, 0);
-	fx_free(v.fx);
-}
-
-TEST(emodpe_page_tcs_pf)
-{
-	SETUP(v);
-
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_R, FX_TCS1), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, FX_TCS1), PF_EPCM));
-	EXPECT_EQ(fx_epcm(v.e, FX_TCS1).perm, 0);
-	fx_free(v.fx);
-}
-
-TEST(emodpe_page_invalid_pf)
-{
-	SETUP(v);
-
-	map(v.e, ALIAS, fx_epc_alloc(v.fx));
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_R, ALIAS), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	fx_free(v.fx);
-}
-
-TEST(emodpe_page_blocked_pf)
-{
-	SETUP(v);
-
-	ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, PAGE)), SGX_SUCCESS);
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, PAGE), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, PAGE), PF_EPCM));
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
-	fx_free(v.fx);
-}
-
-TEST(emodpe_page_secs_pf)
-{
-	SETUP(v);
-
-	map(v.e, ALIAS, v.e->secs);
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_R, ALIAS), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	fx_free(v.fx);
-}
+EMODPE_PF_TEST(emodpe_page_invalid_pf, map(v.e, ALIAS, fx_epc_alloc(v.fx)), SI_OFF,
+	       SGX_SECINFO_R, ALIAS, ALIAS)
+EMODPE_PF_TEST(emodpe_page_secs_pf, map(v.e, ALIAS, v.e->secs), SI_OFF, SGX_SECINFO_R, ALIAS,
+	       ALIAS)
 
 TEST(emodpe_page_foreign_pf)
 {
-	SETUP(v);
-	struct fx_enclave *e2 = fx_build_init_at(v.fx, FX_ENCL_BASE + FX_ENCL_SIZE);
+	SETUP_INSIDE(v);
+	struct fx_enclave *e2 = fx_build_init_at(v.fx, ENCL_B_BASE);
 
 	ASSERT_TRUE(e2);
 	map(v.e, ALIAS, epc_of(e2, PAGE));
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, ALIAS), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
+	emodpe_pf(&v, SI_OFF, SGX_SECINFO_X, ALIAS, ALIAS);
 	EXPECT_EQ(fx_epcm(e2, PAGE).perm, RW);
-	fx_free(v.fx);
-}
-
-/* The re-check after the in-use mark adds ENCLAVEADDRESS == RCX. */
-TEST(emodpe_page_wrong_address_pf)
-{
-	SETUP(v);
-
-	map(v.e, ALIAS, epc_of(v.e, PAGE));
-	EXPECT_SGX(emodpe(&v, SGX_SECINFO_X, ALIAS), SGX_PF);
-	EXPECT_TRUE(pf_at(&v, la(&v, ALIAS), PF_EPCM));
-	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
 	fx_free(v.fx);
 }
 
 /* EPCM R=0, SECINFO R=0 W=1 would leave W without R (SDM18; SDMnew lost the #GP). */
 TEST(emodpe_w_without_r_gp)
 {
-	SETUP(v);
+	SETUP_INSIDE(v);
 
-	ASSERT_SGX(encls_secinfo(&v, encls_emodpr, PAGE, 0), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(v.e, PAGE, 0), SGX_SUCCESS);
 	EXPECT_SGX(emodpe(&v, SGX_SECINFO_W, PAGE), SGX_GP);
 	EXPECT_EQ(sgx_lp_fault(v.lp)->vector, SGX_VEC_GP);
 	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, 0);
 	ASSERT_SGX(emodpe(&v, RW, PAGE), SGX_SUCCESS);
 	EXPECT_EQ(fx_epcm(v.e, PAGE).perm, RW);
-	fx_free(v.fx);
-}
-
-/* W alone is fine when the EPCM already has R. */
-TEST(emodpe_w_with_epcm_r_success)
-{
-	SETUP(v);
-
-	ASSERT_SGX(emodpe(&v, SGX_SECINFO_W, FX_RODATA), SGX_SUCCESS);
-	EXPECT_EQ(fx_epcm(v.e, FX_RODATA).perm, RW);
 	fx_free(v.fx);
 }

@@ -5,37 +5,7 @@
  * MODIFIED=1, RWX=0, new type, address and PENDING unchanged. The
  * in-use SGX_EPC_PAGE_CONFLICT cases are in edmm_race_test.c.
  */
-#include <stdlib.h>
-
-#include "fixture.h"
-
-#define PAGE (FX_DATA + SGX_PAGE_SIZE)
-#define RW (SGX_SECINFO_R | SGX_SECINFO_W)
-#define PF_EPC_W (SGX_PF_SGX | SGX_PF_P | SGX_PF_W)
-
-static uint64_t epc_of(const struct fx_enclave *e, uint64_t off)
-{
-	return e->pa[off / SGX_PAGE_SIZE];
-}
-
-static int emodt_epc(struct fx_enclave *e, uint64_t epc, uint64_t flags)
-{
-	struct sgx_secinfo si = { .flags = flags };
-
-	return encls_emodt(e->fx->klp, &si, epc);
-}
-
-static int emodt(struct fx_enclave *e, uint64_t off, uint64_t flags)
-{
-	return emodt_epc(e, epc_of(e, off), flags);
-}
-
-static bool pf_at(struct fx *fx, uint64_t addr, uint32_t code)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(fx->klp);
-
-	return f->vector == SGX_VEC_PF && f->addr == addr && f->error_code == code;
-}
+#include "common.h"
 
 /* The page at @off is unchanged: a REG RW page without flags. */
 static bool untouched_rw(struct fx_enclave *e, uint64_t off)
@@ -46,18 +16,13 @@ static bool untouched_rw(struct fx_enclave *e, uint64_t off)
 	       !i.pending;
 }
 
-#define SETUP()                                       \
-	struct fx *fx = fx_new(0);                    \
-	struct fx_enclave *e = fx_build_init(fx);     \
-	ASSERT_TRUE(e)
-
 TEST(emodt_reg_to_trim_success)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 	struct sgx_epcm_info info;
 
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
-	EXPECT_EQ(sgx_lp_rflags(fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), 0);
+	EXPECT_EQ(sgx_lp_rflags(fx->klp) & ZF_CF, 0);
 	info = fx_epcm(e, PAGE);
 	EXPECT_TRUE(info.valid && info.modified);
 	EXPECT_TRUE(!info.pending && !info.pr && !info.blocked);
@@ -70,7 +35,7 @@ TEST(emodt_reg_to_trim_success)
 
 TEST(emodt_reg_to_tcs_success)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 	struct sgx_epcm_info info;
 
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
@@ -84,7 +49,7 @@ TEST(emodt_reg_to_tcs_success)
 
 TEST(emodt_tcs_to_trim_success)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	ASSERT_SGX(emodt(e, FX_TCS1, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_EQ(fx_epcm(e, FX_TCS1).type, SGX_PAGE_TYPE_TRIM);
@@ -95,7 +60,7 @@ TEST(emodt_tcs_to_trim_success)
 /* SECINFO RWX is ignored; the new page has none. */
 TEST(emodt_secinfo_rwx_ignored)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM | SGX_SECINFO_PERM_MASK), SGX_SUCCESS);
 	EXPECT_EQ(fx_epcm(e, PAGE).perm, 0);
@@ -104,10 +69,9 @@ TEST(emodt_secinfo_rwx_ignored)
 
 TEST(emodt_restricted_page_pr_cleared)
 {
-	SETUP();
-	struct sgx_secinfo si = { .flags = SGX_SECINFO_R };
+	SETUP_FX(fx, e);
 
-	ASSERT_SGX(encls_emodpr(fx->klp, &si, epc_of(e, PAGE)), SGX_SUCCESS);
+	ASSERT_SGX(emodpr(e, PAGE, SGX_SECINFO_R), SGX_SUCCESS);
 	ASSERT_TRUE(fx_epcm(e, PAGE).pr);
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
 	EXPECT_TRUE(!fx_epcm(e, PAGE).pr);
@@ -115,59 +79,39 @@ TEST(emodt_restricted_page_pr_cleared)
 	fx_free(fx);
 }
 
-TEST(emodt_no_sgx2_gp)
+/* EMODT(TRIM) of PAGE on @e, on a machine that refuses it: #GP, PAGE untouched. */
+static void emodt_refused_gp(struct fx_enclave *e)
 {
-	struct sgx_cpu_config cfg;
-	struct fx *fx;
-	struct fx_enclave *e;
-
-	sgx_cpu_config_default(&cfg);
-	cfg.epc_pages = 256;
-	cfg.sgx2 = false;
-	fx = fx_new_config(&cfg);
-	e = fx_build_init(fx);
-	ASSERT_TRUE(e);
 	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_GP);
 	EXPECT_TRUE(untouched_rw(e, PAGE));
-	fx_free(fx);
+	fx_free(e->fx);
 }
+
+ENCLAVE_TEST(emodt_no_sgx2_gp, fx_build_init(fx_new_sgx1()), emodt_refused_gp)
+ENCLAVE_TEST(emodt_not_initialized_gp, fx_build(fx_new(0)), emodt_refused_gp)
 
 TEST(emodt_secinfo_unaligned_gp)
 {
-	SETUP();
-	uint64_t *buf = aligned_alloc(64, 128);
+	SETUP_FX(fx, e);
 
-	memset(buf, 0, 128);
-	buf[1] = SGX_SECINFO_TRIM;
-	EXPECT_SGX(encls_emodt(fx->klp, (const struct sgx_secinfo *)(buf + 1), epc_of(e, PAGE)),
+	EXPECT_SGX(encls_secinfo_misaligned(encls_emodt, e, epc_of(e, PAGE), SGX_SECINFO_TRIM, 8),
 		   SGX_GP);
 	EXPECT_TRUE(untouched_rw(e, PAGE));
-	free(buf);
 	fx_free(fx);
 }
 
 TEST(emodt_page_unaligned_gp)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	EXPECT_SGX(emodt_epc(e, epc_of(e, PAGE) + 0x800, SGX_SECINFO_TRIM), SGX_GP);
 	EXPECT_TRUE(untouched_rw(e, PAGE));
 	fx_free(fx);
 }
 
-TEST(emodt_page_not_epc_pf)
-{
-	SETUP();
-	uint64_t outside = sgx_cpu_epc_base(fx->cpu) + sgx_cpu_epc_pages(fx->cpu) * SGX_PAGE_SIZE;
-
-	EXPECT_SGX(emodt_epc(e, outside, SGX_SECINFO_TRIM), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, outside, PF_EPC_W));
-	fx_free(fx);
-}
-
 TEST(emodt_secinfo_reserved_gp)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 	struct sgx_secinfo si = { .flags = SGX_SECINFO_TRIM };
 
 	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM | 0x80), SGX_GP);
@@ -180,7 +124,7 @@ TEST(emodt_secinfo_reserved_gp)
 
 TEST(emodt_type_not_tcs_or_trim_gp)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_REG), SGX_GP);
 	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_SECS), SGX_GP);
@@ -193,28 +137,33 @@ TEST(emodt_type_not_tcs_or_trim_gp)
 /* The SECINFO is checked before the page's VALID bit. */
 TEST(emodt_secinfo_checked_before_valid_gp)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	EXPECT_SGX(emodt_epc(e, fx_epc_alloc(fx), SGX_SECINFO_REG), SGX_GP);
 	fx_free(fx);
 }
 
-TEST(emodt_invalid_page_pf)
-{
-	SETUP();
-	uint64_t free_page = fx_epc_alloc(fx);
+/* EMODT(TRIM) of the EPC page @epc: #PF there. */
+#define EPC_PF_TEST(name, epc) SECINFO_LEAF_PF_TEST(name, emodt_epc, SGX_SECINFO_TRIM, epc)
 
-	EXPECT_SGX(emodt_epc(e, free_page, SGX_SECINFO_TRIM), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, free_page, PF_EPC_W));
-	fx_free(fx);
+EPC_PF_TEST(emodt_page_not_epc_pf,
+	    sgx_cpu_epc_base(fx->cpu) + sgx_cpu_epc_pages(fx->cpu) * SGX_PAGE_SIZE)
+EPC_PF_TEST(emodt_invalid_page_pf, fx_epc_alloc(fx))
+EPC_PF_TEST(emodt_secs_page_pf, e->secs)
+EPC_PF_TEST(emodt_va_page_pf, new_va(fx))
+
+/* EMODT(@type) of the page at @off: #PF there. */
+static void page_pf(struct fx_enclave *e, uint64_t off, uint64_t type)
+{
+	EXPECT_SGX(emodt(e, off, type), SGX_PF);
+	EXPECT_PF(e->fx->klp, epc_of(e, off), PF_EPC_W);
 }
 
 TEST(emodt_tcs_to_tcs_pf)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
-	EXPECT_SGX(emodt(e, FX_TCS1, SGX_SECINFO_TCS), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, epc_of(e, FX_TCS1), PF_EPC_W));
+	page_pf(e, FX_TCS1, SGX_SECINFO_TCS);
 	EXPECT_TRUE(!fx_epcm(e, FX_TCS1).modified);
 	fx_free(fx);
 }
@@ -222,18 +171,17 @@ TEST(emodt_tcs_to_tcs_pf)
 /* An unaccepted TRIM page (MODIFIED=1) faults on its type first: #PF, not NOT_MODIFIABLE. */
 TEST(emodt_modified_trim_page_type_first_pf)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_SUCCESS);
-	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, epc_of(e, PAGE), PF_EPC_W));
+	page_pf(e, PAGE, SGX_SECINFO_TRIM);
 	fx_free(fx);
 }
 
 /* A TCS page still MODIFIED from EMODT(TCS) passes the type check for TRIM. */
 TEST(emodt_modified_tcs_page_not_modifiable)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 
 	ASSERT_SGX(emodt(e, PAGE, SGX_SECINFO_TCS), SGX_SUCCESS);
 	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_PAGE_NOT_MODIFIABLE);
@@ -244,7 +192,7 @@ TEST(emodt_modified_tcs_page_not_modifiable)
 
 TEST(emodt_pending_page_not_modifiable)
 {
-	SETUP();
+	SETUP_FX(fx, e);
 	struct sgx_epcm_info info;
 
 	ASSERT_SGX(fx_eaug(e, FX_FREE, NULL), SGX_SUCCESS);
@@ -252,36 +200,5 @@ TEST(emodt_pending_page_not_modifiable)
 	info = fx_epcm(e, FX_FREE);
 	EXPECT_TRUE(info.pending && !info.modified);
 	EXPECT_EQ(info.type, SGX_PAGE_TYPE_REG);
-	fx_free(fx);
-}
-
-TEST(emodt_secs_page_pf)
-{
-	SETUP();
-
-	EXPECT_SGX(emodt_epc(e, e->secs, SGX_SECINFO_TRIM), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, e->secs, PF_EPC_W));
-	fx_free(fx);
-}
-
-TEST(emodt_va_page_pf)
-{
-	SETUP();
-	uint64_t va = fx_epc_alloc(fx);
-
-	ASSERT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, va), SGX_SUCCESS);
-	EXPECT_SGX(emodt_epc(e, va, SGX_SECINFO_TRIM), SGX_PF);
-	EXPECT_TRUE(pf_at(fx, va, PF_EPC_W));
-	fx_free(fx);
-}
-
-TEST(emodt_not_initialized_gp)
-{
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build(fx);
-
-	ASSERT_TRUE(e);
-	EXPECT_SGX(emodt(e, PAGE, SGX_SECINFO_TRIM), SGX_GP);
-	EXPECT_TRUE(untouched_rw(e, PAGE));
 	fx_free(fx);
 }

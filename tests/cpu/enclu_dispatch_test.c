@@ -3,32 +3,13 @@
  * ENCLU as an instruction (enclu()): dispatch on RAX, the registers after
  * it, and the #GP of an undefined leaf.
  */
-#include "fixture.h"
-
-#define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-
-struct inside {
-	struct fx *fx;
-	struct fx_enclave *e;
-	struct sgx_lp *lp;
-};
-
-static bool enter(struct inside *in)
-{
-	in->fx = fx_new(0);
-	in->e = fx_build_init(in->fx);
-	if (!in->e)
-		return false;
-	in->lp = fx_lp(in->e);
-	return fx_enter(in->lp, in->e, FX_TCS0, NULL) == SGX_SUCCESS;
-}
+#include "common.h"
 
 TEST(enclu_undefined_leaf_gp)
 {
-	struct inside in;
+	SETUP_INSIDE(in);
 	struct sgx_regs r = { .rax = 0x1234, .rip = 0x1000 };
 
-	ASSERT_TRUE(enter(&in));
 	EXPECT_SGX(enclu(in.lp, &r), SGX_GP);
 	EXPECT_EQ(sgx_lp_fault(in.lp)->vector, SGX_VEC_GP);
 	EXPECT_EQ(r.rip, 0x1000); /* a fault leaves the registers alone */
@@ -37,10 +18,9 @@ TEST(enclu_undefined_leaf_gp)
 
 TEST(enclu_eaccept_sets_rax_flags_and_rip)
 {
-	struct inside in;
+	SETUP_INSIDE(in);
 	struct sgx_regs r = { 0 };
 
-	ASSERT_TRUE(enter(&in));
 	ASSERT_SGX(fx_eaug(in.e, FX_FREE, NULL), SGX_SUCCESS);
 	/* A SECINFO that does not match the page (R, the page is RW): a code in RAX, ZF set. */
 	fx_put_secinfo(in.e, FX_DATA, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PENDING);
@@ -62,10 +42,9 @@ TEST(enclu_eaccept_sets_rax_flags_and_rip)
 
 TEST(enclu_eexit_leaves_enclave_mode)
 {
-	struct inside in;
+	SETUP_INSIDE(in);
 	struct sgx_regs r = { 0 };
 
-	ASSERT_TRUE(enter(&in));
 	r = (struct sgx_regs){ .rax = ENCLU_EEXIT, .rbx = FX_ENCLU_RIP + 3 };
 	EXPECT_SGX(enclu(in.lp, &r), SGX_SUCCESS);
 	EXPECT_TRUE(!sgx_lp_in_enclave(in.lp));

@@ -4,24 +4,7 @@
  * creates (zeroed, PT_VA, no owner, flags untouched). The in-use #GP is in
  * paging_race_test.c.
  */
-#include "fixture.h"
-
-#define PF_EPC_W (SGX_PF_SGX | SGX_PF_P | SGX_PF_W)
-
-static bool fault_is(struct fx *fx, uint8_t vector, uint64_t addr, uint32_t code)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(fx->klp);
-
-	return f->vector == vector && f->addr == addr && f->error_code == code;
-}
-
-static struct sgx_epcm_info epcm(struct fx *fx, uint64_t epc)
-{
-	struct sgx_epcm_info info = { 0 };
-
-	sgx_cpu_epcm_read(fx->cpu, epc, &info);
-	return info;
-}
+#include "common.h"
 
 TEST(epa_success_zeroed_va_page)
 {
@@ -33,7 +16,7 @@ TEST(epa_success_zeroed_va_page)
 
 	memset(sgx_cpu_epc_mem(fx->cpu, epc), 0x5A, SGX_PAGE_SIZE); /* stale contents */
 	ASSERT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, epc), SGX_SUCCESS);
-	info = epcm(fx, epc);
+	info = epcm_of(fx, epc);
 	EXPECT_TRUE(info.valid);
 	EXPECT_EQ(info.type, SGX_PAGE_TYPE_VA);
 	EXPECT_EQ(info.perm, 0);
@@ -66,7 +49,7 @@ TEST(epa_rbx_not_pt_va_gp)
 
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_REG, epc), SGX_GP);
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_SECS, epc), SGX_GP);
-	EXPECT_TRUE(!epcm(fx, epc).valid);
+	EXPECT_TRUE(!epcm_of(fx, epc).valid);
 	fx_free(fx);
 }
 
@@ -76,7 +59,7 @@ TEST(epa_unaligned_gp)
 	uint64_t epc = fx_epc_alloc(fx);
 
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, epc + 8), SGX_GP);
-	EXPECT_TRUE(!epcm(fx, epc).valid);
+	EXPECT_TRUE(!epcm_of(fx, epc).valid);
 	fx_free(fx);
 }
 
@@ -95,7 +78,7 @@ TEST(epa_not_epc_pf)
 	uint64_t outside = sgx_cpu_epc_base(fx->cpu) + sgx_cpu_epc_pages(fx->cpu) * SGX_PAGE_SIZE;
 
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, outside), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, outside, PF_EPC_W));
+	EXPECT_PF(fx->klp, outside, PF_EPC_W);
 	fx_free(fx);
 }
 
@@ -108,11 +91,11 @@ TEST(epa_valid_page_pf)
 	ASSERT_TRUE(e);
 	/* A valid SECS and a valid VA page are both refused, unchanged. */
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, e->secs), SGX_PF);
-	EXPECT_TRUE(fault_is(fx, SGX_VEC_PF, e->secs, PF_EPC_W));
-	EXPECT_EQ(epcm(fx, e->secs).type, SGX_PAGE_TYPE_SECS);
+	EXPECT_PF(fx->klp, e->secs, PF_EPC_W);
+	EXPECT_EQ(epcm_of(fx, e->secs).type, SGX_PAGE_TYPE_SECS);
 	ASSERT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, va), SGX_SUCCESS);
 	*(uint64_t *)sgx_cpu_epc_mem(fx->cpu, va + 16) = 77;
 	EXPECT_SGX(encls_epa(fx->klp, SGX_PAGE_TYPE_VA, va), SGX_PF);
-	EXPECT_EQ(*(uint64_t *)sgx_cpu_epc_mem(fx->cpu, va + 16), 77); /* not zeroed again */
+	EXPECT_EQ(epc_u64(fx, va + 16), 77); /* not zeroed again */
 	fx_free(fx);
 }

@@ -3,9 +3,7 @@
  * EREMOVE: freeing pages, the child rule for SECS pages, and the rule that
  * no page of an enclave that a logical processor executes in is removed.
  */
-#include "fixture.h"
-
-#define RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
+#include "common.h"
 
 TEST(eremove_unaligned_gp)
 {
@@ -47,7 +45,7 @@ TEST(eremove_page_in_use_gp)
 	struct fx_enclave *e = fx_ecreate(fx, NULL);
 	uint64_t page;
 
-	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &page), SGX_SUCCESS);
+	ASSERT_SGX(fx_eadd(e, FX_DATA, REG_RW, NULL, false, &page), SGX_SUCCESS);
 	fx_on_pause(fx, eremove_in_hook, NULL);
 	EXPECT_SGX(encls_eextend(fx->klp, e->secs, page), SGX_SUCCESS);
 	fx_free(fx);
@@ -58,30 +56,24 @@ TEST(eremove_secs_child_present)
 	struct fx *fx = fx_new(0);
 	struct fx_enclave *e = fx_ecreate(fx, NULL);
 	uint64_t page;
-	struct sgx_epcm_info info;
 
-	ASSERT_SGX(fx_eadd(e, FX_DATA, RW, NULL, false, &page), SGX_SUCCESS);
+	ASSERT_SGX(fx_eadd(e, FX_DATA, REG_RW, NULL, false, &page), SGX_SUCCESS);
 	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_CHILD_PRESENT);
 	EXPECT_TRUE(sgx_lp_rflags(fx->klp) & SGX_RFLAGS_ZF);
-	sgx_cpu_epcm_read(fx->cpu, e->secs, &info);
-	EXPECT_TRUE(info.valid);
+	EXPECT_TRUE(epcm_of(fx, e->secs).valid);
 	/* Once the child is gone, the SECS goes too. */
 	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_SUCCESS);
-	sgx_cpu_epcm_read(fx->cpu, page, &info);
-	EXPECT_TRUE(!info.valid);
+	EXPECT_TRUE(!epcm_of(fx, page).valid);
 	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_SUCCESS);
-	sgx_cpu_epcm_read(fx->cpu, e->secs, &info);
-	EXPECT_TRUE(!info.valid);
+	EXPECT_TRUE(!epcm_of(fx, e->secs).valid);
 	fx_free(fx);
 }
 
 TEST(eremove_whole_initialized_enclave_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX(fx, e);
 	uint64_t i;
 
-	ASSERT_TRUE(e);
 	for (i = 0; i < FX_PAGES; i++)
 		if (e->pa[i])
 			EXPECT_SGX(encls_eremove(fx->klp, e->pa[i]), SGX_SUCCESS);
@@ -91,19 +83,12 @@ TEST(eremove_whole_initialized_enclave_success)
 
 TEST(eremove_page_while_thread_inside_enclave_act)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_lp *lp;
-	uint64_t page;
-	struct sgx_epcm_info info;
+	SETUP_FX_LP(fx, e, lp);
+	uint64_t page = epc_of(e, FX_DATA);
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	page = e->pa[FX_DATA / SGX_PAGE_SIZE];
 	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
 	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_ENCLAVE_ACT);
-	sgx_cpu_epcm_read(fx->cpu, page, &info);
-	EXPECT_TRUE(info.valid);
+	EXPECT_TRUE(epcm_of(fx, page).valid);
 	fx_exit(lp);
 	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_SUCCESS);
 	fx_free(fx);

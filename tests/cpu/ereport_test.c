@@ -4,11 +4,7 @@
  * the target enclave through EGETKEY(REPORT), tampering detected, and every
  * EREPORT check of the SDM pseudo-code.
  */
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
-#include "fixture.h"
+#include "common.h"
 #include "softsgx/sign.h"
 
 /* Operands inside the default enclave's data pages. */
@@ -17,28 +13,11 @@
 #define OUT_OFF (FX_DATA + 0x400)   /* REPORT, 512-aligned */
 #define REQ_OFF (FX_DATA + 0x1000)  /* KEYREQUEST */
 #define KEY_OFF (FX_DATA + 0x1200)  /* EGETKEY output */
-#define ENCL_B_BASE (FX_ENCL_BASE + FX_ENCL_SIZE)
 
-#define PF_READ (SGX_PF_SGX | SGX_PF_U | SGX_PF_P)
-#define PF_WRITE (PF_READ | SGX_PF_W)
-
-static void cmac128(const uint8_t key[16], const void *data, size_t len, uint8_t mac[16])
-{
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "CMAC", NULL);
-	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
-	char cipher[] = "AES-128-CBC";
-	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	size_t out = 0;
-
-	if (!c || EVP_MAC_init(c, key, 16, p) != 1 || EVP_MAC_update(c, data, len) != 1 ||
-	    EVP_MAC_final(c, mac, &out, 16) != 1)
-		harness_fail(__FILE__, __LINE__, "CMAC failed");
-	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(m);
-}
+/* Declare @fx, @e and @lp: the default enclave, entered through TCS0. */
+#define SETUP_ENTERED()                                               \
+	SETUP_FX_LP(fx, e, lp);                                       \
+	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS)
 
 /* The TARGETINFO of enclave @e, as its own SECS describes it. */
 static void target_of(struct fx_enclave *e, struct sgx_targetinfo *ti)
@@ -97,16 +76,11 @@ static bool verify_in(struct sgx_lp *lp, struct fx_enclave *e, const struct sgx_
 
 TEST(ereport_fields_success)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_ENTERED();
 	struct sgx_targetinfo ti;
 	struct sgx_report r;
 	uint8_t mrsigner[32], rd[64], zero[64] = { 0 };
-	struct sgx_lp *lp;
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
 	target_of(e, &ti);
 	ASSERT_SGX(ereport(lp, e, &ti, 0x30, &r), SGX_SUCCESS);
 	ASSERT_TRUE(sgx_sign_mrsigner(fx_signing_key(), mrsigner) == 0);
@@ -132,15 +106,10 @@ TEST(ereport_fields_success)
 
 TEST(ereport_leaves_rflags_alone)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_ENTERED();
 	struct sgx_keyrequest *req;
 	struct sgx_targetinfo ti;
-	struct sgx_lp *lp;
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
 	/* A failing EGETKEY sets ZF; EREPORT (no RAX code) must not touch it. */
 	req = fx_mem(e, REQ_OFF);
 	memset(req, 0, sizeof(*req));
@@ -241,15 +210,11 @@ TEST(ereport_tampered_report_detected)
 static void ereport_at(int64_t ti, int64_t rd, int64_t out, int want, uint64_t pf_la_off,
 		       uint32_t pfec, bool eaug_free)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_FX_LP(fx, e, lp);
 	uint8_t before[SGX_REPORT_SIZE];
 	struct sgx_targetinfo self;
-	struct sgx_lp *lp;
 	void *out_mem;
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
 	if (eaug_free)
 		ASSERT_SGX(fx_eaug(e, FX_FREE, NULL), SGX_SUCCESS);
 	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
@@ -259,10 +224,8 @@ static void ereport_at(int64_t ti, int64_t rd, int64_t out, int want, uint64_t p
 	if (out_mem)
 		memcpy(before, out_mem, sizeof(before));
 	EXPECT_SGX(enclu_ereport(lp, fx_la(e, ti), fx_la(e, rd), fx_la(e, out)), want);
-	if (want == SGX_PF) {
-		EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, pf_la_off));
-		EXPECT_EQ(sgx_lp_fault(lp)->error_code, pfec);
-	}
+	if (want == SGX_PF)
+		EXPECT_PF(lp, fx_la(e, pf_la_off), pfec);
 	if (out_mem)
 		EXPECT_TRUE(memcmp(before, out_mem, sizeof(before)) == 0);
 	EXPECT_TRUE(sgx_lp_in_enclave(lp));
@@ -270,64 +233,49 @@ static void ereport_at(int64_t ti, int64_t rd, int64_t out, int want, uint64_t p
 	fx_free(fx);
 }
 
+/* ereport_at() as a test. */
+#define EREPORT_AT_TEST(name, ti, rd, out, want, pf_la_off, pfec, eaug_free)     \
+	TEST(name)                                                                \
+	{                                                                         \
+		ereport_at(ti, rd, out, want, pf_la_off, pfec, eaug_free);        \
+	}
+
 TEST(ereport_outside_enclave_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_lp *lp;
+	SETUP_FX_LP(fx, e, lp);
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
 	EXPECT_SGX(enclu_ereport(lp, fx_la(e, TI_OFF), fx_la(e, RD_OFF), fx_la(e, OUT_OFF)), SGX_GP);
 	fx_free(fx);
 }
 
-TEST(ereport_targetinfo_unaligned_gp)
-{
-	ereport_at(TI_OFF + 0x100, RD_OFF, OUT_OFF, SGX_GP, 0, 0, false);
-}
-
-TEST(ereport_targetinfo_outside_elrange_gp)
-{
-	ereport_at(-0x1000, RD_OFF, OUT_OFF, SGX_GP, 0, 0, false);
-}
+EREPORT_AT_TEST(ereport_targetinfo_unaligned_gp, TI_OFF + 0x100, RD_OFF, OUT_OFF, SGX_GP, 0, 0,
+		false)
+EREPORT_AT_TEST(ereport_targetinfo_outside_elrange_gp, -0x1000, RD_OFF, OUT_OFF, SGX_GP, 0, 0,
+		false)
 
 TEST(ereport_targetinfo_pt_no_access_pf)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
-	struct sgx_lp *lp;
+	SETUP_ENTERED();
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
 	/* Present in the page table but without access rights: a page-table #PF. */
 	e->pt_perm[TI_OFF / SGX_PAGE_SIZE] = 0;
 	EXPECT_SGX(enclu_ereport(lp, fx_la(e, TI_OFF), fx_la(e, RD_OFF), fx_la(e, OUT_OFF)), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(e, TI_OFF));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, SGX_PF_U | SGX_PF_P);
+	EXPECT_PF(lp, fx_la(e, TI_OFF), SGX_PF_U | SGX_PF_P);
 	fx_exit(lp);
 	fx_free(fx);
 }
 
-TEST(ereport_targetinfo_not_reg_pf)
-{
-	ereport_at(FX_TCS1, RD_OFF, OUT_OFF, SGX_PF, FX_TCS1, PF_READ, false);
-}
+EREPORT_AT_TEST(ereport_targetinfo_not_reg_pf, FX_TCS1, RD_OFF, OUT_OFF, SGX_PF, FX_TCS1, PF_EPCM,
+		false)
 
 TEST(ereport_targetinfo_reserved_gp)
 {
-	struct fx *fx = fx_new(0);
-	struct fx_enclave *e = fx_build_init(fx);
+	SETUP_ENTERED();
 	struct sgx_targetinfo ti;
-	struct sgx_lp *lp;
 	size_t i;
 	/* Offsets of reserved bytes: 48..49, 56..63, 128..511. */
 	static const size_t rsvd[] = { 48, 49, 56, 63, 128, 511 };
 
-	ASSERT_TRUE(e);
-	lp = fx_lp(e);
-	ASSERT_SGX(fx_enter(lp, e, FX_TCS0, NULL), SGX_SUCCESS);
 	for (i = 0; i < sizeof(rsvd) / sizeof(rsvd[0]); i++) {
 		target_of(e, &ti);
 		((uint8_t *)&ti)[rsvd[i]] = 1;
@@ -339,46 +287,21 @@ TEST(ereport_targetinfo_reserved_gp)
 	fx_free(fx);
 }
 
-TEST(ereport_reportdata_unaligned_gp)
-{
-	ereport_at(TI_OFF, RD_OFF + 0x40, OUT_OFF, SGX_GP, 0, 0, false);
-}
-
-TEST(ereport_reportdata_outside_elrange_gp)
-{
-	ereport_at(TI_OFF, (int64_t)FX_ENCL_SIZE, OUT_OFF, SGX_GP, 0, 0, false);
-}
-
-TEST(ereport_reportdata_pending_pf)
-{
-	ereport_at(TI_OFF, FX_FREE, OUT_OFF, SGX_PF, FX_FREE, PF_READ, true);
-}
-
-TEST(ereport_output_unaligned_gp)
-{
-	ereport_at(TI_OFF, RD_OFF, OUT_OFF + 0x100, SGX_GP, 0, 0, false);
-}
-
-TEST(ereport_output_outside_elrange_gp)
-{
-	ereport_at(TI_OFF, RD_OFF, -0x200, SGX_GP, 0, 0, false);
-}
-
-TEST(ereport_output_unmapped_pf)
-{
-	ereport_at(TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_FREE, SGX_PF_U | SGX_PF_W, false);
-}
-
-TEST(ereport_output_readonly_pf)
-{
-	ereport_at(TI_OFF, RD_OFF, FX_RODATA, SGX_PF, FX_RODATA, PF_WRITE, false);
-}
-
-TEST(ereport_output_pending_pf)
-{
-	/* §6: the RDX page's own PENDING bit decides (the SDM reads RCX's). */
-	ereport_at(TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_FREE, PF_WRITE, true);
-}
+EREPORT_AT_TEST(ereport_reportdata_unaligned_gp, TI_OFF, RD_OFF + 0x40, OUT_OFF, SGX_GP, 0, 0,
+		false)
+EREPORT_AT_TEST(ereport_reportdata_outside_elrange_gp, TI_OFF, (int64_t)FX_ENCL_SIZE, OUT_OFF,
+		SGX_GP, 0, 0, false)
+EREPORT_AT_TEST(ereport_reportdata_pending_pf, TI_OFF, FX_FREE, OUT_OFF, SGX_PF, FX_FREE, PF_EPCM,
+		true)
+EREPORT_AT_TEST(ereport_output_unaligned_gp, TI_OFF, RD_OFF, OUT_OFF + 0x100, SGX_GP, 0, 0, false)
+EREPORT_AT_TEST(ereport_output_outside_elrange_gp, TI_OFF, RD_OFF, -0x200, SGX_GP, 0, 0, false)
+EREPORT_AT_TEST(ereport_output_unmapped_pf, TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_FREE,
+		SGX_PF_U | SGX_PF_W, false)
+EREPORT_AT_TEST(ereport_output_readonly_pf, TI_OFF, RD_OFF, FX_RODATA, SGX_PF, FX_RODATA,
+		PF_EPCM_W, false)
+/* §6: the RDX page's own PENDING bit decides (the SDM reads RCX's). */
+EREPORT_AT_TEST(ereport_output_pending_pf, TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_FREE, PF_EPCM_W,
+		true)
 
 TEST(ereport_output_other_enclave_pf)
 {
@@ -397,8 +320,7 @@ TEST(ereport_output_other_enclave_pf)
 	memcpy(fx_mem(a, TI_OFF), &ti, sizeof(ti));
 	EXPECT_SGX(enclu_ereport(lp, fx_la(a, TI_OFF), fx_la(a, RD_OFF), fx_la(a, FX_DATA + 0x2000)),
 		   SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(lp)->addr, fx_la(a, FX_DATA + 0x2000));
-	EXPECT_EQ(sgx_lp_fault(lp)->error_code, PF_WRITE);
+	EXPECT_PF(lp, fx_la(a, FX_DATA + 0x2000), PF_EPCM_W);
 	fx_exit(lp);
 	fx_free(fx);
 }

@@ -7,19 +7,10 @@
  * VA_SLOT_OCCUPIED are in paging_sequence_test.c; the in-use #GP in
  * paging_race_test.c.
  */
-#include <stdlib.h>
+#include "common.h"
 
-#include "fixture.h"
-
-#define PF_EPC_W (SGX_PF_SGX | SGX_PF_P | SGX_PF_W)
 /* Offset of the slot EWB uses by default in its VA page. */
 #define DEFAULT_SLOT 40
-
-/* Backing store of one evicted page, as the kernel keeps it. */
-struct blob {
-	uint8_t page[SGX_PAGE_SIZE] __attribute__((aligned(SGX_PAGE_SIZE)));
-	struct sgx_pcmd pcmd;
-};
 
 struct ewb {
 	struct fx *fx;
@@ -35,18 +26,21 @@ static bool ewb_setup(struct ewb *w)
 	memset(w, 0, sizeof(*w));
 	w->fx = fx_new(0);
 	w->e = fx_build_init(w->fx);
-	w->b = aligned_alloc(SGX_PAGE_SIZE, sizeof(*w->b));
-	if (!w->e || !w->b)
+	w->b = blob_new(0);
+	if (!w->e)
 		return false;
-	memset(w->b, 0, sizeof(*w->b));
 	w->va = fx_epc_alloc(w->fx);
 	w->slot = w->va + DEFAULT_SLOT;
-	w->epc = w->e->pa[FX_DATA / SGX_PAGE_SIZE];
+	w->epc = epc_of(w->e, FX_DATA);
 	w->pi.srcpge = (uintptr_t)w->b->page;
 	w->pi.pcmd = (uintptr_t)&w->b->pcmd;
 	return encls_epa(w->fx->klp, SGX_PAGE_TYPE_VA, w->va) == 0 &&
-	       encls_eblock(w->fx->klp, w->epc) == 0 && encls_etrack(w->fx->klp, w->e->secs) == 0;
+	       encls_eblock(w->fx->klp, w->epc) == 0 && etrack(w->e) == 0;
 }
+
+#define SETUP_EWB(w)                                  \
+	struct ewb w;                                 \
+	ASSERT_TRUE(ewb_setup(&w))
 
 static void ewb_teardown(struct ewb *w)
 {
@@ -59,76 +53,75 @@ static int run(struct ewb *w)
 	return encls_ewb(w->fx->klp, &w->pi, w->epc, w->slot);
 }
 
-static uint64_t slot_value(struct ewb *w, uint64_t slot)
+/* EWB with the operands in @w: @want, nothing evicted (FX_DATA valid, default slot empty). */
+static void ewb_refused(struct ewb *w, int want)
 {
-	return *(uint64_t *)sgx_cpu_epc_mem(w->fx->cpu, slot);
+	EXPECT_SGX(run(w), want);
+	EXPECT_TRUE(fx_epcm(w->e, FX_DATA).valid);
+	EXPECT_EQ(epc_u64(w->fx, w->va + DEFAULT_SLOT), 0);
 }
 
-static bool fault_is(struct ewb *w, uint64_t addr)
-{
-	const struct sgx_fault_info *f = sgx_lp_fault(w->fx->klp);
-
-	return f->vector == SGX_VEC_PF && f->addr == addr && f->error_code == PF_EPC_W;
-}
-
-/* EWB with @edit applied to the default operands: @want, and nothing evicted. */
-#define EWB_EXPECT(edit, want)                                             \
-	do {                                                               \
-		struct ewb w;                                              \
-		ASSERT_TRUE(ewb_setup(&w));                                \
+/* EWB after the statement @edit: ewb_refused(@want). */
+#define EWB_TEST(name, edit, want)                                         \
+	TEST(name)                                                         \
+	{                                                                  \
+		SETUP_EWB(w);                                              \
 		edit;                                                      \
-		EXPECT_SGX(run(&w), want);                                 \
-		EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);                  \
-		EXPECT_EQ(slot_value(&w, w.va + DEFAULT_SLOT), 0);         \
+		ewb_refused(&w, want);                                     \
 		ewb_teardown(&w);                                          \
-	} while (0)
+	}
+
+/* EWB after the statement @edit: #PF at the EPC address @fault, nothing evicted. */
+#define EWB_PF_TEST(name, edit, fault)                                     \
+	TEST(name)                                                         \
+	{                                                                  \
+		SETUP_EWB(w);                                              \
+		edit;                                                      \
+		ewb_refused(&w, SGX_PF);                                   \
+		EXPECT_PF(w.fx->klp, fault, PF_EPC_W);                     \
+		ewb_teardown(&w);                                          \
+	}
 
 TEST(ewb_reg_success_sealed_and_invalid)
 {
-	struct ewb w;
+	SETUP_EWB(w);
 	uint8_t plain[SGX_PAGE_SIZE];
 	int i, zero_mac = 1;
 
-	ASSERT_TRUE(ewb_setup(&w));
 	memcpy(plain, fx_mem(w.e, FX_DATA), SGX_PAGE_SIZE);
 	ASSERT_SGX(run(&w), SGX_SUCCESS);
-	EXPECT_EQ(sgx_lp_rflags(w.fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), 0);
+	EXPECT_EQ(sgx_lp_rflags(w.fx->klp) & ZF_CF, 0);
 	/* The EPCM entry is free again: every field cleared. */
 	EXPECT_TRUE(!fx_epcm(w.e, FX_DATA).valid && !fx_epcm(w.e, FX_DATA).blocked);
 	EXPECT_EQ(fx_epcm(w.e, FX_DATA).linaddr, 0);
 	EXPECT_EQ(fx_epcm(w.e, FX_DATA).secs, 0);
 	/* The page left encrypted; the PCMD describes it. */
 	EXPECT_TRUE(memcmp(w.b->page, plain, SGX_PAGE_SIZE) != 0);
-	EXPECT_EQ(w.b->pcmd.secinfo.flags, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
+	EXPECT_EQ(w.b->pcmd.secinfo.flags, REG_RW);
 	EXPECT_TRUE(w.b->pcmd.enclave_id != 0);
 	for (i = 0; i < 16; i++)
 		zero_mac &= w.b->pcmd.mac[i] == 0;
 	EXPECT_TRUE(!zero_mac);
 	/* PAGEINFO.LINADDR is written back; the version sits in the slot. */
 	EXPECT_EQ(w.pi.linaddr, fx_la(w.e, FX_DATA));
-	EXPECT_TRUE(slot_value(&w, w.slot) != 0);
+	EXPECT_TRUE(epc_u64(w.fx, w.slot) != 0);
 	ewb_teardown(&w);
 }
 
 /* Two pages of one enclave: same ENCLAVEID in the PCMD, distinct versions. */
 TEST(ewb_reg_success_same_eid_fresh_versions)
 {
-	struct ewb w;
-	struct blob *b2 = aligned_alloc(SGX_PAGE_SIZE, sizeof(*b2));
-	struct sgx_pageinfo pi2 = { 0 };
-	uint64_t epc2;
+	SETUP_EWB(w);
+	struct blob *b2 = blob_new(w.va + 8);
+	uint64_t epc2 = epc_of(w.e, FX_RODATA);
 
-	ASSERT_TRUE(ewb_setup(&w) && b2);
-	epc2 = w.e->pa[FX_RODATA / SGX_PAGE_SIZE];
 	ASSERT_SGX(encls_eblock(w.fx->klp, epc2), SGX_SUCCESS);
-	ASSERT_SGX(encls_etrack(w.fx->klp, w.e->secs), SGX_SUCCESS);
+	ASSERT_SGX(etrack(w.e), SGX_SUCCESS);
 	ASSERT_SGX(run(&w), SGX_SUCCESS);
-	pi2.srcpge = (uintptr_t)b2->page;
-	pi2.pcmd = (uintptr_t)&b2->pcmd;
-	ASSERT_SGX(encls_ewb(w.fx->klp, &pi2, epc2, w.va + 8), SGX_SUCCESS);
+	ASSERT_SGX(blob_ewb(w.fx->klp, b2, epc2), SGX_SUCCESS);
 	EXPECT_EQ(b2->pcmd.enclave_id, w.b->pcmd.enclave_id);
 	EXPECT_EQ(b2->pcmd.secinfo.flags, SGX_SECINFO_REG | SGX_SECINFO_R);
-	EXPECT_TRUE(slot_value(&w, w.va + 8) != slot_value(&w, w.slot));
+	EXPECT_TRUE(epc_u64(w.fx, b2->slot) != epc_u64(w.fx, w.slot));
 	free(b2);
 	ewb_teardown(&w);
 }
@@ -137,174 +130,80 @@ TEST(ewb_pageinfo_unaligned_gp)
 {
 	static struct sgx_pageinfo buf[2];
 	struct sgx_pageinfo *pi = (struct sgx_pageinfo *)((uint8_t *)buf + 8);
-	struct ewb w;
+	SETUP_EWB(w);
 
-	ASSERT_TRUE(ewb_setup(&w));
 	memcpy(pi, &w.pi, sizeof(*pi));
 	EXPECT_SGX(encls_ewb(w.fx->klp, pi, w.epc, w.slot), SGX_GP);
 	EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
+	EXPECT_EQ(epc_u64(w.fx, w.slot), 0);
 	ewb_teardown(&w);
 }
 
-TEST(ewb_epc_unaligned_gp)
+EWB_TEST(ewb_epc_unaligned_gp, w.epc += 8, SGX_GP)
+EWB_PF_TEST(ewb_epc_not_epc_pf, w.epc = 0x10000, 0x10000)
+EWB_TEST(ewb_slot_unaligned_gp, w.slot = w.va + 4, SGX_GP)
+EWB_PF_TEST(ewb_slot_not_epc_pf, w.slot = 0x3008, 0x3008)
+EWB_TEST(ewb_slot_in_same_page_gp, w.slot = w.epc + 8, SGX_GP)
+EWB_TEST(ewb_pageinfo_linaddr_nonzero_gp, w.pi.linaddr = fx_la(w.e, FX_DATA), SGX_GP)
+EWB_TEST(ewb_pageinfo_secs_nonzero_gp, w.pi.secs = w.e->secs, SGX_GP)
+EWB_TEST(ewb_pcmd_unaligned_gp, w.pi.pcmd += 64, SGX_GP)
+EWB_TEST(ewb_srcpge_unaligned_gp, w.pi.srcpge += 128, SGX_GP)
+EWB_PF_TEST(ewb_page_invalid_pf, w.epc = fx_epc_alloc(w.fx), w.epc)
+EWB_PF_TEST(ewb_slot_page_invalid_pf, w.slot = fx_epc_alloc(w.fx) + 16, w.slot)
+EWB_PF_TEST(ewb_slot_page_not_va_pf, w.slot = epc_of(w.e, FX_CODE) + 16, w.slot)
+
+/*
+ * EWB of w->epc refused with the error @want (ZF set): the page stays valid,
+ * the slot empty and PAGEINFO.LINADDR unwritten.
+ */
+static void ewb_error(struct ewb *w, int want)
 {
-	EWB_EXPECT(w.epc += 8, SGX_GP);
-}
-
-TEST(ewb_epc_not_epc_pf)
-{
-	struct ewb w;
-
-	ASSERT_TRUE(ewb_setup(&w));
-	w.epc = 0x10000;
-	EXPECT_SGX(run(&w), SGX_PF);
-	EXPECT_TRUE(fault_is(&w, 0x10000));
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
-	ewb_teardown(&w);
-}
-
-TEST(ewb_slot_unaligned_gp)
-{
-	EWB_EXPECT(w.slot = w.va + 4, SGX_GP);
-}
-
-TEST(ewb_slot_not_epc_pf)
-{
-	struct ewb w;
-
-	ASSERT_TRUE(ewb_setup(&w));
-	w.slot = 0x3008;
-	EXPECT_SGX(run(&w), SGX_PF);
-	EXPECT_TRUE(fault_is(&w, 0x3008));
-	EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);
-	ewb_teardown(&w);
-}
-
-TEST(ewb_slot_in_same_page_gp)
-{
-	EWB_EXPECT(w.slot = w.epc + 8, SGX_GP);
-}
-
-TEST(ewb_pageinfo_linaddr_nonzero_gp)
-{
-	EWB_EXPECT(w.pi.linaddr = fx_la(w.e, FX_DATA), SGX_GP);
-}
-
-TEST(ewb_pageinfo_secs_nonzero_gp)
-{
-	EWB_EXPECT(w.pi.secs = w.e->secs, SGX_GP);
-}
-
-TEST(ewb_pcmd_unaligned_gp)
-{
-	EWB_EXPECT(w.pi.pcmd += 64, SGX_GP);
-}
-
-TEST(ewb_srcpge_unaligned_gp)
-{
-	EWB_EXPECT(w.pi.srcpge += 128, SGX_GP);
-}
-
-TEST(ewb_page_invalid_pf)
-{
-	struct ewb w;
-	uint64_t free_epc;
-
-	ASSERT_TRUE(ewb_setup(&w));
-	free_epc = fx_epc_alloc(w.fx);
-	w.epc = free_epc;
-	EXPECT_SGX(run(&w), SGX_PF);
-	EXPECT_TRUE(fault_is(&w, free_epc));
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
-	ewb_teardown(&w);
-}
-
-TEST(ewb_slot_page_invalid_pf)
-{
-	struct ewb w;
-	uint64_t slot;
-
-	ASSERT_TRUE(ewb_setup(&w));
-	slot = fx_epc_alloc(w.fx) + 16;
-	w.slot = slot;
-	EXPECT_SGX(run(&w), SGX_PF);
-	EXPECT_TRUE(fault_is(&w, slot));
-	EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);
-	ewb_teardown(&w);
-}
-
-TEST(ewb_slot_page_not_va_pf)
-{
-	struct ewb w;
-	uint64_t slot;
-
-	ASSERT_TRUE(ewb_setup(&w));
-	slot = w.e->pa[FX_CODE / SGX_PAGE_SIZE] + 16;
-	w.slot = slot;
-	EXPECT_SGX(run(&w), SGX_PF);
-	EXPECT_TRUE(fault_is(&w, slot));
-	EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);
-	ewb_teardown(&w);
+	EXPECT_SGX(run(w), want);
+	EXPECT_EQ(sgx_lp_rflags(w->fx->klp) & ZF_CF, SGX_RFLAGS_ZF);
+	EXPECT_TRUE(epcm_of(w->fx, w->epc).valid);
+	EXPECT_EQ(epc_u64(w->fx, w->slot), 0);
+	EXPECT_EQ(w->pi.linaddr, 0);
 }
 
 TEST(ewb_not_blocked_page_not_blocked)
 {
-	struct ewb w;
+	SETUP_EWB(w);
 
-	ASSERT_TRUE(ewb_setup(&w));
-	w.epc = w.e->pa[(FX_DATA + SGX_PAGE_SIZE) / SGX_PAGE_SIZE];
-	EXPECT_SGX(run(&w), SGX_PAGE_NOT_BLOCKED);
-	EXPECT_EQ(sgx_lp_rflags(w.fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
-	EXPECT_TRUE(fx_epcm(w.e, FX_DATA + SGX_PAGE_SIZE).valid);
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
-	EXPECT_EQ(w.pi.linaddr, 0); /* nothing written back */
+	w.epc = epc_of(w.e, FX_DATA + SGX_PAGE_SIZE);
+	ewb_error(&w, SGX_PAGE_NOT_BLOCKED);
 	ewb_teardown(&w);
 }
 
 TEST(ewb_no_etrack_not_tracked)
 {
-	struct ewb w;
+	SETUP_EWB(w);
 
-	ASSERT_TRUE(ewb_setup(&w));
-	w.epc = w.e->pa[FX_CODE / SGX_PAGE_SIZE];
+	w.epc = epc_of(w.e, FX_CODE);
 	ASSERT_SGX(encls_eblock(w.fx->klp, w.epc), SGX_SUCCESS);
-	EXPECT_SGX(run(&w), SGX_NOT_TRACKED);
-	EXPECT_EQ(sgx_lp_rflags(w.fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
-	EXPECT_TRUE(fx_epcm(w.e, FX_CODE).valid && fx_epcm(w.e, FX_CODE).blocked);
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
+	ewb_error(&w, SGX_NOT_TRACKED);
+	EXPECT_TRUE(fx_epcm(w.e, FX_CODE).blocked);
 	ewb_teardown(&w);
 }
 
 TEST(ewb_secs_with_children_child_present)
 {
-	struct ewb w;
-	struct sgx_epcm_info info = { 0 };
+	SETUP_EWB(w);
 
-	ASSERT_TRUE(ewb_setup(&w));
 	w.epc = w.e->secs;
-	EXPECT_SGX(run(&w), SGX_CHILD_PRESENT);
-	EXPECT_EQ(sgx_lp_rflags(w.fx->klp) & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
-	sgx_cpu_epcm_read(w.fx->cpu, w.e->secs, &info);
-	EXPECT_TRUE(info.valid && info.type == SGX_PAGE_TYPE_SECS);
-	EXPECT_EQ(slot_value(&w, w.slot), 0);
+	ewb_error(&w, SGX_CHILD_PRESENT);
+	EXPECT_EQ(epcm_of(w.fx, w.e->secs).type, SGX_PAGE_TYPE_SECS);
 	ewb_teardown(&w);
 }
 
 /* A VA page is evicted without the BLOCKED and tracking checks, with EID 0. */
 TEST(ewb_va_page_success_without_checks)
 {
-	struct ewb w;
-	uint64_t va2;
-	struct sgx_epcm_info info = { 0 };
+	SETUP_EWB(w);
 
-	ASSERT_TRUE(ewb_setup(&w));
-	va2 = fx_epc_alloc(w.fx);
-	ASSERT_SGX(encls_epa(w.fx->klp, SGX_PAGE_TYPE_VA, va2), SGX_SUCCESS);
-	w.epc = va2;
+	w.epc = new_va(w.fx);
+	ASSERT_TRUE(w.epc);
 	EXPECT_SGX(run(&w), SGX_SUCCESS);
-	sgx_cpu_epcm_read(w.fx->cpu, va2, &info);
-	EXPECT_TRUE(!info.valid);
+	EXPECT_TRUE(!epcm_of(w.fx, w.epc).valid);
 	EXPECT_EQ(w.b->pcmd.secinfo.flags, SGX_SECINFO_VA);
 	EXPECT_EQ(w.b->pcmd.enclave_id, 0);
 	EXPECT_EQ(w.pi.linaddr, 0);

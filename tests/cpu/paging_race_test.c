@@ -9,16 +9,8 @@
  * completes as if nothing had happened.
  */
 #include <pthread.h>
-#include <stdlib.h>
 
-#include "fixture.h"
-
-struct blob {
-	uint8_t page[SGX_PAGE_SIZE] __attribute__((aligned(SGX_PAGE_SIZE)));
-	struct sgx_pcmd pcmd;
-	struct sgx_pageinfo pi;
-	uint64_t slot;
-};
+#include "common.h"
 
 /* The leaf the second thread runs, and what it saw. */
 struct race {
@@ -70,26 +62,6 @@ static void arm(struct fx *fx, struct fx_enclave *e, struct race *r, int (*leaf)
 	fx_on_pause(fx, on_pause, r);
 }
 
-static struct blob *blob_new(uint64_t slot)
-{
-	struct blob *b = aligned_alloc(SGX_PAGE_SIZE, sizeof(*b));
-
-	if (!b)
-		abort();
-	memset(b, 0, sizeof(*b));
-	b->pi.srcpge = (uintptr_t)b->page;
-	b->pi.pcmd = (uintptr_t)&b->pcmd;
-	b->slot = slot;
-	return b;
-}
-
-static int ewb(struct sgx_lp *lp, struct blob *b, uint64_t epc)
-{
-	b->pi.linaddr = 0;
-	b->pi.secs = 0;
-	return encls_ewb(lp, &b->pi, epc, b->slot);
-}
-
 static int race_eblock(struct race *r)
 {
 	return encls_eblock(r->lp, r->epc);
@@ -97,7 +69,7 @@ static int race_eblock(struct race *r)
 
 static int race_ewb(struct race *r)
 {
-	return ewb(r->lp, r->b, r->epc);
+	return blob_ewb(r->lp, r->b, r->epc);
 }
 
 static int race_eldu(struct race *r)
@@ -138,28 +110,54 @@ static bool setup(struct setup *s)
 {
 	s->fx = fx_new(0);
 	s->e = fx_build_init(s->fx);
-	s->va = fx_epc_alloc(s->fx);
 	if (!s->e)
 		return false;
-	s->data = s->e->pa[FX_DATA / SGX_PAGE_SIZE];
-	return !encls_epa(s->fx->klp, SGX_PAGE_TYPE_VA, s->va) &&
-	       !encls_eblock(s->fx->klp, s->data) && !encls_etrack(s->fx->klp, s->e->secs);
+	s->va = new_va(s->fx);
+	s->data = epc_of(s->e, FX_DATA);
+	return s->va && !encls_eblock(s->fx->klp, s->data) && !etrack(s->e);
+}
+
+/* Declare @s (set up) and @r. */
+#define SETUP_RACE(s, r)                              \
+	struct setup s;                               \
+	struct race r;                                \
+	ASSERT_TRUE(setup(&s))
+
+/* EWB of FX_DATA into a new blob (returned) while @leaf runs on @epc on another thread. */
+static struct blob *ewb_racing(struct setup *s, struct race *r, int (*leaf)(struct race *),
+			       uint64_t epc)
+{
+	struct blob *b = blob_new(s->va + 8);
+
+	arm(s->fx, s->e, r, leaf, epc);
+	EXPECT_SGX(blob_ewb(s->fx->klp, b, s->data), SGX_SUCCESS);
+	return b;
+}
+
+/* FX_DATA evicted into a new blob whose PAGEINFO is ready for ELDU (NULL if EWB failed). */
+static struct blob *evict_data(struct setup *s)
+{
+	struct blob *b = blob_new(s->va + 8);
+	int ret = blob_ewb(s->fx->klp, b, s->data);
+
+	if (ret) {
+		harness_fail(__FILE__, __LINE__, "EWB returned %s", sgx_code_name(ret));
+		free(b);
+		return NULL;
+	}
+	b->pi.secs = s->e->secs;
+	return b;
 }
 
 TEST(eblock_page_held_by_ewb_epc_page_conflict)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b;
+	SETUP_RACE(s, r);
+	struct blob *b = ewb_racing(&s, &r, race_eblock, s.data);
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	arm(s.fx, s.e, &r, race_eblock, s.data);
-	EXPECT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EWB));
 	EXPECT_EQ(r.paused_epc, s.data);
 	EXPECT_SGX(r.ret, SGX_EPC_PAGE_CONFLICT);
-	EXPECT_EQ(r.rflags & (SGX_RFLAGS_ZF | SGX_RFLAGS_CF), SGX_RFLAGS_ZF);
+	EXPECT_EQ(r.rflags & ZF_CF, SGX_RFLAGS_ZF);
 	EXPECT_TRUE(!fx_epcm(s.e, FX_DATA).valid);
 	free(b);
 	fx_free(s.fx);
@@ -168,16 +166,11 @@ TEST(eblock_page_held_by_ewb_epc_page_conflict)
 /* The conflict comes before the validity check: a page being loaded is in use, not invalid. */
 TEST(eblock_page_held_by_eldu_epc_page_conflict)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b;
-	uint64_t target;
+	SETUP_RACE(s, r);
+	struct blob *b = evict_data(&s);
+	uint64_t target = fx_epc_alloc(s.fx);
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	ASSERT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
-	b->pi.secs = s.e->secs;
-	target = fx_epc_alloc(s.fx);
+	ASSERT_TRUE(b);
 	arm(s.fx, s.e, &r, race_eblock, target);
 	EXPECT_SGX(encls_eldu(s.fx->klp, &b->pi, target, b->slot), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_ELDU));
@@ -191,19 +184,17 @@ TEST(eblock_page_held_by_eldu_epc_page_conflict)
 /* EWB of a page another leaf (here EDBGRD, shared) is using: #GP; it works afterwards. */
 TEST(ewb_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
+	SETUP_RACE(s, r);
 	uint64_t data;
 
-	ASSERT_TRUE(setup(&s));
 	arm(s.fx, s.e, &r, race_ewb, s.data);
 	r.b = blob_new(s.va + 16);
 	EXPECT_SGX(encls_edbgrd(s.fx->klp, s.data + 8, &data), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EDBGRD));
 	EXPECT_SGX(r.ret, SGX_GP);
 	EXPECT_TRUE(fx_epcm(s.e, FX_DATA).valid);
-	EXPECT_EQ(*(uint64_t *)sgx_cpu_epc_mem(s.fx->cpu, s.va + 16), 0);
-	EXPECT_SGX(ewb(s.fx->klp, r.b, s.data), SGX_SUCCESS);
+	EXPECT_EQ(epc_u64(s.fx, s.va + 16), 0);
+	EXPECT_SGX(blob_ewb(s.fx->klp, r.b, s.data), SGX_SUCCESS);
 	free(r.b);
 	fx_free(s.fx);
 }
@@ -211,18 +202,15 @@ TEST(ewb_page_in_use_gp)
 /* EWB into a slot of a VA page that is itself being evicted: #GP. */
 TEST(ewb_va_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
+	SETUP_RACE(s, r);
+	uint64_t va2 = new_va(s.fx);
 	struct blob *vab;
-	uint64_t va2;
 
-	ASSERT_TRUE(setup(&s));
-	va2 = fx_epc_alloc(s.fx);
-	ASSERT_SGX(encls_epa(s.fx->klp, SGX_PAGE_TYPE_VA, va2), SGX_SUCCESS);
+	ASSERT_TRUE(va2);
 	vab = blob_new(va2 + 8);
 	arm(s.fx, s.e, &r, race_ewb, s.data);
 	r.b = blob_new(s.va + 24);
-	EXPECT_SGX(ewb(s.fx->klp, vab, s.va), SGX_SUCCESS);
+	EXPECT_SGX(blob_ewb(s.fx->klp, vab, s.va), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EWB));
 	EXPECT_EQ(r.paused_epc, s.va);
 	EXPECT_SGX(r.ret, SGX_GP);
@@ -235,26 +223,19 @@ TEST(ewb_va_page_in_use_gp)
 /* ELDU into a page EPA is creating: #GP, not #PF. */
 TEST(eldu_target_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b;
-	uint64_t target, ver;
-	struct sgx_epcm_info info = { 0 };
+	SETUP_RACE(s, r);
+	struct blob *b = evict_data(&s);
+	uint64_t target = fx_epc_alloc(s.fx), ver;
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	ASSERT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
-	b->pi.secs = s.e->secs;
-	ver = *(uint64_t *)sgx_cpu_epc_mem(s.fx->cpu, b->slot);
-	target = fx_epc_alloc(s.fx);
+	ASSERT_TRUE(b);
+	ver = epc_u64(s.fx, b->slot);
 	arm(s.fx, s.e, &r, race_eldu, target);
 	r.b = b;
 	EXPECT_SGX(encls_epa(s.fx->klp, SGX_PAGE_TYPE_VA, target), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EPA));
 	EXPECT_SGX(r.ret, SGX_GP);
-	sgx_cpu_epcm_read(s.fx->cpu, target, &info);
-	EXPECT_TRUE(info.valid && info.type == SGX_PAGE_TYPE_VA);
-	EXPECT_EQ(*(uint64_t *)sgx_cpu_epc_mem(s.fx->cpu, b->slot), ver);
+	EXPECT_TRUE(epcm_of(s.fx, target).valid && epcm_of(s.fx, target).type == SGX_PAGE_TYPE_VA);
+	EXPECT_EQ(epc_u64(s.fx, b->slot), ver);
 	EXPECT_SGX(encls_eldu(s.fx->klp, &b->pi, fx_epc_alloc(s.fx), b->slot), SGX_SUCCESS);
 	free(b);
 	fx_free(s.fx);
@@ -263,25 +244,17 @@ TEST(eldu_target_in_use_gp)
 /* ELDU of a child while its SECS is held exclusively (EWB of the SECS): #GP. */
 TEST(eldu_secs_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b, *probe;
-	uint64_t target;
-	struct sgx_epcm_info info = { 0 };
+	SETUP_RACE(s, r);
+	struct blob *b = evict_data(&s), *probe = blob_new(s.va + 16);
+	uint64_t target = fx_epc_alloc(s.fx);
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	probe = blob_new(s.va + 16);
-	ASSERT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
-	b->pi.secs = s.e->secs;
-	target = fx_epc_alloc(s.fx);
+	ASSERT_TRUE(b);
 	arm(s.fx, s.e, &r, race_eldu, target);
 	r.b = b;
-	EXPECT_SGX(ewb(s.fx->klp, probe, s.e->secs), SGX_CHILD_PRESENT);
+	EXPECT_SGX(blob_ewb(s.fx->klp, probe, s.e->secs), SGX_CHILD_PRESENT);
 	EXPECT_EQ(r.paused_epc, s.e->secs);
 	EXPECT_SGX(r.ret, SGX_GP);
-	sgx_cpu_epcm_read(s.fx->cpu, target, &info);
-	EXPECT_TRUE(!info.valid);
+	EXPECT_TRUE(!epcm_of(s.fx, target).valid);
 	EXPECT_SGX(encls_eldu(s.fx->klp, &b->pi, target, b->slot), SGX_SUCCESS);
 	free(b);
 	free(probe);
@@ -291,28 +264,22 @@ TEST(eldu_secs_in_use_gp)
 /* ETRACK while the SECS is held exclusively: its tracking resource is in use, #GP. */
 TEST(etrack_secs_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *probe;
+	SETUP_RACE(s, r);
+	struct blob *probe = blob_new(s.va + 8);
 
-	ASSERT_TRUE(setup(&s));
-	probe = blob_new(s.va + 8);
 	arm(s.fx, s.e, &r, race_etrack, s.e->secs);
-	EXPECT_SGX(ewb(s.fx->klp, probe, s.e->secs), SGX_CHILD_PRESENT);
+	EXPECT_SGX(blob_ewb(s.fx->klp, probe, s.e->secs), SGX_CHILD_PRESENT);
 	EXPECT_SGX(r.ret, SGX_GP);
-	EXPECT_SGX(encls_etrack(s.fx->klp, s.e->secs), SGX_SUCCESS);
+	EXPECT_SGX(etrack(s.e), SGX_SUCCESS);
 	free(probe);
 	fx_free(s.fx);
 }
 
 TEST(epa_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	uint64_t target;
+	SETUP_RACE(s, r);
+	uint64_t target = fx_epc_alloc(s.fx);
 
-	ASSERT_TRUE(setup(&s));
-	target = fx_epc_alloc(s.fx);
 	arm(s.fx, s.e, &r, race_epa, target);
 	EXPECT_SGX(encls_epa(s.fx->klp, SGX_PAGE_TYPE_VA, target), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EPA));
@@ -323,14 +290,9 @@ TEST(epa_page_in_use_gp)
 
 TEST(edbgrd_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b;
+	SETUP_RACE(s, r);
+	struct blob *b = ewb_racing(&s, &r, race_edbgrd, s.data + 8);
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	arm(s.fx, s.e, &r, race_edbgrd, s.data + 8);
-	EXPECT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
 	EXPECT_SGX(r.ret, SGX_GP);
 	free(b);
 	fx_free(s.fx);
@@ -339,21 +301,15 @@ TEST(edbgrd_page_in_use_gp)
 /* A debugger write racing with EWB is refused and does not reach the sealed page. */
 TEST(edbgwr_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b;
-	uint64_t before, target;
+	SETUP_RACE(s, r);
+	uint64_t before = *(uint64_t *)fx_mem(s.e, FX_DATA + 8), target;
+	struct blob *b = ewb_racing(&s, &r, race_edbgwr, s.data + 8);
 
-	ASSERT_TRUE(setup(&s));
-	before = *(uint64_t *)fx_mem(s.e, FX_DATA + 8);
-	b = blob_new(s.va + 8);
-	arm(s.fx, s.e, &r, race_edbgwr, s.data + 8);
-	EXPECT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
 	EXPECT_SGX(r.ret, SGX_GP);
 	b->pi.secs = s.e->secs;
 	target = fx_epc_alloc(s.fx);
 	ASSERT_SGX(encls_eldu(s.fx->klp, &b->pi, target, b->slot), SGX_SUCCESS);
-	EXPECT_EQ(*(uint64_t *)sgx_cpu_epc_mem(s.fx->cpu, target + 8), before);
+	EXPECT_EQ(epc_u64(s.fx, target + 8), before);
 	free(b);
 	fx_free(s.fx);
 }
@@ -361,27 +317,18 @@ TEST(edbgwr_page_in_use_gp)
 /* ELDU with its version in a VA page that is being evicted: #GP. */
 TEST(eldu_va_page_in_use_gp)
 {
-	struct setup s;
-	struct race r;
-	struct blob *b, *vab;
-	uint64_t va2, target;
-	struct sgx_epcm_info info = { 0 };
+	SETUP_RACE(s, r);
+	struct blob *b = evict_data(&s), *vab;
+	uint64_t va2 = new_va(s.fx), target = fx_epc_alloc(s.fx);
 
-	ASSERT_TRUE(setup(&s));
-	b = blob_new(s.va + 8);
-	ASSERT_SGX(ewb(s.fx->klp, b, s.data), SGX_SUCCESS);
-	b->pi.secs = s.e->secs;
-	va2 = fx_epc_alloc(s.fx);
-	ASSERT_SGX(encls_epa(s.fx->klp, SGX_PAGE_TYPE_VA, va2), SGX_SUCCESS);
+	ASSERT_TRUE(b && va2);
 	vab = blob_new(va2 + 8);
-	target = fx_epc_alloc(s.fx);
 	arm(s.fx, s.e, &r, race_eldu, target);
 	r.b = b;
-	EXPECT_SGX(ewb(s.fx->klp, vab, s.va), SGX_SUCCESS);
+	EXPECT_SGX(blob_ewb(s.fx->klp, vab, s.va), SGX_SUCCESS);
 	EXPECT_EQ(r.paused_epc, s.va);
 	EXPECT_SGX(r.ret, SGX_GP);
-	sgx_cpu_epcm_read(s.fx->cpu, target, &info);
-	EXPECT_TRUE(!info.valid);
+	EXPECT_TRUE(!epcm_of(s.fx, target).valid);
 	free(b);
 	free(vab);
 	fx_free(s.fx);
