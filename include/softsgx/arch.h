@@ -194,6 +194,7 @@ struct sgx_secs {
 	uint8_t reserved4[SGX_SECS_RESERVED4_SIZE];
 } __attribute__((packed, aligned(4096)));
 _Static_assert(sizeof(struct sgx_secs) == 4096, "SECS is 4096 bytes");
+_Static_assert(offsetof(struct sgx_secs, base) == 8, "SECS.BASEADDR");
 _Static_assert(offsetof(struct sgx_secs, ssa_frame_size) == 16, "SECS.SSAFRAMESIZE");
 _Static_assert(offsetof(struct sgx_secs, miscselect) == 20, "SECS.MISCSELECT");
 _Static_assert(offsetof(struct sgx_secs, attributes) == 48, "SECS.ATTRIBUTES");
@@ -222,6 +223,8 @@ struct sgx_tcs {
 	uint8_t reserved[4024];
 } __attribute__((packed, aligned(4096)));
 _Static_assert(sizeof(struct sgx_tcs) == 4096, "TCS is 4096 bytes");
+_Static_assert(offsetof(struct sgx_tcs, flags) == 8, "TCS.FLAGS");
+_Static_assert(offsetof(struct sgx_tcs, ossa) == 16, "TCS.OSSA");
 _Static_assert(offsetof(struct sgx_tcs, cssa) == 24, "TCS.CSSA");
 _Static_assert(offsetof(struct sgx_tcs, nssa) == 28, "TCS.NSSA");
 _Static_assert(offsetof(struct sgx_tcs, oentry) == 32, "TCS.OENTRY");
@@ -277,6 +280,7 @@ struct sgx_pcmd {
 } __attribute__((packed, aligned(128)));
 _Static_assert(sizeof(struct sgx_pcmd) == 128, "PCMD is 128 bytes");
 _Static_assert(offsetof(struct sgx_pcmd, enclave_id) == 64, "PCMD.ENCLAVEID");
+_Static_assert(offsetof(struct sgx_pcmd, reserved) == 72, "PCMD reserved area");
 _Static_assert(offsetof(struct sgx_pcmd, mac) == 112, "PCMD.MAC");
 
 /* SIGSTRUCT: 1808 bytes; all multi-byte fields little-endian. */
@@ -354,8 +358,11 @@ struct sgx_einittoken {
 	uint8_t mac[16];
 } __attribute__((packed, aligned(512)));
 _Static_assert(offsetof(struct sgx_einittoken, attributes) == 48, "EINITTOKEN.ATTRIBUTES");
+_Static_assert(offsetof(struct sgx_einittoken, mrenclave) == 64, "EINITTOKEN.MRENCLAVE");
 _Static_assert(offsetof(struct sgx_einittoken, mrsigner) == 128, "EINITTOKEN.MRSIGNER");
 _Static_assert(offsetof(struct sgx_einittoken, cpusvn_le) == 192, "EINITTOKEN.CPUSVNLE");
+_Static_assert(offsetof(struct sgx_einittoken, isv_prod_id_le) == 208, "EINITTOKEN.ISVPRODIDLE");
+_Static_assert(offsetof(struct sgx_einittoken, isv_svn_le) == 210, "EINITTOKEN.ISVSVNLE");
 _Static_assert(offsetof(struct sgx_einittoken, masked_miscselect_le) == 236, "EINITTOKEN.MASKEDMISCSELECTLE");
 _Static_assert(offsetof(struct sgx_einittoken, masked_attributes_le) == 240, "EINITTOKEN.MASKEDATTRIBUTESLE");
 _Static_assert(offsetof(struct sgx_einittoken, keyid) == 256, "EINITTOKEN.KEYID");
@@ -374,6 +381,7 @@ struct sgx_targetinfo {
 	uint8_t reserved3[384];
 } __attribute__((packed, aligned(512)));
 _Static_assert(sizeof(struct sgx_targetinfo) == 512, "TARGETINFO is 512 bytes");
+_Static_assert(offsetof(struct sgx_targetinfo, attributes) == 32, "TARGETINFO.ATTRIBUTES");
 _Static_assert(offsetof(struct sgx_targetinfo, config_svn) == 50, "TARGETINFO.CONFIGSVN");
 _Static_assert(offsetof(struct sgx_targetinfo, miscselect) == 52, "TARGETINFO.MISCSELECT");
 _Static_assert(offsetof(struct sgx_targetinfo, config_id) == 64, "TARGETINFO.CONFIGID");
@@ -404,12 +412,14 @@ struct sgx_report {
 	uint8_t keyid[32];
 	uint8_t mac[16];
 } __attribute__((packed, aligned(512)));
+_Static_assert(offsetof(struct sgx_report, body.miscselect) == 16, "REPORT.MISCSELECT");
 _Static_assert(offsetof(struct sgx_report, body.isv_ext_prod_id) == 32, "REPORT.ISVEXTPRODID");
 _Static_assert(offsetof(struct sgx_report, body.attributes) == 48, "REPORT.ATTRIBUTES");
 _Static_assert(offsetof(struct sgx_report, body.mrenclave) == 64, "REPORT.MRENCLAVE");
 _Static_assert(offsetof(struct sgx_report, body.mrsigner) == 128, "REPORT.MRSIGNER");
 _Static_assert(offsetof(struct sgx_report, body.config_id) == 192, "REPORT.CONFIGID");
 _Static_assert(offsetof(struct sgx_report, body.isv_prod_id) == 256, "REPORT.ISVPRODID");
+_Static_assert(offsetof(struct sgx_report, body.isv_svn) == 258, "REPORT.ISVSVN");
 _Static_assert(offsetof(struct sgx_report, body.config_svn) == 260, "REPORT.CONFIGSVN");
 _Static_assert(offsetof(struct sgx_report, body.isv_family_id) == 304, "REPORT.ISVFAMILYID");
 _Static_assert(offsetof(struct sgx_report, body.report_data) == 320, "REPORT.REPORTDATA");
@@ -447,6 +457,8 @@ struct sgx_keyrequest {
 	uint8_t reserved2[434];
 } __attribute__((packed, aligned(512)));
 _Static_assert(sizeof(struct sgx_keyrequest) == 512, "KEYREQUEST is 512 bytes");
+_Static_assert(offsetof(struct sgx_keyrequest, keypolicy) == 2, "KEYREQUEST.KEYPOLICY");
+_Static_assert(offsetof(struct sgx_keyrequest, isv_svn) == 4, "KEYREQUEST.ISVSVN");
 _Static_assert(offsetof(struct sgx_keyrequest, cpusvn) == 8, "KEYREQUEST.CPUSVN");
 _Static_assert(offsetof(struct sgx_keyrequest, attribute_mask) == 24, "KEYREQUEST.ATTRIBUTEMASK");
 _Static_assert(offsetof(struct sgx_keyrequest, keyid) == 40, "KEYREQUEST.KEYID");

@@ -53,6 +53,7 @@ enum epc_use {
 	EPC_USE_SHARED = 1,        /* base restriction, shared access */
 	EPC_USE_EXCLUSIVE = 2,     /* base restriction, exclusive access */
 	EPC_USE_SGX2 = 4,          /* exclusive among EACCEPT/EACCEPTCOPY/EMODPE/EMODPR/EMODT */
+	EPC_USE_MEASURE = 8,       /* SECS: its MRENCLAVE/INIT, exclusive among EADD/EEXTEND/EINIT */
 };
 #define EPC_USE_EXCL_BIT 0x80000000u
 
@@ -76,6 +77,7 @@ struct epc_page {
 	bool tracked_change;       /* track_epoch is meaningful */
 	uint32_t use;              /* EPC_USE_EXCL_BIT | number of shared users */
 	bool use_sgx2;
+	bool use_measure;
 	bool tcs_active;           /* TCS: an LP is inside through it */
 	void *mem;                 /* 4 KiB storage: the "physical" page */
 	struct secs_state *secs_state; /* for SECS pages */
@@ -220,6 +222,33 @@ void track_stamp(struct epc_page *pg);
 bool track_complete(const struct epc_page *pg);
 /* Number of LPs executing inside the enclave of @secs_pg. */
 uint32_t track_inside(const struct epc_page *secs_pg);
+
+/*
+ * encls_paging.c: the MAC header EWB and ELDx authenticate (SDM TMP_HEADER,
+ * 128 bytes). The SDM names its fields but fixes no byte layout; this is
+ * softsgx's. Zeroed before it is filled. (Here so that tests can reseal a
+ * blob as someone who knows the public seed could.)
+ */
+struct paging_mac_header {
+	uint64_t eid;                  /* owner's EID; 0 for SECS and VA */
+	uint64_t secinfo_flags;        /* PT, RWX, PENDING, MODIFIED, PR */
+	uint8_t secinfo_reserved[56];  /* PCMD.SECINFO bytes 8..63 (ELDx) */
+	uint64_t linaddr;              /* ENCLAVEADDRESS */
+	uint8_t rsvd[40];              /* PCMD.RESERVED (ELDx) */
+	uint8_t zero[8];
+} __attribute__((packed));
+_Static_assert(sizeof(struct paging_mac_header) == 128, "MAC header is 128 bytes");
+_Static_assert(sizeof(((struct sgx_pcmd *)0)->reserved) ==
+	       sizeof(((struct paging_mac_header *)0)->rsvd), "PCMD.RESERVED fits the header");
+
+/*
+ * encls_paging.c: the version @version (a VA slot's value) is lost (the slot
+ * is overwritten or its VA page removed): free the hidden state of an
+ * evicted SECS parked under it, which no ELDx can take back any more.
+ */
+void secs_drop_parked(struct sgx_cpu *cpu, uint64_t version);
+/* The same for every non-zero slot of the VA page @va. */
+void va_drop_versions(struct sgx_cpu *cpu, struct epc_page *va);
 
 /* keys.c: key derivation and the MACs that use it */
 /*

@@ -16,10 +16,31 @@ static int encls_pf(struct sgx_lp *lp, uint64_t addr, bool write)
 	return lp_pf(lp, addr, SGX_PF_SGX | SGX_PF_P | (write ? SGX_PF_W : 0));
 }
 
-/* XFRM is legal: x87 and SSE always set; AVX needs SSE; all enumerated. */
+/* XCR0 components whose XFRM combinations XSETBV would refuse. */
+#define XFRM_X87_SSE 0x3ull
+#define XFRM_AVX 0x4ull
+#define XFRM_MPX 0x18ull             /* BNDREGS, BNDCSR */
+#define XFRM_AVX512 0xE0ull          /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XFRM_SUPERVISOR 0x1FD00ull   /* PT (8), PASID, CET_U/S, HDC, UINTR, LBR, HWP (10..16) */
+
+/*
+ * ECREATE: XFRM is legal (as XCR0 would be) and enclave-supported: x87 and
+ * SSE set (so AVX always has its SSE), MPX components both or neither, AVX-512
+ * components all or none and only with AVX, no supervisor component, every
+ * bit enumerated in CPUID.(12H,1).ECX:EDX.
+ */
 static bool xfrm_ok(const struct sgx_cpu *cpu, uint64_t xfrm)
 {
-	return (xfrm & 0x3) == 0x3 && !(xfrm & ~cpu->cfg.xfrm);
+	if ((xfrm & XFRM_X87_SSE) != XFRM_X87_SSE)
+		return false;
+	if ((xfrm & XFRM_MPX) && (xfrm & XFRM_MPX) != XFRM_MPX)
+		return false;
+	if ((xfrm & XFRM_AVX512) &&
+	    ((xfrm & XFRM_AVX512) != XFRM_AVX512 || !(xfrm & XFRM_AVX)))
+		return false;
+	if (xfrm & XFRM_SUPERVISOR)
+		return false;
+	return !(xfrm & ~cpu->cfg.xfrm);
 }
 
 /* ECREATE's checks of the copied SECS; true if it may become a SECS. */
@@ -147,8 +168,9 @@ static int __eadd(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t
 	    !is_aligned(pginfo->linaddr, SGX_PAGE_SIZE) || !is_aligned(pginfo->secinfo, 64))
 		return lp_gp(lp);
 	secs_pg = epc_page_at(lp->cpu, pginfo->secs);
+	/* EADD: PAGEINFO.SECS not in the EPC -> #PF(SECS), W: the SECS is read/written */
 	if (!secs_pg)
-		return encls_pf(lp, pginfo->secs, false);
+		return encls_pf(lp, pginfo->secs, true);
 	si = (const struct sgx_secinfo *)(uintptr_t)pginfo->secinfo;
 	flags = si->flags;
 	type = secinfo_type(si->flags);
@@ -160,9 +182,9 @@ static int __eadd(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t
 		return encls_pf(lp, epc, true);
 	if (!epc_use_try(lp, secs_pg, EPC_USE_SHARED))
 		return lp_gp(lp);
+	/* EADD: PAGEINFO.SECS not VALID or not PT_SECS -> #PF(SECS), W as above */
 	if (!secs_pg->valid || secs_pg->type != SGX_PAGE_TYPE_SECS)
-		return encls_pf(lp, pginfo->secs, false);
-	epc_pause(lp, pg);
+		return encls_pf(lp, pginfo->secs, true);
 
 	secs = secs_of(secs_pg);
 	memcpy(pg->mem, (const void *)(uintptr_t)pginfo->srcpge, SGX_PAGE_SIZE);
@@ -176,8 +198,12 @@ static int __eadd(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t
 	}
 	if (!in_elrange(secs_pg, pginfo->linaddr))
 		return lp_gp(lp);
+	/* EADD: measurement being updated concurrently (EADD/EEXTEND/EINIT) -> #GP */
+	if (!epc_use_try(lp, secs_pg, EPC_USE_MEASURE))
+		return lp_gp(lp);
 	if (secs_pg->secs_state->initialized)
 		return lp_gp(lp);
+	epc_pause(lp, pg);
 
 	if (type == SGX_PAGE_TYPE_TCS) {
 		struct sgx_tcs *tcs = pg->mem;
@@ -229,6 +255,9 @@ static int __eextend(struct sgx_lp *lp, uint64_t secs, uint64_t epc)
 		return encls_pf(lp, epc, false);
 	if (pg->secs != secs_pg)
 		return lp_gp(lp);
+	/* EEXTEND: MRENCLAVE or INIT accessed concurrently (EADD/EEXTEND/EINIT) -> #GP */
+	if (!epc_use_try(lp, secs_pg, EPC_USE_MEASURE))
+		return lp_gp(lp);
 	/* EEXTEND: an initialized enclave can no longer be measured (#GP). */
 	if (secs_pg->secs_state->initialized)
 		return lp_gp(lp);
@@ -263,6 +292,8 @@ static int __eremove(struct sgx_lp *lp, uint64_t epc)
 		return lp_ok(lp);
 	switch (pg->type) {
 	case SGX_PAGE_TYPE_VA:
+		/* Its versions go with it: an evicted SECS parked under one can never return. */
+		va_drop_versions(lp->cpu, pg);
 		break;
 	case SGX_PAGE_TYPE_SECS:
 		if (pg->secs_state->child_cnt)

@@ -15,7 +15,8 @@
 
 /*
  * #PF on an ENCLS EPC operand. The target of EAUG/EMODPR/EMODT is written
- * (R/W memory semantics); EAUG's PAGEINFO.SECS is not, as in EADD.
+ * (R/W memory semantics), and so is EAUG's PAGEINFO.SECS (SDM EAUG memory
+ * parameter semantics: PAGEINFO.SECS read/write, as in EADD).
  */
 static int pf_epc(struct sgx_lp *lp, uint64_t epc)
 {
@@ -24,7 +25,7 @@ static int pf_epc(struct sgx_lp *lp, uint64_t epc)
 
 static int pf_secs(struct sgx_lp *lp, uint64_t secs)
 {
-	return lp_pf(lp, secs, SGX_PF_SGX | SGX_PF_P);
+	return lp_pf(lp, secs, SGX_PF_SGX | SGX_PF_P | SGX_PF_W);
 }
 
 /* SGX2 leaves are undefined ENCLS leaves on an SGX1-only processor. */

@@ -48,9 +48,41 @@ static void sigstruct_digest(const struct sgx_sigstruct *sig, uint8_t digest[32]
 }
 
 /*
- * The signature check: EM = SIGNATURE^3 mod MODULUS (all little-endian)
- * must be the PKCS#1 v1.5 encoding of the SIGSTRUCT digest. On success the
- * top 352 bytes of EM are the padding EINIT keeps in the SECS.
+ * EINIT verifies the signature "using q1 and q2": they must be what the
+ * SDM defines, q1 = floor(s^2 / n) and q2 = floor((s^3 - q1*s*n) / n).
+ */
+static bool sigstruct_q1_q2_ok(const struct sgx_sigstruct *sig, const BIGNUM *s, const BIGNUM *n,
+			       BN_CTX *ctx)
+{
+	BIGNUM *q1 = BN_lebin2bn(sig->q1, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *q2 = BN_lebin2bn(sig->q2, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *t = BN_new(), *u = BN_new(), *q = BN_new();
+	bool ok;
+
+	if (!q1 || !q2 || !t || !u || !q)
+		cpu_crypto_panic("EINIT bignum");
+	/* t = s^2, q = floor(t / n) */
+	if (!BN_sqr(t, s, ctx) || !BN_div(q, NULL, t, n, ctx))
+		cpu_crypto_panic("EINIT q1");
+	ok = !BN_cmp(q, q1);
+	/* t = s^3 - q1*s*n = s * (s^2 - q1*n), q = floor(t / n) */
+	if (!BN_mul(t, t, s, ctx) || !BN_mul(u, q1, s, ctx) || !BN_mul(u, u, n, ctx) ||
+	    !BN_sub(t, t, u) || !BN_div(q, NULL, t, n, ctx))
+		cpu_crypto_panic("EINIT q2");
+	ok = ok && !BN_cmp(q, q2);
+	BN_free(q);
+	BN_free(u);
+	BN_free(t);
+	BN_free(q2);
+	BN_free(q1);
+	return ok;
+}
+
+/*
+ * The signature check: Q1 and Q2 as the SDM defines them, and EM =
+ * SIGNATURE^3 mod MODULUS (all little-endian) the PKCS#1 v1.5 encoding of
+ * the SIGSTRUCT digest. On success the top 352 bytes of EM are the padding
+ * EINIT keeps in the SECS.
  */
 static bool sigstruct_signature_ok(const struct sgx_sigstruct *sig, uint8_t padding[PKCS1_PADDING_SIZE])
 {
@@ -64,6 +96,8 @@ static bool sigstruct_signature_ok(const struct sgx_sigstruct *sig, uint8_t padd
 	if (!ctx || !n || !s || !e || !m || !BN_set_word(e, 3))
 		cpu_crypto_panic("EINIT bignum");
 	if (!BN_is_odd(n) || BN_num_bits(n) != 8 * SGX_MODULUS_SIZE || BN_cmp(s, n) >= 0)
+		goto out;
+	if (!sigstruct_q1_q2_ok(sig, s, n, ctx))
 		goto out;
 	if (!BN_mod_exp(m, s, e, n, ctx) || BN_bn2binpad(m, em, sizeof(em)) != sizeof(em))
 		cpu_crypto_panic("EINIT modexp");
@@ -162,7 +196,8 @@ static int __einit(struct sgx_lp *lp, const struct sgx_sigstruct *sig, uint64_t 
 	/* SGX_UNMASKED_EVENT: no interrupt is ever pending in this model. */
 	if (!sigstruct_signature_ok(sig, padding))
 		return lp_err(lp, SGX_INVALID_SIGNATURE);
-	if (!epc_use_try(lp, pg, EPC_USE_EXCLUSIVE))
+	/* EINIT: SECS being modified by another instruction (base access shared) -> #GP */
+	if (!epc_use_try(lp, pg, EPC_USE_SHARED))
 		return lp_gp(lp);
 	if (!pg->valid || pg->type != SGX_PAGE_TYPE_SECS)
 		return lp_pf(lp, secs_epc, SGX_PF_SGX | SGX_PF_P | SGX_PF_W);
@@ -170,6 +205,9 @@ static int __einit(struct sgx_lp *lp, const struct sgx_sigstruct *sig, uint64_t 
 	st = pg->secs_state;
 	if (!mem_is_zero(sig->body.isv_family_id, 16) && !(secs->attributes.flags & SGX_ATTR_KSS))
 		return lp_err(lp, SGX_INVALID_SIG_STRUCT);
+	/* EINIT: MRENCLAVE or INIT modified concurrently (EADD/EEXTEND/EINIT) -> #GP */
+	if (!epc_use_try(lp, pg, EPC_USE_MEASURE))
+		return lp_gp(lp);
 	/* EINIT of an initialized enclave: #GP (SDM exception list). */
 	if (st->initialized)
 		return lp_gp(lp);

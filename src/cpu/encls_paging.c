@@ -8,7 +8,8 @@
  * Sealing (the SDM leaves the crypto implementation-specific; softsgx's
  * choices, which docs/fidelity.md repeats):
  * - AES-128-GCM under keys_paging_key(), 4 KiB plaintext, 16-byte tag in
- *   PCMD.MAC, AAD = the 128-byte MAC header (struct paging_mac_header).
+ *   PCMD.MAC, AAD = the 128-byte MAC header (struct paging_mac_header,
+ *   cpu_internal.h).
  * - IV = (VER << 32) as a 96-bit little-endian number: IV bytes 0..3 are
  *   zero, bytes 4..11 are VER little-endian. VER = cpu->next_version++, so
  *   a (key, IV) pair is never reused on one processor.
@@ -29,22 +30,6 @@
 /* #PF error codes for EPC operands: read-only and read/write parameters. */
 #define PF_EPC (SGX_PF_SGX | SGX_PF_P)
 #define PF_EPC_W (PF_EPC | SGX_PF_W)
-
-/*
- * The MAC header (SDM TMP_HEADER, 128 bytes). The SDM names its fields but
- * fixes no byte layout; this is softsgx's. Zeroed before it is filled.
- */
-struct paging_mac_header {
-	uint64_t eid;                  /* owner's EID; 0 for SECS and VA */
-	uint64_t secinfo_flags;        /* PT, RWX, PENDING, MODIFIED, PR */
-	uint8_t secinfo_reserved[56];  /* PCMD.SECINFO bytes 8..63 (ELDx) */
-	uint64_t linaddr;              /* ENCLAVEADDRESS */
-	uint8_t rsvd[40];              /* PCMD.RESERVED (ELDx) */
-	uint8_t zero[8];
-} __attribute__((packed));
-_Static_assert(sizeof(struct paging_mac_header) == 128, "MAC header is 128 bytes");
-_Static_assert(sizeof(((struct sgx_pcmd *)0)->reserved) ==
-	       sizeof(((struct paging_mac_header *)0)->rsvd), "PCMD.RESERVED fits the header");
 
 static bool is_enclave_page_type(uint64_t type)
 {
@@ -84,6 +69,26 @@ static void secs_park(struct sgx_cpu *cpu, uint64_t version, struct secs_state *
 	st->parked_version = version;
 	st->parked_next = cpu->parked;
 	cpu->parked = st;
+}
+
+void secs_drop_parked(struct sgx_cpu *cpu, uint64_t version)
+{
+	struct secs_state *st = secs_unpark(cpu, version);
+
+	if (st) {
+		sgx_measure_free(st->mrenclave);
+		free(st);
+	}
+}
+
+void va_drop_versions(struct sgx_cpu *cpu, struct epc_page *va)
+{
+	const uint64_t *slot = va->mem;
+	size_t i;
+
+	for (i = 0; i < SGX_VA_SLOT_COUNT; i++)
+		if (slot[i])
+			secs_drop_parked(cpu, slot[i]);
 }
 
 /* Sealing */
@@ -315,6 +320,8 @@ static int ewb_commit(struct sgx_lp *lp, struct epc_page *pg, struct epc_page *v
 
 	/* EWB: slot already in use -> CF=1 SGX_VA_SLOT_OCCUPIED, eviction completes */
 	ret = *slot ? lp_info(lp, SGX_VA_SLOT_OCCUPIED) : lp_ok(lp);
+	if (*slot)
+		secs_drop_parked(lp->cpu, *slot); /* the old version is lost with its SECS state */
 	*slot = ver;
 	if (is_enclave_page_type(pg->type))
 		pg->secs->secs_state->child_cnt--;
@@ -471,11 +478,41 @@ static int eld_header_secs(struct sgx_lp *lp, struct eld_op *op)
 /*
  * ELDx: EID of the page PAGEINFO.SECS names. Its validity is not checked:
  * anything but a valid SECS has no EID here (0, never an enclave's), so a
- * wrong SECS fails the MAC.
+ * wrong SECS fails the MAC of a genuine blob; a blob forged for EID 0 is
+ * refused by eld_state_ok().
  */
 static uint64_t eld_secs_eid(const struct epc_page *secs)
 {
 	return secs->valid && secs->type == SGX_PAGE_TYPE_SECS ? secs->secs_state->eid : 0;
+}
+
+/*
+ * ELDx, after the MAC: the entry the blob describes is one the EPCM can
+ * hold (the invariants of epcm.c). EWB only seals such entries, but the
+ * paging key derives from the public cfg.seed, so a blob may be forged.
+ */
+static bool eld_state_ok(const struct eld_op *op)
+{
+	uint64_t flags = op->hdr.secinfo_flags;
+	uint64_t perm = flags & SGX_SECINFO_PERM_MASK;
+	bool pending = flags & SGX_SECINFO_PENDING, modified = flags & SGX_SECINFO_MODIFIED;
+	bool pr = flags & SGX_SECINFO_PR;
+
+	if (op->type > SGX_PAGE_TYPE_TRIM)
+		return false;
+	/* SECS and VA: no address, permissions or flags. */
+	if (!is_enclave_page_type(op->type))
+		return !op->hdr.linaddr && !perm && !pending && !modified && !pr;
+	/* REG/TCS/TRIM: owned by a valid SECS, at an aligned address in its ELRANGE. */
+	if (!op->secs->valid || op->secs->type != SGX_PAGE_TYPE_SECS ||
+	    !is_aligned(op->hdr.linaddr, SGX_PAGE_SIZE) || !in_elrange(op->secs, op->hdr.linaddr))
+		return false;
+	if (op->type == SGX_PAGE_TYPE_REG ? modified : (pending || pr || perm))
+		return false;
+	if ((pr && pending) || ((perm & SGX_SECINFO_W) && !(perm & SGX_SECINFO_R)))
+		return false;
+	/* PENDING, MODIFIED and PR come from SGX2 leaves, which need EINIT first. */
+	return !(pending || modified || pr) || op->secs->secs_state->initialized;
 }
 
 /* ELDx's commit: free the slot, restore the EPCM entry. */
@@ -521,9 +558,17 @@ static int __eld(struct sgx_lp *lp, struct eld_op *op, bool eldb)
 	if (!paging_unseal(lp->cpu, ver, &op->hdr, (const uint8_t *)(uintptr_t)op->pginfo->srcpge,
 			   op->pg->mem, op->pcmd->mac))
 		return lp_err(lp, SGX_MAC_COMPARE_FAIL);
+	/* ELDx: blob forged (public seed) for a state the EPCM cannot hold -> MAC_COMPARE_FAIL */
+	if (!eld_state_ok(op))
+		return lp_err(lp, SGX_MAC_COMPARE_FAIL);
 	/* A SECS sealed by another processor with the same key has no state here. */
 	if (op->type == SGX_PAGE_TYPE_SECS && !(st = secs_unpark(lp->cpu, ver)))
 		return lp_err(lp, SGX_MAC_COMPARE_FAIL);
+	/* A forged SECS whose INIT contradicts its hidden state: refused, the state stays parked. */
+	if (st && st->initialized != !!(secs_of(op->pg)->attributes.flags & SGX_ATTR_INIT)) {
+		secs_park(lp->cpu, ver, st);
+		return lp_err(lp, SGX_MAC_COMPARE_FAIL);
+	}
 	eld_commit(op, slot, eldb, st);
 	return lp_ok(lp);
 }

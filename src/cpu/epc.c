@@ -11,8 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <openssl/rand.h>
-
 #include "cpu_internal.h"
 #include "trace/trace.h"
 
@@ -307,6 +305,8 @@ static void epc_use_release(struct epc_page *pg, uint8_t mode)
 {
 	if (mode == EPC_USE_SGX2)
 		pg->use_sgx2 = false;
+	else if (mode == EPC_USE_MEASURE)
+		pg->use_measure = false;
 	else if (mode == EPC_USE_EXCLUSIVE)
 		pg->use = 0;
 	else
@@ -382,6 +382,11 @@ bool epc_use_try(struct sgx_lp *lp, struct epc_page *pg, enum epc_use mode)
 		if (pg->use_sgx2)
 			return false;
 		pg->use_sgx2 = true;
+		break;
+	case EPC_USE_MEASURE:
+		if (pg->use_measure)
+			return false;
+		pg->use_measure = true;
 		break;
 	}
 	lp->held[lp->nheld] = pg;

@@ -30,13 +30,20 @@
  * (enclu_edmm.c).
  *
  * What each state guarantees (checked by sgx_cpu_check_invariants()):
- * - free (VALID=0): every other field is clear; no owner.
- * - SECS: no owner, address 0, RWX=0, no B/P/M/PR; has hidden state whose
- *   child count equals the number of valid pages it owns.
- * - VA: no owner, address 0, RWX=0, no B/P/M/PR.
+ * - free (VALID=0): every other field is clear (type 0, no owner, not an
+ *   active TCS, no tracked change, epoch stamp 0).
+ * - SECS: no owner, address 0, RWX=0, no B/P/M/PR, never an active TCS or
+ *   a tracked change; has hidden state whose child count equals the number
+ *   of valid pages it owns and whose "initialized" equals ATTRIBUTES.INIT;
+ *   the running measurement exists exactly until EINIT.
+ * - VA: no owner, address 0, RWX=0, no B/P/M/PR, never an active TCS or a
+ *   tracked change.
  * - REG/TCS/TRIM: owned by a valid SECS, page-aligned address in its
  *   ELRANGE; never MODIFIED as REG, never PENDING unless REG, PR only on a
- *   non-pending REG page, RWX=0 for TCS and TRIM.
+ *   non-pending REG page, RWX=0 for TCS and TRIM; PENDING, MODIFIED and PR
+ *   only in an initialized enclave; active only as a TCS (or as the TRIM M
+ *   page EMODT made of a TCS an LP is still inside through: EMODT does not
+ *   check); a tracked change never stamped beyond the owner's epoch.
  * - BLOCKED only on REG/TCS/TRIM.
  */
 #include <errno.h>
@@ -96,14 +103,31 @@ int sgx_cpu_epcm_read(struct sgx_cpu *cpu, uint64_t epc, struct sgx_epcm_info *i
 		return -1;                                   \
 	} while (0)
 
+/* A SECS's hidden state agrees with the page: INIT, and a measurement only until EINIT. */
+static int check_secs_state(struct sgx_cpu *cpu, struct epc_page *pg, char *why, size_t len)
+{
+	uint64_t addr = epc_page_addr(cpu, pg);
+	const struct secs_state *st = pg->secs_state;
+
+	if (st->initialized != !!(secs_of(pg)->attributes.flags & SGX_ATTR_INIT))
+		BROKEN("SECS ATTRIBUTES.INIT differs from its initialized state");
+	if (st->initialized ? st->mrenclave != NULL : st->mrenclave == NULL)
+		BROKEN("%s SECS %s a running measurement",
+		       st->initialized ? "initialized" : "uninitialized",
+		       st->initialized ? "still has" : "without");
+	return 0;
+}
+
 static int check_page(struct sgx_cpu *cpu, struct epc_page *pg, char *why, size_t len)
 {
 	uint64_t addr = epc_page_addr(cpu, pg);
 	bool flags = pg->blocked || pg->pending || pg->modified || pg->pr;
 
 	if (!pg->valid) {
-		if (flags || pg->perm || pg->linaddr || pg->secs || pg->secs_state)
+		if (flags || pg->perm || pg->type || pg->linaddr || pg->secs || pg->secs_state)
 			BROKEN("invalid page with state left over");
+		if (pg->tcs_active || pg->tracked_change || pg->track_epoch)
+			BROKEN("invalid page still active or tracked");
 		return 0;
 	}
 	switch (pg->type) {
@@ -112,9 +136,12 @@ static int check_page(struct sgx_cpu *cpu, struct epc_page *pg, char *why, size_
 		if (pg->secs || pg->linaddr || pg->perm || flags)
 			BROKEN("%s page with owner, address, permissions or flags",
 			       pg->type == SGX_PAGE_TYPE_SECS ? "SECS" : "VA");
+		if (pg->tcs_active || pg->tracked_change)
+			BROKEN("%s page active or with a tracked change",
+			       pg->type == SGX_PAGE_TYPE_SECS ? "SECS" : "VA");
 		if ((pg->type == SGX_PAGE_TYPE_SECS) != (pg->secs_state != NULL))
 			BROKEN("hidden SECS state on a non-SECS page or missing");
-		return 0;
+		return pg->secs_state ? check_secs_state(cpu, pg, why, len) : 0;
 	case SGX_PAGE_TYPE_REG:
 	case SGX_PAGE_TYPE_TCS:
 	case SGX_PAGE_TYPE_TRIM:
@@ -135,6 +162,15 @@ static int check_page(struct sgx_cpu *cpu, struct epc_page *pg, char *why, size_
 		BROKEN("PR set on a pending page");
 	if ((pg->perm & SGX_SECINFO_W) && !(pg->perm & SGX_SECINFO_R))
 		BROKEN("EPCM W without R");
+	if ((pg->pending || pg->modified || pg->pr) && !pg->secs->secs_state->initialized)
+		BROKEN("PENDING, MODIFIED or PR in an uninitialized enclave");
+	if (pg->tcs_active && pg->type != SGX_PAGE_TYPE_TCS &&
+	    !(pg->type == SGX_PAGE_TYPE_TRIM && pg->modified))
+		BROKEN("active page that is no TCS");
+	if (pg->tracked_change && pg->track_epoch > pg->secs->secs_state->epoch)
+		BROKEN("change stamped in epoch %llu, beyond the enclave's %llu",
+		       (unsigned long long)pg->track_epoch,
+		       (unsigned long long)pg->secs->secs_state->epoch);
 	return 0;
 }
 

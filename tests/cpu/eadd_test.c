@@ -117,7 +117,6 @@ EADD_TEST(eadd_srcpge_unaligned_gp, a->pginfo.srcpge += 16, SGX_GP)
 EADD_TEST(eadd_secs_unaligned_gp, a->pginfo.secs += 16, SGX_GP)
 EADD_TEST(eadd_linaddr_unaligned_gp, a->pginfo.linaddr += 16, SGX_GP)
 EADD_TEST(eadd_secinfo_unaligned_gp, a->pginfo.secinfo += 16, SGX_GP)
-EADD_TEST(eadd_secs_not_valid_pf, a->pginfo.secs = fx_epc_alloc(fx), SGX_PF)
 EADD_TEST(eadd_write_without_read_gp, a->secinfo.flags = SGX_SECINFO_REG | SGX_SECINFO_W, SGX_GP)
 EADD_TEST(eadd_tcs_reserved_nonzero_gp, {
 	a->secinfo.flags = SGX_SECINFO_TCS;
@@ -125,12 +124,15 @@ EADD_TEST(eadd_tcs_reserved_nonzero_gp, {
 	((struct sgx_tcs *)a->src)->reserved[10] = 1;
 }, SGX_GP)
 
-/* EADD with PAGEINFO.SECS = @at, where there is no SECS: #PF on it. */
+/*
+ * EADD with PAGEINFO.SECS = @at, where there is no SECS: #PF on it, with W
+ * (SDM EADD memory parameters: PAGEINFO.SECS is read/write).
+ */
 static void secs_pf(struct fx *fx, struct eadd_args *a, uint64_t at)
 {
 	a->pginfo.secs = at;
 	EXPECT_SGX(run(fx, a), SGX_PF);
-	EXPECT_EQ(sgx_lp_fault(fx->klp)->addr, at);
+	EXPECT_PF(fx->klp, at, PF_EPC_W);
 	args_free(fx, a);
 }
 
@@ -139,6 +141,13 @@ TEST(eadd_secs_not_epc_pf)
 	SETUP_EADD(FX_FREE, REG_RW);
 
 	secs_pf(fx, a, sgx_cpu_epc_base(fx->cpu) + 1024 * SGX_PAGE_SIZE);
+}
+
+TEST(eadd_secs_not_valid_pf)
+{
+	SETUP_EADD(FX_FREE, REG_RW);
+
+	secs_pf(fx, a, fx_epc_alloc(fx));
 }
 
 TEST(eadd_secs_not_secs_type_pf)
@@ -198,19 +207,42 @@ TEST(eadd_target_in_use_gp)
 	args_free(fx, a);
 }
 
-static void eadd_during_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
-			      void *ctx)
+/* The paused leaf is @want; EADD of @ctx (struct eadd_args) from another LP: #GP, nothing added. */
+static void eadd_during(struct fx *fx, unsigned int leaf, unsigned int want, void *ctx)
 {
 	struct eadd_args *a = ctx;
 	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
 
-	/* EINIT holds the SECS exclusively; EADD wants it shared: #GP. */
-	EXPECT_EQ(leaf, SGX_LEAF_ENCLS(ENCLS_EINIT));
+	EXPECT_EQ(leaf, want);
 	EXPECT_SGX(encls_eadd(other, &a->pginfo, a->epc), SGX_GP);
+	EXPECT_TRUE(!epcm_of(fx, a->epc).valid);
 	sgx_lp_destroy(other);
 }
 
+static void eadd_during_eremove(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+				void *ctx)
+{
+	/* EREMOVE holds the SECS exclusively; EADD wants it shared. */
+	eadd_during(fx, leaf, SGX_LEAF_ENCLS(ENCLS_EREMOVE), ctx);
+}
+
 TEST(eadd_secs_in_use_gp)
+{
+	SETUP_EADD(FX_FREE, REG_RW);
+
+	fx_on_pause(fx, eadd_during_eremove, a);
+	EXPECT_SGX(encls_eremove(fx->klp, e->secs), SGX_SUCCESS);
+	args_free(fx, a);
+}
+
+static void eadd_during_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			      void *ctx)
+{
+	/* EINIT holds the SECS shared, as EADD does, but also its measurement. */
+	eadd_during(fx, leaf, SGX_LEAF_ENCLS(ENCLS_EINIT), ctx);
+}
+
+TEST(eadd_during_einit_gp)
 {
 	struct fx *fx = fx_new(0);
 	struct fx_enclave *e = fx_build(fx);
@@ -218,6 +250,26 @@ TEST(eadd_secs_in_use_gp)
 
 	fx_on_pause(fx, eadd_during_einit, a);
 	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
+	args_free(fx, a);
+}
+
+static void eadd_during_eextend(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+				void *ctx)
+{
+	/* EEXTEND holds the measurement: EADD may not update it. */
+	eadd_during(fx, leaf, SGX_LEAF_ENCLS(ENCLS_EEXTEND), ctx);
+}
+
+TEST(eadd_during_eextend_gp)
+{
+	SETUP_EADD(FX_FREE, REG_RW);
+	uint64_t page;
+
+	ASSERT_SGX(fx_eadd(e, FX_DATA, REG_RW, NULL, false, &page), SGX_SUCCESS);
+	fx_on_pause(fx, eadd_during_eextend, a);
+	EXPECT_SGX(encls_eextend(fx->klp, e->secs, page), SGX_SUCCESS);
+	/* Without the concurrent leaf, the same EADD goes through. */
+	EXPECT_SGX(run(fx, a), SGX_SUCCESS);
 	args_free(fx, a);
 }
 
@@ -318,6 +370,30 @@ TEST(eextend_page_in_use_gp)
 	fx_on_pause(c.fx, eextend_during_eremove, &c);
 	EXPECT_SGX(encls_eremove(c.fx->klp, c.page), SGX_SUCCESS);
 	fx_free(c.fx);
+}
+
+static void eextend_during_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
+				 uint64_t epc, void *ctx)
+{
+	struct fx_enclave *e = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	/* EINIT holds the measurement: EEXTEND may not update it. */
+	EXPECT_EQ(leaf, SGX_LEAF_ENCLS(ENCLS_EINIT));
+	EXPECT_SGX(encls_eextend(other, e->secs, epc_of(e, FX_DATA)), SGX_GP);
+	sgx_lp_destroy(other);
+}
+
+TEST(eextend_during_einit_gp)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build(fx);
+
+	ASSERT_TRUE(e);
+	fx_on_pause(fx, eextend_during_einit, e);
+	/* The refused EEXTEND measured nothing: the signed MRENCLAVE still matches. */
+	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
+	fx_free(fx);
 }
 
 TEST(eextend_page_invalid_pf)

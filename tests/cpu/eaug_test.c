@@ -183,14 +183,17 @@ EAUG_TEST(eaug_srcpge_before_secs_not_epc_gp, (a.pi.srcpge = 0x1000, a.pi.secs =
 EAUG_TEST(eaug_linaddr_above_elrange_gp, a.pi.linaddr = a.e->base + a.e->size, SGX_GP)
 EAUG_TEST(eaug_linaddr_below_elrange_gp, a.pi.linaddr = a.e->base - SGX_PAGE_SIZE, SGX_GP)
 
-/* PAGEINFO.SECS = @at, no SECS there: #PF on it (a read), target stays free. */
+/*
+ * PAGEINFO.SECS = @at, no SECS there: #PF on it with W (SDM EAUG memory
+ * parameters: PAGEINFO.SECS is read/write), target stays free.
+ */
 #define SECS_PF_TEST(name, at)                                             \
 	TEST(name)                                                         \
 	{                                                                  \
 		SETUP_EAUG(a);                                             \
 		a.pi.secs = (at);                                          \
 		EXPECT_SGX(run(&a), SGX_PF);                               \
-		EXPECT_PF(a.fx->klp, a.pi.secs, PF_EPC);                   \
+		EXPECT_PF(a.fx->klp, a.pi.secs, PF_EPC_W);                 \
 		EXPECT_TRUE(target_free(&a));                              \
 		fx_free(a.fx);                                             \
 	}

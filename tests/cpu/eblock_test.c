@@ -100,6 +100,30 @@ TEST(eblock_secs_pg_is_secs)
 	fx_free(fx);
 }
 
+static void eblock_secs_in_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
+				 uint64_t epc, void *ctx)
+{
+	struct fx_enclave *e = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	/* EINIT's base access to the SECS is shared, like EBLOCK's: no conflict. */
+	EXPECT_EQ(leaf, SGX_LEAF_ENCLS(ENCLS_EINIT));
+	EXPECT_SGX(encls_eblock(other, e->secs), SGX_PG_IS_SECS);
+	EXPECT_EQ(arith_flags(other), SGX_RFLAGS_CF);
+	sgx_lp_destroy(other);
+}
+
+TEST(eblock_secs_during_einit_pg_is_secs)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build(fx);
+
+	ASSERT_TRUE(e);
+	fx_on_pause(fx, eblock_secs_in_einit, e);
+	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
+	fx_free(fx);
+}
+
 TEST(eblock_va_notblockable)
 {
 	struct fx *fx = fx_new(0);

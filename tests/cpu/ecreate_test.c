@@ -153,8 +153,61 @@ TEST(ecreate_target_valid_pf)
 }
 
 ECREATE_TEST(ecreate_xfrm_without_x87_sse_gp, a->src->attributes.xfrm = 0x1, SGX_GP)
-/* XFRM with AVX-512 state, which the processor lacks. */
-ECREATE_TEST(ecreate_xfrm_unsupported_gp, a->src->attributes.xfrm = 0x3 | 0xE0, SGX_GP)
+/* A legal XFRM with AVX-512 state, which the default processor does not enumerate. */
+ECREATE_TEST(ecreate_xfrm_unsupported_gp, a->src->attributes.xfrm = 0xE7, SGX_GP)
+
+/*
+ * ECREATE on a processor that enumerates every XFRM bit up to 16 (so only
+ * the legality of the combination decides) of a SECS with XFRM @xfrm: @want.
+ */
+static void ecreate_xfrm_expect(uint64_t xfrm, int want)
+{
+	struct sgx_cpu_config cfg;
+	struct fx *fx;
+	struct ecreate_args *a;
+
+	sgx_cpu_config_default(&cfg);
+	cfg.epc_pages = 16;
+	cfg.xfrm = 0x1FFFF;
+	fx = fx_new_config(&cfg);
+	a = args_new(fx);
+	a->src->attributes.xfrm = xfrm;
+	EXPECT_SGX(run(fx, a), want);
+	args_free(fx, a);
+}
+
+/* The wide processor takes the legal combinations (the frame still fits one page). */
+TEST(ecreate_xfrm_legal_combinations_success)
+{
+	ecreate_xfrm_expect(0x1B, SGX_SUCCESS);       /* MPX: BNDREGS and BNDCSR */
+	ecreate_xfrm_expect(0xE7, SGX_SUCCESS);       /* AVX-512 with AVX */
+	ecreate_xfrm_expect(0x207, SGX_SUCCESS);      /* PKRU, a user component */
+}
+
+TEST(ecreate_xfrm_mpx_half_gp)
+{
+	ecreate_xfrm_expect(0x3 | 0x8, SGX_GP);
+	ecreate_xfrm_expect(0x3 | 0x10, SGX_GP);
+}
+
+TEST(ecreate_xfrm_avx512_partial_gp)
+{
+	ecreate_xfrm_expect(0x7 | 0x20, SGX_GP);
+	ecreate_xfrm_expect(0x7 | 0xC0, SGX_GP);
+}
+
+TEST(ecreate_xfrm_avx512_without_avx_gp)
+{
+	ecreate_xfrm_expect(0x3 | 0xE0, SGX_GP);
+}
+
+/* Supervisor state components (PT, PASID, CET, HDC, UINTR, LBR, HWP) never go in XFRM. */
+TEST(ecreate_xfrm_supervisor_component_gp)
+{
+	ecreate_xfrm_expect(0x3 | 1ull << 8, SGX_GP);
+	ecreate_xfrm_expect(0x3 | 1ull << 12, SGX_GP);
+	ecreate_xfrm_expect(0x3 | 1ull << 16, SGX_GP);
+}
 ECREATE_TEST(ecreate_miscselect_unsupported_gp, a->src->miscselect |= 0x2, SGX_GP)
 ECREATE_TEST(ecreate_miscselect_zero_success, a->src->miscselect = 0, SGX_SUCCESS)
 ECREATE_TEST(ecreate_ssa_frame_too_small_gp, a->src->ssa_frame_size = 0, SGX_GP)

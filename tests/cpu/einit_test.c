@@ -180,26 +180,52 @@ TEST(einit_body_changed_after_signing_invalid_signature)
 EINIT_TEST(einit_other_modulus_invalid_signature, c.sig->modulus[7] ^= 0x10, false,
 	   SGX_INVALID_SIGNATURE)
 
-TEST(einit_unsigned_regions_not_covered)
-{
-	/* SWDEFINED (byte 40) is signed; Q1/Q2 are not. */
-	EINIT_EXPECT(c.sig->q1[0] ^= 1, false, SGX_SUCCESS);
-	EINIT_EXPECT(c.sig->header.swdefined = 1, false, SGX_INVALID_SIGNATURE);
-}
+/* SWDEFINED (byte 40) is in the signed header. */
+EINIT_TEST(einit_swdefined_changed_invalid_signature, c.sig->header.swdefined = 1, false,
+	   SGX_INVALID_SIGNATURE)
 
-static void einit_during_eadd(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
-			      void *ctx)
+/* Q1 and Q2 lie outside the signed regions, but EINIT verifies with them (SDM formulas). */
+EINIT_TEST(einit_corrupt_q1_invalid_signature, c.sig->q1[0] ^= 1, false, SGX_INVALID_SIGNATURE)
+EINIT_TEST(einit_corrupt_q2_invalid_signature, c.sig->q2[SGX_MODULUS_SIZE / 2] ^= 0x10, false,
+	   SGX_INVALID_SIGNATURE)
+
+/* The paused leaf is @want; EINIT of @ctx (struct einit_case) from another LP: #GP. */
+static void einit_during(struct fx *fx, unsigned int leaf, unsigned int want, void *ctx)
 {
 	struct einit_case *c = ctx;
 	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
 	static struct sgx_einittoken token;
 
-	/* EADD holds the SECS shared; EINIT wants it exclusively: #GP. */
+	EXPECT_EQ(leaf, want);
 	EXPECT_SGX(encls_einit(other, c->sig, c->e->secs, &token), SGX_GP);
 	sgx_lp_destroy(other);
 }
 
+static void einit_during_eremove(struct fx *fx, struct sgx_lp *lp, unsigned int leaf,
+				 uint64_t epc, void *ctx)
+{
+	/* EREMOVE holds the SECS exclusively; EINIT wants it shared. */
+	einit_during(fx, leaf, SGX_LEAF_ENCLS(ENCLS_EREMOVE), ctx);
+}
+
 TEST(einit_secs_in_use_gp)
+{
+	struct einit_case c = setup_signed();
+
+	fx_on_pause(c.fx, einit_during_eremove, &c);
+	EXPECT_SGX(encls_eremove(c.fx->klp, c.e->secs), SGX_CHILD_PRESENT);
+	EXPECT_SGX(fx_einit_with(c.e, c.sig), SGX_SUCCESS);
+	teardown(&c);
+}
+
+static void einit_during_eadd(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			      void *ctx)
+{
+	/* EADD holds the SECS shared, as EINIT would, but also its measurement. */
+	einit_during(fx, leaf, SGX_LEAF_ENCLS(ENCLS_EADD), ctx);
+}
+
+TEST(einit_during_eadd_gp)
 {
 	struct einit_case c = setup_signed();
 

@@ -5,9 +5,11 @@
  * the state a reload restores: BLOCKED for ELDB on enclave pages only, the
  * slot cleared. Byte-for-byte round trips, tampering, replays and SECS
  * reloads are in paging_sequence_test.c; the in-use #GP in
- * paging_race_test.c.
+ * paging_race_test.c. Blobs forged with the paging key (derived from the
+ * public seed) for states the EPCM cannot hold are refused after the MAC.
  */
 #include "common.h"
+#include "cpu/cpu_internal.h"
 
 struct eld {
 	struct fx *fx;
@@ -232,5 +234,171 @@ TEST(eldu_mac_compare_fail_flags)
 	/* The genuine blob still loads: the failed attempt consumed nothing. */
 	l.b->page[100] ^= 1;
 	EXPECT_SGX(encls_eldu(l.fx->klp, &l.pi, l.target, l.slot), SGX_SUCCESS);
+	eld_teardown(&l);
+}
+
+/* Forged blobs */
+
+static const uint8_t zero_page[SGX_PAGE_SIZE];
+
+/* EID of the enclave whose SECS is at @secs. */
+static uint64_t eid_of(struct fx *fx, uint64_t secs)
+{
+	return epc_page_at(fx->cpu, secs)->secs_state->eid;
+}
+
+/*
+ * Seal @page into @b and @pi as EWB would under version @ver, with a MAC
+ * header of @eid, SECINFO.FLAGS @flags and LINADDR @linaddr: what anyone
+ * who knows the seed can do (AES-128-GCM, IV = @ver << 32, encls_paging.c).
+ */
+static void forge(struct fx *fx, struct blob *b, struct sgx_pageinfo *pi, uint64_t ver,
+		  uint64_t eid, uint64_t flags, uint64_t linaddr, const void *page)
+{
+	struct paging_mac_header hdr = { .eid = eid, .secinfo_flags = flags, .linaddr = linaddr };
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t key[16], iv[12] = { 0 };
+	int len = 0, fin = 0, i;
+
+	keys_paging_key(fx->cpu, key);
+	for (i = 0; i < 8; i++)
+		iv[4 + i] = (uint8_t)(ver >> (8 * i));
+	memset(&b->pcmd, 0, sizeof(b->pcmd));
+	if (!c || EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, key, iv) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)&hdr, sizeof(hdr)) != 1 ||
+	    EVP_EncryptUpdate(c, b->page, &len, page, SGX_PAGE_SIZE) != 1 ||
+	    EVP_EncryptFinal_ex(c, b->page + len, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, b->pcmd.mac) != 1)
+		harness_fail(__FILE__, __LINE__, "AES-GCM failed");
+	EVP_CIPHER_CTX_free(c);
+	b->pcmd.secinfo.flags = flags;
+	pi->linaddr = linaddr;
+}
+
+/* The set-up blob forged for a page at @linaddr with @flags and @eid, ELDU naming @secs. */
+static void forge_eld(struct eld *l, uint64_t secs, uint64_t eid, uint64_t flags,
+		      uint64_t linaddr)
+{
+	l->pi.secs = secs;
+	forge(l->fx, l->b, &l->pi, l->ver, eid, flags, linaddr, zero_page);
+}
+
+/* A forged blob of a page at @off of the set-up enclave, with its EID: refused after the MAC. */
+#define FORGED_EXPECT(flags, off)                                                           \
+	ELDU_EXPECT(forge_eld(&l, l.e->secs, eid_of(l.fx, l.e->secs), (flags), fx_la(l.e, off)), \
+		    SGX_MAC_COMPARE_FAIL)
+
+/* The forger's tools are right: the genuine header, resealed, loads. */
+TEST(eldu_resealed_genuine_header_success)
+{
+	SETUP_ELD(l);
+
+	forge_eld(&l, l.e->secs, eid_of(l.fx, l.e->secs), REG_RW, fx_la(l.e, FX_DATA));
+	EXPECT_SGX(encls_eldu(l.fx->klp, &l.pi, l.target, l.slot), SGX_SUCCESS);
+	EXPECT_EQ(epcm_of(l.fx, l.target).perm, RW);
+	eld_teardown(&l);
+}
+
+/* PAGEINFO.SECS that is no SECS gives EID 0, which a forger can MAC: no SECS to own the page. */
+TEST(eldu_forged_secs_not_a_secs_mac_compare_fail)
+{
+	ELDU_EXPECT(forge_eld(&l, epc_of(l.e, FX_CODE), 0, REG_RW, fx_la(l.e, FX_DATA)),
+		    SGX_MAC_COMPARE_FAIL);
+	ELDU_EXPECT(forge_eld(&l, fx_epc_alloc(l.fx), 0, REG_RW, fx_la(l.e, FX_DATA)),
+		    SGX_MAC_COMPARE_FAIL);
+	ELDU_EXPECT(forge_eld(&l, new_va(l.fx), 0, SGX_SECINFO_TCS, fx_la(l.e, FX_DATA)),
+		    SGX_MAC_COMPARE_FAIL);
+}
+
+TEST(eldu_forged_type_beyond_trim_mac_compare_fail)
+{
+	ELDU_EXPECT(forge_eld(&l, 0, 0, SGX_SECINFO_PT(5), 0), SGX_MAC_COMPARE_FAIL);
+	ELDU_EXPECT(forge_eld(&l, 0, 0, SGX_SECINFO_PT(0xFF), 0), SGX_MAC_COMPARE_FAIL);
+}
+
+TEST(eldu_forged_pending_not_reg_mac_compare_fail)
+{
+	FORGED_EXPECT(SGX_SECINFO_TCS | SGX_SECINFO_PENDING, FX_DATA);
+	FORGED_EXPECT(SGX_SECINFO_TRIM | SGX_SECINFO_PENDING, FX_DATA);
+}
+
+TEST(eldu_forged_modified_reg_mac_compare_fail)
+{
+	FORGED_EXPECT(REG_RW | SGX_SECINFO_MODIFIED, FX_DATA);
+}
+
+TEST(eldu_forged_pr_with_pending_mac_compare_fail)
+{
+	FORGED_EXPECT(REG_PENDING | SGX_SECINFO_PR, FX_DATA);
+}
+
+TEST(eldu_forged_perm_on_tcs_or_trim_mac_compare_fail)
+{
+	FORGED_EXPECT(SGX_SECINFO_TCS | SGX_SECINFO_R, FX_DATA);
+	FORGED_EXPECT(SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED | SGX_SECINFO_X, FX_DATA);
+	FORGED_EXPECT(SGX_SECINFO_TCS | SGX_SECINFO_PR, FX_DATA);
+}
+
+TEST(eldu_forged_write_without_read_mac_compare_fail)
+{
+	FORGED_EXPECT(SGX_SECINFO_REG | SGX_SECINFO_W, FX_DATA);
+}
+
+/* An enclave page must lie, page-aligned, in its ELRANGE. */
+TEST(eldu_forged_outside_elrange_mac_compare_fail)
+{
+	FORGED_EXPECT(REG_RW, FX_ENCL_SIZE);
+	FORGED_EXPECT(REG_RW, FX_DATA + 8);
+}
+
+/* VA (and SECS) pages have no address, permissions or flags. */
+TEST(eldu_forged_va_with_state_mac_compare_fail)
+{
+	ELDU_EXPECT(forge_eld(&l, 0, 0, SGX_SECINFO_VA | SGX_SECINFO_R, 0), SGX_MAC_COMPARE_FAIL);
+	ELDU_EXPECT(forge_eld(&l, 0, 0, SGX_SECINFO_VA | SGX_SECINFO_PENDING, 0),
+		    SGX_MAC_COMPARE_FAIL);
+	ELDU_EXPECT(forge_eld(&l, 0, 0, SGX_SECINFO_VA, fx_la(l.e, FX_DATA)), SGX_MAC_COMPARE_FAIL);
+}
+
+/* PENDING, MODIFIED and PR exist only once the enclave is initialized (SGX2 leaves). */
+TEST(eldu_forged_flags_in_uninitialized_enclave_mac_compare_fail)
+{
+	SETUP_ELD(l);
+	struct fx_enclave *u = fx_build_at(l.fx, ENCL_B_BASE);
+
+	ASSERT_TRUE(u);
+	forge_eld(&l, u->secs, eid_of(l.fx, u->secs), REG_PENDING, fx_la(u, FX_FREE));
+	eldu_refused(&l, SGX_MAC_COMPARE_FAIL);
+	/* The same page without the flag is one the EPCM can hold. */
+	forge_eld(&l, u->secs, eid_of(l.fx, u->secs), REG_RW, fx_la(u, FX_FREE));
+	EXPECT_SGX(encls_eldu(l.fx->klp, &l.pi, l.target, l.slot), SGX_SUCCESS);
+	eld_teardown(&l);
+}
+
+/* A SECS blob whose INIT contradicts the state parked for it: refused, the genuine one loads. */
+TEST(eldu_forged_secs_init_flipped_mac_compare_fail)
+{
+	SETUP_ELD(l);
+	struct sgx_secs *content = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	struct fx_enclave *u = fx_ecreate(l.fx, NULL);
+	struct blob *b = blob_new(l.va + 0x200), *genuine = blob_new(b->slot);
+	uint64_t target = fx_epc_alloc(l.fx), ver;
+
+	ASSERT_TRUE(u && content);
+	memcpy(content, sgx_cpu_epc_mem(l.fx->cpu, u->secs), SGX_PAGE_SIZE);
+	ASSERT_SGX(blob_ewb(l.fx->klp, b, u->secs), SGX_SUCCESS);
+	memcpy(genuine, b, sizeof(*b));
+	genuine->pi.srcpge = (uintptr_t)genuine->page;
+	genuine->pi.pcmd = (uintptr_t)&genuine->pcmd;
+	ver = epc_u64(l.fx, b->slot);
+	content->attributes.flags |= SGX_ATTR_INIT;
+	forge(l.fx, b, &b->pi, ver, 0, SGX_SECINFO_SECS, 0, content);
+	EXPECT_SGX(encls_eldu(l.fx->klp, &b->pi, target, b->slot), SGX_MAC_COMPARE_FAIL);
+	EXPECT_TRUE(!epcm_of(l.fx, target).valid);
+	EXPECT_EQ(epc_u64(l.fx, b->slot), ver);
+	EXPECT_SGX(encls_eldu(l.fx->klp, &genuine->pi, target, genuine->slot), SGX_SUCCESS);
+	free(genuine);
+	free(b);
+	free(content);
 	eld_teardown(&l);
 }

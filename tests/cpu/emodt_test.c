@@ -58,6 +58,22 @@ TEST(emodt_tcs_to_trim_success)
 }
 
 /* SECINFO RWX is ignored; the new page has none. */
+/*
+ * EMODT does not ask whether an LP is inside through the TCS: the page is an
+ * active TRIM M page until the thread leaves (EACCEPT needs it gone first).
+ */
+TEST(emodt_active_tcs_to_trim_success)
+{
+	SETUP_INSIDE(v);
+
+	EXPECT_SGX(emodt(v.e, FX_TCS0, SGX_SECINFO_TRIM), SGX_SUCCESS);
+	EXPECT_EQ(fx_epcm(v.e, FX_TCS0).type, SGX_PAGE_TYPE_TRIM);
+	EXPECT_SGX(encls_eremove(v.fx->klp, epc_of(v.e, FX_TCS0)), SGX_ENCLAVE_ACT);
+	fx_exit(v.lp);
+	EXPECT_SGX(encls_eremove(v.fx->klp, epc_of(v.e, FX_TCS0)), SGX_SUCCESS);
+	fx_free(v.fx);
+}
+
 TEST(emodt_secinfo_rwx_ignored)
 {
 	SETUP_FX(fx, e);

@@ -4,6 +4,7 @@
  * no page of an enclave that a logical processor executes in is removed.
  */
 #include "common.h"
+#include "cpu/cpu_internal.h"
 
 TEST(eremove_unaligned_gp)
 {
@@ -91,5 +92,33 @@ TEST(eremove_page_while_thread_inside_enclave_act)
 	EXPECT_TRUE(epcm_of(fx, page).valid);
 	fx_exit(lp);
 	EXPECT_SGX(encls_eremove(fx->klp, page), SGX_SUCCESS);
+	fx_free(fx);
+}
+
+/* Hidden states of evicted SECS pages parked on @fx's processor. */
+static size_t parked_count(struct fx *fx)
+{
+	const struct secs_state *st;
+	size_t n = 0;
+
+	for (st = fx->cpu->parked; st; st = st->parked_next)
+		n++;
+	return n;
+}
+
+/* A removed VA page takes its versions along: an evicted SECS under one is gone for good. */
+TEST(eremove_va_with_evicted_secs_version_frees_state)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_ecreate(fx, NULL);
+	uint64_t va = new_va(fx);
+	struct blob *b = blob_new(va + 8);
+
+	ASSERT_TRUE(e && va);
+	ASSERT_SGX(blob_ewb(fx->klp, b, e->secs), SGX_SUCCESS);
+	ASSERT_EQ(parked_count(fx), 1);
+	EXPECT_SGX(encls_eremove(fx->klp, va), SGX_SUCCESS);
+	EXPECT_EQ(parked_count(fx), 0);
+	free(b);
 	fx_free(fx);
 }

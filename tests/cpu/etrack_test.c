@@ -47,6 +47,29 @@ TEST(etrack_success_makes_blocked_page_evictable)
 	fx_free(fx);
 }
 
+static void etrack_in_einit(struct fx *fx, struct sgx_lp *lp, unsigned int leaf, uint64_t epc,
+			    void *ctx)
+{
+	struct fx_enclave *e = ctx;
+	struct sgx_lp *other = sgx_lp_create(fx->cpu, NULL, NULL);
+
+	/* EINIT's base access to the SECS is shared, like ETRACK's: no conflict. */
+	EXPECT_EQ(leaf, SGX_LEAF_ENCLS(ENCLS_EINIT));
+	EXPECT_SGX(encls_etrack(other, e->secs), SGX_SUCCESS);
+	sgx_lp_destroy(other);
+}
+
+TEST(etrack_during_einit_success)
+{
+	struct fx *fx = fx_new(0);
+	struct fx_enclave *e = fx_build(fx);
+
+	ASSERT_TRUE(e);
+	fx_on_pause(fx, etrack_in_einit, e);
+	EXPECT_SGX(fx_einit(e), SGX_SUCCESS);
+	fx_free(fx);
+}
+
 TEST(etrack_unaligned_gp)
 {
 	SETUP_FX(fx, e);

@@ -8,6 +8,7 @@
  * paging_race_test.c.
  */
 #include "common.h"
+#include "cpu/cpu_internal.h"
 
 /* Offset of the slot EWB uses by default in its VA page. */
 #define DEFAULT_SLOT 40
@@ -207,5 +208,35 @@ TEST(ewb_va_page_success_without_checks)
 	EXPECT_EQ(w.b->pcmd.secinfo.flags, SGX_SECINFO_VA);
 	EXPECT_EQ(w.b->pcmd.enclave_id, 0);
 	EXPECT_EQ(w.pi.linaddr, 0);
+	ewb_teardown(&w);
+}
+
+/* Hidden states of evicted SECS pages parked on @fx's processor. */
+static size_t parked_count(struct fx *fx)
+{
+	const struct secs_state *st;
+	size_t n = 0;
+
+	for (st = fx->cpu->parked; st; st = st->parked_next)
+		n++;
+	return n;
+}
+
+/* EWB over the slot of an evicted SECS: that version is lost, and the SECS's state with it. */
+TEST(ewb_slot_of_evicted_secs_va_slot_occupied_frees_state)
+{
+	SETUP_EWB(w);
+	struct sgx_secs secs;
+	struct fx_enclave *u;
+	struct blob *b = blob_new(w.slot);
+
+	fx_secs_default(&secs, ENCL_B_BASE, FX_ENCL_SIZE);
+	u = fx_ecreate(w.fx, &secs);
+	ASSERT_TRUE(u);
+	ASSERT_SGX(blob_ewb(w.fx->klp, b, u->secs), SGX_SUCCESS);
+	ASSERT_EQ(parked_count(w.fx), 1);
+	EXPECT_SGX(run(&w), SGX_VA_SLOT_OCCUPIED);
+	EXPECT_EQ(parked_count(w.fx), 0);
+	free(b);
 	ewb_teardown(&w);
 }

@@ -12,9 +12,10 @@
 #define REG_R (SGX_SECINFO_REG | SGX_SECINFO_R)
 
 /*
- * INIT's EIO: EINIT raised a fault. Another leaf holding the SECS (an
- * ETRACK stopped at its pause point, from a second logical processor) makes
- * EINIT's "SECS in use" check fire (#GP).
+ * INIT's EIO: EINIT raised a fault. Another leaf holding the SECS
+ * exclusively (an EREMOVE of the SECS stopped at its pause point, from a
+ * second logical processor; it then fails with SGX_CHILD_PRESENT and changes
+ * nothing) makes EINIT's "SECS being modified" check fire (#GP).
  */
 struct hold {
 	pthread_mutex_t lock;
@@ -38,11 +39,11 @@ static void hold_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf, uint64_t 
 	pthread_mutex_unlock(&h->lock);
 }
 
-static void *etrack_thread(void *arg)
+static void *eremove_thread(void *arg)
 {
 	struct hold *h = arg;
 
-	encls_etrack(h->lp, h->secs);
+	encls_eremove(h->lp, h->secs);
 	return NULL;
 }
 
@@ -61,7 +62,7 @@ TEST(init_einit_fault_eio)
 	h.secs = encl->secs_epc;
 	h.lp = sgx_lp_create(plat->cpu, NULL, NULL);
 	sgx_cpu_set_pause_hook(plat->cpu, hold_hook, &h);
-	ASSERT_EQ(pthread_create(&th, NULL, etrack_thread, &h), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, eremove_thread, &h), 0);
 	pthread_mutex_lock(&h.lock);
 	while (!h.paused)
 		pthread_cond_wait(&h.cond, &h.lock);
