@@ -17,6 +17,13 @@
 #include "driver/driver.h"
 #include "trace/trace.h"
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef PROT_SEM
+#define PROT_SEM 0x8 /* asm-generic/mman-common.h; glibc does not define it */
+#endif
+
 static struct softsgx_config pending_config;
 static uint8_t pending_seed[32];
 static bool have_seed;
@@ -54,6 +61,8 @@ static struct sgx_platform *platform_create(void)
 	pthread_rwlock_init(&plat->mmap_lock, NULL);
 	pthread_mutex_init(&plat->pt_lock, NULL);
 	pthread_mutex_init(&plat->files_lock, NULL);
+	pthread_mutex_init(&plat->einit_lock, NULL);
+	pthread_mutex_init(&plat->host_lock, NULL);
 	pagemap_init(&plat->ptes);
 	plat->host = *sgx_host_default_ops();
 	pthread_key_create(&plat->lp_key, lp_destructor);
@@ -202,9 +211,16 @@ int softsgx_open(const char *path, int flags)
 		errno = ENOMEM;
 		return -1;
 	}
-	/* A real descriptor of this process: the enclave's memory file. */
+	/*
+	 * A real descriptor of this process: the enclave's memory file. Enclave
+	 * code runs from it, so it must be executable even where vm.memfd_noexec
+	 * makes memfds NOEXEC by default; kernels before 6.3 know no MFD_EXEC.
+	 */
 	fd = memfd_create(provision ? "sgx_provision" : "sgx_enclave",
-			  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+			  ((flags & O_CLOEXEC) ? MFD_CLOEXEC : 0) | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create(provision ? "sgx_provision" : "sgx_enclave",
+				  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
 	if (fd < 0)
 		goto err;
 	if (fstat(fd, &st))
@@ -262,33 +278,39 @@ int softsgx_close(int fd)
 	struct sgx_file **pp, *f = NULL;
 	int internal;
 
-	if (plat) {
-		pthread_mutex_lock(&plat->files_lock);
-		f = file_lookup(plat, fd);
-		pthread_mutex_unlock(&plat->files_lock);
+	if (!plat) {
+		errno = EBADF;
+		return -1;
 	}
+	/*
+	 * Lookup, close() and the check for other descriptors in one critical
+	 * section: two threads closing dup()s of one file cannot both see the
+	 * other's descriptor gone, and only the one that unlinks the file puts
+	 * and frees it (Linux's last fput()).
+	 */
+	pthread_mutex_lock(&plat->files_lock);
+	f = file_lookup(plat, fd);
 	if (!f) {
+		pthread_mutex_unlock(&plat->files_lock);
 		errno = EBADF;
 		return -1;
 	}
 	close(fd);
 	/* The file lives on while a dup() of the descriptor is open. */
 	internal = f->encl ? f->encl->memfd : -1;
-	pthread_mutex_lock(&plat->files_lock);
 	if (file_still_open(f->dev, f->ino, internal)) {
-		pthread_mutex_unlock(&plat->files_lock);
-		return 0;
-	}
-	for (pp = &plat->files; *pp; pp = &(*pp)->next) {
-		if (*pp == f) {
-			*pp = f->next;
-			break;
-		}
+		f = NULL;
+	} else {
+		for (pp = &plat->files; *pp != f; pp = &(*pp)->next)
+			;
+		*pp = f->next;
 	}
 	pthread_mutex_unlock(&plat->files_lock);
-	if (f->encl)
-		sgx_encl_put(f->encl);
-	free(f);
+	if (f) {
+		if (f->encl)
+			sgx_encl_put(f->encl);
+		free(f);
+	}
 	return 0;
 }
 
@@ -391,6 +413,9 @@ static int for_each_part(struct sgx_platform *plat, uint64_t start, uint64_t end
 
 static int enclave_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, int prot)
 {
+	/* PROT_GROWSDOWN/UP need a VM_GROWS* mapping, which an enclave's never is. */
+	if (prot & (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
 	return sgx_mprotect(plat, start, len, prot_bits(prot));
 }
 
@@ -400,8 +425,21 @@ int softsgx_mprotect(void *addr, size_t len, int prot)
 	uint64_t start = (uintptr_t)addr, end = start + ((len + 4095) & ~4095ull);
 	int ret;
 
-	if (!plat || (start & 4095))
+	if (!plat || (start & 4095) || !len)
 		return mprotect(addr, len, prot);
+	/* do_mprotect_pkey(), in its order: both GROWS bits, a wrapping length, unknown bits. */
+	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (end <= start) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)) {
+		errno = EINVAL;
+		return -1;
+	}
 	pthread_rwlock_wrlock(&plat->mmap_lock);
 	ret = for_each_part(plat, start, end, enclave_mprotect, mprotect, prot);
 	pthread_rwlock_unlock(&plat->mmap_lock);
@@ -440,8 +478,13 @@ int softsgx_madvise(void *addr, size_t len, int advice)
 	uint64_t start = (uintptr_t)addr, end = start + ((len + 4095) & ~4095ull);
 	int ret;
 
-	if (!plat || (start & 4095))
+	if (!plat || (start & 4095) || !len)
 		return madvise(addr, len, advice);
+	/* do_madvise(): a length that rounds up to 0 or wraps is -EINVAL. */
+	if (end <= start) {
+		errno = EINVAL;
+		return -1;
+	}
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	ret = for_each_part(plat, start, end, enclave_populate, madvise, advice);
 	pthread_rwlock_unlock(&plat->mmap_lock);

@@ -4,14 +4,19 @@
  * (processor + driver state of this process), enclave objects, their pages
  * and mappings, the EPC allocator, the fault handler and the ETRACK/IPI
  * flow. Same shape as Linux: driver.c (device files), ioctl.c (one
- * handler per ioctl), encl.c (enclave, VMAs, faults), main.c (EPC).
+ * handler per ioctl), encl.c (enclave, faults), vma.c (VMAs, page table,
+ * host protections), main.c (EPC).
  *
  * Lock order (outermost first), as Linux's mmap_lock -> encl->lock:
  *   plat->mmap_lock (rwlock: the VMA list; like mm->mmap_lock)
  *     encl->lock (mutex: the enclave's pages and ENCLS on them; like encl->lock)
- *       cpu->lock (inside every leaf)
- *         plat->pt_lock (mutex: page-table entries; a leaf lock, taken last)
- *   plat->files_lock (fd table) is taken alone.
+ *       plat->einit_lock (mutex: LEPUBKEYHASH write + EINIT, as Linux does
+ *                         both on one CPU with preemption off)
+ *       plat->host_lock (mutex: computing and applying host protections)
+ *         cpu->lock (inside every leaf)
+ *           plat->pt_lock (mutex: page-table entries; a leaf lock, taken last)
+ *   plat->epc_lock (the free EPC pages) is a leaf lock too, taken under any of
+ *   these but cpu->lock and pt_lock; plat->files_lock (fd table) is taken alone.
  * A thread inside an enclave never waits for encl->lock: faults from enclave
  * mode are handled after the AEX, as on hardware, so a driver that holds
  * encl->lock while it interrupts such threads cannot deadlock with them.
@@ -125,6 +130,8 @@ struct sgx_platform {
 	struct pagemap ptes;        /* linear page -> EPC address: the page table */
 	pthread_mutex_t files_lock;
 	struct sgx_file *files;
+	pthread_mutex_t einit_lock;
+	pthread_mutex_t host_lock;
 	pthread_mutex_t epc_lock;
 	uint64_t *free_epc;         /* stack of free EPC addresses */
 	size_t nr_free_epc;
@@ -172,7 +179,14 @@ int sgx_epc_init(struct sgx_platform *plat);
 size_t sgx_nr_free_epc_pages(struct sgx_platform *plat);
 /* A free EPC page whose storage is @mem (NULL: the processor's own). 0 if none is free. */
 uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem);
+/* Put a free (not VALID) EPC page back; one the processor still holds VALID is leaked. */
 void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc);
+/*
+ * EREMOVE @epc, then free it; if EREMOVE fails (e.g. a thread is still
+ * inside the enclave) the page is leaked with a warning, as Linux's
+ * sgx_encl_free_epc_page() does. Return: 0, or the EREMOVE error.
+ */
+int sgx_encl_free_epc_page(struct sgx_platform *plat, uint64_t epc);
 
 /* encl.c */
 struct sgx_encl *sgx_encl_alloc(struct sgx_platform *plat, int memfd);
@@ -197,13 +211,14 @@ int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr);
 /*
  * Apply the effective protection (mapping AND EPCM, PROT_NONE without a
  * page-table entry or an accessible page) of every page in [start, end)
- * to the host, one protect() per run of equal pages. Must be called with
- * plat->mmap_lock held. Return: 0, or -errno if the host refused a run (it
+ * to the host, one protect() per run of equal pages, under plat->host_lock
+ * from computing to applying (so a stale result never lands after a newer
+ * one). Must be called with plat->mmap_lock held. Return: 0, or -errno if the host refused a run (it
  * keeps its old protection; the other runs are applied).
  */
 int sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end);
 
-/* encl.c: VMAs */
+/* vma.c: VMAs */
 struct sgx_vma *sgx_find_vma(struct sgx_platform *plat, uint64_t addr);
 int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, uint64_t len,
 	     unsigned int prot, int flags);

@@ -37,24 +37,20 @@ void sgx_encl_get(struct sgx_encl *encl)
 static void sgx_encl_release(struct sgx_encl *encl)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_lp *lp = sgx_current_lp(plat);
 	uint64_t key, val;
 	size_t pos = 0;
 
+	/* A page whose EREMOVE fails (a thread still inside) is leaked, not reused. */
 	while (pagemap_next(&encl->pages, &pos, &key, &val)) {
 		struct sgx_encl_page *page = (struct sgx_encl_page *)(uintptr_t)val;
 
-		if (page->epc) {
-			encls_eremove(lp, page->epc);
-			sgx_free_epc_page(plat, page->epc);
-		}
+		if (page->epc)
+			sgx_encl_free_epc_page(plat, page->epc);
 		free(page);
 	}
 	pagemap_destroy(&encl->pages);
-	if (encl->secs_epc) {
-		encls_eremove(lp, encl->secs_epc);
-		sgx_free_epc_page(plat, encl->secs_epc);
-	}
+	if (encl->secs_epc)
+		sgx_encl_free_epc_page(plat, encl->secs_epc);
 	if (encl->phys)
 		munmap(encl->phys, encl->size);
 	close(encl->memfd);
@@ -114,8 +110,7 @@ int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr)
 		.type = SGX_PAGE_TYPE_REG,
 	};
 	if (pagemap_insert(&encl->pages, (addr - encl->base) / PAGE, (uintptr_t)page)) {
-		encls_eremove(sgx_current_lp(plat), epc);
-		sgx_free_epc_page(plat, epc);
+		sgx_encl_free_epc_page(plat, epc);
 		free(page);
 		return -ENOMEM;
 	}
@@ -139,6 +134,39 @@ static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint32_t access
 }
 
 /*
+ * The per-page part of Linux's sgx_vma_fault(), under encl->lock, shared by
+ * the fault handler and populate: the page at @addr, EAUGed if absent (only
+ * after EINIT, on SGX2, inside ELRANGE: else SIGBUS), and for a page that
+ * exists the mapping's R/W/X (not the access) within its maximum. *@added
+ * says whether it was EAUGed. Return: 0, -EFAULT (the fault is SIGBUS), or
+ * sgx_encl_eaug_page()'s error.
+ */
+static int fault_page(struct sgx_encl *encl, const struct sgx_vma *vma, uint64_t addr,
+		      struct sgx_encl_page **out, bool *added)
+{
+	struct sgx_platform *plat = encl->plat;
+	struct sgx_encl_page *page = sgx_encl_load_page(encl, addr);
+	int ret;
+
+	*added = false;
+	if (!page) {
+		/* EAUG path: only after EINIT, only inside ELRANGE (EAUG would #GP). */
+		if (!(atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED) || !sgx_cpu_config(plat->cpu)->sgx2 ||
+		    addr < encl->base || addr - encl->base >= encl->size)
+			return -EFAULT;
+		ret = sgx_encl_eaug_page(encl, addr);
+		if (ret)
+			return ret;
+		page = sgx_encl_load_page(encl, addr);
+		*added = true;
+	} else if (vma->prot & ~page->vm_max_prot_bits) {
+		return -EFAULT;
+	}
+	*out = page;
+	return 0;
+}
+
+/*
  * Linux's sgx_vma_fault() for an existing page or an EAUG, under encl->lock:
  * install the page-table entry. Returns the fault result.
  */
@@ -146,29 +174,14 @@ static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma 
 					  uint64_t addr, uint32_t pfec)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_encl_page *page = sgx_encl_load_page(encl, addr);
-	int ret;
+	struct sgx_encl_page *page;
+	bool added;
 
-	if (!page) {
-		/* EAUG path: only after EINIT, only inside ELRANGE (EAUG would #GP). */
-		if (!(atomic_load(&encl->flags) & SGX_ENCL_INITIALIZED) || !sgx_cpu_config(plat->cpu)->sgx2 ||
-		    addr < encl->base || addr - encl->base >= encl->size)
-			return SGX_FAULT_SIGBUS;
-		ret = sgx_encl_eaug_page(encl, addr);
-		if (ret)
-			return SGX_FAULT_SIGBUS;
-		page = sgx_encl_load_page(encl, addr);
-		sgx_count(plat, SOFTSGX_CNT_FAULT_EAUG, 1);
-		if (trace_on())
-			trace_fault(TRACE_FAULT_EAUG, addr, pfec);
-	} else {
-		/* The mapping's R/W/X (not the access) must be within the page's maximum. */
-		if (vma->prot & ~page->vm_max_prot_bits)
-			return SGX_FAULT_SIGBUS;
-		sgx_count(plat, SOFTSGX_CNT_FAULT_MAP, 1);
-		if (trace_on())
-			trace_fault(TRACE_FAULT_MAP, addr, pfec);
-	}
+	if (fault_page(encl, vma, addr, &page, &added))
+		return SGX_FAULT_SIGBUS;
+	sgx_count(plat, added ? SOFTSGX_CNT_FAULT_EAUG : SOFTSGX_CNT_FAULT_MAP, 1);
+	if (trace_on())
+		trace_fault(added ? TRACE_FAULT_EAUG : TRACE_FAULT_MAP, addr, pfec);
 	if (sgx_install_pte(plat, addr, page->epc))
 		return SGX_FAULT_SIGBUS;
 	return SGX_FAULT_RETRY;
@@ -243,11 +256,19 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 	return res;
 }
 
-/* MAP_POPULATE / MADV_WILLNEED: EAUG every absent page of [start, end) in one call. */
+/*
+ * MAP_POPULATE / MADV_WILLNEED: fault in every page of [start, end) in one
+ * call, by the fault handler's rules (fault_page()): EAUG of the absent ones,
+ * the page-table entry of each. Return: 0; -ENOMEM (a hole in the mappings,
+ * EPC exhausted); -EFAULT where a fault would be SIGBUS (get_user_pages()'s
+ * errno for it), e.g. no EAUG on SGX1 or a mapping beyond the page's maximum.
+ */
 int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
+	struct sgx_encl_page *page;
 	struct sgx_vma *vma;
 	uint64_t addr, done = 0;
+	bool added;
 	int ret = 0;
 
 	for (addr = start; addr < end && !ret; addr += PAGE) {
@@ -255,15 +276,13 @@ int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 		if (!vma)
 			return -ENOMEM;
 		if (!(atomic_load(&vma->encl->flags) & SGX_ENCL_INITIALIZED))
-			continue; /* nothing to EAUG before EINIT */
+			continue; /* nothing to EAUG before EINIT (beyond upstream: documented) */
 		pthread_mutex_lock(&vma->encl->lock);
-		if (!sgx_encl_load_page(vma->encl, addr)) {
-			ret = sgx_encl_eaug_page(vma->encl, addr);
-			done += !ret;
-		}
+		ret = fault_page(vma->encl, vma, addr, &page, &added);
+		done += added;
 		/* Prefault: the page-table entry too, as MAP_POPULATE does. */
 		if (!ret)
-			ret = sgx_install_pte(plat, addr, sgx_encl_load_page(vma->encl, addr)->epc);
+			ret = sgx_install_pte(plat, addr, page->epc);
 		pthread_mutex_unlock(&vma->encl->lock);
 	}
 	sgx_count(plat, SOFTSGX_CNT_BATCH_EAUG, done);

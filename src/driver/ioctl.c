@@ -4,12 +4,15 @@
  * sgx_ioc_*() copies in and validates in Linux's order, the worker does
  * the page loop under encl->lock, and the handler copies the result out.
  * Errors found before a page loop leave the user's struct untouched; once
- * a loop ran the struct goes back with count (and result) filled in.
+ * a loop ran the struct goes back with count (and result) filled in. One
+ * exception, as in Linux: MODIFY_TYPES with an invalid page_type fails
+ * (-EINVAL) after the copy-in and copies the struct back, count and result 0.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <asm/sgx.h>
@@ -80,13 +83,29 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 	/* Mappings made before CREATE now show the enclave's memory inside ELRANGE. */
 	pthread_rwlock_wrlock(&plat->mmap_lock);
 	atomic_fetch_or(&encl->flags, SGX_ENCL_CREATED);
-	for (vma = plat->vmas; vma; vma = vma->next)
-		if (vma->encl == encl)
-			plat->host.map(plat->host.ctx, encl, vma->start, vma->end);
+	for (vma = plat->vmas; vma; vma = vma->next) {
+		if (vma->encl == encl && (ret = plat->host.map(plat->host.ctx, encl, vma->start, vma->end)))
+			break;
+	}
+	if (vma) {
+		/* The host refused one: back to reservations, as if CREATE had never run. */
+		atomic_fetch_and(&encl->flags, ~(SGX_ENCL_CREATED | SGX_ENCL_DEBUG));
+		for (vma = plat->vmas; vma; vma = vma->next)
+			if (vma->encl == encl)
+				plat->host.map(plat->host.ctx, encl, vma->start, vma->end);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		munmap(encl->phys, encl->size);
+		encl->phys = NULL;
+		encl->base = encl->size = encl->attributes = encl->attributes_mask = 0;
+		ret = -ENOMEM;
+		goto err_secs;
+	}
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	return 0;
 err_secs:
-	encls_eremove(sgx_current_lp(plat), encl->secs_epc);
+	sgx_encl_free_epc_page(plat, encl->secs_epc);
+	encl->secs_epc = 0;
+	return ret;
 err_epc:
 	sgx_free_epc_page(plat, encl->secs_epc);
 	encl->secs_epc = 0;
@@ -178,7 +197,8 @@ static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offse
 	/* EADD and EEXTEND change MRENCLAVE: nothing can undo them, so they come last. */
 	for (chunk = 0; (flags & SGX_PAGE_MEASURE) && chunk < PAGE; chunk += 256) {
 		if (encls_eextend(lp, encl->secs_epc, epc + chunk)) {
-			encls_eremove(lp, epc);
+			sgx_encl_free_epc_page(plat, epc);
+			epc = 0;
 			ret = -EIO;
 			goto err_erase;
 		}
@@ -189,7 +209,8 @@ err_erase:
 	pagemap_erase(&encl->pages, offset / PAGE);
 err_unlock:
 	pthread_mutex_unlock(&encl->lock);
-	sgx_free_epc_page(plat, epc);
+	if (epc)
+		sgx_free_epc_page(plat, epc);
 	free(page);
 	return ret;
 }
@@ -248,19 +269,50 @@ static bool sigstruct_reserved_bits(const struct sgx_cpu_config *cfg, const stru
 	       (sig->body.attributes.xfrm & sig->body.attributes_mask.xfrm & xfrm_reserved);
 }
 
+#define SGX_EINIT_SPIN_COUNT 20
+#define SGX_EINIT_SLEEP_COUNT 50
+#define SGX_EINIT_SLEEP_TIME 20 /* ms */
+
+/*
+ * Linux's sgx_einit(): IA32_SGXLEPUBKEYHASH is written before every EINIT,
+ * so any signer may launch. Linux does both on one CPU with preemption off;
+ * here the MSR is platform-wide, so plat->einit_lock keeps another
+ * enclave's INIT from writing it in between. Must be called with
+ * encl->lock held. Return: EINIT's result.
+ */
+static int sgx_einit(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
+		     const struct sgx_einittoken *token, const uint8_t mrsigner[32])
+{
+	struct sgx_platform *plat = encl->plat;
+	int ret;
+
+	pthread_mutex_lock(&plat->einit_lock);
+	sgx_cpu_write_lepubkeyhash(plat->cpu, mrsigner);
+	ret = encls_einit(sgx_current_lp(plat), sig, encl->secs_epc, token);
+	pthread_mutex_unlock(&plat->einit_lock);
+	return ret;
+}
+
 static int sgx_encl_init(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
 			 const struct sgx_einittoken *token)
 {
-	struct sgx_platform *plat = encl->plat;
 	uint8_t mrsigner[32];
-	int ret;
+	int ret = 0, i, j;
 
 	if (sgx_sigstruct_mrsigner(sig, mrsigner))
 		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
-	/* Linux writes IA32_SGXLEPUBKEYHASH before every EINIT: any signer may launch. */
-	sgx_cpu_write_lepubkeyhash(plat->cpu, mrsigner);
-	ret = encls_einit(sgx_current_lp(plat), sig, encl->secs_epc, token);
+	/* SGX_UNMASKED_EVENT: back to back, then a sleep between rounds, as Linux retries. */
+	for (i = 0; i < SGX_EINIT_SLEEP_COUNT; i++) {
+		for (j = 0; j < SGX_EINIT_SPIN_COUNT; j++) {
+			ret = sgx_einit(encl, sig, token, mrsigner);
+			if (ret != SGX_UNMASKED_EVENT)
+				break;
+		}
+		if (ret != SGX_UNMASKED_EVENT)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = SGX_EINIT_SLEEP_TIME * 1000000L }, NULL);
+	}
 	pthread_mutex_unlock(&encl->lock);
 	if (sgx_is_fault(ret))
 		return -EIO;
@@ -532,8 +584,8 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
 		return -EPERM;
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
-	encls_eremove(lp, page->epc); /* a failure only leaks the EPC page, as in Linux */
-	sgx_free_epc_page(plat, page->epc);
+	/* An EREMOVE failure leaks the EPC page (never reused), as in Linux; the page goes anyway. */
+	sgx_encl_free_epc_page(plat, page->epc);
 	pagemap_erase(&encl->pages, (page->addr - encl->base) / PAGE);
 	free(page);
 	return 0;

@@ -3,9 +3,19 @@
  * EPC page allocation (like Linux's main.c): a stack of free EPC pages.
  * Protected by plat->epc_lock.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "driver/driver.h"
+
+/* Said once, with write(2) (callers may run in a signal handler). */
+static void warn_once(atomic_bool *told, const char *msg)
+{
+	if (!atomic_exchange(told, true) && write(STDERR_FILENO, msg, strlen(msg)) < 0)
+		return; /* nothing better to do */
+}
 
 int sgx_epc_init(struct sgx_platform *plat)
 {
@@ -38,8 +48,14 @@ uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem)
 
 void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc)
 {
+	static atomic_bool told;
+
 	/* Back to the processor's own storage, so the enclave's memory is left alone. */
-	sgx_cpu_epc_set_mem(plat->cpu, epc, NULL);
+	if (sgx_cpu_epc_set_mem(plat->cpu, epc, NULL)) {
+		/* Still VALID (-EBUSY): handing it out again would make every later leaf on it fail. */
+		warn_once(&told, "softsgx: a VALID EPC page was freed and is leaked instead.\n");
+		return;
+	}
 	pthread_mutex_lock(&plat->epc_lock);
 	plat->free_epc[plat->nr_free_epc++] = epc;
 	pthread_mutex_unlock(&plat->epc_lock);
@@ -53,4 +69,22 @@ size_t sgx_nr_free_epc_pages(struct sgx_platform *plat)
 	n = plat->nr_free_epc;
 	pthread_mutex_unlock(&plat->epc_lock);
 	return n;
+}
+
+int sgx_encl_free_epc_page(struct sgx_platform *plat, uint64_t epc)
+{
+	static atomic_bool told;
+	char msg[] = "softsgx: EREMOVE returned 0x???????? and an EPC page was leaked. "
+		     "SGX may become unusable.\n";
+	int ret = encls_eremove(sgx_current_lp(plat), epc), i;
+
+	if (ret) {
+		/* Linux's EREMOVE_ERROR_MESSAGE (WARN_ONCE), then the page is leaked. */
+		for (i = 0; i < 8; i++)
+			msg[28 + i] = "0123456789abcdef"[((unsigned int)ret >> (28 - 4 * i)) & 0xf];
+		warn_once(&told, msg);
+		return ret;
+	}
+	sgx_free_epc_page(plat, epc);
+	return 0;
 }

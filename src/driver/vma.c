@@ -7,11 +7,11 @@
  * pages without a page-table entry or not accessible in the EPCM.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <unistd.h>
 
 #include "driver/driver.h"
 
@@ -84,12 +84,26 @@ int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsign
 	if (personality(0xffffffff) & READ_IMPLIES_EXEC)
 		return -EACCES;
 	pthread_mutex_lock(&encl->lock);
-	/* Each existing page must allow @prot; addresses without a page are not checked. */
-	for (addr = start; addr < end && encl->pages.count; addr += PAGE) {
-		page = sgx_encl_load_page(encl, addr);
-		if (page && (prot & ~page->vm_max_prot_bits)) {
-			ret = -EACCES;
-			break;
+	/*
+	 * Each existing page must allow @prot; addresses without a page are not
+	 * checked. A range larger than the enclave's page count walks the pages.
+	 */
+	if ((end - start) / PAGE > encl->pages.count) {
+		uint64_t key, val;
+		size_t pos = 0;
+
+		while (!ret && pagemap_next(&encl->pages, &pos, &key, &val)) {
+			page = (struct sgx_encl_page *)(uintptr_t)val;
+			if (page->addr >= start && page->addr < end && (prot & ~page->vm_max_prot_bits))
+				ret = -EACCES;
+		}
+	} else {
+		for (addr = start; addr < end; addr += PAGE) {
+			page = sgx_encl_load_page(encl, addr);
+			if (page && (prot & ~page->vm_max_prot_bits)) {
+				ret = -EACCES;
+				break;
+			}
 		}
 	}
 	pthread_mutex_unlock(&encl->lock);
@@ -191,6 +205,8 @@ int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsign
 {
 	struct sgx_vma *vma;
 	uint64_t end = start + ((len + PAGE - 1) & ~(PAGE - 1)), addr;
+	size_t n, i;
+	uint8_t *old;
 	int ret;
 
 	if (start & (PAGE - 1))
@@ -209,18 +225,40 @@ int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsign
 	ret = vma_split_range(plat, start, end);
 	if (ret)
 		return ret;
-	for (vma = sgx_find_vma(plat, start); vma && vma->start < end; vma = vma->next)
+	for (n = 0, vma = sgx_find_vma(plat, start); vma && vma->start < end; vma = vma->next)
+		n++;
+	old = malloc(n * sizeof(*old));
+	if (!old)
+		return -ENOMEM;
+	for (i = 0, vma = sgx_find_vma(plat, start); i < n; i++, vma = vma->next) {
+		old[i] = vma->prot;
 		vma->prot = prot;
-	sgx_update_host(plat, start, end);
-	return 0;
+	}
+	ret = sgx_update_host(plat, start, end);
+	if (ret) {
+		/* The host refused a run (vm.max_map_count): keep the old permissions, as mprotect_fixup(). */
+		for (i = 0, vma = sgx_find_vma(plat, start); i < n; i++, vma = vma->next)
+			vma->prot = old[i];
+		sgx_update_host(plat, start, end);
+		ret = -ENOMEM;
+	}
+	free(old);
+	return ret;
 }
+
+/* x86-64's TASK_SIZE_MAX with 4-level paging: the top of user space. */
+#define TASK_SIZE (0x800000000000ull - PAGE)
 
 int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len)
 {
-	uint64_t end = start + ((len + PAGE - 1) & ~(PAGE - 1));
+	uint64_t end;
 	int ret;
 
-	if ((start & (PAGE - 1)) || !len || end < start)
+	/* do_vmi_munmap(): unaligned, beyond user space, or empty: -EINVAL. */
+	if ((start & (PAGE - 1)) || start > TASK_SIZE || len > TASK_SIZE - start)
+		return -EINVAL;
+	end = start + ((len + PAGE - 1) & ~(PAGE - 1));
+	if (end == start)
 		return -EINVAL;
 	ret = vma_split_range(plat, start, end);
 	if (ret)
@@ -252,13 +290,52 @@ int sgx_install_pte(struct sgx_platform *plat, uint64_t addr, uint64_t epc)
 	return ret;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The page-table entries in [start, end), sorted, into *@out (malloc'd, NULL
+ * if none). Must be called with plat->pt_lock held. Return: how many, or
+ * -1 if there is no memory for the list.
+ */
+static long ptes_in_range(struct sgx_platform *plat, uint64_t start, uint64_t end, uint64_t **out)
+{
+	uint64_t key, val, *keys;
+	size_t pos = 0, n = 0;
+
+	*out = NULL;
+	if (!plat->ptes.count)
+		return 0;
+	keys = malloc(plat->ptes.count * sizeof(*keys));
+	if (!keys)
+		return -1;
+	while (pagemap_next(&plat->ptes, &pos, &key, &val))
+		if (key >= start / PAGE && key < end / PAGE)
+			keys[n++] = key * PAGE;
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	*out = keys;
+	return (long)n;
+}
+
 void sgx_zap_ptes(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
-	uint64_t addr;
+	uint64_t addr, *keys;
+	long n, i;
 
 	pthread_mutex_lock(&plat->pt_lock);
-	for (addr = start; addr < end && plat->ptes.count; addr += PAGE)
-		pagemap_erase(&plat->ptes, addr / PAGE);
+	/* A range larger than the page table: erase the entries found in it. */
+	if ((end - start) / PAGE > plat->ptes.count && (n = ptes_in_range(plat, start, end, &keys)) >= 0) {
+		for (i = 0; i < n; i++)
+			pagemap_erase(&plat->ptes, keys[i] / PAGE);
+		free(keys);
+	} else {
+		for (addr = start; addr < end && plat->ptes.count; addr += PAGE)
+			pagemap_erase(&plat->ptes, addr / PAGE);
+	}
 	pthread_mutex_unlock(&plat->pt_lock);
 }
 
@@ -307,37 +384,103 @@ static unsigned int effective_prot(struct sgx_platform *plat, const struct sgx_v
  */
 static int protect_run(struct sgx_platform *plat, uint64_t start, uint64_t end, unsigned int prot)
 {
+	static const char msg[] =
+		"softsgx: cannot set host page protections: the process has too many mappings "
+		"for its vm.max_map_count? Faults on such pages are SIGBUS.\n";
 	static atomic_bool told;
 	int ret = plat->host.protect(plat->host.ctx, start, end, prot);
 
-	if (ret && !atomic_exchange(&told, true))
-		fprintf(stderr,
-			"softsgx: cannot set host page protections (%s): the process has too many "
-			"mappings for its vm.max_map_count? Faults on such pages are SIGBUS.\n",
-			strerror(-ret));
+	/* write(2), not stdio: the fault handler runs in a signal handler. */
+	if (ret && !atomic_exchange(&told, true) && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		return ret;
 	return ret;
+}
+
+/* Runs of equal protection being collected, in address order. */
+struct run {
+	struct sgx_platform *plat;
+	bool in_run;
+	uint64_t start, end;
+	unsigned int prot;
+	int ret;
+};
+
+static void run_flush(struct run *r)
+{
+	int err;
+
+	if (r->in_run && (err = protect_run(r->plat, r->start, r->end, r->prot)))
+		r->ret = err;
+	r->in_run = false;
+}
+
+/* [start, end) of a mapping gets @prot: extend the current run or start another. */
+static void run_add(struct run *r, uint64_t start, uint64_t end, unsigned int prot)
+{
+	if (r->in_run && r->end == start && r->prot == prot) {
+		r->end = end;
+		return;
+	}
+	run_flush(r);
+	*r = (struct run){ .plat = r->plat, .in_run = true, .start = start, .end = end, .prot = prot,
+			   .ret = r->ret };
+}
+
+/*
+ * [start, end) of @vma, where there are fewer page-table entries than pages:
+ * PROT_NONE between the entries (@keys, sorted, *@i the first not yet passed).
+ */
+static void update_sparse(struct run *r, const struct sgx_vma *vma, uint64_t start, uint64_t end,
+			  const uint64_t *keys, long n, long *i)
+{
+	uint64_t addr = start;
+
+	for (; *i < n && keys[*i] < end; ++*i) {
+		if (keys[*i] < start)
+			continue;
+		if (keys[*i] > addr)
+			run_add(r, addr, keys[*i], 0);
+		run_add(r, keys[*i], keys[*i] + PAGE, effective_prot(r->plat, vma, keys[*i]));
+		addr = keys[*i] + PAGE;
+	}
+	if (addr < end)
+		run_add(r, addr, end, 0);
 }
 
 int sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
+	struct run r = { .plat = plat };
 	struct sgx_vma *vma;
-	uint64_t addr, run_start = 0;
-	unsigned int prot, run_prot = 0;
-	bool in_run = false;
-	int ret = 0, err;
+	uint64_t addr, s, e, *keys = NULL;
+	long n = -1, i = 0;
 
-	for (addr = start & ~(PAGE - 1); addr < end; addr += PAGE) {
-		vma = sgx_find_vma(plat, addr);
-		prot = vma ? effective_prot(plat, vma, addr) : 0;
-		if (in_run && vma && prot == run_prot)
-			continue;
-		if (in_run && (err = protect_run(plat, run_start, addr, run_prot)))
-			ret = err;
-		run_start = addr;
-		run_prot = prot;
-		in_run = vma != NULL;
+	start &= ~(PAGE - 1);
+	/*
+	 * From the first computation to the last protect(): a fault's refresh
+	 * that computed before an ioctl's EMODPR must not apply its result after
+	 * the ioctl's own update (host RW while the EPCM says R).
+	 */
+	pthread_mutex_lock(&plat->host_lock);
+	/* A range with more pages than the page table has entries: walk the entries instead. */
+	pthread_mutex_lock(&plat->pt_lock);
+	if ((end - start) / PAGE > plat->ptes.count)
+		n = ptes_in_range(plat, start, end, &keys);
+	pthread_mutex_unlock(&plat->pt_lock);
+	/* The mappings in [start, end), walked once. */
+	for (vma = plat->vmas; vma && vma->end <= start; vma = vma->next)
+		;
+	for (; vma && vma->start < end; vma = vma->next) {
+		s = vma->start > start ? vma->start : start;
+		e = vma->end < end ? vma->end : end;
+		if (n >= 0) {
+			update_sparse(&r, vma, s, e, keys, n, &i);
+		} else {
+			for (addr = s; addr < e; addr += PAGE)
+				run_add(&r, addr, addr + PAGE, effective_prot(plat, vma, addr));
+		}
 	}
-	if (in_run && (err = protect_run(plat, run_start, addr, run_prot)))
-		ret = err;
-	return ret;
+	run_flush(&r);
+	pthread_mutex_unlock(&plat->host_lock);
+	free(keys);
+	return r.ret;
 }

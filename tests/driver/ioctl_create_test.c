@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "cpu/fixture.h"
+#include "softsgx/measure.h"
 
 #define SIZE DFX_SIZE
 /* ELRANGE of the enclaves here; nothing is mapped (CREATE maps nothing). */
@@ -388,5 +389,45 @@ TEST(create_failed_leaves_enclave_uncreated)
 	free(bad);
 	free(good);
 	softsgx_close(fd);
+	EXPECT_EQ(dfx_free_epc(), before);
+}
+
+/* The host refuses the first mapping it is asked for, then maps as usual. */
+static struct sgx_host_ops real_host;
+static int map_calls;
+
+static int refuse_first_map(void *ctx, struct sgx_encl *encl, uint64_t start, uint64_t end)
+{
+	if (map_calls++ == 0)
+		return -ENOMEM;
+	return real_host.map(ctx, encl, start, end);
+}
+
+/*
+ * A mapping made before CREATE that the host cannot turn into the enclave's
+ * memory: CREATE fails with ENOMEM and leaves nothing behind (the SECS is
+ * removed, the enclave is not created), so a retry succeeds.
+ */
+TEST(create_host_cannot_map_enomem_nothing_left)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct dfx_encl e;
+	size_t before;
+
+	ASSERT_EQ(dfx_open_reserved(&e, DFX_SIZE), 0);
+	ASSERT_EQ(dfx_map(&e, 0, DFX_SIZE, RW), dfx_ptr(&e, 0));
+	before = dfx_free_epc();
+	real_host = plat->host;
+	map_calls = 0;
+	plat->host.map = refuse_first_map;
+	EXPECT_EQ(dfx_ecreate(&e, 0), -ENOMEM);
+	plat->host = real_host;
+	EXPECT_EQ(dfx_free_epc(), before);
+	EXPECT_TRUE(!is_created(e.fd));
+	EXPECT_EQ(dfx_ecreate(&e, 0), 0);
+	EXPECT_TRUE(is_created(e.fd));
+	softsgx_munmap(e.reservation, e.reservation_len);
+	softsgx_close(e.fd);
+	sgx_measure_free(e.measure);
 	EXPECT_EQ(dfx_free_epc(), before);
 }

@@ -283,3 +283,69 @@ TEST_ENTERED(host_prot_restricted_middle_page_three_runs)
 	EXPECT_EQ(dfx_maps_lines(dfx_la(e, start), dfx_la(e, end)), 1);
 	EXPECT_HOST_PERMS(dfx_la(e, start), "r--s");
 }
+
+/* Arguments, in do_mprotect_pkey()'s order */
+
+/* A length that page-aligns past the top of the address space: ENOMEM, nothing changed. */
+TEST_BUILT(mprotect_len_overflow_enomem)
+{
+	uint32_t pfec;
+
+	EXPECT_ERRNO(softsgx_mprotect(dfx_ptr(e, DFX_FREE), (size_t)-1, PROT_READ), ENOMEM);
+	EXPECT_ERRNO(softsgx_mprotect(dfx_ptr(e, DFX_FREE), (size_t)-PAGE, PROT_READ), ENOMEM);
+	/* The mapping is still RW: a write is the driver's to resolve. */
+	EXPECT_EQ(dfx_vma_fault(dfx_la(e, DFX_FREE), SGX_PF_W, &pfec), SGX_FAULT_RETRY);
+}
+
+TEST_BUILT(mprotect_len_zero_nothing_to_do)
+{
+	EXPECT_EQ(dfx_protect(e, DFX_FREE, 0, PROT_READ | 0x100), 0);
+}
+
+/* arch_validate_prot(): bits beyond R/W/X/SEM are EINVAL, for enclave mappings too. */
+TEST_BUILT(mprotect_unknown_prot_bits_einval)
+{
+	uint32_t pfec;
+
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, PAGE, PROT_READ | 0x100), EINVAL);
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, PAGE, PROT_READ | 0x10000000), EINVAL);
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, PAGE, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP), EINVAL);
+	EXPECT_EQ(dfx_vma_fault(dfx_la(e, DFX_FREE), SGX_PF_W, &pfec), SGX_FAULT_RETRY);
+}
+
+/* PROT_GROWSDOWN/UP need a stack-like mapping; an enclave mapping never is one. */
+TEST_BUILT(mprotect_grows_on_enclave_einval)
+{
+	uint32_t pfec;
+
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, PAGE, PROT_READ | PROT_GROWSDOWN), EINVAL);
+	EXPECT_ERRNO(dfx_protect(e, DFX_FREE, PAGE, PROT_READ | PROT_GROWSUP), EINVAL);
+	EXPECT_EQ(dfx_vma_fault(dfx_la(e, DFX_FREE), SGX_PF_W, &pfec), SGX_FAULT_RETRY);
+}
+
+/* The host's side */
+
+static int refuse_protect(void *ctx, uint64_t start, uint64_t end, unsigned int prot)
+{
+	(void)ctx, (void)start, (void)end, (void)prot;
+	return -ENOMEM;
+}
+
+/*
+ * The host refuses the new protection (vm.max_map_count): mprotect fails
+ * with ENOMEM and the mapping keeps its old permissions (mprotect_fixup()).
+ */
+TEST_ENTERED(mprotect_host_refuses_old_permissions_kept_enomem)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_host_ops real = plat->host;
+
+	ASSERT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA), "rw-s");
+	plat->host.protect = refuse_protect;
+	EXPECT_ERRNO(dfx_protect(e, DFX_DATA, PAGE, PROT_READ), ENOMEM);
+	plat->host = real;
+	EXPECT_EQ(sgx_find_vma(plat, dfx_la(e, DFX_DATA))->prot, SGX_PROT_R | SGX_PROT_W);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_DATA), "rw-s");
+	EXPECT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+}

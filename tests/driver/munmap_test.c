@@ -83,6 +83,15 @@ TEST_BUILT(munmap_len_zero_einval)
 	EXPECT_TRUE(host_mapped(dfx_la(e, DFX_FREE)));
 }
 
+/* do_vmi_munmap(): a range reaching beyond user space is EINVAL; nothing is unmapped. */
+TEST_BUILT(munmap_len_beyond_user_space_einval)
+{
+	EXPECT_ERRNO(dfx_unmap(e, DFX_FREE, (uint64_t)-1), EINVAL);
+	EXPECT_ERRNO(dfx_unmap(e, DFX_FREE, 0x800000000000ull), EINVAL);
+	EXPECT_ERRNO(softsgx_munmap((void *)0x800000000000ull, PAGE), EINVAL);
+	EXPECT_TRUE(host_mapped(dfx_la(e, DFX_FREE)));
+}
+
 /* munmap, then close: the last reference frees every EPC page (SECS too). */
 TEST(munmap_then_close_frees_epc)
 {

@@ -132,6 +132,31 @@ TEST(sgx1_platform_sgx2_ioctls_enodev_no_eaug)
 	in_child(&sgx1, sgx1_platform);
 }
 
+/* No EAUG on SGX1: populating an unbacked address is the fault's SIGBUS, EFAULT. */
+static void sgx1_populate(void)
+{
+	struct dfx_encl *e = dfx_build();
+	size_t free0;
+
+	ASSERT_TRUE(e);
+	free0 = dfx_free_epc();
+	EXPECT_ERRNO(softsgx_madvise(dfx_ptr(e, DFX_FREE), PAGE, MADV_WILLNEED), EFAULT);
+	/* MAP_POPULATE leaves errors to the faults: the mmap itself succeeds. */
+	EXPECT_EQ(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED | MAP_POPULATE, e->fd, 0), dfx_ptr(e, DFX_FREE));
+	EXPECT_EQ(dfx_epcm(e, DFX_FREE).valid, false);
+	EXPECT_EQ(dfx_free_epc(), free0);
+	/* Pages that exist are populated as before. */
+	EXPECT_EQ(softsgx_madvise(dfx_ptr(e, DFX_DATA), PAGE, MADV_WILLNEED), 0);
+}
+
+TEST(sgx1_platform_populate_unbacked_efault)
+{
+	static const struct softsgx_config sgx1 = { .sgx1 = true };
+
+	in_child(&sgx1, sgx1_populate);
+}
+
 /*
  * The host runs out of mappings (vm.max_map_count): an access that needs a
  * page's host protection changed, and cannot get it, is SIGBUS rather than

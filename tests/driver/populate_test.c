@@ -98,6 +98,17 @@ TEST_WITH(populate_before_init_does_nothing, dfx_new_layout())
 }
 
 /* Other advice on an enclave mapping adds nothing. */
+/* do_madvise(): a length that page-aligns to 0 or wraps is EINVAL; nothing EAUGed. */
+TEST_BUILT(populate_madvise_len_overflow_einval)
+{
+	size_t free0 = dfx_free_epc();
+
+	EXPECT_ERRNO(advise(e, DFX_FREE, (uint64_t)-1, MADV_WILLNEED), EINVAL);
+	EXPECT_ERRNO(advise(e, DFX_FREE, (uint64_t)-PAGE, MADV_WILLNEED), EINVAL);
+	EXPECT_EQ(dfx_free_epc(), free0);
+	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE).valid);
+}
+
 TEST_BUILT(populate_madvise_other_advice_no_eaug)
 {
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
@@ -166,4 +177,22 @@ TEST(populate_epc_exhausted_enomem)
 	EXPECT_TRUE(!dfx_epcm(e, free1 * PAGE).valid);
 	dfx_close(e);
 	EXPECT_EQ(dfx_free_epc(), free0);
+}
+
+/*
+ * Populate follows the fault handler's rules: a page whose maximum the
+ * mapping exceeds (a page made TCS, max RW, under an RWX mapping) is a
+ * SIGBUS for a fault, and EFAULT (get_user_pages()'s errno for it) here.
+ */
+TEST_ENTERED(populate_mapping_beyond_page_max_efault_as_fault)
+{
+	uint64_t la = dfx_la(e, DFX_FREE);
+	uint32_t pfec;
+
+	ASSERT_EQ(dfx_protect(e, DFX_FREE, PAGE, RWX), 0);
+	ASSERT_TRUE(dfx_eaug_accept(t, e, DFX_FREE, 1));
+	ASSERT_EQ(dfx_modify(e, DFX_FREE, PAGE, SGX_PAGE_TYPE_TCS, NULL), 0);
+	EXPECT_ERRNO(advise(e, DFX_FREE, PAGE, MADV_WILLNEED), EFAULT);
+	EXPECT_EQ(sgx_pte_lookup(sgx_platform_get(), la), 0);
+	EXPECT_EQ(dfx_vma_fault(la, 0, &pfec), SGX_FAULT_SIGBUS);
 }
