@@ -14,12 +14,23 @@
  *
  * HOST: host code runs with the host's FS/GS bases and syscalls allowed.
  * ENCLAVE: enclave code runs natively with the enclave's FS/GS bases,
- *   syscalls blocked (Syscall User Dispatch selector). CPUID faults in
- *   every state of a registered thread; host code's CPUID is emulated.
+ *   syscalls blocked (Syscall User Dispatch selector), and every signal
+ *   blocked but softsgx's own (the traps and the interrupt): the program's
+ *   signals wait for the exit to HOST, whose mask (t->prog_mask) the
+ *   program had at entry. CPUID faults in every state of a registered
+ *   thread; host code's CPUID is emulated.
  * EMU: emulator code runs in a signal handler on the thread's alternate
  *   stack with the host's FS/GS, every softsgx signal blocked.
- * The logical processor is in enclave mode (t->inside) from a successful
- * EENTER/ERESUME to the AEX or EEXIT, which is what the interrupt waits for.
+ * The logical processor is in enclave mode (t->inside) from just before an
+ * EENTER/ERESUME (under mmap_lock, so an ETRACK flow cannot miss it) to the
+ * AEX or EEXIT, or to the leaf's failure; that is what the interrupt waits for.
+ *
+ * Lock order (driver/driver.h): plat->mmap_lock -> encl->lock -> ...;
+ * registry_lock (thread.c) is a leaf lock: nothing else is taken under it.
+ * host_interrupt() runs with mmap_lock held for reading and encl->lock
+ * held, and waits there for its targets' AEX: the interrupt's way to the
+ * AEX (the handler in trap.c) takes mmap_lock for reading only, never
+ * encl->lock, and no target may keep the interrupt signal blocked.
  */
 #ifndef SOFTSGX_HOST_H
 #define SOFTSGX_HOST_H
@@ -42,7 +53,8 @@
 #define HOST_FE_RIP 136
 #define HOST_FE_T 176
 #define HOST_FE_UC 192
-#define HOST_FE_FRAME 1176 /* >= sizeof(struct fast_enter), = 8 (mod 16) for the call */
+#define HOST_FE_XSAVE 4096 /* its XSAVE image (uc's fpregs); larger states take the trap path */
+#define HOST_FE_FRAME 5336 /* >= sizeof(struct fast_enter), = 8 (mod 16) for the call */
 
 #define HOST_STATE_HOST 0
 #define HOST_STATE_ENCLAVE 1
@@ -60,6 +72,14 @@
 
 struct sgx_platform;
 
+/* The kernel's struct sigaction (rt_sigaction with a sigset size of 8). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 struct host_thread {
 	/* read and written by entry.S: keep the offsets above */
 	atomic_int state;
@@ -75,11 +95,15 @@ struct host_thread {
 	struct sgx_lp *lp;
 	int tid;
 	atomic_bool inside;        /* the LP is in enclave mode */
-	atomic_uint exits;         /* AEX + EEXIT count (futex word for the interrupt) */
+	atomic_uint exits;         /* AEX + EEXIT count (futex word for the interrupt); kept,
+				    * with @waiters, when the slot is reused */
 	atomic_uint interrupts;    /* interrupt signals that made this thread AEX */
 	atomic_uint waiters;       /* interrupt senders waiting on @exits */
 	uint64_t elrange_base;     /* the enclave it runs in (its ELRANGE base) */
 	bool cpuid_faulting;       /* CPUID faults on this thread (ARCH_SET_CPUID) */
+	bool prog_mask_saved;      /* @prog_mask holds the mask for a trapped EENTER/ERESUME */
+	uint64_t prog_mask;        /* the program's signal mask, restored when it leaves ENCLAVE */
+	uint64_t encl_mask;        /* the mask in ENCLAVE (trap.c: enclave_sigmask()) */
 	struct host_thread *next;  /* registry */
 };
 
@@ -109,11 +133,17 @@ struct host_thread *host_thread_get(void);
 int host_init(struct sgx_platform *plat);
 /* The signal that interrupts threads inside an enclave. */
 int host_ipi_signal(void);
+/* softsgx's signals (the trapped ones and the interrupt) as a kernel sigset. */
+uint64_t host_signal_mask(void);
 /* The LP left enclave mode (AEX or EEXIT): wake whoever waits for it. */
 void host_thread_left(struct host_thread *t);
+/* An EENTER/ERESUME counted as inside (t->inside) failed: the same without the trace event. */
+void host_thread_not_entered(struct host_thread *t);
 /* CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX, ECX, EDX. */
 void host_cpuid(struct host_thread *t, uint32_t regs[4]);
 
+/* trap.c: the extended state's format in signal frames (once, before CPUID faults). */
+void host_fpu_init(void);
 /* trap.c: the C half of the signal trampoline (runs with the host's FS/GS). */
 void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t);
 

@@ -51,12 +51,6 @@ static bool sud_available;
 
 static const int trapped_signals[] = { SIGILL, SIGSEGV, SIGBUS, SIGSYS, SIGFPE, SIGTRAP };
 /* The previous handlers, for faults that are not softsgx's. */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void (*restorer)(void);
-	uint64_t mask;
-};
 static struct kernel_sigaction previous[65];
 
 #define SA_RESTORER_FLAG 0x04000000
@@ -79,7 +73,7 @@ static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct ker
 	return syscall(SYS_rt_sigaction, sig, act, old, 8) ? -errno : 0;
 }
 
-static uint64_t softsgx_signal_mask(void)
+uint64_t host_signal_mask(void)
 {
 	uint64_t mask = 1ull << (host_ipi_signal() - 1);
 	size_t i;
@@ -95,7 +89,7 @@ static int install_handlers(void)
 		.handler = (void *)softsgx_sig_trampoline,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_RESTORER_FLAG,
 		.restorer = softsgx_sig_restorer,
-		.mask = softsgx_signal_mask(),
+		.mask = host_signal_mask(),
 	};
 	size_t i;
 	int ret;
@@ -136,6 +130,7 @@ static void process_init(void)
 	sud_available = !prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &probe);
 	if (sud_available)
 		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	host_fpu_init();
 	init_error = install_handlers();
 }
 
@@ -182,8 +177,20 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 {
 	stack_t ss = { .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
 		       .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
+	const size_t exits = __builtin_offsetof(struct host_thread, exits);
+	const size_t after = __builtin_offsetof(struct host_thread, elrange_base);
+	int ret;
 
-	memset(t, 0, sizeof(*t));
+	/*
+	 * A reused slot keeps @exits and @waiters untouched: an interrupt
+	 * sender that snapshotted the previous thread may still wait on them,
+	 * and a count reset to its snapshot would keep it waiting.
+	 */
+	_Static_assert(__builtin_offsetof(struct host_thread, waiters) <
+		       __builtin_offsetof(struct host_thread, elrange_base), "host_thread layout");
+	memset(t, 0, exits);
+	atomic_store(&t->interrupts, 0);
+	memset((uint8_t *)t + after, 0, sizeof(*t) - after);
 	t->plat = plat;
 	t->lp = sgx_current_lp(plat);
 	t->tid = (int)syscall(SYS_gettid);
@@ -196,8 +203,10 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	if (sud_available &&
 	    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 		  (unsigned long)softsgx_host_text_start,
-		  (unsigned long)(softsgx_host_text_end - softsgx_host_text_start), &t->selector))
-		return -errno;
+		  (unsigned long)(softsgx_host_text_end - softsgx_host_text_start), &t->selector)) {
+		ret = -errno;
+		goto err_altstack;
+	}
 	/*
 	 * CPUID faulting stays on for the thread's life: CPUID in enclave code
 	 * is #UD, and host code's CPUID is run by the handler (host_cpuid()).
@@ -207,6 +216,12 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
 			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
 	return 0;
+
+err_altstack:
+	/* The slot goes back to the arena: the thread must not keep it as its stack. */
+	ss = (stack_t){ .ss_flags = SS_DISABLE };
+	sigaltstack(&ss, NULL);
+	return ret;
 }
 
 struct host_thread *host_thread_get(void)
@@ -266,6 +281,11 @@ void host_thread_left(struct host_thread *t)
 {
 	if (trace_on())
 		trace_enclave_leave();
+	host_thread_not_entered(t);
+}
+
+void host_thread_not_entered(struct host_thread *t)
+{
 	atomic_store(&t->inside, false);
 	atomic_fetch_add(&t->exits, 1);
 	/* Only an interrupt sender waits (a 1 ms timed wait: a missed wake costs no more). */

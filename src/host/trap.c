@@ -24,6 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <asm/prctl.h>
+
 #include "driver/driver.h"
 #include "driver/uaccess.h"
 #include "host/host.h"
@@ -31,6 +33,9 @@
 
 #define VEC_INTERRUPT 32
 #define FP_XSTATE_MAGIC1_VALUE 0x46505853u
+#define FP_XSTATE_MAGIC2_VALUE 0x46505845u
+#define FP_XSTATE_SW_BYTES 464   /* struct _fpx_sw_bytes in the FXSAVE area's software bytes */
+#define XFEATURE_XTILEDATA 18    /* AMX tile data: a dynamic feature, off in Linux's default set */
 #define SYS_USER_DISPATCH_CODE 2
 
 const void *host_previous_action(int sig, unsigned long *flags);
@@ -131,11 +136,70 @@ static void regs_to_uc(const struct sgx_regs *r, ucontext_t *uc)
 	g[REG_RIP] = r->rip;
 }
 
+/*
+ * The host's FS/GS bases now (host code may have changed them since the
+ * thread registered): what the trampoline installs on every trap.
+ */
+static void host_bases_refresh(struct host_thread *t)
+{
+	unsigned long fs = 0, gs = 0;
+
+	if (t->fsgsbase) {
+		__asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(fs), "=r"(gs));
+	} else {
+		syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
+		syscall(SYS_arch_prctl, ARCH_GET_GS, &gs);
+	}
+	t->host_fs = fs;
+	t->host_gs = gs;
+}
+
+/*
+ * Signal masks. Enclave code runs with every signal blocked except
+ * softsgx's own: a program's handler must never run on enclave state (its
+ * stack, its FS), and a trap or the interrupt must never find its signal
+ * blocked (Linux would force it to SIG_DFL). The program's mask, saved at
+ * the entry, comes back with the exit to host code, and with it the
+ * signals that waited. Signals users send to stop a program stay as the
+ * program's mask @prog has them while their action is the default one (the
+ * kernel ends the process, no handler runs): a spinning enclave still
+ * stops on Ctrl-C.
+ */
+static uint64_t enclave_sigmask(uint64_t prog)
+{
+	static const int stop_signals[] = { SIGINT, SIGTERM };
+	uint64_t mask = ~host_signal_mask(), bit;
+	struct kernel_sigaction act;
+	size_t i;
+
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		bit = 1ull << (stop_signals[i] - 1);
+		if (!(prog & bit) && !syscall(SYS_rt_sigaction, stop_signals[i], NULL, &act, 8) &&
+		    act.handler == SIG_DFL)
+			mask &= ~bit;
+	}
+	return mask;
+}
+
+static uint64_t uc_sigmask(const ucontext_t *uc)
+{
+	uint64_t m;
+
+	memcpy(&m, &uc->uc_sigmask, sizeof(m)); /* the kernel's sigset: the first 64 bits */
+	return m;
+}
+
+static void uc_set_sigmask(ucontext_t *uc, uint64_t m)
+{
+	memcpy(&uc->uc_sigmask, &m, sizeof(m));
+}
+
 /* State changes */
 
 static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
 {
 	regs_to_uc(r, uc);
+	uc_set_sigmask(uc, t->encl_mask);
 	t->encl_fs = r->fsbase; /* the trampoline installs them on the way out */
 	t->encl_gs = r->gsbase;
 	atomic_store(&t->state, HOST_STATE_ENCLAVE);
@@ -144,33 +208,62 @@ static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext
 static void go_host(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
 {
 	regs_to_uc(r, uc);
+	uc_set_sigmask(uc, t->prog_mask);
 	atomic_store(&t->state, HOST_STATE_HOST);
 }
 
-/* The LP entered enclave mode through a TCS: remember which enclave. */
-static void entered(struct host_thread *t)
+/*
+ * EENTER/ERESUME through TCS @tcs is about to run: the thread counts as
+ * inside that enclave from before the leaf, so an ETRACK flow that runs
+ * meanwhile interrupts it (the signal waits until enclave code runs).
+ * Must be called with plat->mmap_lock held (the VMA lookup).
+ */
+static void entering(struct host_thread *t, uint64_t tcs)
 {
-	struct sgx_vma *vma = sgx_find_vma(t->plat, sgx_lp_tcs(t->lp));
+	struct sgx_vma *vma = sgx_find_vma(t->plat, tcs);
 
 	/* Read by the interrupt sender on other threads. */
 	__atomic_store_n(&t->elrange_base, vma ? vma->encl->base : 0, __ATOMIC_RELAXED);
 	atomic_store(&t->inside, true);
+}
+
+/* After entering(): the leaf succeeded (@ok), or the thread never got in. */
+static void entered(struct host_thread *t, bool ok)
+{
+	if (!ok) {
+		host_thread_not_entered(t);
+		return;
+	}
 	if (trace_on())
 		trace_enclave_enter(sgx_lp_tcs(t->lp), t->elrange_base);
 }
 
 /* Chaining to the program */
 
+/* A fault the kernel forces on the thread (force_sig_fault): it cannot be ignored. */
+static bool forced_fault(int sig, const siginfo_t *info)
+{
+	return info->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+				     sig == SIGFPE || sig == SIGTRAP);
+}
+
 static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 {
 	unsigned long flags;
 	const void *h = host_previous_action(sig, &flags);
 
-	if (h == SIG_IGN)
+	/*
+	 * Linux resets an ignored or blocked fault signal to SIG_DFL
+	 * (force_sig_info_to_task): returning would re-execute the faulting
+	 * instruction forever.
+	 */
+	if (h == SIG_IGN && !forced_fault(sig, info))
 		return;
-	if (h == SIG_DFL) {
-		/* Die of it, as without softsgx. */
-		signal(sig, SIG_DFL);
+	if (h == SIG_DFL || h == SIG_IGN) {
+		/* Die of it, as without softsgx: delivered once the handler returns. */
+		struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 		return;
 	}
@@ -204,7 +297,7 @@ static int signal_of(uint8_t vector)
  * else as a signal to the program. #DB and #BP always go to the program.
  */
 static void report(struct host_thread *t, struct sgx_regs *r, const struct sgx_exception *exc,
-		   ucontext_t *uc, siginfo_t *info)
+		   bool sigbus, ucontext_t *uc, siginfo_t *info)
 {
 	if (r->rip == (uintptr_t)softsgx_vdso_enclu && exc->vector != SGX_VEC_DB &&
 	    exc->vector != SGX_VEC_BP) {
@@ -216,7 +309,9 @@ static void report(struct host_thread *t, struct sgx_regs *r, const struct sgx_e
 		return;
 	}
 	go_host(t, r, uc);
-	info->si_signo = signal_of(exc->vector);
+	info->si_signo = sigbus ? SIGBUS : signal_of(exc->vector);
+	if (sigbus)
+		info->si_code = BUS_ADRERR;
 	if (exc->vector == SGX_VEC_PF)
 		info->si_addr = (void *)(uintptr_t)exc->addr;
 	chain(info->si_signo, info, uc);
@@ -248,12 +343,12 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
 
 	for (;;) {
 		pthread_rwlock_rdlock(&t->plat->mmap_lock);
+		entering(t, r->rbx);
 		ret = enclu_eresume(t->lp, r);
 		pthread_rwlock_unlock(&t->plat->mmap_lock);
-		if (!ret) {
-			entered(t);
+		entered(t, !ret);
+		if (!ret)
 			return 0;
-		}
 		/* ERESUME itself faulted (SSA page not mapped yet, say): the kernel's turn. */
 		*exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
 					       .has_error_code = true,
@@ -275,6 +370,7 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
 static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct sgx_exception exc,
 			      bool leaf, ucontext_t *uc, siginfo_t *info)
 {
+	enum sgx_fault_result res = SGX_FAULT_SIGSEGV;
 	uint32_t pfec;
 
 	if (trace_on())
@@ -285,12 +381,12 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
 					      .error_code = sgx_lp_fault(t->lp)->error_code,
 					      .addr = sgx_lp_fault(t->lp)->addr };
-		report(t, r, &exc, uc, info);
+		report(t, r, &exc, false, uc, info);
 		return;
 	}
 	host_thread_left(t);
 	if (exc.vector == SGX_VEC_PF) {
-		enum sgx_fault_result res = resolve(t->plat, exc.addr, exc.error_code, leaf, &pfec);
+		res = resolve(t->plat, exc.addr, exc.error_code, leaf, &pfec);
 
 		if (res == SGX_FAULT_RETRY && !eresume(t, r, &exc)) {
 			go_enclave(t, r, uc);
@@ -302,7 +398,8 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 			exc.addr &= ~0xfffull;
 		}
 	}
-	report(t, r, &exc, uc, info);
+	/* Linux's SIGBUS (sgx_vma_fault's VM_FAULT_SIGBUS) goes to a program as SIGBUS. */
+	report(t, r, &exc, res == SGX_FAULT_SIGBUS, uc, info);
 }
 
 /* ENCLU */
@@ -365,12 +462,12 @@ static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx
 
 	for (;;) {
 		pthread_rwlock_rdlock(&t->plat->mmap_lock);
+		entering(t, r->rbx);
 		ret = enclu(t->lp, r);
 		pthread_rwlock_unlock(&t->plat->mmap_lock);
-		if (!ret && sgx_lp_in_enclave(t->lp)) {
-			entered(t);
+		entered(t, !ret && sgx_lp_in_enclave(t->lp));
+		if (!ret && sgx_lp_in_enclave(t->lp))
 			return 0;
-		}
 		*r = in;
 		*exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
 					       .has_error_code = true,
@@ -393,26 +490,36 @@ static void host_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
 	struct sgx_exception exc;
 	struct sgx_regs r;
 
+	/* The entry function's fallback saved the program's mask already (softsgx_fast_enter). */
+	if (!t->prog_mask_saved) {
+		t->prog_mask = uc_sigmask(uc);
+		t->encl_mask = enclave_sigmask(t->prog_mask);
+	}
+	t->prog_mask_saved = false;
+	host_bases_refresh(t);
 	regs_from_uc(&r, uc, t->host_fs, t->host_gs);
 	if (!host_enter_leaf(t, &r, &exc))
 		go_enclave(t, &r, uc);
 	else
-		report(t, &r, &exc, uc, info);
+		report(t, &r, &exc, false, uc, info);
 }
 
 /*
  * The entry function's EENTER/ERESUME without a trap (entry.S): @f holds
  * the registers at its ENCLU. On success @f->uc is the signal frame that
- * rt_sigreturn turns into the enclave state in one step, with every signal
- * blocked until then (a handler must never run between the switch of FS
- * and the first enclave instruction). Return: 0 for rt_sigreturn, -1 to
- * take the trap path instead (which runs the leaf again and reports what
- * it raises).
+ * rt_sigreturn turns into the enclave state in one step: registers, the
+ * extended state (@f->xsave, the caller's or ERESUME's) and the enclave's
+ * signal mask, with every signal blocked until then (a handler must never
+ * run between the switch of FS and the first enclave instruction).
+ * Return: 0 for rt_sigreturn, -1 to take the trap path instead (which runs
+ * the leaf again and reports what it raises).
  */
 struct fast_enter {
 	struct sgx_regs regs;          /* GPRs, RFLAGS, RIP as at the ENCLU */
 	struct host_thread *t;         /* out: for entry.S to install the enclave's FS/GS */
 	ucontext_t uc __attribute__((aligned(16)));
+	/* uc's fpregs: an XSAVE image at the first 64-byte boundary (the frame is 16-aligned) */
+	uint8_t xsave[HOST_FE_XSAVE + 48];
 };
 
 _Static_assert(__builtin_offsetof(struct fast_enter, regs.rsp) == HOST_FE_RSP, "asm offset");
@@ -421,6 +528,88 @@ _Static_assert(__builtin_offsetof(struct fast_enter, regs.rip) == HOST_FE_RIP, "
 _Static_assert(__builtin_offsetof(struct fast_enter, t) == HOST_FE_T, "asm offset");
 _Static_assert(__builtin_offsetof(struct fast_enter, uc) == HOST_FE_UC, "asm offset");
 _Static_assert(sizeof(struct fast_enter) + 8 <= HOST_FE_FRAME && HOST_FE_FRAME % 16 == 8, "frame");
+
+/*
+ * The extended state as Linux's signal frames carry it (fpu__init_prepare_fx_sw_frame):
+ * XSAVE of the user features in the standard format, or FXSAVE without XSAVE.
+ */
+static bool fpu_xsave;
+static uint64_t fpu_xfeatures;
+static uint32_t fpu_xstate_size = 512;
+
+static void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+void host_fpu_init(void)
+{
+	uint32_t r[4], lo, hi;
+	unsigned int i;
+
+	cpuid_count(1, 0, r);
+	if (!(r[2] & (1u << 27))) /* CPUID.1:ECX.OSXSAVE */
+		return;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	/* Linux's default user features: XCR0 without the dynamic (permission-gated) ones. */
+	fpu_xfeatures = ((uint64_t)hi << 32 | lo) & ~(1ull << XFEATURE_XTILEDATA);
+	fpu_xstate_size = 576; /* legacy area + header */
+	for (i = 2; i < 64; i++) {
+		if (!(fpu_xfeatures & (1ull << i)))
+			continue;
+		cpuid_count(0xd, i, r); /* EAX = size, EBX = offset in the standard format */
+		if (r[0] + r[1] > fpu_xstate_size)
+			fpu_xstate_size = r[0] + r[1];
+	}
+	fpu_xsave = true;
+}
+
+static uint8_t *fast_enter_xsave(struct fast_enter *f)
+{
+	return (uint8_t *)(((uintptr_t)f->xsave + 63) & ~(uintptr_t)63);
+}
+
+/* The live extended state into @f's image, for the leaf (ERESUME loads the SSA's over it). */
+static bool fast_enter_save_fpu(struct fast_enter *f)
+{
+	uint8_t *x = fast_enter_xsave(f);
+
+	if (fpu_xstate_size + 4 > HOST_FE_XSAVE)
+		return false; /* the trap path's kernel frame carries it */
+	if (fpu_xsave) {
+		memset(x + 512, 0, 64); /* XSAVE leaves XCOMP_BV and the reserved header bytes */
+		__asm__ volatile("xsave64 %0"
+				 : "+m"(*(uint8_t(*)[HOST_FE_XSAVE])x)
+				 : "a"((uint32_t)fpu_xfeatures), "d"((uint32_t)(fpu_xfeatures >> 32)));
+	} else {
+		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])x));
+	}
+	f->regs.xsave = x;
+	f->regs.xsave_size = fpu_xstate_size;
+	return true;
+}
+
+/* @f's image as rt_sigreturn reads it: the software bytes and the trailer (restore_fpregs_from_user). */
+static void fast_enter_fpregs(struct fast_enter *f)
+{
+	uint8_t *x = fast_enter_xsave(f);
+	struct {
+		uint32_t magic1, extended_size;
+		uint64_t xfeatures;
+		uint32_t xstate_size, padding[7];
+	} sw = { 0 };
+	uint32_t magic2 = FP_XSTATE_MAGIC2_VALUE;
+
+	_Static_assert(sizeof(sw) == 48, "struct _fpx_sw_bytes");
+	if (fpu_xsave) {
+		sw = (typeof(sw)){ .magic1 = FP_XSTATE_MAGIC1_VALUE,
+				   .extended_size = fpu_xstate_size + sizeof(magic2),
+				   .xfeatures = fpu_xfeatures, .xstate_size = fpu_xstate_size };
+		memcpy(x + fpu_xstate_size, &magic2, sizeof(magic2));
+	}
+	memcpy(x + FP_XSTATE_SW_BYTES, &sw, sizeof(sw));
+	f->uc.uc_mcontext.fpregs = (struct _libc_fpstate *)x;
+}
 
 /* CS and SS as rt_sigreturn finds them in a signal frame. */
 static greg_t host_segments(void)
@@ -444,22 +633,40 @@ __attribute__((visibility("hidden"))) int softsgx_fast_enter(struct fast_enter *
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_SETMASK, &all, &old))
 		return -1;
+	memcpy(&t->prog_mask, &old, sizeof(t->prog_mask));
+	t->encl_mask = enclave_sigmask(t->prog_mask);
+	if (!fast_enter_save_fpu(f))
+		goto trap_path;
+	host_bases_refresh(t);
 	f->regs.fsbase = t->host_fs;
 	f->regs.gsbase = t->host_gs;
-	f->regs.xsave = NULL;
-	if (host_enter_leaf(t, &f->regs, &exc)) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return -1;
-	}
+	if (host_enter_leaf(t, &f->regs, &exc))
+		goto trap_path;
 	memset(&f->uc, 0, sizeof(f->uc));
+	/* The enclave starts with the caller's x87/SSE/AVX state, or ERESUME's from the SSA. */
+	fast_enter_fpregs(f);
 	/* rt_sigreturn sets the alternate stack too: the thread's own, as registered. */
 	f->uc.uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
 				    .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
-	f->uc.uc_sigmask = old; /* restored by rt_sigreturn */
 	f->uc.uc_mcontext.gregs[REG_CSGSFS] = host_segments();
 	f->t = t;
+	t->prog_mask_saved = false;
 	go_enclave(t, &f->regs, &f->uc);
 	return 0;
+
+trap_path:
+	/*
+	 * The ENCLU traps with the enclave's mask: its SIGILL is deliverable
+	 * even if the program blocks it, and no program handler runs before
+	 * host_enclu() takes the program's mask from @t.
+	 */
+	t->prog_mask_saved = true;
+	sigemptyset(&all);
+	for (int sig = 1; sig <= 64; sig++)
+		if ((t->encl_mask >> (sig - 1)) & 1)
+			sigaddset(&all, sig);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	return -1;
 }
 
 /* Faults */
@@ -547,9 +754,13 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 				return;
 			}
 		} else {
+			/* The SSA frame could not be written: the processor reports that fault. */
 			host_thread_left(t);
+			irq = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+						      .error_code = sgx_lp_fault(t->lp)->error_code,
+						      .addr = sgx_lp_fault(t->lp)->addr };
 		}
-		report(t, &r, &irq, uc, info);
+		report(t, &r, &irq, false, uc, info);
 		return;
 	}
 	exc = exception_of(sig, info, uc, &r);
@@ -558,14 +769,16 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 	enclave_exception(t, &r, exc, false, uc, info);
 }
 
-/* CPUID of host code on a thread whose CPUID faults: run it for it. */
+/*
+ * CPUID of host code on a thread whose CPUID faults: run it for it. @t may
+ * be NULL: threads created by a registered thread inherit CPUID faulting.
+ */
 static bool host_cpuid_trap(struct host_thread *t, int sig, ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint32_t regs[4];
 
-	if (!t || !t->cpuid_faulting || sig != SIGSEGV || g[REG_TRAPNO] != SGX_VEC_GP ||
-	    !is_cpuid(g[REG_RIP]))
+	if (sig != SIGSEGV || g[REG_TRAPNO] != SGX_VEC_GP || !is_cpuid(g[REG_RIP]))
 		return false;
 	regs[0] = (uint32_t)g[REG_RAX];
 	regs[2] = (uint32_t)g[REG_RCX];
@@ -582,11 +795,19 @@ static bool host_cpuid_trap(struct host_thread *t, int sig, ucontext_t *uc)
 static void host_fault(int sig, siginfo_t *info, ucontext_t *uc, struct sgx_platform *plat)
 {
 	const greg_t *g = uc->uc_mcontext.gregs;
+	enum sgx_fault_result res = SGX_FAULT_NOT_OURS;
 	uint32_t pfec;
 
-	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && plat &&
-	    resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], false, &pfec) == SGX_FAULT_RETRY)
+	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && plat)
+		res = resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], false, &pfec);
+	if (res == SGX_FAULT_RETRY)
 		return;
+	if (res == SGX_FAULT_SIGBUS) {
+		/* sgx_vma_fault's VM_FAULT_SIGBUS: the program gets SIGBUS, BUS_ADRERR. */
+		sig = SIGBUS;
+		info->si_signo = SIGBUS;
+		info->si_code = BUS_ADRERR;
+	}
 	chain(sig, info, uc);
 }
 

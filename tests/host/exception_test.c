@@ -179,7 +179,7 @@ static void *spin(void *arg)
 	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&b->flag } };
 	struct sgx_enclave_run run;
 
-	b->started = 1;
+	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
 	enter(b->e, 1, &c, &run);
 	return NULL;
 }
@@ -194,7 +194,7 @@ TEST(busy_tcs_eenter_reported_gp_with_function_eenter)
 	b.e = load();
 	ASSERT_TRUE(b.e);
 	ASSERT_EQ(pthread_create(&th, NULL, spin, &b), 0);
-	while (!b.started)
+	while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
 		;
 	usleep(20000);
 	EXPECT_EQ(enter(b.e, 1, &c, &run), 0);
@@ -202,7 +202,7 @@ TEST(busy_tcs_eenter_reported_gp_with_function_eenter)
 	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
 	/* The other TCS can be used meanwhile. */
 	EXPECT_EQ(op(b.e, 0, TE_OP_NOP, 0, 0), 0);
-	b.flag = 1;
+	__atomic_store_n(&b.flag, 1, __ATOMIC_RELAXED); /* read by the enclave */
 	pthread_join(th, NULL);
 	softsgx_unload(b.e);
 }

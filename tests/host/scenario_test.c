@@ -411,7 +411,7 @@ static void *spin_thread(void *arg)
 	s->c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&s->flag } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = softsgx_enclave_tcs(s->e, 1);
-	s->started = 1;
+	__atomic_store_n(&s->started, 1, __ATOMIC_RELEASE);
 	s->ret = softsgx_call_enclave((long)&s->c, 0, 0, EENTER, 0, 0, &s->run);
 	return NULL;
 }
@@ -427,7 +427,7 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 	ASSERT_TRUE(s.e);
 	page = accepted_page(s.e, 0);
 	ASSERT_EQ(pthread_create(&th, NULL, spin_thread, &s), 0);
-	while (!s.started)
+	while (!__atomic_load_n(&s.started, __ATOMIC_ACQUIRE))
 		;
 	usleep(20000); /* let it get inside and spin */
 	rounds = softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS);
@@ -437,7 +437,7 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_IPI_THREADS) > threads);
 	/* Tracking completed: the restriction can be accepted at once. */
 	EXPECT_EQ(op(s.e, 0, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, page, 0), 0);
-	s.flag = 1;
+	__atomic_store_n(&s.flag, 1, __ATOMIC_RELAXED); /* read by the enclave */
 	pthread_join(th, NULL);
 	EXPECT_EQ(s.ret, 0);
 	EXPECT_EQ(s.run.function, EEXIT);
