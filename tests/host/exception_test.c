@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "test_enclave.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -22,35 +23,6 @@
 #define EENTER 2
 #define EEXIT 4
 #define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-
-static struct softsgx_enclave *load(void)
-{
-	struct softsgx_enclave *e = NULL;
-
-	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, &e))
-		harness_fail(__FILE__, __LINE__, "load: %s", strerrorname_np(errno));
-	return e;
-}
-
-static int enter(struct softsgx_enclave *e, unsigned int tcs, struct te_call *c,
-		 struct sgx_enclave_run *run)
-{
-	memset(run, 0, sizeof(*run));
-	run->tcs = softsgx_enclave_tcs(e, tcs);
-	return softsgx_call_enclave((long)c, 0, 0, EENTER, 0, 0, run);
-}
-
-static uint64_t op(struct softsgx_enclave *e, unsigned int tcs, uint64_t code, uint64_t a0,
-		   uint64_t a1)
-{
-	struct te_call c = { .op = code, .arg = { a0, a1 } };
-	struct sgx_enclave_run run;
-
-	if (enter(e, tcs, &c, &run) || run.function != EEXIT)
-		harness_fail(__FILE__, __LINE__, "op %llu: function %u vector %u",
-			     (unsigned long long)code, run.function, run.exception_vector);
-	return c.ret;
-}
 
 /*
  * A fresh enclave page holding @code, made executable in the EPCM (EMODPE)
@@ -62,13 +34,13 @@ static uint64_t code_page(struct softsgx_enclave *e, const uint8_t *code, size_t
 	uint64_t w;
 	size_t i;
 
-	op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page);
+	te_run(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page);
 	for (i = 0; i < len; i += 8) {
 		w = 0;
 		memcpy(&w, code + i, len - i < 8 ? len - i : 8);
-		op(e, 0, TE_OP_PUT_AT, page + i, w);
+		te_run(e, 0, TE_OP_PUT_AT, page + i, w);
 	}
-	op(e, 0, TE_OP_EMODPE, SGX_SECINFO_X, page);
+	te_run(e, 0, TE_OP_EMODPE, SGX_SECINFO_X, page);
 	if (softsgx_mprotect((void *)(uintptr_t)page, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC))
 		harness_fail(__FILE__, __LINE__, "mprotect: %s", strerrorname_np(errno));
 	return page;
@@ -76,19 +48,19 @@ static uint64_t code_page(struct softsgx_enclave *e, const uint8_t *code, size_t
 
 static void expect_exception(const uint8_t *code, size_t len, uint16_t vector)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_run run;
 	struct te_call c;
 
 	if (!e)
 		return;
 	c = (struct te_call){ .op = TE_OP_EXEC, .arg = { code_page(e, code, len) } };
-	EXPECT_EQ(enter(e, 0, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(run.function, 3); /* ERESUME: reported after an AEX */
 	EXPECT_EQ(run.exception_vector, vector);
 	EXPECT_EQ(run.exception_addr, 0);
 	/* The other TCS is unaffected. */
-	EXPECT_EQ(op(e, 1, TE_OP_RDSELF, 0, 0), softsgx_enclave_base(e));
+	EXPECT_EQ(te_run(e, 1, TE_OP_RDSELF, 0, 0), softsgx_enclave_base(e));
 	softsgx_unload(e);
 }
 
@@ -123,10 +95,10 @@ TEST(exception_int80_reported_ud)
 TEST(exception_executed_code_page_runs)
 {
 	static const uint8_t ret[] = { 0xc3 };
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 
 	ASSERT_TRUE(e);
-	EXPECT_EQ(op(e, 0, TE_OP_EXEC, code_page(e, ret, sizeof(ret)), 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EXEC, code_page(e, ret, sizeof(ret)), 0), 0);
 	softsgx_unload(e);
 }
 
@@ -146,7 +118,7 @@ static void on_sigtrap(int sig, siginfo_t *info, void *ucv)
 TEST(exception_int3_goes_to_the_program_as_sigtrap)
 {
 	static const uint8_t int3[] = { 0xcc, 0xc3 };
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sigaction sa = { .sa_sigaction = on_sigtrap, .sa_flags = SA_SIGINFO };
 	struct sigaction old;
 	struct sgx_enclave_run run;
@@ -160,7 +132,7 @@ TEST(exception_int3_goes_to_the_program_as_sigtrap)
 	softsgx_sigaction(SIGTRAP, &sa, &old);
 	traps = 0;
 	c = (struct te_call){ .op = TE_OP_EXEC, .arg = { page } };
-	EXPECT_EQ(enter(e, 0, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(traps, 1);
 	EXPECT_EQ(run.function, EEXIT);
 	softsgx_sigaction(SIGTRAP, &old, NULL);
@@ -180,7 +152,7 @@ static void *spin(void *arg)
 	struct sgx_enclave_run run;
 
 	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
-	enter(b->e, 1, &c, &run);
+	te_enter(b->e, 1, &c, &run);
 	return NULL;
 }
 
@@ -191,17 +163,17 @@ TEST(busy_tcs_eenter_reported_gp_with_function_eenter)
 	struct te_call c = { .op = TE_OP_NOP };
 	pthread_t th;
 
-	b.e = load();
+	b.e = te_load();
 	ASSERT_TRUE(b.e);
 	ASSERT_EQ(pthread_create(&th, NULL, spin, &b), 0);
 	while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
 		;
 	usleep(20000);
-	EXPECT_EQ(enter(b.e, 1, &c, &run), 0);
+	EXPECT_EQ(te_enter(b.e, 1, &c, &run), 0);
 	EXPECT_EQ(run.function, EENTER);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
 	/* The other TCS can be used meanwhile. */
-	EXPECT_EQ(op(b.e, 0, TE_OP_NOP, 0, 0), 0);
+	EXPECT_EQ(te_run(b.e, 0, TE_OP_NOP, 0, 0), 0);
 	__atomic_store_n(&b.flag, 1, __ATOMIC_RELAXED); /* read by the enclave */
 	pthread_join(th, NULL);
 	softsgx_unload(b.e);
@@ -209,7 +181,7 @@ TEST(busy_tcs_eenter_reported_gp_with_function_eenter)
 
 TEST(host_fs_gs_restored_after_calls_and_exceptions)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	unsigned long fs_before = 0, gs_before = 0, fs_after = 0, gs_after = 0;
 	struct sgx_enclave_run run;
 	struct te_call c = { .op = TE_OP_SYSCALL };
@@ -217,12 +189,12 @@ TEST(host_fs_gs_restored_after_calls_and_exceptions)
 	ASSERT_TRUE(e);
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_before);
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs_before);
-	EXPECT_EQ(op(e, 0, TE_OP_THREAD_INFO, 0, 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_THREAD_INFO, 0, 0), 0);
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_after);
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs_after);
 	EXPECT_EQ(fs_after, fs_before);
 	EXPECT_EQ(gs_after, gs_before);
-	enter(e, 1, &c, &run); /* #UD: reported after an AEX */
+	te_enter(e, 1, &c, &run); /* #UD: reported after an AEX */
 	EXPECT_EQ(run.exception_vector, SGX_VEC_UD);
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_after);
 	EXPECT_EQ(fs_after, fs_before);
@@ -263,7 +235,7 @@ __asm__(".pushsection .text\n"
 
 TEST(direct_enclu_eenter_eexit)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_PUT, .arg = { 31 } };
 
 	ASSERT_TRUE(e);

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "harness.h"
+#include "test_enclave.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -24,43 +25,6 @@
 #define ERESUME 3
 #define EEXIT 4
 #define REG_RW (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W)
-
-static struct softsgx_enclave *load(void)
-{
-	struct softsgx_enclave *e = NULL;
-
-	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, &e)) {
-		harness_fail(__FILE__, __LINE__, "loading %s: %s", SOFTSGX_TEST_ENCLAVE,
-			     strerrorname_np(errno));
-		return NULL;
-	}
-	return e;
-}
-
-/* EENTER through TCS @tcs with @c; returns what the entry function returns. */
-static int enter(struct softsgx_enclave *e, unsigned int tcs, struct te_call *c,
-		 struct sgx_enclave_run *run)
-{
-	memset(run, 0, sizeof(*run));
-	run->tcs = softsgx_enclave_tcs(e, tcs);
-	return softsgx_call_enclave((long)c, 0, 0, EENTER, 0, 0, run);
-}
-
-/* Run @op on TCS @tcs and require a normal EEXIT; returns te_call.ret. */
-static uint64_t op(struct softsgx_enclave *e, unsigned int tcs, uint64_t code, uint64_t a0,
-		   uint64_t a1, uint64_t a2)
-{
-	struct te_call c = { .op = code, .arg = { a0, a1, a2 } };
-	struct sgx_enclave_run run;
-
-	if (enter(e, tcs, &c, &run) || run.function != EEXIT) {
-		harness_fail(__FILE__, __LINE__, "op %llu on TCS %u: function %u vector %u code %#x",
-			     (unsigned long long)code, tcs, run.function, run.exception_vector,
-			     run.exception_error_code);
-		return ~0ull;
-	}
-	return c.ret;
-}
 
 static uint64_t free_page(struct softsgx_enclave *e, unsigned int n)
 {
@@ -144,14 +108,14 @@ static int enter_with_fixup(struct softsgx_enclave *e, unsigned int tcs, struct 
 
 TEST(scenario1_put_get_both_tcs)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 
 	ASSERT_TRUE(e);
-	EXPECT_EQ(op(e, 0, TE_OP_PUT, 0x1234, 0, 0), 0);
-	EXPECT_EQ(op(e, 1, TE_OP_GET, 0, 0, 0), 0x1234);
-	EXPECT_EQ(op(e, 1, TE_OP_PUT, 77, 0, 0), 0);
-	EXPECT_EQ(op(e, 0, TE_OP_GET, 0, 0, 0), 77);
-	EXPECT_EQ(op(e, 0, TE_OP_RDSELF, 0, 0, 0), softsgx_enclave_base(e));
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT, 0x1234, 0, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET, 0, 0, 0), 0x1234);
+	EXPECT_EQ(te_run(e, 1, TE_OP_PUT, 77, 0, 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_GET, 0, 0, 0), 77);
+	EXPECT_EQ(te_run(e, 0, TE_OP_RDSELF, 0, 0, 0), softsgx_enclave_base(e));
 	softsgx_unload(e);
 }
 
@@ -174,7 +138,7 @@ static int count_handler(long rdi, long rsi, long rdx, long rsp, long r8, long r
 
 TEST(scenario1_user_handler)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_PUT, .arg = { 5 } };
 	struct handler_seen seen = { 0 };
 	struct sgx_enclave_run run;
@@ -187,13 +151,13 @@ TEST(scenario1_user_handler)
 	EXPECT_EQ(softsgx_call_enclave((long)&c, 0, 0, EENTER, 0, 0, &run), 0);
 	EXPECT_EQ(seen.calls, 1);
 	EXPECT_EQ(seen.function, EEXIT);
-	EXPECT_EQ(op(e, 1, TE_OP_GET, 0, 0, 0), 5);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET, 0, 0, 0), 5);
 	softsgx_unload(e);
 }
 
 TEST(scenario1_bad_function_and_reserved_einval)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_run run;
 
 	ASSERT_TRUE(e);
@@ -209,12 +173,12 @@ TEST(scenario1_bad_function_and_reserved_einval)
 
 static void accept_pending(struct fixup *f)
 {
-	EXPECT_EQ(op(f->e, 1, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, f->page, 0), 0);
+	EXPECT_EQ(te_run(f->e, 1, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, f->page, 0), 0);
 }
 
 TEST(scenario2_fresh_page_write_8007_then_accept_resume)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct fixup f = { .fix = accept_pending };
 	struct sgx_enclave_run run;
 	struct te_call c;
@@ -230,7 +194,7 @@ TEST(scenario2_fresh_page_write_8007_then_accept_resume)
 	EXPECT_EQ(f.error_code, 0x8007);
 	EXPECT_EQ(f.addr, f.page);
 	EXPECT_EQ(run.function, EEXIT);
-	EXPECT_EQ(op(e, 1, TE_OP_GET_AT, f.page + 0x18, 0, 0), 0xfeed);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET_AT, f.page + 0x18, 0, 0), 0xfeed);
 	softsgx_unload(e);
 }
 
@@ -238,14 +202,14 @@ TEST(scenario2_fresh_page_write_8007_then_accept_resume)
 
 TEST(scenario3_eaccept_unbacked_transparent)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	uint64_t before = softsgx_counter(SOFTSGX_CNT_FAULT_EAUG);
 
 	ASSERT_TRUE(e);
-	EXPECT_EQ(op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, free_page(e, 3), 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, free_page(e, 3), 0), 0);
 	EXPECT_EQ(softsgx_counter(SOFTSGX_CNT_FAULT_EAUG), before + 1);
-	EXPECT_EQ(op(e, 0, TE_OP_PUT_AT, free_page(e, 3), 9, 0), 0);
-	EXPECT_EQ(op(e, 1, TE_OP_GET_AT, free_page(e, 3), 0, 0), 9);
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT_AT, free_page(e, 3), 9, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET_AT, free_page(e, 3), 0, 0), 9);
 	softsgx_unload(e);
 }
 
@@ -254,7 +218,7 @@ static uint64_t accepted_page(struct softsgx_enclave *e, unsigned int n)
 {
 	uint64_t page = free_page(e, n);
 
-	if (op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page, 0))
+	if (te_run(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page, 0))
 		harness_fail(__FILE__, __LINE__, "EACCEPT of a fresh page failed");
 	return page;
 }
@@ -263,12 +227,12 @@ static uint64_t accepted_page(struct softsgx_enclave *e, unsigned int n)
 
 static void extend_rw(struct fixup *f)
 {
-	EXPECT_EQ(op(f->e, 1, TE_OP_EMODPE, SGX_SECINFO_R | SGX_SECINFO_W, f->page, 0), 0);
+	EXPECT_EQ(te_run(f->e, 1, TE_OP_EMODPE, SGX_SECINFO_R | SGX_SECINFO_W, f->page, 0), 0);
 }
 
 TEST(scenario4_restrict_accept_write_emodpe_resume)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_restrict_permissions p;
 	struct fixup f = { .fix = extend_rw };
 	struct sgx_enclave_run run;
@@ -279,7 +243,7 @@ TEST(scenario4_restrict_accept_write_emodpe_resume)
 	f.page = accepted_page(e, 0);
 	EXPECT_EQ(restrict_perms(e, f.page, PAGE, SGX_SECINFO_R, &p), 0);
 	EXPECT_EQ(p.count, PAGE);
-	EXPECT_EQ(op(e, 1, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, f.page, 0),
+	EXPECT_EQ(te_run(e, 1, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, f.page, 0),
 		  0);
 	c = (struct te_call){ .op = TE_OP_PUT_AT, .arg = { f.page, 0xabc } };
 	EXPECT_EQ(enter_with_fixup(e, 0, &c, &f, &run), 0);
@@ -287,7 +251,7 @@ TEST(scenario4_restrict_accept_write_emodpe_resume)
 	EXPECT_EQ(f.vector, SGX_VEC_PF);
 	EXPECT_EQ(f.error_code, 0x8007);
 	EXPECT_EQ(run.function, EEXIT);
-	EXPECT_EQ(op(e, 1, TE_OP_GET_AT, f.page, 0, 0), 0xabc);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET_AT, f.page, 0, 0), 0xabc);
 	softsgx_unload(e);
 }
 
@@ -295,13 +259,13 @@ TEST(scenario4_restrict_accept_write_emodpe_resume)
 
 static void mprotect_back(struct fixup *f)
 {
-	EXPECT_EQ(op(f->e, 1, TE_OP_GET_AT, f->page, 0, 0), 1); /* reads still work */
+	EXPECT_EQ(te_run(f->e, 1, TE_OP_GET_AT, f->page, 0, 0), 1); /* reads still work */
 	EXPECT_EQ(softsgx_mprotect((void *)(uintptr_t)f->page, PAGE, PROT_READ | PROT_WRITE), 0);
 }
 
 TEST(scenario5_mprotect_write_7_then_restore)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct fixup f = { .fix = mprotect_back };
 	struct sgx_enclave_run run;
 	struct te_call c;
@@ -309,7 +273,7 @@ TEST(scenario5_mprotect_write_7_then_restore)
 	ASSERT_TRUE(e);
 	f.e = e;
 	f.page = accepted_page(e, 0);
-	EXPECT_EQ(op(e, 0, TE_OP_PUT_AT, f.page, 1, 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT_AT, f.page, 1, 0), 0);
 	ASSERT_EQ(softsgx_mprotect((void *)(uintptr_t)f.page, PAGE, PROT_READ), 0);
 	c = (struct te_call){ .op = TE_OP_PUT_AT, .arg = { f.page, 2 } };
 	EXPECT_EQ(enter_with_fixup(e, 0, &c, &f, &run), 0);
@@ -317,7 +281,7 @@ TEST(scenario5_mprotect_write_7_then_restore)
 	EXPECT_EQ(f.vector, SGX_VEC_PF);
 	EXPECT_EQ(f.error_code, 0x7);
 	EXPECT_EQ(run.function, EEXIT);
-	EXPECT_EQ(op(e, 1, TE_OP_GET_AT, f.page, 0, 0), 2);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET_AT, f.page, 0, 0), 2);
 	softsgx_unload(e);
 }
 
@@ -325,7 +289,7 @@ TEST(scenario5_mprotect_write_7_then_restore)
 
 TEST(scenario6_new_tcs_then_trim_remove_reaug)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_run run;
 	struct te_call c = { .op = TE_OP_THREAD_INFO };
 	/* pages: 0 TCS, 1-2 SSA, 3 thread data, 4-7 stack */
@@ -341,11 +305,11 @@ TEST(scenario6_new_tcs_then_trim_remove_reaug)
 					.arg = { tcs, offset_of(e, free_page(e, 1)), 2,
 						 offset_of(e, free_page(e, 3)), offset_of(e, free_page(e, 8)) } };
 
-		ASSERT_EQ(enter(e, 0, &init, &run), 0);
+		ASSERT_EQ(te_enter(e, 0, &init, &run), 0);
 		ASSERT_EQ(run.function, EEXIT);
 	}
 	ASSERT_EQ(modify_types(e, tcs, PAGE, SGX_PAGE_TYPE_TCS), 0);
-	EXPECT_EQ(op(e, 0, TE_OP_EACCEPT, SGX_SECINFO_TCS | SGX_SECINFO_MODIFIED, tcs, 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, SGX_SECINFO_TCS | SGX_SECINFO_MODIFIED, tcs, 0), 0);
 	/* Enter through it. */
 	memset(&run, 0, sizeof(run));
 	run.tcs = tcs;
@@ -357,13 +321,13 @@ TEST(scenario6_new_tcs_then_trim_remove_reaug)
 	/* Trim three pages of the new thread's stack, accept, remove. */
 	ASSERT_EQ(modify_types(e, free_page(e, 5), 3 * PAGE, SGX_PAGE_TYPE_TRIM), 0);
 	for (i = 5; i < 8; i++)
-		EXPECT_EQ(op(e, 0, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED,
+		EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED,
 			     free_page(e, i), 0), 0);
 	EXPECT_EQ(remove_pages(e, free_page(e, 5), 3 * PAGE), 0);
 	/* The address comes back as a fresh page. */
-	EXPECT_EQ(op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, free_page(e, 6), 0), 0);
-	EXPECT_EQ(op(e, 0, TE_OP_PUT_AT, free_page(e, 6), 66, 0), 0);
-	EXPECT_EQ(op(e, 1, TE_OP_GET_AT, free_page(e, 6), 0, 0), 66);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, free_page(e, 6), 0), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT_AT, free_page(e, 6), 66, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET_AT, free_page(e, 6), 0, 0), 66);
 	softsgx_unload(e);
 }
 
@@ -371,7 +335,7 @@ TEST(scenario6_new_tcs_then_trim_remove_reaug)
 
 TEST(scenario7_trimmed_page_read_8005_remove_needs_accept)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_run run;
 	struct te_call c;
 	uint64_t page;
@@ -380,13 +344,13 @@ TEST(scenario7_trimmed_page_read_8005_remove_needs_accept)
 	page = accepted_page(e, 0);
 	ASSERT_EQ(modify_types(e, page, PAGE, SGX_PAGE_TYPE_TRIM), 0);
 	c = (struct te_call){ .op = TE_OP_GET_AT, .arg = { page } };
-	EXPECT_EQ(enter(e, 0, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_PF);
 	EXPECT_EQ(run.exception_error_code, 0x8005);
 	EXPECT_ERRNO(remove_pages(e, page, PAGE), EPERM);
-	EXPECT_EQ(op(e, 1, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, page, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, page, 0), 0);
 	c = (struct te_call){ .op = TE_OP_GET_AT, .arg = { page } };
-	EXPECT_EQ(enter(e, 1, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 1, &c, &run), 0);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_PF);
 	EXPECT_EQ(run.exception_error_code, 0x8005);
 	EXPECT_EQ(remove_pages(e, page, PAGE), 0);
@@ -423,7 +387,7 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 	uint64_t page, rounds, threads;
 	pthread_t th;
 
-	s.e = load();
+	s.e = te_load();
 	ASSERT_TRUE(s.e);
 	page = accepted_page(s.e, 0);
 	ASSERT_EQ(pthread_create(&th, NULL, spin_thread, &s), 0);
@@ -436,7 +400,7 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS) > rounds);
 	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_IPI_THREADS) > threads);
 	/* Tracking completed: the restriction can be accepted at once. */
-	EXPECT_EQ(op(s.e, 0, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, page, 0), 0);
+	EXPECT_EQ(te_run(s.e, 0, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR, page, 0), 0);
 	__atomic_store_n(&s.flag, 1, __ATOMIC_RELAXED); /* read by the enclave */
 	pthread_join(th, NULL);
 	EXPECT_EQ(s.ret, 0);
@@ -449,17 +413,17 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 
 TEST(scenario9_syscall_ud)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_SYSCALL };
 	struct sgx_enclave_run run;
 
 	ASSERT_TRUE(e);
-	EXPECT_EQ(enter(e, 0, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(run.function, ERESUME);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_UD);
 	EXPECT_TRUE(getpid() > 0);
 	/* The other thread still works. */
-	EXPECT_EQ(op(e, 1, TE_OP_NOP, 0, 0, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_NOP, 0, 0, 0), 0);
 	softsgx_unload(e);
 }
 
@@ -483,7 +447,7 @@ static void cmac(const uint8_t key[16], const void *data, size_t len, uint8_t ou
 
 TEST(scenario10_local_attestation)
 {
-	struct softsgx_enclave *a = load(), *b = load();
+	struct softsgx_enclave *a = te_load(), *b = te_load();
 	struct sgx_targetinfo *ti = aligned_alloc(512, 512);
 	struct sgx_keyrequest *req = aligned_alloc(512, 512);
 	struct sgx_report *report = aligned_alloc(512, 512);
@@ -496,14 +460,14 @@ TEST(scenario10_local_attestation)
 	ti->attributes.xfrm = 3;
 	ti->miscselect = SGX_MISC_EXINFO;
 	memset(data, 0x5c, sizeof(data));
-	EXPECT_EQ(op(a, 0, TE_OP_EREPORT, (uintptr_t)ti, (uintptr_t)data, (uintptr_t)report), 0);
+	EXPECT_EQ(te_run(a, 0, TE_OP_EREPORT, (uintptr_t)ti, (uintptr_t)data, (uintptr_t)report), 0);
 	EXPECT_TRUE(!memcmp(report->body.report_data, data, 64));
 	EXPECT_TRUE(!memcmp(report->body.mrenclave, softsgx_enclave_mrenclave(a), 32));
 	/* B derives its report key and checks the MAC. */
 	memset(req, 0, sizeof(*req));
 	req->keyname = SGX_KEYNAME_REPORT;
 	memcpy(req->keyid, report->keyid, 32);
-	EXPECT_EQ(op(b, 0, TE_OP_EGETKEY, (uintptr_t)req, (uintptr_t)key, 0), 0);
+	EXPECT_EQ(te_run(b, 0, TE_OP_EGETKEY, (uintptr_t)req, (uintptr_t)key, 0), 0);
 	cmac(key, report, 384, mac);
 	EXPECT_TRUE(!memcmp(mac, report->mac, 16));
 	/* A changed report no longer verifies. */
@@ -544,7 +508,7 @@ static void read_exinfo(struct fixup *f)
 
 TEST(aex_of_native_fault_records_architectural_error_code)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct fixup f = { .fix = read_exinfo };
 	struct sgx_enclave_run run;
 	struct te_call c;

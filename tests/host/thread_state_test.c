@@ -22,6 +22,7 @@
 #include <asm/sgx.h>
 
 #include "harness.h"
+#include "test_enclave.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -34,25 +35,6 @@
 #define MXCSR_MASKED_RZ 0x7f80u /* all exceptions masked, round toward zero */
 #define MXCSR_MASKED_RD 0x3f80u /* all exceptions masked, round down */
 #define FCW_TEST 0x0f7fu        /* round toward zero, extended precision, all masked */
-
-static struct softsgx_enclave *load(void)
-{
-	struct softsgx_enclave *e = NULL;
-
-	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, &e)) {
-		harness_fail(__FILE__, __LINE__, "loading %s: %s", SOFTSGX_TEST_ENCLAVE,
-			     strerrorname_np(errno));
-		return NULL;
-	}
-	return e;
-}
-
-static int call(struct softsgx_enclave *e, struct te_call *c, struct sgx_enclave_run *run)
-{
-	memset(run, 0, sizeof(*run));
-	run->tcs = softsgx_enclave_tcs(e, 0);
-	return softsgx_call_enclave((long)c, 0, 0, EENTER, 0, 0, run);
-}
 
 static uint32_t get_mxcsr(void)
 {
@@ -83,7 +65,7 @@ static void set_fcw(uint16_t v)
 /* EENTER/EEXIT change no extended state: the caller's MXCSR and FCW survive a call. */
 TEST(fpu_mxcsr_fcw_kept_across_call)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_NOP };
 	struct sgx_enclave_run run;
 	uint32_t mxcsr = get_mxcsr();
@@ -94,7 +76,7 @@ TEST(fpu_mxcsr_fcw_kept_across_call)
 	ASSERT_TRUE(e);
 	set_mxcsr(MXCSR_MASKED_RZ);
 	set_fcw(FCW_TEST);
-	EXPECT_EQ(call(e, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	mx_after = get_mxcsr();
 	fcw_after = get_fcw();
 	set_mxcsr(mxcsr);
@@ -133,7 +115,7 @@ static int resume_fpu_handler(long rdi, long rsi, long rdx, long rsp, long r8, l
 
 TEST(fpu_eresume_loads_ssa_state)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct resume_fpu f = { 0 };
 	struct sgx_enclave_run run;
 	struct te_call c;
@@ -146,7 +128,7 @@ TEST(fpu_eresume_loads_ssa_state)
 	c = (struct te_call){ .op = TE_OP_EACCEPT,
 			      .arg = { SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W |
 				       SGX_SECINFO_PENDING, f.page } };
-	EXPECT_EQ(call(e, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	ASSERT_EQ(softsgx_mprotect((void *)(uintptr_t)f.page, PAGE, PROT_READ), 0);
 	c = (struct te_call){ .op = TE_OP_PUT_AT, .arg = { f.page, 7 } };
 	memset(&run, 0, sizeof(run));
@@ -170,16 +152,16 @@ TEST(fpu_eresume_loads_ssa_state)
 TEST(gs_base_set_after_registration_kept)
 {
 	static char area[64];
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_NOP };
 	struct sgx_enclave_run run;
 	unsigned long old_gs = 0, gs = 0;
 
 	ASSERT_TRUE(e);
-	EXPECT_EQ(call(e, &c, &run), 0); /* registers the thread */
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0); /* registers the thread */
 	ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_GET_GS, &old_gs), 0);
 	ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)area), 0);
-	EXPECT_EQ(call(e, &c, &run), 0);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs);
 	syscall(SYS_arch_prctl, ARCH_SET_GS, old_gs);
 	EXPECT_EQ(run.function, EEXIT);
@@ -279,7 +261,7 @@ TEST(host_read_before_init_sigbus_adrerr)
 /* A thread that blocks every signal runs enclave code (its traps are softsgx's), mask kept. */
 static void masked_all_call(void)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_PUT, .arg = { 5 } };
 	struct sgx_enclave_run run;
 	sigset_t all, now;
@@ -289,10 +271,10 @@ static void masked_all_call(void)
 		_exit(2);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, NULL);
-	if (call(e, &c, &run) || run.function != EEXIT)
+	if (te_enter(e, 0, &c, &run) || run.function != EEXIT)
 		_exit(4);
 	c = (struct te_call){ .op = TE_OP_GET };
-	if (call(e, &c, &run) || run.function != EEXIT || c.ret != 5)
+	if (te_enter(e, 0, &c, &run) || run.function != EEXIT || c.ret != 5)
 		_exit(5);
 	pthread_sigmask(SIG_SETMASK, NULL, &now);
 	_exit(sigismember(&now, SIGUSR1) && sigismember(&now, SIGILL) ? 0 : 6);
@@ -370,14 +352,14 @@ static void restrict_blocked_ipi(void)
 	pthread_t th;
 
 	alarm(20); /* a restriction that never completes dies of SIGALRM */
-	s.e = load();
+	s.e = te_load();
 	if (!s.e)
 		_exit(2);
 	page = softsgx_enclave_free_start(s.e);
 	c = (struct te_call){ .op = TE_OP_EACCEPT,
 			      .arg = { SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W |
 				       SGX_SECINFO_PENDING, page } };
-	if (call(s.e, &c, &run) || c.ret)
+	if (te_enter(s.e, 0, &c, &run) || c.ret)
 		_exit(3);
 	if (pthread_create(&th, NULL, spin_thread, &s))
 		_exit(4);
@@ -409,7 +391,7 @@ TEST(signals_program_signal_waits_for_enclave_exit)
 	struct spinner s = { 0 };
 	pthread_t th;
 
-	s.e = load();
+	s.e = te_load();
 	ASSERT_TRUE(s.e);
 	usr1_spinner = &s;
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
@@ -434,7 +416,7 @@ TEST(signals_program_signal_waits_for_enclave_exit)
 /* An EENTER that faults (not a TCS) takes the trap path; the program's mask comes back. */
 TEST(signals_mask_restored_after_faulting_eenter)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct te_call c = { .op = TE_OP_NOP };
 	struct sgx_enclave_run run;
 	sigset_t usr2, old, now;
@@ -459,14 +441,14 @@ TEST(signals_mask_restored_after_faulting_eenter)
 /* SIGTERM with its default action still ends a process spinning in enclave code. */
 static void spin_forever(void)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	uint64_t never = 0;
 	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&never } };
 	struct sgx_enclave_run run;
 
 	if (!e)
 		_exit(2);
-	call(e, &c, &run);
+	te_enter(e, 0, &c, &run);
 	_exit(3);
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "test_enclave.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -35,35 +36,6 @@
 
 /* Driving the test enclave (as tests/host/scenario_test.c does). */
 
-static struct softsgx_enclave *load(void)
-{
-	struct softsgx_enclave *e = NULL;
-
-	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, &e))
-		harness_fail(__FILE__, __LINE__, "load: %s", strerrorname_np(errno));
-	return e;
-}
-
-static int enter(struct softsgx_enclave *e, unsigned int tcs, struct te_call *c,
-		 struct sgx_enclave_run *run)
-{
-	memset(run, 0, sizeof(*run));
-	run->tcs = softsgx_enclave_tcs(e, tcs);
-	return softsgx_call_enclave((long)c, 0, 0, EENTER, 0, 0, run);
-}
-
-static uint64_t op(struct softsgx_enclave *e, unsigned int tcs, uint64_t code, uint64_t a0,
-		   uint64_t a1)
-{
-	struct te_call c = { .op = code, .arg = { a0, a1 } };
-	struct sgx_enclave_run run;
-
-	if (enter(e, tcs, &c, &run) || run.function != EEXIT)
-		harness_fail(__FILE__, __LINE__, "op %llu: function %u vector %u",
-			     (unsigned long long)code, run.function, run.exception_vector);
-	return c.ret;
-}
-
 /* The user handler: on an exception, EACCEPT the page from TCS 1 and resume. */
 static int accept_and_resume(long rdi, long rsi, long rdx, long rsp, long r8, long r9,
 			     struct sgx_enclave_run *run)
@@ -72,7 +44,7 @@ static int accept_and_resume(long rdi, long rsi, long rdx, long rsp, long r8, lo
 
 	if (run->function != ERESUME || run->exception_vector != SGX_VEC_PF)
 		return 0;
-	op(e, 1, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, run->exception_addr);
+	te_run(e, 1, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, run->exception_addr);
 	run->user_data = 0; /* once */
 	return ERESUME;
 }
@@ -125,17 +97,17 @@ __attribute__((destructor)) static void scratch_remove(void)
  */
 static void single_thread_run(void)
 {
-	struct softsgx_enclave *e = load();
+	struct softsgx_enclave *e = te_load();
 	struct sgx_enclave_run run;
 	struct te_call c;
 	uint64_t page;
 
 	if (!e)
 		return;
-	EXPECT_EQ(op(e, 0, TE_OP_PUT, 42, 0), 0);
-	EXPECT_EQ(op(e, 1, TE_OP_GET, 0, 0), 42);
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT, 42, 0), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET, 0, 0), 42);
 	page = softsgx_enclave_free_start(e);
-	EXPECT_EQ(op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page), 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page), 0);
 	c = (struct te_call){ .op = TE_OP_PUT_AT, .arg = { page + PAGE, 7 } };
 	memset(&run, 0, sizeof(run));
 	run.tcs = softsgx_enclave_tcs(e, 0);
@@ -233,7 +205,7 @@ static void *spin_thread(void *arg)
 static bool spinner_start(struct spinner *s, pthread_t *th)
 {
 	memset(s, 0, sizeof(*s));
-	s->e = load();
+	s->e = te_load();
 	if (!s->e || pthread_create(th, NULL, spin_thread, s))
 		return false;
 	while (!atomic_load(&s->tid))
@@ -263,7 +235,7 @@ TEST(trace_interrupt_of_a_thread_inside)
 	ASSERT_EQ(softsgx_trace_open(path), 0);
 	ASSERT_TRUE(spinner_start(&s, &th));
 	page = softsgx_enclave_free_start(s.e);
-	EXPECT_EQ(op(s.e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page), 0);
+	EXPECT_EQ(te_run(s.e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page), 0);
 	EXPECT_EQ(restrict_to_r(s.e, page), 0);
 	spinner_stop(&s, th);
 	ASSERT_EQ(softsgx_trace_close(), 0);
@@ -304,9 +276,9 @@ TEST(trace_open_and_close_while_inside_stay_balanced)
 
 	ASSERT_TRUE(spinner_start(&s, &th));
 	ASSERT_EQ(softsgx_trace_open(path), 0);
-	EXPECT_EQ(op(s.e, 0, TE_OP_NOP, 0, 0), 0);
+	EXPECT_EQ(te_run(s.e, 0, TE_OP_NOP, 0, 0), 0);
 	/* Interrupt it: its E (opened before the trace) is dropped, its ERESUME opens a span. */
-	EXPECT_EQ(op(s.e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING,
+	EXPECT_EQ(te_run(s.e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING,
 		     softsgx_enclave_free_start(s.e)), 0);
 	resumes = softsgx_leaf_count(LEAF_ERESUME);
 	EXPECT_EQ(restrict_to_r(s.e, softsgx_enclave_free_start(s.e)), 0);
