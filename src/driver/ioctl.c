@@ -157,7 +157,8 @@ static int validate_secinfo(const struct sgx_secinfo *secinfo)
 
 /* EADD one page (and EEXTEND it), as Linux's sgx_encl_add_page(). */
 static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offset,
-			     const struct sgx_secinfo *secinfo, uint64_t flags, uint8_t *bounce)
+			     const struct sgx_secinfo *secinfo, uint64_t flags, uint8_t *bounce,
+			     struct user_vma *src_vma)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_lp *lp = sgx_current_lp(plat);
@@ -184,6 +185,20 @@ static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offse
 	if (pagemap_insert(&encl->pages, offset / PAGE, (uintptr_t)page)) {
 		ret = sgx_encl_load_page(encl, page->addr) ? -EBUSY : -ENOMEM;
 		goto err_unlock;
+	}
+	/*
+	 * Deny noexec: find_vma(src) (the first host mapping ending above src,
+	 * looked up again only when src leaves the last one found) must exist
+	 * and have VM_MAYEXEC.
+	 */
+	if (src < src_vma->start || src >= src_vma->end) {
+		ret = user_find_vma(src, src_vma);
+		if (ret)
+			goto err_erase;
+	}
+	if (!src_vma->may_exec) {
+		ret = -EACCES;
+		goto err_erase;
 	}
 	/* get_user_pages() refuses enclave mappings (VM_IO | VM_PFNMAP): -EFAULT. */
 	if (sgx_find_vma(plat, src) || copy_from_user(bounce, (void *)(uintptr_t)src, PAGE)) {
@@ -220,6 +235,7 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, void *arg)
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_enclave_add_pages add;
 	struct sgx_secinfo secinfo;
+	struct user_vma src_vma = { 0 };
 	unsigned int flags = atomic_load(&encl->flags);
 	uint8_t *bounce;
 	uint64_t c;
@@ -242,7 +258,8 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, void *arg)
 		return -ENOMEM;
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	for (c = 0; c < add.length; c += PAGE) {
-		ret = sgx_encl_add_page(encl, add.src + c, add.offset + c, &secinfo, add.flags, bounce);
+		ret = sgx_encl_add_page(encl, add.src + c, add.offset + c, &secinfo, add.flags, bounce,
+					&src_vma);
 		if (ret)
 			break;
 	}

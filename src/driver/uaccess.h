@@ -7,10 +7,21 @@
 #ifndef SOFTSGX_UACCESS_H
 #define SOFTSGX_UACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Return: 0, or the number of bytes not copied (like Linux). */
 size_t copy_from_user(void *to, const void *from, size_t len);
 size_t copy_to_user(void *to, const void *from, size_t len);
+
+/* The host mapping find_vma() would return for @addr: the first one ending above it. */
+struct user_vma {
+	uint64_t start, end;
+	bool may_exec; /* VM_MAYEXEC: not a file on a noexec mount */
+};
+
+/* Fill @vma from /proc/self/maps. Return: 0, or -EFAULT when no mapping ends above @addr. */
+int user_find_vma(uint64_t addr, struct user_vma *vma);
 
 #endif

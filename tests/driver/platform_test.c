@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What depends on the platform's configuration: an EPC that runs full, a
- * processor without SGX2, a host out of mappings. Each test configures a
- * fresh platform in a child process (the configuration is fixed when a
- * platform is made), so nothing in this file may make one in the parent.
+ * What depends on the platform's configuration or on the host: an EPC that
+ * runs full, a processor without SGX2, a host out of mappings, a source on a
+ * noexec mount. Each test configures a fresh platform in a child process
+ * (the configuration is fixed when a platform is made), so nothing in this
+ * file may make one in the parent.
  */
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,4 +194,55 @@ TEST(host_mappings_exhausted_fault_sigbus)
 	static const struct softsgx_config defaults = { 0 };
 
 	in_child(&defaults, mappings_exhausted);
+}
+
+/*
+ * ADD_PAGES denies a source whose mapping lacks VM_MAYEXEC (a file on a
+ * noexec mount): EACCES, count 0, nothing added. The mount is made in the
+ * child's own mount namespace (a user namespace too when not privileged).
+ */
+static void add_pages_from_noexec_mount(void)
+{
+	char dir[] = "/tmp/softsgx-noexec-XXXXXX", path[64];
+	struct sgx_secinfo secinfo = { .flags = REG_R };
+	struct sgx_enclave_add_pages add;
+	size_t before;
+	struct dfx_encl e;
+	void *src;
+	int fd;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_TRUE(!unshare(CLONE_NEWNS) || !unshare(CLONE_NEWUSER | CLONE_NEWNS));
+	ASSERT_EQ(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ASSERT_EQ(mount("softsgx", dir, "tmpfs", MS_NOEXEC, "size=64k"), 0);
+	snprintf(path, sizeof(path), "%s/src", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(ftruncate(fd, 2 * PAGE), 0);
+	src = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_TRUE(src != MAP_FAILED);
+	/* The same file may not be mapped executable: do_mmap()'s noexec rule. */
+	EXPECT_TRUE(mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) == MAP_FAILED);
+
+	ASSERT_EQ(dfx_create(&e, DFX_SIZE, 0), 0);
+	EXPECT_EQ(dfx_add(&e, 0, PAGE, NULL, REG_R, true), 0); /* anonymous memory may execute */
+	before = dfx_free_epc();
+	add = (struct sgx_enclave_add_pages){ .src = (uintptr_t)src, .offset = PAGE, .length = 2 * PAGE,
+					      .secinfo = (uintptr_t)&secinfo };
+	EXPECT_ERRNO(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), EACCES);
+	EXPECT_EQ(add.count, 0);
+	EXPECT_EQ(dfx_free_epc(), before);
+	/* The offset is still free: the same page from anonymous memory goes in. */
+	EXPECT_EQ(dfx_add(&e, PAGE, PAGE, NULL, REG_R, true), 0);
+	munmap(src, 2 * PAGE);
+	close(fd);
+	umount(dir);
+	rmdir(dir);
+}
+
+TEST(add_pages_source_on_noexec_mount_eacces)
+{
+	static const struct softsgx_config defaults = { 0 };
+
+	in_child(&defaults, add_pages_from_noexec_mount);
 }
