@@ -135,6 +135,8 @@ int host_init(struct sgx_platform *plat);
 int host_ipi_signal(void);
 /* softsgx's signals (the trapped ones and the interrupt) as a kernel sigset. */
 uint64_t host_signal_mask(void);
+/* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
+const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
 /* The LP left enclave mode (AEX or EEXIT): wake whoever waits for it. */
 void host_thread_left(struct host_thread *t);
 /* An EENTER/ERESUME counted as inside (t->inside) failed: the same without the trace event. */

@@ -60,11 +60,10 @@ int host_ipi_signal(void)
 	return SIGRTMAX - 1;
 }
 
-const void *host_previous_action(int sig, unsigned long *flags);
-
-const void *host_previous_action(int sig, unsigned long *flags)
+const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask)
 {
 	*flags = previous[sig].flags;
+	*mask = previous[sig].mask;
 	return previous[sig].handler;
 }
 

@@ -38,8 +38,6 @@
 #define XFEATURE_XTILEDATA 18    /* AMX tile data: a dynamic feature, off in Linux's default set */
 #define SYS_USER_DISPATCH_CODE 2
 
-const void *host_previous_action(int sig, unsigned long *flags);
-
 /*
  * The instruction bytes at @rip. Enclave code may be execute-only in the
  * host mapping, so anything but softsgx's own text is read with a copy
@@ -247,10 +245,15 @@ static bool forced_fault(int sig, const siginfo_t *info)
 				     sig == SIGFPE || sig == SIGTRAP);
 }
 
+/*
+ * Hand signal @sig to the program's own action, from softsgx's handler in
+ * host state (@uc's mask is the program's).
+ */
 static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 {
+	uint64_t bit = 1ull << (sig - 1), mask;
 	unsigned long flags;
-	const void *h = host_previous_action(sig, &flags);
+	const void *h = host_previous_action(sig, &flags, &mask);
 
 	/*
 	 * Linux resets an ignored or blocked fault signal to SIG_DFL
@@ -259,14 +262,18 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 	 */
 	if (h == SIG_IGN && !forced_fault(sig, info))
 		return;
-	if (h == SIG_DFL || h == SIG_IGN) {
-		/* Die of it, as without softsgx: delivered once the handler returns. */
+	if (h == SIG_DFL || h == SIG_IGN || (forced_fault(sig, info) && (uc_sigmask(uc) & bit))) {
+		/* Die of it, as without softsgx: delivered, unblocked, once the handler returns. */
 		struct kernel_sigaction dfl = { .handler = SIG_DFL };
 
 		syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		uc_set_sigmask(uc, uc_sigmask(uc) & ~bit);
 		return;
 	}
+	/* The mask the kernel would give the handler: the thread's, its sa_mask, @sig. */
+	mask |= uc_sigmask(uc) | (flags & SA_NODEFER ? 0 : bit);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, 8);
 	if (flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))h)(sig, info, uc);
 	else
@@ -519,7 +526,7 @@ struct fast_enter {
 	struct host_thread *t;         /* out: for entry.S to install the enclave's FS/GS */
 	ucontext_t uc __attribute__((aligned(16)));
 	/* uc's fpregs: an XSAVE image at the first 64-byte boundary (the frame is 16-aligned) */
-	uint8_t xsave[HOST_FE_XSAVE + 48];
+	uint8_t xsave[HOST_FE_XSAVE + 64];
 };
 
 _Static_assert(__builtin_offsetof(struct fast_enter, regs.rsp) == HOST_FE_RSP, "asm offset");
@@ -760,6 +767,11 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 						      .error_code = sgx_lp_fault(t->lp)->error_code,
 						      .addr = sgx_lp_fault(t->lp)->addr };
 		}
+		/* What the program sees is that fault's signal, not the interrupt's. */
+		memset(info, 0, sizeof(*info));
+		info->si_code = irq.vector != SGX_VEC_PF	     ? SI_KERNEL
+				: (irq.error_code & SGX_PF_P) ? SEGV_ACCERR
+							      : SEGV_MAPERR;
 		report(t, &r, &irq, false, uc, info);
 		return;
 	}

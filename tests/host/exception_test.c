@@ -104,12 +104,14 @@ TEST(exception_executed_code_page_runs)
 
 static volatile sig_atomic_t traps;
 static volatile uint64_t trap_rip;
+static sigset_t trap_mask;
 
 static void on_sigtrap(int sig, siginfo_t *info, void *ucv)
 {
 	ucontext_t *uc = ucv;
 
 	traps++;
+	pthread_sigmask(SIG_SETMASK, NULL, &trap_mask);
 	trap_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	/* The AEX left the thread at the AEP; take it back out of the entry function. */
 	uc->uc_mcontext.gregs[REG_RAX] = 3;
@@ -129,12 +131,18 @@ TEST(exception_int3_goes_to_the_program_as_sigtrap)
 	page = code_page(e, int3, sizeof(int3));
 	/* #BP is never fixed up by the vDSO: the program's SIGTRAP handler sees the AEP. */
 	softsgx_thread_init();
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGUSR2);
 	softsgx_sigaction(SIGTRAP, &sa, &old);
 	traps = 0;
 	c = (struct te_call){ .op = TE_OP_EXEC, .arg = { page } };
 	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(traps, 1);
 	EXPECT_EQ(run.function, EEXIT);
+	/* The handler ran with the kernel's mask: the thread's, its sa_mask and SIGTRAP. */
+	EXPECT_TRUE(sigismember(&trap_mask, SIGTRAP) && sigismember(&trap_mask, SIGUSR2));
+	EXPECT_TRUE(!sigismember(&trap_mask, SIGUSR1) && !sigismember(&trap_mask, SIGALRM) &&
+		    !sigismember(&trap_mask, SIGSEGV));
 	softsgx_sigaction(SIGTRAP, &old, NULL);
 	softsgx_unload(e);
 }

@@ -258,6 +258,34 @@ TEST(host_read_before_init_sigbus_adrerr)
 	EXPECT_EQ(WEXITSTATUS(status), 42);
 }
 
+/* The same read with SIGBUS blocked: the kernel would force it unblocked and default. */
+static void read_before_init_sigbus_blocked(void)
+{
+	int fd = softsgx_open("/dev/sgx_enclave", O_RDWR);
+	sigset_t bus;
+	void *p;
+
+	alarm(10);
+	if (fd < 0)
+		_exit(2);
+	p = softsgx_mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || softsgx_thread_init())
+		_exit(2);
+	sigemptyset(&bus);
+	sigaddset(&bus, SIGBUS);
+	pthread_sigmask(SIG_BLOCK, &bus, NULL);
+	(void)*(volatile char *)p;
+	_exit(3);
+}
+
+TEST(host_read_before_init_sigbus_blocked_kills)
+{
+	int status = in_child(read_before_init_sigbus_blocked);
+
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(WTERMSIG(status), SIGBUS);
+}
+
 /* A thread that blocks every signal runs enclave code (its traps are softsgx's), mask kept. */
 static void masked_all_call(void)
 {
