@@ -42,17 +42,18 @@
 #define XSAVE_MXCSR_INIT 0x1F80u
 #define XSAVE_MXCSR_MASK 0xFFFFu
 
+/* The components beyond x87 and SSE, at their standard-format offsets (CPUID.(0DH,i)). */
 static const struct {
 	uint8_t bit;
-	uint16_t end;   /* offset + size of the component */
+	uint16_t start, end;
 } xsave_components[] = {
-	{ 2, 832 },     /* AVX (YMM_Hi128) */
-	{ 3, 1024 },    /* MPX BNDREGS */
-	{ 4, 1088 },    /* MPX BNDCSR */
-	{ 5, 1152 },    /* AVX-512 opmask */
-	{ 6, 1664 },    /* AVX-512 ZMM_Hi256 */
-	{ 7, 2688 },    /* AVX-512 Hi16_ZMM */
-	{ 9, 2696 },    /* PKRU */
+	{ 2, 576, 832 },   /* AVX (YMM_Hi128) */
+	{ 3, 960, 1024 },  /* MPX BNDREGS */
+	{ 4, 1024, 1088 }, /* MPX BNDCSR */
+	{ 5, 1088, 1152 }, /* AVX-512 opmask */
+	{ 6, 1152, 1664 }, /* AVX-512 ZMM_Hi256 */
+	{ 7, 1664, 2688 }, /* AVX-512 Hi16_ZMM */
+	{ 9, 2688, 2696 }, /* PKRU */
 };
 
 /*
@@ -67,6 +68,55 @@ size_t xsave_size(uint64_t xfrm)
 		if ((xfrm & (1ull << xsave_components[i].bit)) && xsave_components[i].end > size)
 			size = xsave_components[i].end;
 	return size;
+}
+
+static void xsave_init(uint8_t *area, size_t size)
+{
+	uint16_t fcw = XSAVE_FCW_INIT;
+	uint32_t mxcsr = XSAVE_MXCSR_INIT;
+
+	memset(area, 0, size);
+	if (size >= XSAVE_MXCSR + sizeof(mxcsr)) {
+		memcpy(area + XSAVE_FCW, &fcw, sizeof(fcw));
+		memcpy(area + XSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+	}
+}
+
+/*
+ * The thread's extended state @img (@size bytes, standard format) as XRSTOR
+ * with RFBM = XFRM leaves it: the legacy area (x87 and SSE are always in
+ * XFRM) and the XFRM components from @src, or their INIT state when @src is
+ * NULL, with XSTATE_BV's XFRM bits to match. Components outside XFRM keep
+ * their value: XCR0 is XFRM while the enclave runs, so only the state
+ * outside the enclave has them.
+ */
+static void xstate_load_xfrm(uint8_t *img, size_t size, const uint8_t *src, uint64_t xfrm)
+{
+	uint64_t bv, src_bv = 0;
+	size_t i, start, end;
+
+	end = size < XSAVE_XSTATE_BV ? size : XSAVE_XSTATE_BV;
+	if (src)
+		memcpy(img, src, end);
+	else
+		xsave_init(img, end);
+	if (size < XSAVE_LEGACY_HEADER)
+		return;
+	for (i = 0; i < sizeof(xsave_components) / sizeof(xsave_components[0]); i++) {
+		start = xsave_components[i].start;
+		end = xsave_components[i].end < size ? xsave_components[i].end : size;
+		if (!(xfrm & (1ull << xsave_components[i].bit)) || start >= end)
+			continue;
+		if (src)
+			memcpy(img + start, src + start, end - start);
+		else
+			memset(img + start, 0, end - start);
+	}
+	memcpy(&bv, img + XSAVE_XSTATE_BV, sizeof(bv));
+	if (src)
+		memcpy(&src_bv, src + XSAVE_XSTATE_BV, sizeof(src_bv));
+	bv = (bv & ~xfrm) | (src_bv & xfrm);
+	memcpy(img + XSAVE_XSTATE_BV, &bv, sizeof(bv));
 }
 
 static struct sgx_tcs *tcs_of(const struct epc_page *pg)
@@ -316,7 +366,8 @@ static void resume_load(const struct entry *en, struct sgx_regs *regs)
 	regs->fsbase = en->gpr->fsbase;
 	regs->gsbase = en->gpr->gsbase;
 	if (regs->xsave)
-		memcpy(regs->xsave, en->xsave, n < regs->xsave_size ? n : regs->xsave_size);
+		xstate_load_xfrm(regs->xsave, regs->xsave_size < n ? regs->xsave_size : n, en->xsave,
+				 en->secs->attributes.xfrm);
 	en->tcs->cssa--;
 }
 
@@ -434,18 +485,6 @@ static void aex_save_gprs(struct sgx_gprsgx *gpr, const struct sgx_regs *regs)
 	gpr->gsbase = regs->gsbase;
 }
 
-static void xsave_init(uint8_t *area, size_t size)
-{
-	uint16_t fcw = XSAVE_FCW_INIT;
-	uint32_t mxcsr = XSAVE_MXCSR_INIT;
-
-	memset(area, 0, size);
-	if (size >= XSAVE_MXCSR + sizeof(mxcsr)) {
-		memcpy(area + XSAVE_FCW, &fcw, sizeof(fcw));
-		memcpy(area + XSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
-	}
-}
-
 /*
  * AEX: XFRM state into the frame's XSAVE area (XSAVE with RFBM = XFRM: the
  * header names XFRM's components only), the thread's image back to INIT.
@@ -468,7 +507,7 @@ static void aex_save_xstate(uint8_t *area, size_t size, uint64_t xfrm, struct sg
 		memcpy(area + XSAVE_XSTATE_BV, &xstate_bv, sizeof(xstate_bv));
 		memset(area + XSAVE_XSTATE_BV + 8, 0, 56); /* XCOMP_BV and the rest of the header */
 	}
-	xsave_init(regs->xsave, regs->xsave_size);
+	xstate_load_xfrm(regs->xsave, regs->xsave_size, NULL, xfrm);
 }
 
 static void aex_save(const struct entry *en, struct sgx_regs *regs, const struct sgx_exception *exc)

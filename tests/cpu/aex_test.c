@@ -272,13 +272,15 @@ static void xsave_round_trip(uint64_t xfrm, size_t frame_bytes)
 		if (frame[i] != 0x5A)
 			break;
 	EXPECT_EQ(i, 1024);
-	/* The thread's image is back to INIT: zero, FCW 037Fh, MXCSR 1F80h. */
+	/* The thread's XFRM state is back to INIT: zero, FCW 037Fh, MXCSR 1F80h, XSTATE_BV 0. */
 	EXPECT_EQ(img[0] | img[1] << 8, 0x037F);
 	EXPECT_EQ(img[24] | img[25] << 8, 0x1F80);
-	for (i = 32; i < sizeof(img); i++)
+	for (i = 32; i < frame_bytes; i++)
 		if (img[i])
 			break;
-	EXPECT_EQ(i, sizeof(img));
+	EXPECT_EQ(i, frame_bytes);
+	/* What lies beyond XFRM's components is not the enclave's: untouched. */
+	EXPECT_TRUE(memcmp(img + frame_bytes, saved + frame_bytes, sizeof(img) - frame_bytes) == 0);
 	ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);
 	EXPECT_TRUE(memcmp(img, saved, frame_bytes) == 0);
 	fx_exit(lp);
@@ -293,6 +295,43 @@ TEST(aex_xsave_round_trip_sse)
 TEST(aex_xsave_round_trip_avx)
 {
 	xsave_round_trip(0x7, 832);
+}
+
+/*
+ * State outside XFRM (here AVX, in use outside an SSE-only enclave) belongs
+ * to the code outside: neither AEX nor ERESUME touches it or its XSTATE_BV bit.
+ */
+TEST(aex_eresume_keep_state_outside_xfrm)
+{
+	struct fx *fx = fx_new(0);
+	uint8_t img[1024], saved[1024];
+	struct fx_enclave *e;
+	struct sgx_secs secs;
+	struct sgx_regs r;
+	struct sgx_lp *lp;
+	uint64_t bv;
+
+	fx_secs_default(&secs, FX_ENCL_BASE, FX_ENCL_SIZE);
+	secs.attributes.xfrm = 0x3;
+	e = build_custom(fx, &secs, NULL);
+	ASSERT_TRUE(e);
+	lp = enter_inside(e, &r, 0x7000);
+	ASSERT_TRUE(lp);
+	xsave_pattern(img, sizeof(img), 0x7);
+	memcpy(saved, img, sizeof(img));
+	r.xsave = img;
+	r.xsave_size = sizeof(img);
+	ASSERT_SGX(sgx_aex(lp, &r, &pf_exc), SGX_SUCCESS);
+	memcpy(&bv, img + 512, sizeof(bv));
+	EXPECT_EQ(bv, 0x4); /* x87 and SSE at INIT, AVX as it was */
+	EXPECT_TRUE(memcmp(img + 576, saved + 576, 256) == 0);
+	/* The SSA frame has the enclave's part only. */
+	memcpy(&bv, fx_mem(e, FX_SSA0) + 512, sizeof(bv));
+	EXPECT_EQ(bv, 0x3);
+	ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS);
+	EXPECT_TRUE(memcmp(img, saved, sizeof(img)) == 0);
+	fx_exit(lp);
+	fx_free(fx);
 }
 
 TEST(aex_ssa_unmapped_returns_pf)
