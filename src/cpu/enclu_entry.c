@@ -487,7 +487,7 @@ static void aex_save_gprs(struct sgx_gprsgx *gpr, const struct sgx_regs *regs)
 
 /*
  * AEX: XFRM state into the frame's XSAVE area (XSAVE with RFBM = XFRM: the
- * header names XFRM's components only), the thread's image back to INIT.
+ * header names XFRM's components only), the thread's XFRM components back to INIT.
  */
 static void aex_save_xstate(uint8_t *area, size_t size, uint64_t xfrm, struct sgx_regs *regs)
 {
