@@ -15,7 +15,7 @@
 #define DEFAULT_EPC_SIZE (64ull << 20)
 #define MAX_EPC_SIZE (1ull << 40) /* the processor's limit: 2^28 pages */
 
-enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SEED, SET_TRACE, NR_SETTINGS };
+enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SGX, SET_SEED, SET_TRACE, NR_SETTINGS };
 
 static const struct {
 	const char *option;
@@ -23,6 +23,7 @@ static const struct {
 } names[NR_SETTINGS] = {
 	[SET_EPC_SIZE] = { "--epc-size", "SOFTSGX_EPC_SIZE" },
 	[SET_TRACKING] = { "--tracking", "SOFTSGX_TRACKING" },
+	[SET_SGX] = { "--sgx", "SOFTSGX_SGX" },
 	[SET_SEED] = { "--seed", "SOFTSGX_SEED" },
 	[SET_TRACE] = { "--trace", "SOFTSGX_TRACE" },
 };
@@ -102,6 +103,19 @@ static int parse_tracking(const struct cli_command *cmd)
 	return 0;
 }
 
+static int parse_sgx(const struct cli_command *cmd)
+{
+	const char *from, *v = setting(SET_SGX, &from);
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "1"))
+		applied.sgx1 = true;
+	else if (strcmp(v, "2"))
+		return bad_value(cmd, from, v, "expected 1 (SGX1 only) or 2 (SGX2, with EDMM)");
+	return 0;
+}
+
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -136,11 +150,12 @@ int config_apply(const struct cli_command *cmd)
 	struct softsgx_config cfg;
 	const char *from;
 
-	if (parse_epc_size(cmd) || parse_tracking(cmd) || parse_seed(cmd))
+	if (parse_epc_size(cmd) || parse_tracking(cmd) || parse_sgx(cmd) || parse_seed(cmd))
 		return CLI_EXIT_USAGE;
 	applied.trace = setting(SET_TRACE, &from);
 	cfg = (struct softsgx_config){ .epc_size = applied.epc_size,
 				       .tracking = applied.tracking,
+				       .sgx1 = applied.sgx1,
 				       .seed = applied.seed_given ? seed : NULL };
 	if (softsgx_configure(&cfg))
 		return cli_fail(cmd, "the platform refused the configuration: %s", strerror(errno));

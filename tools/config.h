@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The emulated platform's configuration as the softsgx command takes it:
- * four settings, each a command-line option and an environment variable
+ * five settings, each a command-line option and an environment variable
  * of the same name (docs/configuration.md lists them):
  *   --epc-size SIZE     SOFTSGX_EPC_SIZE   EPC bytes (K, M, G suffixes)
  *   --tracking MODE     SOFTSGX_TRACKING   per-page | batched
+ *   --sgx VERSION       SOFTSGX_SGX        2 (SGX2, default) | 1 (SGX1 only)
  *   --seed HEX          SOFTSGX_SEED       platform key seed, 64 hex digits
  *   --trace FILE        SOFTSGX_TRACE      event trace (Chrome trace JSON)
  * An option wins over the variable. config_apply() checks them and hands
@@ -24,6 +25,7 @@
 	"configuration (or the environment variable in brackets):\n"                   \
 	"  --epc-size SIZE     EPC bytes, K/M/G/T suffixes; 64M [SOFTSGX_EPC_SIZE]\n"        \
 	"  --tracking MODE     per-page (as Linux, default) or batched [SOFTSGX_TRACKING]\n" \
+	"  --sgx VERSION       2 (SGX2 with EDMM, default) or 1 (SGX1 only) [SOFTSGX_SGX]\n" \
 	"  --seed HEX          platform key seed, 64 hex digits; built in [SOFTSGX_SEED]\n"  \
 	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"
 
@@ -50,6 +52,7 @@ int config_apply(const struct cli_command *cmd);
 struct config_view {
 	size_t epc_size;
 	enum softsgx_tracking tracking;
+	bool sgx1;                  /* --sgx 1: a processor without SGX2 */
 	bool seed_given;
 	const char *seed_from;      /* "--seed" or "SOFTSGX_SEED" when given */
 	const char *trace;          /* NULL: no trace */

@@ -192,6 +192,9 @@ static int cmd_demo(const struct cli_command *cmd, int argc, char **argv)
 
 	if (ret != CLI_CONTINUE)
 		return ret;
+	if (config_get()->sgx1)
+		return cli_fail(cmd, "the demo shows SGX2 (EDMM), and this platform is SGX1 only "
+				     "(--sgx 1 or SOFTSGX_SGX=1); run it with --sgx 2");
 	d.plat = sgx_platform_get();
 	if (!d.plat)
 		return cli_fail(cmd, "the platform could not be created (EPC of %zu bytes)",

@@ -127,6 +127,33 @@ TEST(option_wins_over_environment)
 	tool_result_free(&r);
 }
 
+/* --sgx / SOFTSGX_SGX: an SGX1 processor for the run; SGX1 enclaves still build and run. */
+TEST(sgx_version_setting)
+{
+	const char *const sgx1[] = { "SOFTSGX_SGX=1", NULL };
+	struct tool_result r = TOOL(NULL, "info", "--sgx", "1");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / no");
+	tool_result_free(&r);
+	r = TOOL(sgx1, "info", "--sgx=2");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / yes");
+	tool_result_free(&r);
+	r = TOOL(sgx1, "load", SOFTSGX_TEST_ENCLAVE);
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "MRENCLAVE ");
+	tool_result_free(&r);
+	r = TOOL(sgx1, "demo");
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.err, "this platform is SGX1 only");
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--sgx", "3");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "--sgx='3': expected 1 (SGX1 only) or 2");
+	tool_result_free(&r);
+}
+
 TEST(info_platform_and_host)
 {
 	const char *const env[] = { "SOFTSGX_SEED=" SEED, NULL };
