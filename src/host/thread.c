@@ -37,6 +37,7 @@
 #endif
 
 #define ARENA_SLOTS 1024
+#define IPI_SPINS 2048  /* pause loops before an interrupt sender sleeps (~100 us at most) */
 
 uintptr_t softsgx_altstack_arena_start __attribute__((visibility("hidden")));
 uintptr_t softsgx_altstack_arena_end __attribute__((visibility("hidden")));
@@ -318,7 +319,11 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 		syscall(SYS_tgkill, pid, targets[i]->tid, host_ipi_signal());
 	for (i = 0; i < n; i++) {
 		struct timespec tick = { .tv_nsec = 1000000 };
+		unsigned int spins;
 
+		/* A handler's AEX and ERESUME take microseconds; being woken from a futex takes more. */
+		for (spins = 0; spins < IPI_SPINS && atomic_load(&targets[i]->exits) == snapshot[i]; spins++)
+			__builtin_ia32_pause();
 		atomic_fetch_add(&targets[i]->waiters, 1);
 		while (atomic_load(&targets[i]->exits) == snapshot[i])
 			syscall(SYS_futex, &targets[i]->exits, FUTEX_WAIT, snapshot[i], &tick, NULL, 0);
