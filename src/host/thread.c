@@ -37,7 +37,7 @@
 #endif
 
 #define ARENA_SLOTS 1024
-#define IPI_SPINS 2048  /* pause loops before an interrupt sender sleeps (~100 us at most) */
+#define IPI_SPINS 2048 /* pause loops before an interrupt sender sleeps (tens of us) */
 
 uintptr_t softsgx_altstack_arena_start __attribute__((visibility("hidden")));
 uintptr_t softsgx_altstack_arena_end __attribute__((visibility("hidden")));

@@ -525,7 +525,7 @@ struct fast_enter {
 	struct sgx_regs regs;          /* GPRs, RFLAGS, RIP as at the ENCLU */
 	struct host_thread *t;         /* out: for entry.S to install the enclave's FS/GS */
 	ucontext_t uc __attribute__((aligned(16)));
-	/* uc's fpregs: an XSAVE image at the first 64-byte boundary (the frame is 16-aligned) */
+	/* uc's fpregs: an XSAVE image at the first 64-byte boundary inside (64 bytes of slack) */
 	uint8_t xsave[HOST_FE_XSAVE + 64];
 };
 
