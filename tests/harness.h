@@ -20,6 +20,33 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Failures recorded so far in the running test (e.g. by a forked child before it exits). */
 int harness_failures(void);
+/*
+ * Mark the running test skipped, with the reason (a host feature it needs,
+ * say); the test should return at once. A skipped test neither passes nor
+ * fails; a binary whose tests were all skipped exits with
+ * HARNESS_SKIP_STATUS, which CTest reports as skipped.
+ */
+void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether the running test was skipped (e.g. by a forked child). */
+bool harness_skipped(void);
+#define HARNESS_SKIP_STATUS 77
+/*
+ * harness_exit_status() - what a forked child exits with for its parent's
+ * harness_child_status(): 0 passed, 1 failed, HARNESS_SKIP_STATUS skipped.
+ */
+int harness_exit_status(void);
+/* Take over the result of a child that exited with harness_exit_status(). */
+void harness_child_status(const char *file, int line, int wait_status);
+
+struct softsgx_config;
+/*
+ * Run @body in a forked child whose platform is configured with @cfg
+ * (which must come before the first use of the platform there): its
+ * failures fail the running test, its skip skips it.
+ */
+#define harness_in_child(cfg, body) harness_in_child_at(__FILE__, __LINE__, (cfg), (body))
+void harness_in_child_at(const char *file, int line, const struct softsgx_config *cfg,
+			 void (*body)(void));
 /* Name of an SGX leaf result: "SGX_NOT_TRACKED", "#PF", ... */
 const char *harness_sgx_name(int ret);
 
@@ -30,6 +57,15 @@ const char *harness_sgx_name(int ret);
 		harness_register(#name, test_##name);                      \
 	}                                                                 \
 	static void test_##name(void)
+
+/* Skip the test, saying why, unless @cond holds. */
+#define SKIP_UNLESS(cond, ...)               \
+	do {                                 \
+		if (!(cond)) {               \
+			harness_skip(__VA_ARGS__); \
+			return;              \
+		}                            \
+	} while (0)
 
 /* Fail and leave the test. */
 #define ASSERT_TRUE(cond)                                                   \

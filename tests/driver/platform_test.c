@@ -18,24 +18,6 @@
 #define PAGE 4096ull
 #define REG_R (SGX_SECINFO_REG | SGX_SECINFO_R)
 
-/* Run @body in a child whose platform has @cfg; its harness failures fail this test. */
-static void in_child(const struct softsgx_config *cfg, void (*body)(void))
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (softsgx_configure(cfg))
-			_exit(2);
-		body();
-		_exit(harness_failures() ? 1 : 0);
-	}
-	ASSERT_TRUE(pid > 0);
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0);
-}
-
 /* 16 EPC pages: a SECS and 15 more. */
 static const struct softsgx_config tiny_epc = { .epc_size = 16 * PAGE };
 
@@ -57,7 +39,7 @@ static void add_pages_beyond_epc(void)
 
 TEST(add_pages_epc_full_enomem_with_count)
 {
-	in_child(&tiny_epc, add_pages_beyond_epc);
+	harness_in_child(&tiny_epc, add_pages_beyond_epc);
 }
 
 static void create_without_epc(void)
@@ -71,7 +53,7 @@ static void create_without_epc(void)
 
 TEST(create_epc_full_enomem)
 {
-	in_child(&tiny_epc, create_without_epc);
+	harness_in_child(&tiny_epc, create_without_epc);
 }
 
 static void fault_without_epc(void)
@@ -103,7 +85,7 @@ TEST(fault_epc_full_sigbus)
 	/* The default enclave needs 12 pages and its SECS; 24 leaves a few for EAUG. */
 	static const struct softsgx_config small = { .epc_size = 24 * PAGE };
 
-	in_child(&small, fault_without_epc);
+	harness_in_child(&small, fault_without_epc);
 }
 
 static void sgx1_platform(void)
@@ -132,7 +114,7 @@ TEST(sgx1_platform_sgx2_ioctls_enodev_no_eaug)
 {
 	static const struct softsgx_config sgx1 = { .sgx1 = true };
 
-	in_child(&sgx1, sgx1_platform);
+	harness_in_child(&sgx1, sgx1_platform);
 }
 
 /* No EAUG on SGX1: populating an unbacked address is the fault's SIGBUS, EFAULT. */
@@ -157,7 +139,7 @@ TEST(sgx1_platform_populate_unbacked_efault)
 {
 	static const struct softsgx_config sgx1 = { .sgx1 = true };
 
-	in_child(&sgx1, sgx1_populate);
+	harness_in_child(&sgx1, sgx1_populate);
 }
 
 /*
@@ -193,7 +175,7 @@ TEST(host_mappings_exhausted_fault_sigbus)
 {
 	static const struct softsgx_config defaults = { 0 };
 
-	in_child(&defaults, mappings_exhausted);
+	harness_in_child(&defaults, mappings_exhausted);
 }
 
 /*
@@ -244,5 +226,5 @@ TEST(add_pages_source_on_noexec_mount_eacces)
 {
 	static const struct softsgx_config defaults = { 0 };
 
-	in_child(&defaults, add_pages_from_noexec_mount);
+	harness_in_child(&defaults, add_pages_from_noexec_mount);
 }
