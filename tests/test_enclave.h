@@ -8,8 +8,11 @@
 #define SOFTSGX_TEST_ENCLAVE_H
 
 #include <asm/sgx.h>
+#include <sys/mman.h>
 
+#include "driver/driver.h"
 #include "harness.h"
+#include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
 #include "test/abi.h"
@@ -61,6 +64,64 @@ static inline uint64_t te_run_at(const char *file, int line, struct softsgx_encl
 		return ~0ull;
 	}
 	return c->ret;
+}
+
+/*
+ * A fresh enclave page holding @code, made executable in the EPCM (EMODPE)
+ * and in the mapping (mprotect), as a JIT in an enclave would.
+ */
+static inline uint64_t te_code_page(struct softsgx_enclave *e, const uint8_t *code, size_t len)
+{
+	uint64_t page = softsgx_enclave_free_start(e);
+	uint64_t w;
+	size_t i;
+
+	te_run(e, 0, TE_OP_EACCEPT,
+	       SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_PENDING, page);
+	for (i = 0; i < len; i += 8) {
+		w = 0;
+		memcpy(&w, code + i, len - i < 8 ? len - i : 8);
+		te_run(e, 0, TE_OP_PUT_AT, page + i, w);
+	}
+	te_run(e, 0, TE_OP_EMODPE, SGX_SECINFO_X, page);
+	if (softsgx_mprotect((void *)(uintptr_t)page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC))
+		harness_fail(__FILE__, __LINE__, "mprotect: %s", strerrorname_np(errno));
+	return page;
+}
+
+/*
+ * The GPRSGX (and, if @ei, the EXINFO below it) of TCS @tcs's last used
+ * SSA frame (CSSA - 1), read through the emulator's view of the EPC: not
+ * something a program could do, but what the enclave would find there.
+ * False (a failure recorded) if the TCS has no used frame.
+ */
+#define te_ssa_read(e, tcs, gpr, ei) te_ssa_read_at(__FILE__, __LINE__, (e), (tcs), (gpr), (ei))
+
+static inline bool te_ssa_read_at(const char *file, int line, struct softsgx_enclave *e,
+				  unsigned int tcs_index, struct sgx_gprsgx *gpr, struct sgx_exinfo *ei)
+{
+	struct sgx_encl *encl = sgx_encl_from_fd(sgx_platform_get(), softsgx_enclave_fd(e));
+	const struct sgx_tcs *tcs;
+	const uint8_t *end;
+	bool ok;
+
+	if (!encl) {
+		harness_fail(file, line, "no enclave behind fd %d", softsgx_enclave_fd(e));
+		return false;
+	}
+	tcs = sgx_encl_phys(encl, softsgx_enclave_tcs(e, tcs_index));
+	ok = tcs->cssa > 0;
+	if (ok) {
+		end = (const uint8_t *)sgx_encl_phys(encl, softsgx_enclave_base(e) + tcs->ossa +
+							   (uint64_t)tcs->cssa * TE_SSA_FRAME_SIZE - 1) + 1;
+		memcpy(gpr, end - sizeof(*gpr), sizeof(*gpr));
+		if (ei)
+			memcpy(ei, end - sizeof(*gpr) - sizeof(*ei), sizeof(*ei));
+	} else {
+		harness_fail(file, line, "TCS %u has CSSA 0: no frame to read", tcs_index);
+	}
+	sgx_encl_put(encl);
+	return ok;
 }
 
 #endif

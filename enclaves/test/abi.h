@@ -57,6 +57,7 @@ enum te_op {
 	TE_OP_RDSELF = 17,      /* (): ret = the enclave base the enclave computed */
 	TE_OP_THREAD_INFO = 18, /* (): out[0] = TCS, out[1] = thread data, out[2] = CSSA at entry,
 				 *     out[3] = an address on the current stack */
+	TE_OP_RDTSC = 19,       /* (): ret = the time-stamp counter (#UD in an SGX1 enclave) */
 	TE_NR_OPS
 };
 

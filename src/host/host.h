@@ -65,6 +65,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -101,6 +102,7 @@ struct host_thread {
 	atomic_uint waiters;       /* interrupt senders waiting on @exits */
 	uint64_t elrange_base;     /* the enclave it runs in (its ELRANGE base) */
 	bool cpuid_faulting;       /* CPUID faults on this thread (ARCH_SET_CPUID) */
+	bool tsc_faulting;         /* SGX1: RDTSC faults while the thread runs enclave code */
 	bool prog_mask_saved;      /* @prog_mask holds the mask for a trapped EENTER/ERESUME */
 	uint64_t prog_mask;        /* the program's signal mask, restored when it leaves ENCLAVE */
 	uint64_t encl_mask;        /* the mask in ENCLAVE (trap.c: enclave_sigmask()) */
@@ -143,6 +145,13 @@ void host_thread_left(struct host_thread *t);
 void host_thread_not_entered(struct host_thread *t);
 /* CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX, ECX, EDX. */
 void host_cpuid(struct host_thread *t, uint32_t regs[4]);
+
+/*
+ * insn.c: whether the instruction in @b (@n bytes readable) is one that SGX
+ * makes illegal inside a 64-bit enclave (#UD); RDTSC/RDTSCP are only on
+ * an SGX1 processor (@sgx1).
+ */
+bool host_insn_illegal_in_enclave(const uint8_t *b, size_t n, bool sgx1);
 
 /* trap.c: the extended state's format in signal frames (once, before CPUID faults). */
 void host_fpu_init(void);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -23,6 +22,7 @@
 #include <asm/prctl.h>
 
 #include "driver/driver.h"
+#include "host/features.h"
 #include "host/host.h"
 #include "softsgx/softsgx.h"
 #include "trace/trace.h"
@@ -31,9 +31,6 @@
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_OFF 0
 #define PR_SYS_DISPATCH_ON 1
-#endif
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)
 #endif
 
 #define ARENA_SLOTS 1024
@@ -120,16 +117,11 @@ static void thread_unregister(void *arg);
 
 static void process_init(void)
 {
-	char probe = 0;
-
 	if (pthread_key_create(&thread_key, thread_unregister) || !arena_reserve()) {
 		init_error = -ENOMEM;
 		return;
 	}
-	/* Syscall User Dispatch exists (Linux 5.11+): try it on this thread and turn it off. */
-	sud_available = !prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &probe);
-	if (sud_available)
-		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+	sud_available = host_features() & HOST_SUD;
 	host_fpu_init();
 	init_error = install_handlers();
 }
@@ -194,7 +186,9 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	t->plat = plat;
 	t->lp = sgx_current_lp(plat);
 	t->tid = (int)syscall(SYS_gettid);
-	t->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	t->fsgsbase = (host_features() & HOST_FSGSBASE) != 0;
+	t->tsc_faulting = t->plat->cpu && !sgx_cpu_config(t->plat->cpu)->sgx2 &&
+			  (host_features() & HOST_TSC_FAULTING);
 	t->host_fs = read_base(ARCH_GET_FS);
 	t->host_gs = read_base(ARCH_GET_GS);
 	if (sigaltstack(&ss, NULL))
@@ -213,7 +207,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	 * Turning it on and off at every entry and exit would write an MSR, a
 	 * VM exit in a virtual machine, each time.
 	 */
-	t->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
+	t->cpuid_faulting = (host_features() & HOST_CPUID_FAULTING) &&
 			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
 	return 0;
 

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #include "trace/trace.h"
 
 #define VEC_INTERRUPT 32
+#define VEC_OF 4
 #define FP_XSTATE_MAGIC1_VALUE 0x46505853u
 #define FP_XSTATE_MAGIC2_VALUE 0x46505845u
 #define FP_XSTATE_SW_BYTES 464   /* struct _fpx_sw_bytes in the FXSAVE area's software bytes */
@@ -194,6 +196,18 @@ static void uc_set_sigmask(ucontext_t *uc, uint64_t m)
 
 /* State changes */
 
+/*
+ * On an SGX1 processor RDTSC and RDTSCP are illegal in enclave code: the
+ * TSC faults (#GP, then #UD by the decoder) while the thread runs enclave
+ * code, and works again in emulator and host code (the vDSO's clocks).
+ */
+static void tsc_faulting(struct host_thread *t, bool on)
+{
+	if (t->tsc_faulting)
+		prctl(PR_SET_TSC, on ? PR_TSC_SIGSEGV : PR_TSC_ENABLE, 0, 0, 0);
+}
+
+/* The last step before enclave code runs: no RDTSC may follow (tsc_faulting()). */
 static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
 {
 	regs_to_uc(r, uc);
@@ -201,6 +215,7 @@ static void go_enclave(struct host_thread *t, const struct sgx_regs *r, ucontext
 	t->encl_fs = r->fsbase; /* the trampoline installs them on the way out */
 	t->encl_gs = r->gsbase;
 	atomic_store(&t->state, HOST_STATE_ENCLAVE);
+	tsc_faulting(t, true);
 }
 
 static void go_host(struct host_thread *t, const struct sgx_regs *r, ucontext_t *uc)
@@ -678,39 +693,96 @@ trap_path:
 
 /* Faults */
 
-/* The exception a signal of enclave code stands for. */
-static struct sgx_exception exception_of(int sig, const siginfo_t *info, ucontext_t *uc,
-					 struct sgx_regs *r)
+/*
+ * Whether the instruction at @rip is one SGX forbids in an enclave. It is
+ * read whole where it can be, else up to the end of its page (the decoder
+ * asks for no byte it does not need).
+ */
+static bool illegal_at(struct host_thread *t, uint64_t rip)
 {
-	const greg_t *g = uc->uc_mcontext.gregs;
+	uint8_t b[15];
+	size_t n = sizeof(b);
+
+	if (!read_insn(rip, b, n)) {
+		n = 4096 - (rip & 0xfff);
+		if (n > sizeof(b) || !read_insn(rip, b, n))
+			return false;
+	}
+	return host_insn_illegal_in_enclave(b, n, !sgx_cpu_config(t->plat->cpu)->sgx2);
+}
+
+/* INT 3 and INT 4 (CD 03, CD 04) trap with RIP past them: the instruction ends at @rip. */
+static bool int_n_before(uint64_t rip)
+{
+	uint8_t b[2];
+
+	return rip >= 2 && read_insn(rip - 2, b, 2) && b[0] == 0xcd && (b[1] == 3 || b[1] == 4);
+}
+
+/* The 64-bit user code segment, as the kernel gives every 64-bit thread. */
+static uint16_t host_cs(void)
+{
+	uint16_t cs;
+
+	__asm__("mov %%cs, %0" : "=r"(cs));
+	return cs;
+}
+
+/*
+ * The exception a signal of enclave code stands for. Whatever the host
+ * raised for an instruction SGX forbids inside an enclave (#GP, #BP, a
+ * dispatched system call, a #PF on its memory operand), SGX raises #UD
+ * at the instruction, before it touches memory.
+ */
+static struct sgx_exception exception_of(struct host_thread *t, int sig, const siginfo_t *info,
+					 ucontext_t *uc, struct sgx_regs *r)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
 	struct sgx_exception exc = { .vector = (uint8_t)g[REG_TRAPNO], .has_error_code = true,
 				     .error_code = (uint32_t)g[REG_ERR] };
+	const struct sgx_exception ud = { .vector = SGX_VEC_UD };
 
+	/*
+	 * A return to a 32-bit code segment: SYSENTER, which a kernel with
+	 * IA32 emulation takes as a 32-bit system call on Intel processors,
+	 * losing the instruction's RIP and RSP (docs/fidelity.md), or a far
+	 * transfer to that segment. Either is #UD; the host goes on in 64-bit mode.
+	 */
+	if ((uint16_t)g[REG_CSGSFS] != host_cs()) {
+		g[REG_CSGSFS] = (g[REG_CSGSFS] & ~(greg_t)0xffff) | host_cs();
+		return ud;
+	}
 	switch (sig) {
 	case SIGSEGV:
 	case SIGBUS:
 		if (g[REG_TRAPNO] == SGX_VEC_PF) {
 			exc.addr = (uintptr_t)info->si_addr;
-		} else if (is_cpuid(r->rip)) {
-			/* CPUID faulting made CPUID a #GP: in an enclave it is #UD. */
-			exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
+			if (exc.error_code & SGX_PF_I)
+				return exc; /* the instruction could not even be fetched */
+		} else if (g[REG_TRAPNO] == VEC_OF && int_n_before(r->rip)) {
+			r->rip -= 2; /* INT 4: Linux's #OF gate lets user code in */
+			return ud;
 		} else {
 			exc = (struct sgx_exception){ .vector = SGX_VEC_GP, .has_error_code = true };
 		}
 		break;
 	case SIGSYS:
-		/* SYSCALL/INT blocked by Syscall User Dispatch: #UD at the instruction. */
+		/* SYSCALL or INT 0x80 blocked by Syscall User Dispatch: #UD at the instruction. */
 		r->rip -= 2;
 		r->rax = (uint64_t)info->si_syscall;
-		exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
-		break;
+		return ud;
 	case SIGILL:
-		exc = (struct sgx_exception){ .vector = SGX_VEC_UD };
-		break;
+		return ud;
+	case SIGTRAP:
+		if (g[REG_TRAPNO] == SGX_VEC_BP && int_n_before(r->rip)) {
+			r->rip -= 2; /* INT 3 in its two-byte form: #BP on the host */
+			return ud;
+		}
+		return exc;
 	default:
-		break; /* SIGFPE, SIGTRAP: the trap number is the vector */
+		return exc; /* SIGFPE: the trap number is the vector */
 	}
-	return exc;
+	return illegal_at(t, r->rip) ? ud : exc;
 }
 
 /*
@@ -740,6 +812,7 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 	struct sgx_regs r;
 
 	atomic_store(&t->state, HOST_STATE_EMU);
+	tsc_faulting(t, false);
 	if (enclu_trap(sig, uc)) {
 		enclave_enclu(t, uc, info);
 		return;
@@ -775,7 +848,7 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 		report(t, &r, &irq, false, uc, info);
 		return;
 	}
-	exc = exception_of(sig, info, uc, &r);
+	exc = exception_of(t, sig, info, uc, &r);
 	if (exc.vector == SGX_VEC_PF)
 		architectural_pf(t, &exc);
 	enclave_exception(t, &r, exc, false, uc, info);

@@ -8,6 +8,7 @@
 
 #include "driver/dfx.h"
 #include "cpu/fixture.h"
+#include "host/features.h"
 
 #define PAGE 4096ull
 
@@ -70,9 +71,11 @@ static const uint8_t code_syscall[] = { 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05
 
 TEST(syscall_in_enclave_is_ud)
 {
-	struct dfx_encl *e = build(code_syscall, sizeof(code_syscall));
+	struct dfx_encl *e;
 	struct sgx_enclave_run run;
 
+	SKIP_UNLESS(host_features() & HOST_SUD, "SYSCALL is trapped only with Syscall User Dispatch");
+	e = build(code_syscall, sizeof(code_syscall));
 	ASSERT_TRUE(e);
 	memset(&run, 0, sizeof(run));
 	run.tcs = dfx_la(e, DFX_TCS0);
@@ -90,10 +93,12 @@ static const uint8_t code_cpuid[] = { 0x0f, 0xa2, 0x48, 0x89, 0xcb, 0xb8, 0x04, 
 
 TEST(cpuid_in_enclave_is_ud)
 {
-	struct dfx_encl *e = build(code_cpuid, sizeof(code_cpuid));
+	struct dfx_encl *e;
 	struct sgx_enclave_run run;
 	unsigned int a = 0, b, c, d;
 
+	SKIP_UNLESS(host_features() & HOST_CPUID_FAULTING, "CPUID is trapped only with CPUID faulting");
+	e = build(code_cpuid, sizeof(code_cpuid));
 	ASSERT_TRUE(e);
 	memset(&run, 0, sizeof(run));
 	run.tcs = dfx_la(e, DFX_TCS0);
