@@ -5,6 +5,8 @@
  *
  *   ecall        EENTER + EEXIT through the entry function    vs  1 trap of ENCLU
  *   fault        EACCEPT of an unbacked page (EAUG on fault)   vs  2 traps + 1 mprotect
+ *                (both with every host feature, then without each: FSGSBASE,
+ *                Syscall User Dispatch, CPUID faulting, and without all)
  *   restrict     RESTRICT_PERMISSIONS over N pages, per-page   vs  batched tracking,
  *                and with a thread inside the enclave (interrupts)
  *   mprotect     softsgx_mprotect over 4096 pages              vs  mprotect(2) over them
@@ -40,9 +42,25 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+#define ROUNDS 7
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of @n figures (sorted in place): one slow round does not move it. */
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
 static void row(const char *what, double emulated_us, const char *host_what, double host_us)
 {
-	printf("  %-34s %9.2f us   %-28s %9.2f us   x%.1f\n", what, emulated_us, host_what, host_us,
+	printf("  %-46s %9.2f us   %-28s %9.2f us   x%.1f\n", what, emulated_us, host_what, host_us,
 	       host_us > 0 ? emulated_us / host_us : 0);
 }
 
@@ -128,25 +146,31 @@ static double host_mprotect_us(size_t pages, bool per_page)
 
 /* Emulated operations */
 
-static void bench_ecall(void)
+static void bench_ecall(const char *features)
 {
 	struct softsgx_enclave *e = load();
-	const int n = 2000;
-	double t;
-	int i;
+	char what[96];
+	const int n = 1000;
+	double t, rounds[ROUNDS];
+	int i, r;
 
 	op(e, 0, TE_OP_NOP, 0, 0); /* first touches fault the pages in */
-	t = now_us();
-	for (i = 0; i < n; i++)
-		op(e, 0, TE_OP_NOP, 0, 0);
-	t = (now_us() - t) / n;
-	row("ecall (EENTER, NOP, EEXIT)", t, "1 ENCLU trap", host_trap);
+	for (r = 0; r < ROUNDS; r++) {
+		t = now_us();
+		for (i = 0; i < n; i++)
+			op(e, 0, TE_OP_NOP, 0, 0);
+		rounds[r] = (now_us() - t) / n;
+	}
+	t = median(rounds, ROUNDS);
+	snprintf(what, sizeof(what), "ecall (EENTER, NOP, EEXIT)%s", features);
+	row(what, t, "1 ENCLU trap", host_trap);
 	softsgx_unload(e);
 }
 
-static void bench_fault(void)
+static void bench_fault(const char *features)
 {
 	struct softsgx_enclave *e = load();
+	char what[96];
 	uint64_t base = softsgx_enclave_free_start(e);
 	const int n = 500;
 	double t;
@@ -156,7 +180,8 @@ static void bench_fault(void)
 	for (i = 0; i < n; i++)
 		op(e, 0, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, base + i * PAGE);
 	t = (now_us() - t) / n;
-	row("ecall: EACCEPT of an unbacked page", t, "2 ENCLU traps + mprotect", 2 * host_trap + host_mprotect_page);
+	snprintf(what, sizeof(what), "EACCEPT of an unbacked page%s", features);
+	row(what, t, "2 ENCLU traps + mprotect", 2 * host_trap + host_mprotect_page);
 	softsgx_unload(e);
 }
 
@@ -234,11 +259,8 @@ static void run_mode(enum softsgx_tracking tracking, const char *name)
 			perror("softsgx_configure");
 			_exit(1);
 		}
-		if (tracking == SOFTSGX_TRACK_PER_PAGE) {
-			bench_ecall();
-			bench_fault();
+		if (tracking == SOFTSGX_TRACK_PER_PAGE)
 			bench_mprotect();
-		}
 		bench_restrict(name, 256, false);
 		bench_restrict(name, 256, true);
 		_exit(0);
@@ -248,14 +270,52 @@ static void run_mode(enum softsgx_tracking tracking, const char *name)
 		fprintf(stderr, "bench: the %s run failed\n", name);
 }
 
+/*
+ * The ecall and the fault with the host features softsgx may use, then with
+ * each turned off (SOFTSGX_HOST_DISABLE, read when the child's platform
+ * starts): what a host without it costs, measured on this one.
+ */
+static void run_features(const char *disable)
+{
+	struct softsgx_config cfg = { .epc_size = 256ull << 20 };
+	char label[64];
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (disable)
+			setenv("SOFTSGX_HOST_DISABLE", disable, 1);
+		snprintf(label, sizeof(label), disable ? ", no %s" : "", disable);
+		if (softsgx_configure(&cfg)) {
+			perror("softsgx_configure");
+			_exit(1);
+		}
+		bench_ecall(label);
+		bench_fault(label);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fprintf(stderr, "bench: the run without %s failed\n", disable ? disable : "nothing");
+}
+
 int main(void)
 {
+	double rounds[ROUNDS];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("softsgx benchmarks (emulated operation vs the host operations it cannot avoid)\n\n");
-	host_trap = host_trap_us(2000);
+	for (int r = 0; r < ROUNDS; r++)
+		rounds[r] = host_trap_us(2000);
+	host_trap = median(rounds, ROUNDS);
 	host_mprotect_page = host_mprotect_us(256, true) / 256;
 	host_mprotect_range = host_mprotect_us(4096, false);
 	host_mprotect_pages = host_mprotect_us(256, true);
+	run_features(NULL);
+	run_features("fsgsbase");
+	run_features("sud");
+	run_features("cpuid-faulting");
+	run_features("all");
 	run_mode(SOFTSGX_TRACK_PER_PAGE, "per-page");
 	run_mode(SOFTSGX_TRACK_BATCHED, "batched");
 	return 0;

@@ -286,7 +286,12 @@ softsgx_sig_trampoline:
 	.cfi_endproc
 	.size softsgx_sig_trampoline, . - softsgx_sig_trampoline
 
-/* RBX = thread: save the enclave's FS/GS bases, install the host's. Keeps rdi/rsi/rdx. */
+/*
+ * RBX = thread: save the enclave's FS/GS bases, install the host's. Keeps
+ * rdi/rsi/rdx. Without FSGSBASE enclave code cannot change its bases (no
+ * WRFSBASE, and with Syscall User Dispatch no arch_prctl): they are still
+ * the ones installed, so only a base that differs costs a system call.
+ */
 .Lswitch_to_host:
 	cmpb	$0, HOST_T_FSGSBASE(%rbx)
 	je	1f
@@ -302,6 +307,9 @@ softsgx_sig_trampoline:
 1:	push	%rdi
 	push	%rsi
 	push	%rdx
+	cmpb	$0, HOST_T_SUD(%rbx)
+	jne	2f
+	/* Enclave code could make system calls: read what it left. */
 	mov	$ARCH_GET_FS, %edi
 	lea	HOST_T_ENCL_FS(%rbx), %rsi
 	mov	$SYS_arch_prctl, %eax
@@ -310,20 +318,24 @@ softsgx_sig_trampoline:
 	lea	HOST_T_ENCL_GS(%rbx), %rsi
 	mov	$SYS_arch_prctl, %eax
 	syscall
+2:	mov	HOST_T_HOST_FS(%rbx), %rsi
+	cmp	HOST_T_ENCL_FS(%rbx), %rsi
+	je	3f
 	mov	$ARCH_SET_FS, %edi
-	mov	HOST_T_HOST_FS(%rbx), %rsi
 	mov	$SYS_arch_prctl, %eax
 	syscall
+3:	mov	HOST_T_HOST_GS(%rbx), %rsi
+	cmp	HOST_T_ENCL_GS(%rbx), %rsi
+	je	4f
 	mov	$ARCH_SET_GS, %edi
-	mov	HOST_T_HOST_GS(%rbx), %rsi
 	mov	$SYS_arch_prctl, %eax
 	syscall
-	pop	%rdx
+4:	pop	%rdx
 	pop	%rsi
 	pop	%rdi
 	ret
 
-/* RBX = thread: install the enclave's FS/GS bases. */
+/* RBX = thread, running with the host's bases: install the enclave's. */
 .Lswitch_to_enclave:
 	cmpb	$0, HOST_T_FSGSBASE(%rbx)
 	je	1f
@@ -332,15 +344,19 @@ softsgx_sig_trampoline:
 	mov	HOST_T_ENCL_GS(%rbx), %rax
 	wrgsbase %rax
 	ret
-1:	mov	$ARCH_SET_FS, %edi
-	mov	HOST_T_ENCL_FS(%rbx), %rsi
+1:	mov	HOST_T_ENCL_FS(%rbx), %rsi
+	cmp	HOST_T_HOST_FS(%rbx), %rsi
+	je	2f
+	mov	$ARCH_SET_FS, %edi
 	mov	$SYS_arch_prctl, %eax
 	syscall
+2:	mov	HOST_T_ENCL_GS(%rbx), %rsi
+	cmp	HOST_T_HOST_GS(%rbx), %rsi
+	je	3f
 	mov	$ARCH_SET_GS, %edi
-	mov	HOST_T_ENCL_GS(%rbx), %rsi
 	mov	$SYS_arch_prctl, %eax
 	syscall
-	ret
+3:	ret
 
 /* SA_RESTORER of softsgx's handlers: inside the always-allowed region. */
 	.globl softsgx_sig_restorer

@@ -42,6 +42,7 @@
 #define HOST_T_STATE 0
 #define HOST_T_SELECTOR 4
 #define HOST_T_FSGSBASE 5
+#define HOST_T_SUD 6
 #define HOST_T_HOST_FS 8
 #define HOST_T_HOST_GS 16
 #define HOST_T_ENCL_FS 24
@@ -86,7 +87,8 @@ struct host_thread {
 	atomic_int state;
 	uint8_t selector;          /* Syscall User Dispatch: 0 allow, 1 block */
 	uint8_t fsgsbase;          /* RDFSBASE & co. usable */
-	uint8_t pad[2];
+	uint8_t sud;               /* Syscall User Dispatch on: enclave code makes no system call */
+	uint8_t pad;
 	uint64_t host_fs;
 	uint64_t host_gs;
 	uint64_t encl_fs;
@@ -112,6 +114,7 @@ struct host_thread {
 _Static_assert(__builtin_offsetof(struct host_thread, state) == HOST_T_STATE, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, selector) == HOST_T_SELECTOR, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, fsgsbase) == HOST_T_FSGSBASE, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, sud) == HOST_T_SUD, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, host_fs) == HOST_T_HOST_FS, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, host_gs) == HOST_T_HOST_GS, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, encl_fs) == HOST_T_ENCL_FS, "asm offset");
@@ -143,6 +146,20 @@ const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
 void host_thread_left(struct host_thread *t);
 /* An EENTER/ERESUME counted as inside (t->inside) failed: the same without the trace event. */
 void host_thread_not_entered(struct host_thread *t);
+/*
+ * The thread's own FS and GS bases into @t (RDFSBASE, or two arch_prctl
+ * calls without FSGSBASE): at registration, softsgx_thread_init() and a
+ * trapped ENCLU of host code. The entry function uses what is there.
+ */
+void host_thread_bases_refresh(struct host_thread *t);
+/*
+ * SIGINT and SIGTERM, as a kernel sigset, where their action is SIG_DFL:
+ * read at start-up, by softsgx_sigaction() and softsgx_thread_init(). The
+ * enclave mask leaves these deliverable so that Ctrl-C stops a spinning
+ * enclave; a signal with a handler never runs on enclave state.
+ */
+uint64_t host_stop_signals_default(void);
+void host_stop_signals_refresh(void);
 /* CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX, ECX, EDX. */
 void host_cpuid(struct host_thread *t, uint32_t regs[4]);
 

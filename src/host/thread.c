@@ -48,6 +48,9 @@ static int init_error;
 static bool sud_available;
 
 static const int trapped_signals[] = { SIGILL, SIGSEGV, SIGBUS, SIGSYS, SIGFPE, SIGTRAP };
+/* Signals users send to stop a program: deliverable in enclave code while their action is SIG_DFL. */
+static const int stop_signals[] = { SIGINT, SIGTERM };
+static atomic_ullong stop_signals_dfl; /* those of them whose action is SIG_DFL */
 /* The previous handlers, for faults that are not softsgx's. */
 static struct kernel_sigaction previous[65];
 
@@ -99,6 +102,23 @@ static int install_handlers(void)
 	return raw_sigaction(host_ipi_signal(), &act, &previous[host_ipi_signal()]);
 }
 
+void host_stop_signals_refresh(void)
+{
+	struct kernel_sigaction act;
+	uint64_t dfl = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (!raw_sigaction(stop_signals[i], NULL, &act) && act.handler == SIG_DFL)
+			dfl |= 1ull << (stop_signals[i] - 1);
+	atomic_store(&stop_signals_dfl, dfl);
+}
+
+uint64_t host_stop_signals_default(void)
+{
+	return atomic_load_explicit(&stop_signals_dfl, memory_order_relaxed);
+}
+
 static void *arena_reserve(void)
 {
 	size_t len = (size_t)(ARENA_SLOTS + 1) << HOST_ALTSTACK_SHIFT;
@@ -123,15 +143,22 @@ static void process_init(void)
 	}
 	sud_available = host_features() & HOST_SUD;
 	host_fpu_init();
+	host_stop_signals_refresh();
 	init_error = install_handlers();
 }
 
-static uint64_t read_base(int code)
+void host_thread_bases_refresh(struct host_thread *t)
 {
-	unsigned long v = 0;
+	unsigned long fs = 0, gs = 0;
 
-	syscall(SYS_arch_prctl, code, &v);
-	return v;
+	if (t->fsgsbase) {
+		__asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(fs), "=r"(gs));
+	} else {
+		syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
+		syscall(SYS_arch_prctl, ARCH_GET_GS, &gs);
+	}
+	t->host_fs = fs;
+	t->host_gs = gs;
 }
 
 static struct host_thread *slot_alloc(void)
@@ -189,8 +216,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	t->fsgsbase = (host_features() & HOST_FSGSBASE) != 0;
 	t->tsc_faulting = t->plat->cpu && !sgx_cpu_config(t->plat->cpu)->sgx2 &&
 			  (host_features() & HOST_TSC_FAULTING);
-	t->host_fs = read_base(ARCH_GET_FS);
-	t->host_gs = read_base(ARCH_GET_GS);
+	host_thread_bases_refresh(t);
 	if (sigaltstack(&ss, NULL))
 		return -errno;
 	/* Syscalls outside entry.S are dispatched (SIGSYS) while the selector says block. */
@@ -201,6 +227,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 		ret = -errno;
 		goto err_altstack;
 	}
+	t->sud = sud_available;
 	/*
 	 * CPUID faulting stays on for the thread's life: CPUID in enclave code
 	 * is #UD, and host code's CPUID is run by the handler (host_cpuid()).
@@ -358,8 +385,13 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		errno = EINVAL; /* reserved for the interrupt of threads inside enclaves */
 		return -1;
 	}
-	if (!installed || !is_trapped(sig))
-		return sigaction(sig, act, oldact);
+	if (!installed || !is_trapped(sig)) {
+		int ret = sigaction(sig, act, oldact);
+
+		if (installed && act)
+			host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
+		return ret;
+	}
 	/* softsgx's trampoline stays; the program's handler is what it chains to. */
 	prev = &previous[sig];
 	if (oldact) {
@@ -379,9 +411,15 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 
 int softsgx_thread_init(void)
 {
-	if (!host_thread_get()) {
+	struct host_thread *t = host_thread_get();
+
+	if (!t) {
 		errno = ENOMEM;
 		return -1;
 	}
+	/* What the entry function keeps between calls, read anew. */
+	if (atomic_load(&t->state) == HOST_STATE_HOST)
+		host_thread_bases_refresh(t);
+	host_stop_signals_refresh();
 	return 0;
 }

@@ -137,24 +137,6 @@ static void regs_to_uc(const struct sgx_regs *r, ucontext_t *uc)
 }
 
 /*
- * The host's FS/GS bases now (host code may have changed them since the
- * thread registered): what the trampoline installs on every trap.
- */
-static void host_bases_refresh(struct host_thread *t)
-{
-	unsigned long fs = 0, gs = 0;
-
-	if (t->fsgsbase) {
-		__asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(fs), "=r"(gs));
-	} else {
-		syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
-		syscall(SYS_arch_prctl, ARCH_GET_GS, &gs);
-	}
-	t->host_fs = fs;
-	t->host_gs = gs;
-}
-
-/*
  * Signal masks. Enclave code runs with every signal blocked except
  * softsgx's own: a program's handler must never run on enclave state (its
  * stack, its FS), and a trap or the interrupt must never find its signal
@@ -167,18 +149,7 @@ static void host_bases_refresh(struct host_thread *t)
  */
 static uint64_t enclave_sigmask(uint64_t prog)
 {
-	static const int stop_signals[] = { SIGINT, SIGTERM };
-	uint64_t mask = ~host_signal_mask(), bit;
-	struct kernel_sigaction act;
-	size_t i;
-
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
-		bit = 1ull << (stop_signals[i] - 1);
-		if (!(prog & bit) && !syscall(SYS_rt_sigaction, stop_signals[i], NULL, &act, 8) &&
-		    act.handler == SIG_DFL)
-			mask &= ~bit;
-	}
-	return mask;
+	return ~host_signal_mask() & ~(host_stop_signals_default() & ~prog);
 }
 
 static uint64_t uc_sigmask(const ucontext_t *uc)
@@ -518,7 +489,8 @@ static void host_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info)
 		t->encl_mask = enclave_sigmask(t->prog_mask);
 	}
 	t->prog_mask_saved = false;
-	host_bases_refresh(t);
+	/* A runtime's own ENCLU: it may manage its bases itself (a trap costs more anyway). */
+	host_thread_bases_refresh(t);
 	regs_from_uc(&r, uc, t->host_fs, t->host_gs);
 	if (!host_enter_leaf(t, &r, &exc))
 		go_enclave(t, &r, uc);
@@ -659,7 +631,9 @@ __attribute__((visibility("hidden"))) int softsgx_fast_enter(struct fast_enter *
 	t->encl_mask = enclave_sigmask(t->prog_mask);
 	if (!fast_enter_save_fpu(f))
 		goto trap_path;
-	host_bases_refresh(t);
+	/* Without FSGSBASE the bases stay as registered: no system call to read them. */
+	if (t->fsgsbase)
+		host_thread_bases_refresh(t);
 	f->regs.fsbase = t->host_fs;
 	f->regs.gsbase = t->host_gs;
 	if (host_enter_leaf(t, &f->regs, &exc))
