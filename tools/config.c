@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "host/features.h"
 
 #define DEFAULT_EPC_SIZE (64ull << 20)
 #define MAX_EPC_SIZE (1ull << 40) /* the processor's limit: 2^28 pages */
 
-enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SGX, SET_SEED, SET_TRACE, NR_SETTINGS };
+enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SGX, SET_SEED, SET_TRACE, SET_HOST_DISABLE, NR_SETTINGS };
 
 static const struct {
 	const char *option;
@@ -26,6 +27,7 @@ static const struct {
 	[SET_SGX] = { "--sgx", "SOFTSGX_SGX" },
 	[SET_SEED] = { "--seed", "SOFTSGX_SEED" },
 	[SET_TRACE] = { "--trace", "SOFTSGX_TRACE" },
+	[SET_HOST_DISABLE] = { "--host-disable", "SOFTSGX_HOST_DISABLE" },
 };
 
 static const char *option_values[NR_SETTINGS];
@@ -145,13 +147,38 @@ static int parse_seed(const struct cli_command *cmd)
 	return 0;
 }
 
+/*
+ * Host features to leave unused: checked here, then handed to the library
+ * (which reads SOFTSGX_HOST_DISABLE when it first probes the host).
+ */
+static int parse_host_disable(const struct cli_command *cmd)
+{
+	const char *from, *v = setting(SET_HOST_DISABLE, &from), *bad;
+	unsigned int mask;
+
+	if (!v)
+		return 0;
+	if (host_features_parse(v, &mask, &bad))
+		return bad_value(cmd, from, v,
+				 "expected names from fsgsbase, sud, cpuid-faulting, tsc-faulting, "
+				 "all, none, separated by commas");
+	if (setenv(names[SET_HOST_DISABLE].env, v, 1))
+		return cli_fail(cmd, "%s: %s", from, strerror(errno));
+	return 0;
+}
+
 int config_apply(const struct cli_command *cmd)
 {
 	struct softsgx_config cfg;
 	const char *from;
 
+	int ret;
+
 	if (parse_epc_size(cmd) || parse_tracking(cmd) || parse_sgx(cmd) || parse_seed(cmd))
 		return CLI_EXIT_USAGE;
+	ret = parse_host_disable(cmd);
+	if (ret)
+		return ret;
 	applied.trace = setting(SET_TRACE, &from);
 	cfg = (struct softsgx_config){ .epc_size = applied.epc_size,
 				       .tracking = applied.tracking,

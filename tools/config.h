@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The emulated platform's configuration as the softsgx command takes it:
- * five settings, each a command-line option and an environment variable
+ * six settings, each a command-line option and an environment variable
  * of the same name (docs/configuration.md lists them):
  *   --epc-size SIZE     SOFTSGX_EPC_SIZE   EPC bytes (K, M, G suffixes)
  *   --tracking MODE     SOFTSGX_TRACKING   per-page | batched
  *   --sgx VERSION       SOFTSGX_SGX        2 (SGX2, default) | 1 (SGX1 only)
  *   --seed HEX          SOFTSGX_SEED       platform key seed, 64 hex digits
  *   --trace FILE        SOFTSGX_TRACE      event trace (Chrome trace JSON)
+ *   --host-disable LIST SOFTSGX_HOST_DISABLE host features left unused (testing)
  * An option wins over the variable. config_apply() checks them and hands
  * them to softsgx_configure() before the platform exists.
  */
@@ -27,7 +28,9 @@
 	"  --tracking MODE     per-page (as Linux, default) or batched [SOFTSGX_TRACKING]\n" \
 	"  --sgx VERSION       2 (SGX2 with EDMM, default) or 1 (SGX1 only) [SOFTSGX_SGX]\n" \
 	"  --seed HEX          platform key seed, 64 hex digits; built in [SOFTSGX_SEED]\n"  \
-	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"
+	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"  \
+	"  --host-disable LIST host features not to use: fsgsbase, sud, cpuid-faulting,\n"   \
+	"                      tsc-faulting, all [SOFTSGX_HOST_DISABLE]\n"
 
 /* Return: true if @name ("--epc-size" ...) is a configuration option. */
 bool config_known(const char *name);

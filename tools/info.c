@@ -3,14 +3,13 @@
  * `softsgx info`: the emulated platform as software would discover it
  * (CPUID leaf 0x12: SGX1/SGX2, MISCSELECT, ATTRIBUTES and XFRM masks,
  * maximum enclave sizes, the EPC section) and what this host offers the
- * emulator (FSGSBASE, Syscall User Dispatch, CPUID faulting), with what
+ * emulator (FSGSBASE, Syscall User Dispatch, CPUID and TSC faulting, and
+ * the IA32 emulation and UMIP that decide what faults at all), with what
  * each missing feature costs in fidelity or speed.
  */
-#include <asm/prctl.h>
+#include <cpuid.h>
 #include <stdio.h>
-#include <sys/auxv.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -19,35 +18,7 @@
 #include "config.h"
 #include "cpu/cpu.h"
 #include "driver/driver.h"
-
-#ifndef PR_SET_SYSCALL_USER_DISPATCH
-#define PR_SET_SYSCALL_USER_DISPATCH 59
-#define PR_SYS_DISPATCH_OFF 0
-#define PR_SYS_DISPATCH_ON 1
-#endif
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)
-#endif
-
-struct host_features {
-	bool fsgsbase;
-	bool sud;
-	bool cpuid_faulting;
-};
-
-/* Probe the host the way src/host does (before the library touches this thread). */
-static void probe_host(struct host_features *h)
-{
-	char selector = 0; /* SYSCALL_DISPATCH_FILTER_ALLOW */
-
-	h->fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
-	h->sud = !prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &selector);
-	if (h->sud)
-		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
-	/* ARCH_SET_CPUID answers ENODEV without CPUID faulting; 1 keeps CPUID working. */
-	h->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) >= 0 &&
-			    !syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
-}
+#include "host/features.h"
 
 static void print_bits(uint64_t value, const char *const names[], unsigned int n)
 {
@@ -118,41 +89,69 @@ static void print_platform(struct sgx_platform *plat)
 	print_cpuid(c, sgx_cpu_epc_base(plat->cpu), epc_size);
 }
 
-static void print_feature(const char *name, bool present, const char *yes, const char *no)
+/* One host feature: present and used, turned off by the setting, or absent; and what follows. */
+static void print_feature(const char *name, unsigned int feature, const char *yes, const char *no)
+{
+	bool present = host_features_present() & feature, used = host_features() & feature;
+
+	printf("  %-22s %-4s %s\n", name, used ? "yes" : present ? "off" : "no", used ? yes : no);
+	if (present && !used)
+		printf("  %-22s      (present, turned off by SOFTSGX_HOST_DISABLE)\n", "");
+}
+
+static void print_fact(const char *name, bool present, const char *yes, const char *no)
 {
 	printf("  %-22s %-4s %s\n", name, present ? "yes" : "no", present ? yes : no);
 }
 
-static void print_host(const struct host_features *h)
+static void print_host(void)
 {
+	uint32_t r[4];
+	char vendor[13];
 	struct utsname u;
+	bool ia32 = host_ia32_emulation(), sud = host_features() & HOST_SUD, intel;
 
+	__cpuid(0, r[0], r[1], r[2], r[3]);
+	memcpy(vendor, &r[1], 4);
+	memcpy(vendor + 4, &r[3], 4);
+	memcpy(vendor + 8, &r[2], 4);
+	vendor[12] = 0;
+	intel = !strcmp(vendor, "GenuineIntel");
 	printf("\nhost (what it offers the emulator)\n");
 	if (!uname(&u))
 		printf("  %-22s %s %s %s\n", "kernel", u.sysname, u.release, u.machine);
-	print_feature("FSGSBASE", h->fsgsbase, "FS/GS bases switch with WRFSBASE/WRGSBASE",
-		      "FS/GS bases switch by arch_prctl(): syscalls at every entry, exit, trap");
-	print_feature("Syscall User Dispatch", h->sud, "SYSCALL, INT in an enclave: #UD, as on SGX",
-		      "SYSCALL, INT in an enclave execute (SGX: #UD); needs Linux 5.11+");
-	print_feature("CPUID faulting", h->cpuid_faulting, "CPUID in an enclave: #UD, as on SGX",
+	printf("  %-22s %s\n", "processor", vendor);
+	print_feature("FSGSBASE", HOST_FSGSBASE, "FS/GS bases switch with WRFSBASE/WRGSBASE",
+		      "FS/GS bases switch by arch_prctl(): up to 2 system calls per switch");
+	print_feature("Syscall User Dispatch", HOST_SUD, "SYSCALL, INT 0x80 in an enclave: #UD, as on SGX",
+		      "SYSCALL in an enclave executes (SGX: #UD); needs Linux 5.11+");
+	print_feature("CPUID faulting", HOST_CPUID_FAULTING, "CPUID in an enclave: #UD, as on SGX",
 		      "CPUID in an enclave executes (SGX: #UD); see docs/fidelity.md");
+	print_feature("TSC faulting", HOST_TSC_FAULTING, "RDTSC in an SGX1 enclave (--sgx 1): #UD",
+		      "RDTSC in an SGX1 enclave executes (SGX1: #UD)");
+	print_fact("IA32 emulation", ia32,
+		   sud ? (intel ? "INT 0x80: #UD by Syscall User Dispatch; SYSENTER: #UD, address lost"
+				: "INT 0x80: #UD by Syscall User Dispatch")
+		       : "INT 0x80 in an enclave runs as a 32-bit system call (SGX: #UD)",
+		   "INT 0x80, SYSENTER in an enclave fault on the host: #UD, as on SGX");
+	print_fact("UMIP", host_umip(),
+		   "SGDT, SIDT, SLDT, STR in an enclave: the kernel emulates them (SGX: #UD)",
+		   "SGDT, SIDT, SLDT, STR in an enclave execute (SGX: #UD)");
 }
 
 static int cmd_info(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct host_features host;
 	struct sgx_platform *plat;
 	int ret = cli_start(cmd, argc, argv, NULL, NULL, 0, 0);
 
 	if (ret != CLI_CONTINUE)
 		return ret;
-	probe_host(&host);
 	plat = sgx_platform_get();
 	if (!plat)
 		return cli_fail(cmd, "the platform could not be created (EPC of %zu bytes)",
 				config_get()->epc_size);
 	print_platform(plat);
-	print_host(&host);
+	print_host();
 	return CLI_EXIT_OK;
 }
 
@@ -163,7 +162,8 @@ const struct cli_command info_command = {
 	.help = "Shows the emulated SGX platform as software would discover it (SGX1/SGX2,\n"
 		"EPC, MISCSELECT, ATTRIBUTES and XFRM masks, maximum enclave sizes, the CPUID\n"
 		"leaf 0x12 registers) with the configuration applied, and the host features the\n"
-		"emulator uses (FSGSBASE, Syscall User Dispatch, CPUID faulting) with the\n"
-		"consequence of each missing one.\n",
+		"emulator uses (FSGSBASE, Syscall User Dispatch, CPUID and TSC faulting) or\n"
+		"that decide what faults (IA32 emulation, UMIP), with the consequence of each\n"
+		"missing one. --host-disable turns features off as for any other command.\n",
 	.run = cmd_info,
 };

@@ -152,6 +152,18 @@ TEST(sgx_version_setting)
 	EXPECT_EQ(r.status, 2);
 	EXPECT_CONTAINS(r.err, "--sgx='3': expected 1 (SGX1 only) or 2");
 	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--host-disable", "sud,fsgsbas");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "--host-disable='sud,fsgsbas': expected names from fsgsbase, sud");
+	tool_result_free(&r);
+	{
+		const char *const env[] = { "SOFTSGX_HOST_DISABLE=cpuid-faulting,,bogus", NULL };
+
+		r = TOOL(env, "info");
+		EXPECT_EQ(r.status, 2);
+		EXPECT_CONTAINS(r.err, "SOFTSGX_HOST_DISABLE='cpuid-faulting,,bogus'");
+		tool_result_free(&r);
+	}
 }
 
 TEST(info_platform_and_host)
@@ -169,6 +181,17 @@ TEST(info_platform_and_host)
 	EXPECT_CONTAINS(r.out, "FSGSBASE");
 	EXPECT_CONTAINS(r.out, "Syscall User Dispatch");
 	EXPECT_CONTAINS(r.out, "CPUID faulting");
+	EXPECT_CONTAINS(r.out, "TSC faulting");
+	EXPECT_CONTAINS(r.out, "IA32 emulation");
+	EXPECT_CONTAINS(r.out, "UMIP");
+	tool_result_free(&r);
+	/* Every feature turned off: none is used, whatever the host has. */
+	r = TOOL(NULL, "--host-disable", "all", "info");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_TRUE(!strstr(r.out, "FSGSBASE               yes"));
+	EXPECT_TRUE(!strstr(r.out, "Syscall User Dispatch  yes"));
+	EXPECT_TRUE(!strstr(r.out, "CPUID faulting         yes"));
+	EXPECT_TRUE(!strstr(r.out, "TSC faulting           yes"));
 	tool_result_free(&r);
 	r = TOOL(NULL, "info", "extra");
 	EXPECT_EQ(r.status, 2);
