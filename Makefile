@@ -5,12 +5,15 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build release demo bench test test-asan test-tsan format clean
+.PHONY: all deps deps-test build release demo bench test test-asan test-tsan test-clang format clean
 
 all: build
 
 deps:
 	@./scripts/deps.sh
+
+deps-test:
+	@./scripts/deps.sh test
 
 build/%/CMakeCache.txt: | deps
 	@mkdir -p build/$*
@@ -18,6 +21,7 @@ build/%/CMakeCache.txt: | deps
 	  release) cmake -S . -B build/$* -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null ;; \
 	  asan)    cmake -S . -B build/$* -DSOFTSGX_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null ;; \
 	  tsan)    cmake -S . -B build/$* -DSOFTSGX_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null ;; \
+	  clang)   cmake -S . -B build/$* -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null ;; \
 	  *)       cmake -S . -B build/$* $(CMAKE_FLAGS) >/dev/null ;; \
 	esac
 
@@ -41,8 +45,13 @@ test-tsan: build/tsan/CMakeCache.txt
 	cmake --build build/tsan -j$(JOBS)
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -L threads
 
+# The tree builds warning-free with clang as with gcc (warnings are errors).
+build/clang/CMakeCache.txt: | deps-test
+test-clang: build/clang/CMakeCache.txt
+	cmake --build build/clang -j$(JOBS)
+
 # The release build is part of the tests: -O2 brings warnings of its own.
-test: release test-asan test-tsan
+test: release test-clang test-asan test-tsan
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -285,7 +285,7 @@ static void run_features(const char *disable)
 	if (pid == 0) {
 		if (disable)
 			setenv("SOFTSGX_HOST_DISABLE", disable, 1);
-		snprintf(label, sizeof(label), disable ? ", no %s" : "", disable);
+		snprintf(label, sizeof(label), "%s%s", disable ? ", no " : "", disable ? disable : "");
 		if (softsgx_configure(&cfg)) {
 			perror("softsgx_configure");
 			_exit(1);

@@ -1,9 +1,14 @@
 #!/bin/sh
 # Checks that the Debian packages softsgx builds with are installed; as root
 # it installs the missing ones with apt-get, otherwise it prints the command.
+# "deps.sh test" adds what the tests need beyond the build (clang: the tree
+# must build warning-free with it too).
 set -eu
 
 packages="gcc make cmake pkg-config libssl-dev linux-libc-dev"
+if [ "${1:-}" = test ]; then
+	packages="$packages clang"
+fi
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -96,7 +96,7 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 	struct cli_layout layout = { 0 };
 	const char *sig_path = NULL, *path;
 	const struct cli_option opts[] = { { "--sigstruct", &sig_path, NULL },
-					   CLI_LAYOUT_OPTIONS(&layout), { NULL } };
+					   CLI_LAYOUT_OPTIONS(&layout), { 0 } };
 	struct softsgx_load_options o;
 	struct sgx_sigstruct sig;
 	uint8_t *image;

@@ -40,7 +40,7 @@ static int measure_file(const struct cli_command *cmd, const char *path,
 static int cmd_measure(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli_layout layout = { 0 };
-	const struct cli_option opts[] = { CLI_LAYOUT_OPTIONS(&layout), { NULL } };
+	const struct cli_option opts[] = { CLI_LAYOUT_OPTIONS(&layout), { 0 } };
 	struct softsgx_load_options o;
 	uint8_t mrenclave[32];
 	const char *path;
@@ -120,7 +120,7 @@ static int cmd_sign(const struct cli_command *cmd, int argc, char **argv)
 	const char *key = NULL, *out = NULL, *path;
 	const struct cli_option opts[] = { { "--key", &key, NULL }, { "-o", &out, NULL },
 					   { "--output", &out, NULL }, CLI_LAYOUT_OPTIONS(&layout),
-					   { NULL } };
+					   { 0 } };
 	struct softsgx_load_options o;
 	uint8_t mrenclave[32];
 	int ret = cli_start(cmd, argc, argv, opts, &path, 1, 1);
@@ -185,7 +185,7 @@ static int cmd_keygen(const struct cli_command *cmd, int argc, char **argv)
 	const char *out = NULL;
 	const struct cli_option opts[] = { { "-o", &out, NULL },
 					   { "--output", &out, NULL },
-					   { NULL } };
+					   { 0 } };
 	uint8_t mrsigner[32];
 	EVP_PKEY *key = NULL;
 	char hex[65];
