@@ -106,66 +106,30 @@ TEST(illegal_int80_ud)
 	expect_ud_at(code, sizeof(code), 5);
 }
 
-TEST(illegal_int21_ud)
-{
-	static const uint8_t code[] = { 0xcd, 0x21, 0xc3 }; /* #GP on the host */
+/* illegal_<name>_ud: a code page whose instruction @at bytes in is #UD. */
+#define UD_TEST(name, at, ...)                                   \
+	TEST(illegal_##name##_ud)                                \
+	{                                                        \
+		static const uint8_t code[] = { __VA_ARGS__ };   \
+		expect_ud_at(code, sizeof(code), (at));          \
+	}
 
-	expect_ud_at(code, sizeof(code), 0);
-}
-
-TEST(illegal_int3_two_byte_form_ud)
-{
-	static const uint8_t code[] = { 0x90, 0xcd, 0x03, 0xc3 }; /* #BP on the host, past it */
-
-	expect_ud_at(code, sizeof(code), 1);
-}
-
-TEST(illegal_in_ud)
-{
-	static const uint8_t code[] = { 0x31, 0xd2, 0xec, 0xc3 }; /* xor %edx,%edx; in (%dx),%al */
-
-	expect_ud_at(code, sizeof(code), 2);
-}
-
-TEST(illegal_out_with_prefix_ud)
-{
-	static const uint8_t code[] = { 0x31, 0xd2, 0x66, 0xef, 0xc3 }; /* out %ax,(%dx) */
-
-	expect_ud_at(code, sizeof(code), 2);
-}
-
-TEST(illegal_iret_ud)
-{
-	/* An IRETQ frame of zeros (CS 0: #GP on the host); SGX never reads it. */
-	static const uint8_t code[] = { 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00,
-					0x48, 0xcf };
-
-	expect_ud_at(code, sizeof(code), 10);
-}
-
-TEST(illegal_far_ret_ud)
-{
-	/* push $0; push $0; lretq: CS 0, #GP on the host */
-	static const uint8_t code[] = { 0x6a, 0x00, 0x6a, 0x00, 0x48, 0xcb };
-
-	expect_ud_at(code, sizeof(code), 4);
-}
-
-TEST(illegal_mov_to_ss_ud)
-{
-	/* mov $0x1234, %eax; mov %eax, %ss: a bad selector, #GP on the host */
-	static const uint8_t code[] = { 0xb8, 0x34, 0x12, 0x00, 0x00, 0x8e, 0xd0, 0xc3 };
-
-	expect_ud_at(code, sizeof(code), 5);
-}
-
-TEST(illegal_lfs_from_unmapped_memory_ud)
-{
-	/* xor %eax,%eax; lfs (%rax),%eax: #PF on the host, #UD before any access on SGX */
-	static const uint8_t code[] = { 0x31, 0xc0, 0x0f, 0xb4, 0x00, 0xc3 };
-
-	expect_ud_at(code, sizeof(code), 2);
-}
+/* int $0x21: #GP on the host */
+UD_TEST(int21, 0, 0xcd, 0x21, 0xc3)
+/* nop; int $3 in its two-byte form: #BP on the host, with RIP past it */
+UD_TEST(int3_two_byte_form, 1, 0x90, 0xcd, 0x03, 0xc3)
+/* xor %edx,%edx; in (%dx),%al: #GP on the host */
+UD_TEST(in, 2, 0x31, 0xd2, 0xec, 0xc3)
+/* xor %edx,%edx; out %ax,(%dx) with an operand-size prefix */
+UD_TEST(out_with_prefix, 2, 0x31, 0xd2, 0x66, 0xef, 0xc3)
+/* five pushes of 0, iretq: a frame with CS 0, #GP on the host; SGX never reads it */
+UD_TEST(iret, 10, 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x6a, 0x00, 0x48, 0xcf)
+/* push $0; push $0; lretq: CS 0, #GP on the host */
+UD_TEST(far_ret, 4, 0x6a, 0x00, 0x6a, 0x00, 0x48, 0xcb)
+/* mov $0x1234, %eax; mov %eax, %ss: a bad selector, #GP on the host */
+UD_TEST(mov_to_ss, 5, 0xb8, 0x34, 0x12, 0x00, 0x00, 0x8e, 0xd0, 0xc3)
+/* xor %eax,%eax; lfs (%rax),%eax: #PF on the host, #UD before any access on SGX */
+UD_TEST(lfs_from_unmapped_memory, 2, 0x31, 0xc0, 0x0f, 0xb4, 0x00, 0xc3)
 
 TEST(illegal_sysenter_ud)
 {
