@@ -360,6 +360,17 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
  * An exception @exc of enclave code in state @r: AEX; a #PF the driver
  * resolves goes back in (ERESUME), anything else is reported.
  */
+/* AEX: the SSA frame is written through the enclave's mappings, which munmap may change. */
+static int aex(struct host_thread *t, struct sgx_regs *r, const struct sgx_exception *exc)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&t->plat->mmap_lock);
+	ret = sgx_aex(t->lp, r, exc);
+	pthread_rwlock_unlock(&t->plat->mmap_lock);
+	return ret;
+}
+
 static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct sgx_exception exc,
 			      bool leaf, ucontext_t *uc, siginfo_t *info)
 {
@@ -368,7 +379,7 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 
 	if (trace_on())
 		trace_aex(&exc);
-	if (sgx_aex(t->lp, r, &exc)) {
+	if (aex(t, r, &exc)) {
 		/* The SSA frame could not be written: the processor reports that fault instead. */
 		host_thread_left(t);
 		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
@@ -800,7 +811,7 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 		if (trace_on())
 			trace_aex(&irq);
 		/* The driver's interrupt: AEX, and back in at once as the AEP's ERESUME would. */
-		if (!sgx_aex(t->lp, &r, &irq)) {
+		if (!aex(t, &r, &irq)) {
 			atomic_fetch_add(&t->interrupts, 1);
 			host_thread_left(t);
 			if (!eresume(t, &r, &irq)) {
