@@ -11,11 +11,20 @@ int lp_pf_epcm(struct sgx_lp *lp, uint64_t la, uint32_t access)
 	return lp_pf(lp, la, SGX_PF_SGX | SGX_PF_U | SGX_PF_P | access);
 }
 
+/* A 64-bit linear address whose bits 63:47 are not all equal (4-level paging). */
+static bool non_canonical(uint64_t la)
+{
+	return (uint64_t)((int64_t)(la << 16) >> 16) != la;
+}
+
 int enclu_translate(struct sgx_lp *lp, uint64_t la, uint32_t access, struct epc_page **pg)
 {
 	uint64_t pa = 0;
 	uint32_t pfec;
 
+	/* Any memory operand: a non-canonical address is #GP(0) before paging is consulted. */
+	if (non_canonical(la))
+		return lp_gp(lp);
 	pfec = lp->mmu->translate(lp->mmu_ctx, la, access, &pa);
 	if (pfec)
 		return lp_pf(lp, la, pfec | SGX_PF_U);

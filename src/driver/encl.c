@@ -214,6 +214,17 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 	if (!vma)
 		return SGX_FAULT_NOT_OURS;
 	encl = vma->encl;
+	/*
+	 * mm/fault.c's access_error(): a fault the processor marked as an EPCM
+	 * refusal (EENTER on a page that is no TCS, say) is never fixed up.
+	 */
+	if ((walk & SGX_FAULT_WALK) && (walk & SGX_PF_SGX)) {
+		*pfec = walk & ~SGX_FAULT_WALK;
+		sgx_count(plat, SOFTSGX_CNT_FAULT_EPCM, 1);
+		if (trace_on())
+			trace_fault(TRACE_FAULT_EPCM, addr, *pfec);
+		return SGX_FAULT_SIGSEGV;
+	}
 	/* mm/fault.c: an access the mapping does not allow is an access error. */
 	if (!sgx_vma_allows(vma->prot, access)) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_VMA, 1);

@@ -108,6 +108,11 @@ struct host_thread {
 	bool prog_mask_saved;      /* @prog_mask holds the mask for a trapped EENTER/ERESUME */
 	uint64_t prog_mask;        /* the program's signal mask, restored when it leaves ENCLAVE */
 	uint64_t encl_mask;        /* the mask in ENCLAVE (trap.c: enclave_sigmask()) */
+	struct {                   /* the last fault of enclave code the driver resolved */
+		uint64_t rip, addr;
+		uint32_t error_code;
+		unsigned int count; /* how often in a row (trap.c: resolved_again()) */
+	} resolved;
 	struct host_thread *next;  /* registry */
 };
 

@@ -328,9 +328,35 @@ static enum sgx_fault_result resolve(struct sgx_platform *plat, uint64_t addr, u
 	return res;
 }
 
+/*
+ * A leaf's #PF that the driver answered RETRY (a page-table entry now
+ * there, an EAUG) is retried; one that recurs unchanged was not the
+ * kernel's to fix and is reported, and no leaf is retried more than
+ * LEAF_RETRIES times: the loops below end.
+ */
+#define LEAF_RETRIES 16
+
+struct leaf_retry {
+	unsigned int tries;
+	uint64_t addr;
+	uint32_t error_code;
+};
+
+static bool retry_leaf(struct leaf_retry *lr, const struct sgx_exception *exc)
+{
+	if (lr->tries && lr->addr == exc->addr && lr->error_code == exc->error_code)
+		return false;
+	if (++lr->tries > LEAF_RETRIES)
+		return false;
+	lr->addr = exc->addr;
+	lr->error_code = exc->error_code;
+	return true;
+}
+
 /* ERESUME right after an AEX (the AEP's ENCLU, done here): 0 when back inside. */
 static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_exception *exc)
 {
+	struct leaf_retry lr = { 0 };
 	uint32_t pfec;
 	int ret;
 
@@ -347,10 +373,10 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
 					       .has_error_code = true,
 					       .error_code = sgx_lp_fault(t->lp)->error_code,
 					       .addr = sgx_lp_fault(t->lp)->addr };
-		if (exc->vector != SGX_VEC_PF ||
-		    resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
-			if (exc->vector == SGX_VEC_PF)
-				exc->error_code = pfec;
+		if (exc->vector != SGX_VEC_PF || !retry_leaf(&lr, exc))
+			return -1;
+		if (resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
+			exc->error_code = pfec;
 			return -1;
 		}
 	}
@@ -360,6 +386,36 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
  * An exception @exc of enclave code in state @r: AEX; a #PF the driver
  * resolves goes back in (ERESUME), anything else is reported.
  */
+/*
+ * A fault of enclave code that the driver resolved and that comes back at
+ * once, unchanged, NATIVE_RETRIES times in a row is not being resolved (the
+ * host refuses what the model allows): it is reported instead of retried
+ * for ever. A resolved fault normally does not recur at all.
+ */
+#define NATIVE_RETRIES 4096
+
+static bool resolved_again(struct host_thread *t, uint64_t rip, const struct sgx_exception *exc)
+{
+	static atomic_bool warned;
+
+	if (t->resolved.count && t->resolved.rip == rip && t->resolved.addr == exc->addr &&
+	    t->resolved.error_code == exc->error_code) {
+		if (++t->resolved.count < NATIVE_RETRIES)
+			return false;
+		if (!atomic_exchange(&warned, true))
+			fprintf(stderr, "softsgx: a fault at %#llx (rip %#llx) recurs after every fix; "
+					"reported to the program\n",
+				(unsigned long long)exc->addr, (unsigned long long)rip);
+		t->resolved.count = 0;
+		return true;
+	}
+	t->resolved.rip = rip;
+	t->resolved.addr = exc->addr;
+	t->resolved.error_code = exc->error_code;
+	t->resolved.count = 1;
+	return false;
+}
+
 /* AEX: the SSA frame is written through the enclave's mappings, which munmap may change. */
 static int aex(struct host_thread *t, struct sgx_regs *r, const struct sgx_exception *exc)
 {
@@ -375,6 +431,7 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 			      bool leaf, ucontext_t *uc, siginfo_t *info)
 {
 	enum sgx_fault_result res = SGX_FAULT_SIGSEGV;
+	uint64_t rip = r->rip; /* the AEX replaces it with the AEP */
 	uint32_t pfec;
 
 	if (trace_on())
@@ -391,6 +448,10 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 	host_thread_left(t);
 	if (exc.vector == SGX_VEC_PF) {
 		res = resolve(t->plat, exc.addr, exc.error_code, leaf, &pfec);
+		if (res == SGX_FAULT_RETRY && resolved_again(t, rip, &exc)) {
+			res = SGX_FAULT_SIGSEGV;
+			pfec = exc.error_code;
+		}
 
 		if (res == SGX_FAULT_RETRY && !eresume(t, r, &exc)) {
 			go_enclave(t, r, uc);
@@ -461,6 +522,7 @@ static void enclave_enclu(struct host_thread *t, ucontext_t *uc, siginfo_t *info
 static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx_exception *exc)
 {
 	const struct sgx_regs in = *r;
+	struct leaf_retry lr = { 0 };
 	uint32_t pfec;
 	int ret;
 
@@ -479,7 +541,7 @@ static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx
 					       .addr = sgx_lp_fault(t->lp)->addr };
 		if (!sgx_is_fault(ret))
 			*exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
-		if (exc->vector != SGX_VEC_PF)
+		if (exc->vector != SGX_VEC_PF || !retry_leaf(&lr, exc))
 			return -1;
 		if (resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
 			exc->error_code = pfec;

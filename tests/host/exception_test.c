@@ -321,3 +321,45 @@ TEST(direct_enclu_eenter_eexit)
 	EXPECT_EQ(c.ret, 31);
 	softsgx_unload(e);
 }
+
+/*
+ * EENTER through a "TCS" that is an ordinary enclave page: the EPCM
+ * refuses it (#PF with the SGX bit), the kernel does not fix that up, and
+ * the entry function reports it with function EENTER.
+ */
+TEST(eenter_tcs_at_reg_page_reported_pf_sgx)
+{
+	struct softsgx_enclave *e = te_load();
+	struct te_call c = { .op = TE_OP_THREAD_INFO };
+	struct sgx_enclave_run run;
+
+	ASSERT_TRUE(e);
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	memset(&run, 0, sizeof(run));
+	run.tcs = c.out[1]; /* the thread-data page: REG, RW */
+	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, EENTER, 0, 0, &run), 0);
+	EXPECT_EQ(run.function, EENTER);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_PF);
+	EXPECT_TRUE(run.exception_error_code & SGX_PF_SGX);
+	EXPECT_EQ(run.exception_addr, c.out[1]);
+	/* The real TCS still works. */
+	EXPECT_EQ(te_run(e, 0, TE_OP_NOP), 0);
+	softsgx_unload(e);
+}
+
+/* A TCS operand with a non-canonical address is #GP, as any such memory operand. */
+TEST(eenter_noncanonical_tcs_reported_gp)
+{
+	struct sgx_enclave_run run;
+
+	ASSERT_EQ(softsgx_thread_init(), 0);
+	memset(&run, 0, sizeof(run));
+	run.tcs = 0x8000000000000000ull;
+	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, EENTER, 0, 0, &run), 0);
+	EXPECT_EQ(run.function, EENTER);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
+	run.tcs = 0x0000800000000000ull; /* the first address past the lower half */
+	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, EENTER, 0, 0, &run), 0);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
+}
