@@ -131,18 +131,25 @@ struct sgx_lp *sgx_current_lp(struct sgx_platform *plat)
 
 /* The file table */
 
-/* The file behind @fd: the one whose memfd it is (a dup() finds the same). Under files_lock. */
+/*
+ * The file behind @fd: the one whose memfd it is (a dup() finds the same).
+ * An enclave's own descriptor of its memfd is softsgx's, not the
+ * program's: it names no device file. Under files_lock.
+ */
 static struct sgx_file *file_lookup(struct sgx_platform *plat, int fd)
 {
-	struct sgx_file *f;
+	struct sgx_file *f, *found = NULL;
 	struct stat st;
 
-	if (fstat(fd, &st))
+	if (fd < 0 || fstat(fd, &st))
 		return NULL;
-	for (f = plat->files; f; f = f->next)
+	for (f = plat->files; f; f = f->next) {
+		if (f->encl && f->encl->memfd == fd)
+			return NULL;
 		if (f->dev == st.st_dev && f->ino == st.st_ino)
-			return f;
-	return NULL;
+			found = f;
+	}
+	return found;
 }
 
 struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)

@@ -7,6 +7,7 @@
  * from inside a running ioctl), and the per-ioctl counters.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -168,6 +169,45 @@ TEST(close_fd_not_from_open_ebadf_and_leaves_it_open)
 	EXPECT_TRUE(fd_is_open(p[0]));
 	close(p[0]);
 	close(p[1]);
+}
+
+/* The descriptor softsgx keeps for an enclave of @fd (same file, another number), or -1. */
+static int private_fd_of(int fd)
+{
+	struct stat want, st;
+	int other;
+
+	if (fstat(fd, &want))
+		return -1;
+	for (other = 0; other < 1024; other++)
+		if (other != fd && !fstat(other, &st) && st.st_dev == want.st_dev &&
+		    st.st_ino == want.st_ino)
+			return other;
+	return -1;
+}
+
+/*
+ * The enclave's own descriptor is softsgx's: no device descriptor, not
+ * closable through the API (the enclave would go on using a number the
+ * program may reuse), no ioctl on it.
+ */
+TEST(enclave_private_fd_invisible_to_the_program)
+{
+	struct dfx_encl *e = dfx_build();
+	struct sgx_enclave_remove_pages rm = { 0 };
+	int priv;
+
+	ASSERT_TRUE(e);
+	priv = private_fd_of(e->fd);
+	ASSERT_TRUE(priv >= 0);
+	EXPECT_TRUE(softsgx_is_device_fd(e->fd));
+	EXPECT_TRUE(!softsgx_is_device_fd(priv));
+	EXPECT_ERRNO(softsgx_close(priv), EBADF);
+	EXPECT_TRUE(fd_is_open(priv));
+	EXPECT_ERRNO(softsgx_ioctl(priv, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), ENOTTY);
+	/* The program's descriptor still works. */
+	EXPECT_ERRNO(softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm), EINVAL);
+	dfx_close(e);
 }
 
 TEST(close_releases_enclave_epc_pages)
