@@ -37,8 +37,9 @@ struct softsgx_config {
 
 /*
  * softsgx_configure() - set the platform's configuration; only before the
- * first softsgx_open(). Return: 0, or -1 with errno EBUSY (the platform
- * exists already) or EINVAL (bad epc_size or tracking).
+ * first softsgx_open(). Return: 0, or -1 with errno EFAULT (@config or its
+ * seed unreadable), EBUSY (the platform exists already) or EINVAL (bad
+ * epc_size or tracking).
  */
 int softsgx_configure(const struct softsgx_config *config);
 
@@ -46,7 +47,8 @@ int softsgx_configure(const struct softsgx_config *config);
  * softsgx_open() - open "/dev/sgx_enclave" or "/dev/sgx_provision".
  * The descriptor is a real one of this process (a memfd), unique, and
  * close-on-exec if O_CLOEXEC is given. Return: the fd, or -1 with errno
- * ENOENT (another path), ENOMEM, EMFILE/ENFILE (no fd available).
+ * EFAULT (@path unreadable), ENOENT (another path), ENOMEM, EMFILE/ENFILE
+ * (no fd available).
  */
 int softsgx_open(const char *path, int flags);
 
@@ -130,7 +132,8 @@ struct sigaction;
  * what is not its own to, after an AEX where hardware would have done one:
  * so the program's handler never runs with an enclave's FS base. Other
  * signals go to sigaction(). Return: 0, or -1 with errno as sigaction(), or
- * EINVAL for the signal softsgx reserves (SIGRTMAX - 1).
+ * EINVAL for the signal softsgx reserves (SIGRTMAX - 1), or EFAULT when @act
+ * cannot be read or @oldact written (rt_sigaction(2)'s rules).
  */
 int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "driver/uaccess.h"
 #include "trace/trace.h"
 
 #ifndef MFD_EXEC
@@ -93,19 +94,27 @@ void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *o
 
 int softsgx_configure(const struct softsgx_config *config)
 {
+	struct softsgx_config cfg;
+	uint8_t seed[sizeof(pending_seed)];
 	int ret = 0;
 
+	/* The program's memory is read as a system call reads it: EFAULT, not a crash. */
+	if (copy_from_user(&cfg, config, sizeof(cfg)) ||
+	    (cfg.seed && copy_from_user(seed, cfg.seed, sizeof(seed)))) {
+		errno = EFAULT;
+		return -1;
+	}
 	pthread_mutex_lock(&platform_lock);
 	if (platform) {
 		ret = EBUSY;
-	} else if ((config->epc_size & 4095) ||
-		   (config->tracking != SOFTSGX_TRACK_PER_PAGE && config->tracking != SOFTSGX_TRACK_BATCHED)) {
+	} else if ((cfg.epc_size & 4095) ||
+		   (cfg.tracking != SOFTSGX_TRACK_PER_PAGE && cfg.tracking != SOFTSGX_TRACK_BATCHED)) {
 		ret = EINVAL;
 	} else {
-		pending_config = *config;
-		have_seed = config->seed != NULL;
+		pending_config = cfg;
+		have_seed = cfg.seed != NULL;
 		if (have_seed)
-			memcpy(pending_seed, config->seed, sizeof(pending_seed));
+			memcpy(pending_seed, seed, sizeof(pending_seed));
 		pending_config.seed = NULL;
 	}
 	pthread_mutex_unlock(&platform_lock);
@@ -200,9 +209,18 @@ int softsgx_open(const char *path, int flags)
 	struct sgx_platform *plat;
 	struct sgx_file *f;
 	struct stat st;
+	char name[32];
 	bool provision;
 	int fd, memfd = -1;
+	long len = strncpy_from_user(name, path, sizeof(name));
 
+	if (len < 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	if ((size_t)len == sizeof(name))
+		name[0] = '\0'; /* longer than any device path: none of them */
+	path = name;
 	if (!strcmp(path, "/dev/sgx_enclave"))
 		provision = false;
 	else if (!strcmp(path, "/dev/sgx_provision"))

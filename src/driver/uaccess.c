@@ -37,6 +37,26 @@ size_t copy_to_user(void *to, const void *from, size_t len)
 	return n == (ssize_t)len ? 0 : len - (n > 0 ? (size_t)n : 0);
 }
 
+long strncpy_from_user(char *to, const char *from, size_t n)
+{
+	size_t done = 0, chunk;
+	const char *nul;
+
+	/* Page by page: a short string just before an unmapped page is readable. */
+	while (done < n) {
+		chunk = 4096 - (((uintptr_t)from + done) & 4095);
+		if (chunk > n - done)
+			chunk = n - done;
+		if (copy_from_user(to + done, from + done, chunk))
+			return -EFAULT;
+		nul = memchr(to + done, 0, chunk);
+		if (nul)
+			return nul - to;
+		done += chunk;
+	}
+	return (long)n;
+}
+
 /*
  * A file mapping lacks VM_MAYEXEC when its file lies on a noexec mount
  * (do_mmap()'s path_noexec() check). The file's path is the mapping's name;

@@ -14,6 +14,12 @@
 /* Return: 0, or the number of bytes not copied (like Linux). */
 size_t copy_from_user(void *to, const void *from, size_t len);
 size_t copy_to_user(void *to, const void *from, size_t len);
+/*
+ * strncpy_from_user() - copy the string at @from, at most @n bytes with its
+ * NUL, into @to. Return: its length, @n if no NUL came within @n bytes (@to
+ * is then not terminated), or -EFAULT.
+ */
+long strncpy_from_user(char *to, const char *from, size_t n);
 
 /* The host mapping find_vma() would return for @addr: the first one ending above it. */
 struct user_vma {

@@ -22,6 +22,7 @@
 #include <asm/prctl.h>
 
 #include "driver/driver.h"
+#include "driver/uaccess.h"
 #include "host/features.h"
 #include "host/host.h"
 #include "softsgx/softsgx.h"
@@ -376,8 +377,10 @@ static bool is_trapped(int sig)
 
 int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
+	struct sigaction new, old;
 	struct kernel_sigaction *prev;
 	bool installed;
+	int ret;
 
 	pthread_once(&init_once, process_init);
 	installed = !init_error;
@@ -385,28 +388,35 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		errno = EINVAL; /* reserved for the interrupt of threads inside enclaves */
 		return -1;
 	}
+	/* The program's structures are read and written as rt_sigaction(2) would: EFAULT. */
+	if (act && copy_from_user(&new, act, sizeof(new))) {
+		errno = EFAULT;
+		return -1;
+	}
+	memset(&old, 0, sizeof(old));
 	if (!installed || !is_trapped(sig)) {
-		int ret = sigaction(sig, act, oldact);
-
-		if (installed && act)
+		ret = sigaction(sig, act ? &new : NULL, oldact ? &old : NULL);
+		if (installed && act && !ret)
 			host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
-		return ret;
+	} else {
+		/* softsgx's trampoline stays; the program's handler is what it chains to. */
+		prev = &previous[sig];
+		old.sa_sigaction = prev->handler;
+		old.sa_flags = (int)(prev->flags & ~(unsigned long)SA_RESTORER_FLAG);
+		memcpy(&old.sa_mask, &prev->mask, sizeof(prev->mask));
+		if (act) {
+			prev->handler = (new.sa_flags & SA_SIGINFO) ? (void *)new.sa_sigaction
+								    : (void *)new.sa_handler;
+			prev->flags = (unsigned long)new.sa_flags;
+			memcpy(&prev->mask, &new.sa_mask, sizeof(prev->mask));
+		}
+		ret = 0;
 	}
-	/* softsgx's trampoline stays; the program's handler is what it chains to. */
-	prev = &previous[sig];
-	if (oldact) {
-		memset(oldact, 0, sizeof(*oldact));
-		oldact->sa_sigaction = prev->handler;
-		oldact->sa_flags = (int)(prev->flags & ~(unsigned long)SA_RESTORER_FLAG);
-		memcpy(&oldact->sa_mask, &prev->mask, sizeof(prev->mask));
+	if (!ret && oldact && copy_to_user(oldact, &old, sizeof(old))) {
+		errno = EFAULT;
+		return -1;
 	}
-	if (act) {
-		prev->handler = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
-							     : (void *)act->sa_handler;
-		prev->flags = (unsigned long)act->sa_flags;
-		memcpy(&prev->mask, &act->sa_mask, sizeof(prev->mask));
-	}
-	return 0;
+	return ret;
 }
 
 int softsgx_thread_init(void)

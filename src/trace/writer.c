@@ -279,10 +279,14 @@ static void install_process_hooks(void)
 
 int softsgx_trace_open(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int err = 0;
+	int fd, err = 0;
 	sigset_t old;
 
+	if (!path) { /* open(2) would say so; glibc's open() may not be given NULL */
+		errno = EFAULT;
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	pthread_once(&process_hooks_once, install_process_hooks);

@@ -149,6 +149,35 @@ TEST(open_other_path_enoent)
 
 /* softsgx_close */
 
+/* Paths the program cannot pass: EFAULT, as open(2) says, never a crash. */
+TEST(open_bad_path_pointer_efault)
+{
+	char *page = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static const char name[] = "/dev/sgx_enclave";
+	char *tail;
+	int fd;
+
+	ASSERT_TRUE(page != MAP_FAILED);
+	EXPECT_ERRNO(softsgx_open(NULL, O_RDWR), EFAULT);
+	EXPECT_ERRNO(softsgx_open((const char *)16, O_RDWR), EFAULT);
+	/* A name that ends right before an unreadable page is readable. */
+	ASSERT_EQ(munmap(page + PAGE, PAGE), 0);
+	tail = page + PAGE - sizeof(name);
+	memcpy(tail, name, sizeof(name));
+	fd = softsgx_open(tail, O_RDWR);
+	EXPECT_TRUE(fd >= 0);
+	if (fd >= 0)
+		softsgx_close(fd);
+	/* One that runs into it is not. */
+	memset(page + PAGE - 8, 'x', 8);
+	EXPECT_ERRNO(softsgx_open(page + PAGE - 8, O_RDWR), EFAULT);
+	/* A long, readable path is just another path. */
+	memset(page, 'a', PAGE - 1);
+	page[PAGE - 1] = 0;
+	EXPECT_ERRNO(softsgx_open(page, O_RDWR), ENOENT);
+	munmap(page, PAGE);
+}
+
 TEST(close_closed_fd_ebadf)
 {
 	int fd = softsgx_open("/dev/sgx_enclave", O_RDWR);

@@ -37,6 +37,16 @@ static void add_pages_beyond_epc(void)
 	free(src);
 }
 
+/* A configuration the program cannot pass: EFAULT, before anything else is judged. */
+TEST(configure_bad_pointers_efault)
+{
+	struct softsgx_config cfg = { .seed = (const uint8_t *)24 };
+
+	EXPECT_ERRNO(softsgx_configure(NULL), EFAULT);
+	EXPECT_ERRNO(softsgx_configure((const struct softsgx_config *)8), EFAULT);
+	EXPECT_ERRNO(softsgx_configure(&cfg), EFAULT);
+}
+
 TEST(add_pages_epc_full_enomem_with_count)
 {
 	harness_in_child(&tiny_epc, add_pages_beyond_epc);

@@ -149,6 +149,23 @@ TEST(fpu_eresume_loads_ssa_state)
 	softsgx_unload(e);
 }
 
+/* sigaction(2)'s rules for the program's structures: EFAULT, nothing changed by a bad @act. */
+TEST(sigaction_bad_pointers_efault)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN }, old;
+	const int sigs[] = { SIGSEGV, SIGUSR1 };
+
+	for (size_t i = 0; i < 2; i++) {
+		EXPECT_ERRNO(softsgx_sigaction(sigs[i], (const struct sigaction *)8, NULL), EFAULT);
+		EXPECT_ERRNO(softsgx_sigaction(sigs[i], NULL, (struct sigaction *)8), EFAULT);
+		EXPECT_EQ(softsgx_sigaction(sigs[i], NULL, &old), 0);
+		EXPECT_TRUE(old.sa_handler != SIG_IGN);
+		EXPECT_EQ(softsgx_sigaction(sigs[i], &sa, &old), 0);
+		EXPECT_EQ(softsgx_sigaction(sigs[i], &old, &sa), 0);
+		EXPECT_TRUE(sa.sa_handler == SIG_IGN);
+	}
+}
+
 /*
  * A GS base the program set after the thread registered survives an enclave
  * call: read at every entry where FSGSBASE makes that free, else taken

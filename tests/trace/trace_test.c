@@ -305,6 +305,8 @@ TEST(trace_replaced_closed_and_errors)
 
 	EXPECT_ERRNO(softsgx_trace_close(), EBADF);
 	EXPECT_ERRNO(softsgx_trace_open("/nonexistent-dir/trace.json"), ENOENT);
+	EXPECT_ERRNO(softsgx_trace_open(NULL), EFAULT);
+	EXPECT_ERRNO(softsgx_trace_open((const char *)8), EFAULT);
 	snprintf(first, sizeof(first), "%s", scratch_path("first.json"));
 	ASSERT_EQ(softsgx_trace_open(first), 0);
 	/* Valid while open: the footer follows what has been flushed. */
