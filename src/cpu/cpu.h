@@ -251,9 +251,9 @@ int sgx_enclave_access(struct sgx_lp *lp, uint64_t la, uint32_t access);
 
 /*
  * Asynchronous exit: @regs is the state at the event inside the enclave;
- * afterwards it is the synthetic state outside (RIP = AEP). Return: 0, or
- * SGX_FAULT(...) if the SSA frame cannot be written (then the LP has left
- * enclave mode without saving; the caller reports the fault).
+ * afterwards it is the synthetic state outside (RIP = AEP). The SSA frame
+ * is written where the entry found it, so the AEX always completes.
+ * Return: 0, or SGX_GP if @lp is not in enclave mode (a caller bug).
  */
 int sgx_aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exception *exc);
 

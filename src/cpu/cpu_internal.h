@@ -94,6 +94,8 @@ struct sgx_lp {
 	struct epc_page *secs;     /* CR_ACTIVE_SECS */
 	struct epc_page *tcs;      /* CR_TCS_PA */
 	uint64_t tcs_la;           /* CR_TCS_LA */
+	uint8_t *ssa_xsave;        /* CR_XSAVE_PAGE_0: the frame an AEX writes, as found */
+	struct sgx_gprsgx *ssa_gpr; /* CR_GPR_PA      at EENTER/ERESUME (physical view) */
 	uint64_t entry_epoch;      /* epoch at EENTER/ERESUME (track.c) */
 	uint64_t saved_fsbase;     /* outside FS/GS base, restored on exit */
 	uint64_t saved_gsbase;

@@ -250,6 +250,8 @@ static void enter_mode(struct sgx_lp *lp, const struct entry *en, const struct s
 	lp->secs = en->secs_pg;
 	lp->tcs = en->tcs_pg;
 	lp->tcs_la = regs->rbx;
+	lp->ssa_xsave = en->xsave;
+	lp->ssa_gpr = en->gpr;
 	en->tcs_pg->tcs_active = true;
 	track_enter(lp, en->secs_pg);
 }
@@ -546,11 +548,8 @@ static void aex_synthesize(const struct entry *en, struct sgx_lp *lp, struct sgx
 }
 
 /*
- * If the SSA frame cannot be written (page tables or EPCM changed since the
- * entry; hardware would use the physical addresses it cached at entry),
- * the LP leaves enclave mode without saving anything: outside FS/GS are
- * restored, CSSA is unchanged, the other registers are left as they were,
- * and the #PF is returned for the caller to report (docs/fidelity.md).
+ * The SSA frame is the one EENTER/ERESUME checked, written through the
+ * addresses cached then, whatever the page tables or the EPCM say now.
  * On #PF the OS-visible CR2 has its low 12 bits cleared on hardware; the
  * caller, which delivers the exception, does that (EXINFO keeps the full
  * address).
@@ -558,7 +557,6 @@ static void aex_synthesize(const struct entry *en, struct sgx_lp *lp, struct sgx
 static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exception *exc)
 {
 	struct entry en;
-	int ret;
 
 	/* AEX happens only in enclave mode: anything else is a caller bug. */
 	if (!lp->in_enclave)
@@ -568,11 +566,13 @@ static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exce
 	en.tcs = tcs_of(lp->tcs);
 	en.secs_pg = lp->secs;
 	en.secs = secs_of(lp->secs);
-	ret = ssa_frame(lp, &en, en.tcs->cssa);
-	if (ret) {
-		leave_mode(lp, regs);
-		return ret;
-	}
+	/*
+	 * The frame is written where EENTER/ERESUME found it (CR_XSAVE_PAGE_n,
+	 * CR_GPR_PA): no page walk, so an AEX completes even when the enclave's
+	 * mappings are gone meanwhile (munmap under a thread inside).
+	 */
+	en.xsave = lp->ssa_xsave;
+	en.gpr = lp->ssa_gpr;
 	aex_save(&en, regs, exc);
 	aex_synthesize(&en, lp, regs);
 	en.tcs->cssa++;

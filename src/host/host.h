@@ -73,6 +73,7 @@
 #include "cpu/cpu.h"
 
 struct sgx_platform;
+struct sgx_encl;
 
 /* The kernel's struct sigaction (rt_sigaction with a sigset size of 8). */
 struct kernel_sigaction {
@@ -103,6 +104,9 @@ struct host_thread {
 	atomic_uint interrupts;    /* interrupt signals that made this thread AEX */
 	atomic_uint waiters;       /* interrupt senders waiting on @exits */
 	uint64_t elrange_base;     /* the enclave it runs in (its ELRANGE base) */
+	struct sgx_encl *encl;     /* that enclave, kept alive while the LP is inside (as
+				    * Linux's mm keeps it until exit): an AEX after munmap
+				    * and close still finds its pages */
 	bool cpuid_faulting;       /* CPUID faults on this thread (ARCH_SET_CPUID) */
 	bool tsc_faulting;         /* SGX1: RDTSC faults while the thread runs enclave code */
 	bool prog_mask_saved;      /* @prog_mask holds the mask for a trapped EENTER/ERESUME */

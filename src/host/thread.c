@@ -308,7 +308,13 @@ void host_thread_left(struct host_thread *t)
 
 void host_thread_not_entered(struct host_thread *t)
 {
+	struct sgx_encl *encl = t->encl;
+
 	atomic_store(&t->inside, false);
+	/* The last reference when the program unmapped and closed the enclave meanwhile. */
+	t->encl = NULL;
+	if (encl)
+		sgx_encl_put(encl);
 	atomic_fetch_add(&t->exits, 1);
 	/* Only an interrupt sender waits (a 1 ms timed wait: a missed wake costs no more). */
 	if (atomic_load(&t->waiters))

@@ -208,6 +208,9 @@ static void entering(struct host_thread *t, uint64_t tcs)
 
 	/* Read by the interrupt sender on other threads. */
 	__atomic_store_n(&t->elrange_base, vma ? vma->encl->base : 0, __ATOMIC_RELAXED);
+	t->encl = vma ? vma->encl : NULL;
+	if (t->encl)
+		sgx_encl_get(t->encl); /* dropped when the LP leaves (host_thread_not_entered()) */
 	atomic_store(&t->inside, true);
 }
 
@@ -437,7 +440,7 @@ static void enclave_exception(struct host_thread *t, struct sgx_regs *r, struct 
 	if (trace_on())
 		trace_aex(&exc);
 	if (aex(t, r, &exc)) {
-		/* The SSA frame could not be written: the processor reports that fault instead. */
+		/* No AEX (the LP was not in enclave mode): the processor reports why. */
 		host_thread_left(t);
 		exc = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
 					      .error_code = sgx_lp_fault(t->lp)->error_code,
@@ -881,7 +884,7 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 				return;
 			}
 		} else {
-			/* The SSA frame could not be written: the processor reports that fault. */
+			/* No AEX (the LP was not in enclave mode): the processor reports why. */
 			host_thread_left(t);
 			irq = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
 						      .error_code = sgx_lp_fault(t->lp)->error_code,

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "driver/dfx.h"
 #include "harness.h"
 #include "test_enclave.h"
 #include "softsgx/arch.h"
@@ -362,4 +363,52 @@ TEST(eenter_noncanonical_tcs_reported_gp)
 	run.tcs = 0x0000800000000000ull; /* the first address past the lower half */
 	EXPECT_EQ(softsgx_call_enclave(0, 0, 0, EENTER, 0, 0, &run), 0);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
+}
+
+struct inside {
+	struct softsgx_enclave *e;
+	volatile uint64_t flag;
+	volatile int started;
+	int ret;
+	struct sgx_enclave_run run;
+};
+
+static void *spin_and_report(void *arg)
+{
+	struct inside *in = arg;
+	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&in->flag } };
+
+	__atomic_store_n(&in->started, 1, __ATOMIC_RELEASE);
+	in->ret = te_enter(in->e, 1, &c, &in->run);
+	return NULL;
+}
+
+/*
+ * The enclave unmapped and closed under a thread inside it: the thread's
+ * next instruction fetch faults, the AEX still writes its SSA frame, and
+ * the entry function reports the #PF (the kernel finds no mapping, and
+ * the vDSO's fixup returns it to the caller). The enclave lives until the
+ * thread is out, then all its EPC pages come back.
+ */
+TEST(enclave_unloaded_under_a_thread_inside_reported_pf)
+{
+	struct inside in = { 0 };
+	size_t free_before = dfx_free_epc();
+	uint64_t base;
+	pthread_t th;
+
+	in.e = te_load();
+	ASSERT_TRUE(in.e);
+	base = softsgx_enclave_base(in.e);
+	ASSERT_EQ(pthread_create(&th, NULL, spin_and_report, &in), 0);
+	while (!__atomic_load_n(&in.started, __ATOMIC_ACQUIRE))
+		;
+	usleep(20000);
+	softsgx_unload(in.e);
+	pthread_join(th, NULL);
+	EXPECT_EQ(in.ret, 0);
+	EXPECT_EQ(in.run.function, 3); /* ERESUME: after the AEX */
+	EXPECT_EQ(in.run.exception_vector, SGX_VEC_PF);
+	EXPECT_TRUE(in.run.exception_addr >= base);
+	EXPECT_EQ(dfx_free_epc(), free_before);
 }
