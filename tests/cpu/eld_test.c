@@ -154,7 +154,7 @@ TEST(eldu_pageinfo_unaligned_gp)
 	struct sgx_pageinfo *pi = (struct sgx_pageinfo *)((uint8_t *)buf + 16);
 	SETUP_ELD(l);
 
-	memcpy(pi, &l.pi, sizeof(*pi));
+	memcpy((uint8_t *)buf + 16, &l.pi, sizeof(l.pi)); /* bytes: @pi is misaligned on purpose */
 	EXPECT_SGX(encls_eldu(l.fx->klp, pi, l.target, l.slot), SGX_GP);
 	EXPECT_TRUE(!epcm_of(l.fx, l.target).valid && slot_value(&l) != 0);
 	eld_teardown(&l);

@@ -133,7 +133,7 @@ TEST(ewb_pageinfo_unaligned_gp)
 	struct sgx_pageinfo *pi = (struct sgx_pageinfo *)((uint8_t *)buf + 8);
 	SETUP_EWB(w);
 
-	memcpy(pi, &w.pi, sizeof(*pi));
+	memcpy((uint8_t *)buf + 8, &w.pi, sizeof(w.pi)); /* bytes: @pi is misaligned on purpose */
 	EXPECT_SGX(encls_ewb(w.fx->klp, pi, w.epc, w.slot), SGX_GP);
 	EXPECT_TRUE(fx_epcm(w.e, FX_DATA).valid);
 	EXPECT_EQ(epc_u64(w.fx, w.slot), 0);
