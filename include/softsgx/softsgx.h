@@ -60,10 +60,15 @@ int softsgx_open(const char *path, int flags);
 int softsgx_ioctl(int fd, unsigned long request, void *arg);
 
 /*
- * softsgx_mmap() - map (part of) an enclave. MAP_SHARED only. The address
- * alone selects the enclave page (the offset is ignored, as in Linux).
- * Return: the address, or MAP_FAILED with errno EINVAL, EACCES, ENOMEM,
- * EBADF, ENODEV.
+ * softsgx_mmap() - map (part of) an enclave. MAP_SHARED (or
+ * MAP_SHARED_VALIDATE) only. The address alone selects the enclave page
+ * (the offset is ignored, as in Linux). Without MAP_FIXED @addr is a hint,
+ * used when the range is free; MAP_FIXED_NOREPLACE fails over a mapping.
+ * A MAP_FIXED call the driver refuses leaves the range unmapped, as Linux
+ * does. Return: the address, or MAP_FAILED with errno EINVAL, EACCES (the
+ * driver's rules, or the descriptor's open mode), ENOMEM, EEXIST,
+ * EOPNOTSUPP (MAP_SHARED_VALIDATE with a flag such as MAP_SYNC), EBADF,
+ * ENODEV.
  */
 void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset);
 
@@ -71,7 +76,8 @@ void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t of
  * softsgx_mprotect() - change the page-table permissions of enclave
  * mappings; never the EPCM's. Ranges outside enclave mappings are passed
  * to mprotect(2). Return: 0, or -1 with errno EACCES (beyond a page's
- * maximum), EINVAL, ENOMEM.
+ * maximum, or PROT_WRITE on a mapping of a descriptor not open for
+ * writing), EINVAL, ENOMEM.
  */
 int softsgx_mprotect(void *addr, size_t len, int prot);
 
@@ -79,10 +85,16 @@ int softsgx_mprotect(void *addr, size_t len, int prot);
 int softsgx_munmap(void *addr, size_t len);
 
 /*
- * softsgx_madvise() - MADV_WILLNEED on an enclave mapping of an initialized
- * enclave EAUGs every absent page of the range in one call (beyond
- * upstream Linux); other advice and other ranges go to madvise(2).
- * Return: 0 or -1 with errno (ENOMEM when the EPC is full, EFAULT ...).
+ * softsgx_madvise() - madvise(2) with Linux's answers for enclave mappings
+ * (VM_IO | VM_PFNMAP): MADV_WILLNEED on an initialized enclave EAUGs every
+ * absent page of the range in one call (beyond upstream Linux, where it
+ * does nothing); advice that only sets VMA flags (NORMAL, RANDOM,
+ * SEQUENTIAL, DONTFORK, KEEPONFORK, DONTDUMP, (UN)MERGEABLE, (NO)HUGEPAGE)
+ * succeeds; MADV_REMOVE is EACCES, or ENODEV where the file is open for
+ * writing; any other advice (DONTNEED, FREE, COLD, PAGEOUT, POPULATE_READ,
+ * POPULATE_WRITE, ...) is EINVAL. Ranges outside enclave mappings go to
+ * madvise(2). Return: 0 or -1 with errno (ENOMEM when the EPC is full or
+ * a part is unmapped, EFAULT ...).
  */
 int softsgx_madvise(void *addr, size_t len, int advice);
 

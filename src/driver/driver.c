@@ -89,6 +89,7 @@ void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *o
 {
 	pthread_rwlock_wrlock(&plat->mmap_lock);
 	plat->ipi = *ops;
+	atomic_store(&plat->own_signals, ops->own_signals);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 }
 
@@ -178,6 +179,19 @@ struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)
 	return encl;
 }
 
+/* The mode @fd's file was opened with (SGX_FMODE_*); 0 if it is none of softsgx's. */
+static unsigned int sgx_fd_fmode(struct sgx_platform *plat, int fd)
+{
+	struct sgx_file *f;
+	unsigned int fmode;
+
+	pthread_mutex_lock(&plat->files_lock);
+	f = file_lookup(plat, fd);
+	fmode = f ? f->fmode : 0;
+	pthread_mutex_unlock(&plat->files_lock);
+	return fmode;
+}
+
 bool sgx_fd_is_provision(struct sgx_platform *plat, int fd)
 {
 	struct sgx_file *f;
@@ -253,6 +267,8 @@ int softsgx_open(const char *path, int flags)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->provision = provision;
+	/* O_RDONLY, O_WRONLY, O_RDWR: FMODE_READ, FMODE_WRITE, both; 3 (ioctl only): neither. */
+	f->fmode = (unsigned int)((flags + 1) & O_ACCMODE);
 	if (!provision) {
 		/* The enclave keeps its own descriptor: mappings outlive close(fd). */
 		memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -339,10 +355,14 @@ int softsgx_close(int fd)
 	return 0;
 }
 
+/* Restarts of one call after signals (SA_RESTART); Linux has no bound, a program's timer could. */
+#define MAX_RESTARTS 1000
+
 int softsgx_ioctl(int fd, unsigned long request, void *arg)
 {
 	struct sgx_platform *plat = sgx_platform_get();
 	struct sgx_encl *encl;
+	unsigned int restarts;
 	long ret;
 
 	if (!plat) {
@@ -352,7 +372,17 @@ int softsgx_ioctl(int fd, unsigned long request, void *arg)
 	encl = sgx_encl_from_fd(plat, fd);
 	if (!encl)
 		return -1;
-	ret = sgx_ioctl(encl, (unsigned int)request, arg);
+	/* Signals interrupt and restart the call as they would the system call. */
+	for (restarts = 0;; restarts++) {
+		sgx_syscall_enter();
+		ret = sgx_syscall_exit(sgx_ioctl(encl, (unsigned int)request, arg));
+		if (ret != -ERESTARTSYS)
+			break;
+		if (restarts == MAX_RESTARTS) {
+			ret = -EINTR;
+			break;
+		}
+	}
 	sgx_encl_put(encl);
 	if (ret < 0) {
 		errno = (int)-ret;
@@ -391,7 +421,7 @@ void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t of
 		return MAP_FAILED;
 	}
 	pthread_rwlock_wrlock(&plat->mmap_lock);
-	ret = sgx_mmap(plat, encl, &start, len, prot_bits(prot), flags);
+	ret = sgx_mmap(plat, encl, &start, len, prot_bits(prot), flags, sgx_fd_fmode(plat, fd));
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (!ret && (flags & MAP_POPULATE)) {
 		/* Beyond upstream: EAUG the whole mapping now (errors left to the faults). */
@@ -492,9 +522,44 @@ int softsgx_munmap(void *addr, size_t len)
 	return 0;
 }
 
-static int enclave_populate(struct sgx_platform *plat, uint64_t start, uint64_t len, int advice)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+/*
+ * mm/madvise.c on the enclave's VM_IO | VM_PFNMAP | VM_DONTEXPAND mapping.
+ * MADV_WILLNEED EAUGs the range (beyond upstream, where it does nothing).
+ */
+static int enclave_madvise(struct sgx_platform *plat, uint64_t start, uint64_t len, int advice)
 {
-	return advice == MADV_WILLNEED ? sgx_populate(plat, start, start + len) : 0;
+	struct sgx_vma *vma;
+
+	switch (advice) {
+	case MADV_WILLNEED:
+		return sgx_populate(plat, start, start + len);
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_DONTFORK:
+	case MADV_KEEPONFORK:
+	case MADV_DONTDUMP:
+	case MADV_MERGEABLE:   /* KSM leaves VM_PFNMAP mappings alone */
+	case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+		return 0; /* VMA flags only */
+	case MADV_REMOVE:
+		/* madvise_remove(): a shared writable mapping, then fallocate() of a char device. */
+		vma = sgx_find_vma(plat, start);
+		return vma && vma->maywrite ? -ENODEV : -EACCES;
+	default:
+		/*
+		 * DONTNEED, DONTNEED_LOCKED, FREE, COLD, PAGEOUT, POPULATE_READ/WRITE
+		 * (no such pages to drop, age or fault in), DOFORK (VM_IO), DODUMP
+		 * (VM_SPECIAL), WIPEONFORK (a file mapping), COLLAPSE, and the rest.
+		 */
+		return -EINVAL;
+	}
 }
 
 int softsgx_madvise(void *addr, size_t len, int advice)
@@ -511,7 +576,7 @@ int softsgx_madvise(void *addr, size_t len, int advice)
 		return -1;
 	}
 	pthread_rwlock_rdlock(&plat->mmap_lock);
-	ret = for_each_part(plat, start, end, enclave_populate, madvise, advice);
+	ret = for_each_part(plat, start, end, enclave_madvise, madvise, advice);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (ret) {
 		errno = -ret;

@@ -61,6 +61,7 @@ struct sgx_vma {
 	uint64_t start;
 	uint64_t end;
 	uint8_t prot;               /* SGX_PROT_* */
+	bool maywrite;              /* VM_MAYWRITE: the file was open for writing */
 	struct sgx_encl *encl;
 	struct sgx_vma *next;       /* sorted by start */
 };
@@ -89,6 +90,8 @@ struct sgx_ipi_ops {
 	 */
 	unsigned int (*interrupt)(void *ctx, struct sgx_encl *encl);
 	void *ctx;
+	/* The host's own signals (a kernel sigset): never the program's, for signal.c. */
+	uint64_t own_signals;
 };
 
 /* The host's mappings of enclaves (src/host implements them). */
@@ -117,9 +120,14 @@ struct sgx_file {
 	dev_t dev;
 	ino_t ino;
 	bool provision;             /* /dev/sgx_provision */
+	uint8_t fmode;              /* SGX_FMODE_*: how it was opened */
 	struct sgx_encl *encl;      /* /dev/sgx_enclave */
 	struct sgx_file *next;
 };
+
+/* The open file's mode (FMODE_READ/FMODE_WRITE): what mmap and mprotect may ask. */
+#define SGX_FMODE_READ 1u
+#define SGX_FMODE_WRITE 2u
 
 struct sgx_platform {
 	struct sgx_cpu *cpu;
@@ -136,6 +144,7 @@ struct sgx_platform {
 	uint64_t *free_epc;         /* stack of free EPC addresses */
 	size_t nr_free_epc;
 	struct sgx_ipi_ops ipi;
+	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
 	pthread_key_t lp_key;       /* the calling thread's logical processor */
 	_Atomic uint64_t counters[SOFTSGX_NR_COUNTERS];
@@ -218,10 +227,31 @@ int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr);
  */
 int sgx_update_host(struct sgx_platform *plat, uint64_t start, uint64_t end);
 
+/*
+ * signal.c: Linux's view of signals during a system call. Between
+ * sgx_syscall_enter() and sgx_syscall_exit() every signal is blocked;
+ * sgx_signal_pending() is signal_pending(): a signal of the program's
+ * arrived that its mask lets through. sgx_syscall_exit() delivers them and
+ * returns @ret, with -ERESTARTSYS left for a restart (SA_RESTART, or a
+ * signal without handler) or turned into -EINTR.
+ */
+#define ERESTARTSYS 512
+void sgx_syscall_enter(void);
+bool sgx_signal_pending(void);
+long sgx_syscall_exit(long ret);
+
 /* vma.c: VMAs */
 struct sgx_vma *sgx_find_vma(struct sgx_platform *plat, uint64_t addr);
+/*
+ * do_mmap() of the enclave file, opened with @fmode, as Linux runs it:
+ * address choice (MAP_FIXED, MAP_FIXED_NOREPLACE, a hint), flag and mode
+ * checks, then sgx_mmap()'s sgx_encl_may_map(). A MAP_FIXED call that
+ * fails once the range was cleared leaves it unmapped, as Linux does.
+ * Must be called with plat->mmap_lock held for writing. Return: 0 with
+ * *@addr the mapping, or -EINVAL, -ENOMEM, -EEXIST, -EOPNOTSUPP, -EACCES.
+ */
 int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, uint64_t len,
-	     unsigned int prot, int flags);
+	     unsigned int prot, int flags, unsigned int fmode);
 int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsigned int prot);
 int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len);
 int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t len);

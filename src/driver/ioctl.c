@@ -46,10 +46,19 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_SECS };
 	struct sgx_pageinfo pginfo = { .srcpge = (uintptr_t)secs, .secinfo = (uintptr_t)&secinfo };
 	struct sgx_vma *vma;
+	uint64_t backing;
 	void *phys;
 	int ret;
 
 	if (!secs->size || (secs->size & (secs->size - 1)))
+		return -EINVAL;
+	/*
+	 * Linux's backing store: a shmem file of E + E / 32 bytes (E = size + a
+	 * page for the SECS); beyond the largest file size shmem_file_setup()
+	 * says -EINVAL, before the SECS is allocated or ECREATE runs.
+	 */
+	backing = secs->size + PAGE + ((secs->size + PAGE) >> 5);
+	if (backing > INT64_MAX)
 		return -EINVAL;
 	encl->secs_epc = sgx_alloc_epc_page(plat, NULL);
 	if (!encl->secs_epc)
@@ -258,6 +267,12 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, void *arg)
 		return -ENOMEM;
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	for (c = 0; c < add.length; c += PAGE) {
+		/* A signal stops the loop: before the first page the call is interrupted. */
+		if (sgx_signal_pending()) {
+			if (!c)
+				ret = -ERESTARTSYS;
+			break;
+		}
 		ret = sgx_encl_add_page(encl, add.src + c, add.offset + c, &secinfo, add.flags, bounce,
 					&src_vma);
 		if (ret)

@@ -16,6 +16,12 @@
 #include "driver/driver.h"
 
 #define PAGE 4096ull
+/* x86-64's TASK_SIZE_MAX with 4-level paging: the top of user space. */
+#define TASK_SIZE (0x800000000000ull - PAGE)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#define MAP_HUGE_1GB (30 << 26)
+#endif
 
 /* VMA list (plat->mmap_lock held) */
 
@@ -127,13 +133,42 @@ static void vma_remove_range(struct sgx_platform *plat, uint64_t start, uint64_t
 	sgx_zap_ptes(plat, start, end);
 }
 
+/* mm/mmap.c's LEGACY_MAP_MASK: what MAP_SHARED_VALIDATE accepts from a file without extras. */
+#define LEGACY_MAP_MASK                                                                            \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |   \
+	 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK |    \
+	 MAP_HUGETLB | MAP_32BIT | MAP_HUGE_2MB | MAP_HUGE_1GB)
+
+/*
+ * Reserve [start, start + len) if nothing is mapped there (PROT_NONE, for
+ * host.map() to replace). Return: 0, -EEXIST (something is), -ENOMEM.
+ */
+static int reserve_at(uint64_t start, uint64_t len)
+{
+	void *want = (void *)(uintptr_t)start;
+	void *p = mmap(want, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == want)
+		return 0;
+	if (p != MAP_FAILED) { /* a kernel before 4.17 took the flag as a hint */
+		munmap(p, len);
+		return -EEXIST;
+	}
+	return errno == EEXIST ? -EEXIST : -ENOMEM;
+}
+
 int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, uint64_t len,
-	     unsigned int prot, int flags)
+	     unsigned int prot, int flags, unsigned int fmode)
 {
 	struct sgx_vma *vma;
 	uint64_t start = *addr, end;
+	bool fixed, reserved = false;
 	int ret;
 
+	if (flags & MAP_FIXED_NOREPLACE)
+		flags |= MAP_FIXED;
+	fixed = (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
 	if (!len)
 		return -EINVAL;
 	len = (len + PAGE - 1) & ~(PAGE - 1);
@@ -142,19 +177,51 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 	/* sgx_get_unmapped_area() refuses MAP_PRIVATE; do_mmap() other types. */
 	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	if (!(flags & MAP_FIXED)) {
-		/* Let the host choose the address, as get_unmapped_area() would. */
-		void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (flags & MAP_FIXED) {
+		if (start & (PAGE - 1))
+			return -EINVAL;
+		if (len > TASK_SIZE || start > TASK_SIZE - len)
+			return -ENOMEM; /* get_unmapped_area(): beyond user space */
+		/* MAP_FIXED_NOREPLACE: -EEXIST over any mapping, else the range is ours. */
+		if (flags & MAP_FIXED_NOREPLACE) {
+			ret = reserve_at(start, len);
+			if (ret)
+				return ret;
+			reserved = true;
+		}
+	} else {
+		/* get_unmapped_area(): the hint if the range there is free, else any. */
+		start &= ~(PAGE - 1);
+		if (!start || len > TASK_SIZE || start > TASK_SIZE - len || reserve_at(start, len)) {
+			void *p = mmap(NULL, len, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-		if (p == MAP_FAILED)
-			return -ENOMEM;
-		start = (uint64_t)(uintptr_t)p;
-	} else if (start & (PAGE - 1)) {
-		return -EINVAL;
+			if (p == MAP_FAILED)
+				return -ENOMEM;
+			start = (uint64_t)(uintptr_t)p;
+		}
+		reserved = true;
 	}
 	end = start + len;
-	if (end < start)
-		return -ENOMEM;
+	/* The file's part of do_mmap(), in its order. */
+	if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK)) {
+		ret = -EOPNOTSUPP;
+		goto undo;
+	}
+	if (((prot & SGX_PROT_W) && !(fmode & SGX_FMODE_WRITE)) || !(fmode & SGX_FMODE_READ)) {
+		ret = -EACCES;
+		goto undo;
+	}
+	/*
+	 * From here Linux has cleared the range (MAP_FIXED's old mappings are
+	 * gone before the driver's mmap hook runs): a failure leaves a hole.
+	 */
+	if (fixed) {
+		ret = sgx_munmap(plat, start, len);
+		if (ret)
+			return ret;
+		reserved = true; /* a failure below unmaps the range again: the hole */
+	}
 	ret = sgx_encl_may_map(encl, start, end, prot);
 	if (ret)
 		goto undo;
@@ -168,20 +235,14 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 		free(vma);
 		goto undo;
 	}
-	/* A new mapping replaces whatever enclave mapping was there (MAP_FIXED). */
-	ret = vma_split_range(plat, start, end);
-	if (ret) {
-		free(vma);
-		return ret;
-	}
-	vma_remove_range(plat, start, end);
-	*vma = (struct sgx_vma){ .start = start, .end = end, .prot = prot, .encl = encl };
+	*vma = (struct sgx_vma){ .start = start, .end = end, .prot = prot,
+				 .maywrite = fmode & SGX_FMODE_WRITE, .encl = encl };
 	sgx_encl_get(encl);
 	vma_link(plat, vma);
 	*addr = start;
 	return 0;
 undo:
-	if (!(flags & MAP_FIXED))
+	if (reserved)
 		munmap((void *)(uintptr_t)start, len);
 	return ret;
 }
@@ -215,9 +276,15 @@ int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsign
 		return 0;
 	if (!range_is_enclave(plat, start, end))
 		return -ENOMEM;
-	/* sgx_vma_mprotect(): each VMA's part must pass may_map with the new flags. */
+	/*
+	 * mprotect_fixup() per VMA: a permission the mapping may not have
+	 * (VM_MAYWRITE) -EACCES, then sgx_vma_mprotect()'s may_map with the
+	 * new flags.
+	 */
 	for (addr = start; addr < end; addr = vma->end) {
 		vma = sgx_find_vma(plat, addr);
+		if ((prot & SGX_PROT_W) && !vma->maywrite)
+			return -EACCES;
 		ret = sgx_encl_may_map(vma->encl, addr, vma->end < end ? vma->end : end, prot);
 		if (ret)
 			return ret;
@@ -245,9 +312,6 @@ int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsign
 	free(old);
 	return ret;
 }
-
-/* x86-64's TASK_SIZE_MAX with 4-level paging: the top of user space. */
-#define TASK_SIZE (0x800000000000ull - PAGE)
 
 int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len)
 {

@@ -362,12 +362,15 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 
 int host_init(struct sgx_platform *plat)
 {
-	static const struct sgx_ipi_ops ipi = { .interrupt = host_interrupt };
 	static atomic_bool ipi_installed;
 
 	pthread_once(&init_once, process_init);
-	if (!init_error && !atomic_exchange(&ipi_installed, true))
+	if (!init_error && !atomic_exchange(&ipi_installed, true)) {
+		const struct sgx_ipi_ops ipi = { .interrupt = host_interrupt,
+						  .own_signals = host_signal_mask() };
+
 		sgx_platform_set_ipi(plat, &ipi);
+	}
 	return init_error;
 }
 

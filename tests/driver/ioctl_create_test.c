@@ -288,6 +288,17 @@ TEST_SECS(create_size_far_beyond_processor_limit_eio)
 	EXPECT_CREATE_FAILS(secs, EIO);
 }
 
+/* A size whose backing store (size + a page, plus 1/32 for PCMDs) exceeds the largest file: EINVAL. */
+TEST_SECS(create_size_beyond_backing_store_einval)
+{
+	secs->base = 0;
+	secs->size = 1ull << 63;
+	EXPECT_CREATE_FAILS(secs, EINVAL);
+	/* The largest power of two whose backing store fits is ECREATE's to refuse. */
+	secs->size = 1ull << 62;
+	EXPECT_CREATE_FAILS(secs, EIO);
+}
+
 TEST_SECS(create_ssa_frame_too_small_eio)
 {
 	secs->ssa_frame_size = 0;

@@ -204,8 +204,97 @@ TEST_WITH(mmap_before_init_existing_page_beyond_max_eacces, dfx_new_layout())
 TEST_BUILT(mmap_after_init_outside_elrange_eacces)
 {
 	EXPECT_ERRNO(dfx_map(e, DFX_SIZE, PAGE, RW), EACCES);
-	/* The reservation there is left alone. */
-	EXPECT_HOST_PERMS(dfx_la(e, DFX_SIZE), "---p");
+	/* MAP_FIXED cleared the range before the driver refused: the reservation is gone. */
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_SIZE), "---");
+}
+
+/*
+ * A MAP_FIXED mapping the driver refuses leaves a hole where the old
+ * mapping was (Linux clears the range before the driver's mmap hook):
+ * mprotect there is ENOMEM, an enclave access faults as on an unmapped
+ * address (#PF without the SGX bit).
+ */
+TEST_BUILT(mmap_fixed_refused_leaves_hole)
+{
+	struct dfx_thread t;
+
+	EXPECT_ERRNO(dfx_map(e, DFX_RODATA, PAGE, RW), EACCES);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_RODATA), "---");
+	EXPECT_ERRNO(softsgx_mprotect(dfx_ptr(e, DFX_RODATA), PAGE, PROT_READ), ENOMEM);
+	dfx_thread_init(&t);
+	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
+	EXPECT_EQ(dfx_access(&t, dfx_la(e, DFX_RODATA), 0), DFX_EXCEPTION);
+	EXPECT_EQ(t.exc.vector, SGX_VEC_PF);
+	EXPECT_TRUE(!(t.exc.error_code & (SGX_PF_SGX | SGX_PF_P)));
+	dfx_thread_fini(&t);
+	/* The page is still the enclave's: mapping it again works. */
+	EXPECT_TRUE(rodata_mappable_read_only(e));
+}
+
+/* Without MAP_FIXED the address is a hint, used when the range is free. */
+TEST_BUILT(mmap_hint_used_when_free)
+{
+	ASSERT_EQ(softsgx_munmap(dfx_ptr(e, DFX_FREE), 2 * PAGE), 0);
+	EXPECT_EQ(softsgx_mmap(dfx_ptr(e, DFX_FREE), 2 * PAGE, RW, MAP_SHARED, e->fd, 0),
+		  dfx_la(e, DFX_FREE));
+	EXPECT_TRUE(host_is_enclave_memory(dfx_la(e, DFX_FREE)));
+	/* An unaligned hint is rounded down. */
+	ASSERT_EQ(softsgx_munmap(dfx_ptr(e, DFX_FREE), PAGE), 0);
+	EXPECT_EQ(softsgx_mmap((uint8_t *)dfx_ptr(e, DFX_FREE) + 12, PAGE, RW, MAP_SHARED, e->fd, 0),
+		  dfx_la(e, DFX_FREE));
+}
+
+/* A hint over a mapping lands elsewhere: after INIT that is outside ELRANGE, EACCES. */
+TEST_BUILT(mmap_hint_taken_lands_elsewhere)
+{
+	EXPECT_ERRNO(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, RW, MAP_SHARED, e->fd, 0), EACCES);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s"); /* untouched */
+}
+
+/* MAP_FIXED_NOREPLACE: EEXIST over any mapping, MAP_FIXED over a hole. */
+TEST_BUILT(mmap_fixed_noreplace_eexist_or_maps)
+{
+	EXPECT_ERRNO(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, RW, MAP_SHARED | MAP_FIXED_NOREPLACE,
+				  e->fd, 0), EEXIST);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s");
+	ASSERT_EQ(softsgx_munmap(dfx_ptr(e, DFX_FREE), PAGE), 0);
+	EXPECT_EQ(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, RW, MAP_SHARED | MAP_FIXED_NOREPLACE,
+			       e->fd, 0), dfx_la(e, DFX_FREE));
+	EXPECT_TRUE(host_is_enclave_memory(dfx_la(e, DFX_FREE)));
+	/* A refused one over a hole leaves the hole. */
+	ASSERT_EQ(softsgx_munmap(dfx_ptr(e, DFX_SIZE - PAGE), PAGE), 0);
+	EXPECT_ERRNO(softsgx_mmap(dfx_ptr(e, DFX_SIZE - PAGE), 2 * PAGE, RW,
+				  MAP_SHARED | MAP_FIXED_NOREPLACE, e->fd, 0), EEXIST);
+}
+
+/* MAP_SHARED_VALIDATE refuses flags beyond the legacy set (MAP_SYNC ...); MAP_SHARED drops them. */
+TEST_BUILT(mmap_shared_validate_unknown_flag_eopnotsupp)
+{
+	EXPECT_ERRNO(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, RW,
+				  MAP_SHARED_VALIDATE | MAP_FIXED | MAP_SYNC, e->fd, 0), EOPNOTSUPP);
+	EXPECT_HOST_PERMS(dfx_la(e, DFX_FREE), "---s"); /* refused before the range was cleared */
+	EXPECT_EQ(softsgx_mmap(dfx_ptr(e, DFX_FREE), PAGE, RW, MAP_SHARED | MAP_FIXED | MAP_SYNC,
+			       e->fd, 0), dfx_la(e, DFX_FREE));
+}
+
+/* The open mode counts: reading needs FMODE_READ, a shared writable mapping FMODE_WRITE. */
+TEST(mmap_open_mode_eacces)
+{
+	int ro = softsgx_open("/dev/sgx_enclave", O_RDONLY), wo = softsgx_open("/dev/sgx_enclave", O_WRONLY);
+	void *p;
+
+	ASSERT_TRUE(ro >= 0 && wo >= 0);
+	EXPECT_ERRNO(softsgx_mmap(NULL, PAGE, RW, MAP_SHARED, ro, 0), EACCES);
+	p = softsgx_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	/* Without write access the mapping may never become writable (VM_MAYWRITE). */
+	EXPECT_ERRNO(softsgx_mprotect(p, PAGE, RW), EACCES);
+	EXPECT_EQ(softsgx_mprotect(p, PAGE, PROT_NONE), 0);
+	EXPECT_EQ(softsgx_munmap(p, PAGE), 0);
+	EXPECT_ERRNO(softsgx_mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, wo, 0), EACCES);
+	EXPECT_ERRNO(softsgx_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, wo, 0), EACCES);
+	softsgx_close(ro);
+	softsgx_close(wo);
 }
 
 TEST_BUILT(mmap_after_init_partly_outside_elrange_eacces)

@@ -119,6 +119,41 @@ TEST_BUILT(populate_madvise_other_advice_no_eaug)
 	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE).valid);
 }
 
+/*
+ * Advice Linux refuses on the enclave's VM_IO | VM_PFNMAP mapping: EINVAL
+ * (nothing there to drop, age or fault in), MADV_REMOVE EACCES/ENODEV;
+ * the flag-only advice succeeds; none of it EAUGs.
+ */
+TEST_BUILT(madvise_enclave_linux_answers)
+{
+	static const int einval[] = { MADV_DONTNEED, MADV_FREE, MADV_COLD, MADV_PAGEOUT,
+				      MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK,
+				      MADV_DODUMP, MADV_WIPEONFORK, MADV_DONTNEED_LOCKED, 12345 };
+	static const int ok[] = { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_DONTFORK,
+				  MADV_KEEPONFORK, MADV_DONTDUMP, MADV_MERGEABLE, MADV_UNMERGEABLE,
+				  MADV_HUGEPAGE, MADV_NOHUGEPAGE };
+	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
+	int ro;
+	void *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(einval) / sizeof(einval[0]); i++)
+		EXPECT_ERRNO(advise(e, DFX_FREE, 4 * PAGE, einval[i]), EINVAL);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		EXPECT_EQ(advise(e, DFX_FREE, 4 * PAGE, ok[i]), 0);
+	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch);
+	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE).valid);
+	/* MADV_REMOVE: fallocate() of a char device, on a shared writable mapping only. */
+	EXPECT_ERRNO(advise(e, DFX_FREE, PAGE, MADV_REMOVE), ENODEV);
+	ro = softsgx_open("/dev/sgx_enclave", O_RDONLY);
+	ASSERT_TRUE(ro >= 0);
+	p = softsgx_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	EXPECT_ERRNO(softsgx_madvise(p, PAGE, MADV_REMOVE), EACCES);
+	softsgx_munmap(p, PAGE);
+	softsgx_close(ro);
+}
+
 /* A range from ELRANGE into the reservation above it: the enclave part is EAUGed,
  * the rest is madvise(2)'s. */
 TEST_BUILT(populate_madvise_enclave_and_host_range)
