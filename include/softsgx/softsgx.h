@@ -98,6 +98,19 @@ int softsgx_munmap(void *addr, size_t len);
  */
 int softsgx_madvise(void *addr, size_t len, int advice);
 
+/*
+ * softsgx_access_vm() - what a debugger gets from ptrace(PTRACE_PEEKDATA/
+ * POKEDATA) or /proc/PID/mem on Linux, for this process: memory of a
+ * DEBUG enclave through EDBGRD/EDBGWR (8-byte units, writes
+ * read-modify-write; a TCS only its first 72 bytes, EDBGWR only its
+ * FLAGS), never EAUGing a page; other memory copied as the kernel copies
+ * it. @write non-zero writes @buf there. Return: bytes done (stopping
+ * before the first that fails), or -1 with errno EFAULT (a non-DEBUG
+ * enclave, an address without an enclave page, unmapped memory) or EIO
+ * (EDBGRD/EDBGWR refused) when none was.
+ */
+ssize_t softsgx_access_vm(void *addr, void *buf, size_t len, int write);
+
 /* softsgx_close() - close an fd from softsgx_open(). Return: 0 or -1/EBADF. */
 int softsgx_close(int fd);
 
