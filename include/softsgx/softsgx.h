@@ -81,6 +81,20 @@ void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t of
  */
 int softsgx_mprotect(void *addr, size_t len, int prot);
 
+/*
+ * softsgx_mremap() - mremap(2) with Linux's answers for enclave mappings
+ * (VM_PFNMAP | VM_DONTEXPAND): shrinking unmaps the tail; growing, even
+ * with MREMAP_MAYMOVE, is EFAULT; MREMAP_DONTUNMAP is EINVAL; a move
+ * (MREMAP_MAYMOVE | MREMAP_FIXED, the new address as fifth argument)
+ * takes the mapping and its page-table entries along, so an enclave access
+ * at the new address reaches the page of the old one and is refused by the
+ * EPCM, and an address without an entry faults in the page of its own
+ * address (SIGBUS outside ELRANGE). Ranges outside enclave mappings go to
+ * mremap(2). Return: the address, or MAP_FAILED with errno EINVAL, EFAULT
+ * (no enclave mapping covers the old range; growth), ENOMEM.
+ */
+void *softsgx_mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+
 /* softsgx_munmap() - unmap enclave mappings (others via munmap(2)). Return: 0 or -1/errno. */
 int softsgx_munmap(void *addr, size_t len);
 

@@ -6,6 +6,7 @@
  * madvise/close with Linux's errno values.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -464,6 +465,108 @@ static int for_each_part(struct sgx_platform *plat, uint64_t start, uint64_t end
 		addr = next;
 	}
 	return ret;
+}
+
+/* Whether any enclave mapping meets [start, end). Under mmap_lock. */
+static bool meets_enclave(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	struct sgx_vma *vma;
+
+	for (vma = plat->vmas; vma && vma->start < end; vma = vma->next)
+		if (vma->end > start)
+			return true;
+	return false;
+}
+
+/*
+ * mm/mremap.c for a range that starts in an enclave mapping (VM_PFNMAP |
+ * VM_DONTEXPAND): shrinking unmaps the tail, growing is EFAULT, a move
+ * (MREMAP_FIXED) takes the mapping and its page-table entries along.
+ * Under mmap_lock held for writing. Return: the address or -errno.
+ */
+static long enclave_mremap(struct sgx_platform *plat, uint64_t old, uint64_t old_len,
+			   uint64_t new_len, int flags, uint64_t new_addr)
+{
+	struct sgx_vma *vma;
+	int ret;
+
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		/* mremap_to(): the destination, then what does not fit, goes first. */
+		if ((flags & MREMAP_FIXED) &&
+		    ((new_addr & 4095) || new_addr + new_len < new_addr ||
+		     (new_addr < old + old_len && old < new_addr + new_len)))
+			return -EINVAL;
+		if (flags & MREMAP_FIXED)
+			ret = sgx_munmap(plat, new_addr, new_len); /* enclave and host mappings there */
+		else
+			ret = 0;
+		if (ret)
+			return ret;
+		if (old_len > new_len) {
+			ret = sgx_munmap(plat, old + new_len, old_len - new_len);
+			if (ret)
+				return ret;
+			old_len = new_len;
+		}
+	} else if (old_len >= new_len) {
+		if (old_len > new_len && (ret = sgx_munmap(plat, old + new_len, old_len - new_len)))
+			return ret;
+		return (long)old;
+	}
+	/* vma_to_resize() */
+	vma = sgx_find_vma(plat, old);
+	if (!vma || old_len > vma->end - old)
+		return -EFAULT;
+	if (flags & MREMAP_DONTUNMAP)
+		return -EINVAL; /* not for VM_DONTEXPAND | VM_PFNMAP */
+	if (new_len > old_len)
+		return -EFAULT; /* VM_DONTEXPAND */
+	ret = sgx_mremap_move(plat, old, old_len, new_addr);
+	return ret ? ret : (long)new_addr;
+}
+
+void *softsgx_mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...)
+{
+	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+	uint64_t old = (uintptr_t)old_address, old_len, new_len, new_addr = 0;
+	void *host;
+	va_list ap;
+	long ret;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		new_addr = (uintptr_t)va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (!plat)
+		return mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
+	/* The syscall's own checks, in its order. */
+	old_len = (old_size + 4095) & ~4095ull;
+	new_len = (new_size + 4095) & ~4095ull;
+	if ((flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
+	    ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)) ||
+	    (old & 4095) || !new_len || old_len < old_size || new_len < new_size) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	pthread_rwlock_wrlock(&plat->mmap_lock);
+	if (sgx_find_vma(plat, old)) {
+		ret = enclave_mremap(plat, old, old_len, new_len, flags, new_addr);
+	} else {
+		/* Host memory; a destination over enclave mappings loses them first. */
+		if ((flags & MREMAP_FIXED) && !(new_addr & 4095) &&
+		    meets_enclave(plat, new_addr, new_addr + new_len))
+			sgx_munmap(plat, new_addr, new_len);
+		host = mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
+		ret = host == MAP_FAILED ? -errno : (long)(uintptr_t)host;
+	}
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return MAP_FAILED;
+	}
+	return (void *)(uintptr_t)ret;
 }
 
 static int enclave_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, int prot)

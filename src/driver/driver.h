@@ -107,6 +107,8 @@ struct sgx_host_ops {
 	int (*protect)(void *ctx, uint64_t start, uint64_t end, unsigned int prot);
 	/* Unmap [start, end). */
 	void (*unmap)(void *ctx, uint64_t start, uint64_t end);
+	/* Move the host mapping [from, from + len) to @to (mremap). Return: 0 or -errno. */
+	int (*move)(void *ctx, uint64_t from, uint64_t to, uint64_t len);
 	void *ctx;
 };
 
@@ -254,6 +256,14 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 	     unsigned int prot, int flags, unsigned int fmode);
 int sgx_mprotect(struct sgx_platform *plat, uint64_t start, uint64_t len, unsigned int prot);
 int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len);
+/*
+ * The move of mremap(): the enclave mapping [from, from + len) (inside one
+ * VMA, @to free) goes to @to with its page-table entries, which keep
+ * pointing at the same EPC pages (an enclave access there is an EPCM #PF;
+ * an address without an entry faults in the page of its own address).
+ * Must be called with plat->mmap_lock held for writing. Return: 0 or -errno.
+ */
+int sgx_mremap_move(struct sgx_platform *plat, uint64_t from, uint64_t len, uint64_t to);
 int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t len);
 
 /* encl.c: the fault handler */

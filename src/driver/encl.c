@@ -123,14 +123,15 @@ static unsigned int access_prot(uint32_t access)
 }
 
 /* The EPCM lets an enclave access @epc for @access. */
-static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint32_t access)
+static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint64_t addr, uint32_t access)
 {
 	struct sgx_epcm_info e;
 
 	if (sgx_cpu_epcm_read(plat->cpu, epc, &e))
 		return false;
+	/* A page-table entry moved by mremap() reaches a page of another address: EPCM #PF. */
 	return e.valid && e.type == SGX_PAGE_TYPE_REG && !e.pending && !e.modified && !e.blocked &&
-	       (e.perm & access_prot(access));
+	       e.linaddr == addr && (e.perm & access_prot(access));
 }
 
 /*
@@ -242,7 +243,7 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 		if ((walk & SGX_FAULT_WALK) && !(walk & SGX_PF_P))
 			return refresh(plat, addr);
 		/* Present and allowed by the mapping: the EPCM refused it (#PF with the SGX bit). */
-		if (!epcm_allows(plat, epc, access)) {
+		if (!epcm_allows(plat, epc, addr, access)) {
 			*pfec |= SGX_PF_SGX;
 			sgx_count(plat, SOFTSGX_CNT_FAULT_EPCM, 1);
 			if (trace_on())

@@ -247,6 +247,41 @@ undo:
 	return ret;
 }
 
+int sgx_mremap_move(struct sgx_platform *plat, uint64_t from, uint64_t len, uint64_t to)
+{
+	struct sgx_vma **pp, *vma;
+	uint64_t i, epc;
+	int ret;
+
+	ret = vma_split_range(plat, from, from + len);
+	if (ret)
+		return ret;
+	ret = plat->host.move(plat->host.ctx, from, to, len);
+	if (ret)
+		return ret;
+	/* move_page_tables(): the entries go with the mapping, to the same EPC pages. */
+	pthread_mutex_lock(&plat->pt_lock);
+	for (i = 0; i < len && plat->ptes.count; i += PAGE) {
+		epc = pagemap_load(&plat->ptes, (from + i) / PAGE);
+		if (!epc)
+			continue;
+		pagemap_erase(&plat->ptes, (from + i) / PAGE);
+		if (pagemap_store(&plat->ptes, (to + i) / PAGE, epc))
+			break; /* no memory for the entry: the page faults in again, if it may */
+	}
+	pthread_mutex_unlock(&plat->pt_lock);
+	for (pp = &plat->vmas; (vma = *pp) && vma->start != from; pp = &vma->next)
+		;
+	if (vma) {
+		*pp = vma->next;
+		vma->start = to;
+		vma->end = to + len;
+		vma_link(plat, vma);
+	}
+	sgx_update_host(plat, to, to + len);
+	return 0;
+}
+
 /* Does every byte of [start, end) lie in an enclave VMA? */
 static bool range_is_enclave(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
@@ -435,7 +470,8 @@ static unsigned int effective_prot(struct sgx_platform *plat, const struct sgx_v
 
 	if (!epc || sgx_cpu_epcm_read(plat->cpu, epc, &e))
 		return 0;
-	if (!e.valid || e.type != SGX_PAGE_TYPE_REG || e.pending || e.modified || e.blocked)
+	if (!e.valid || e.type != SGX_PAGE_TYPE_REG || e.pending || e.modified || e.blocked ||
+	    e.linaddr != addr)
 		return 0;
 	return vma->prot & e.perm;
 }

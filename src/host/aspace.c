@@ -59,10 +59,20 @@ static void aspace_unmap(void *ctx, uint64_t start, uint64_t end)
 	munmap((void *)(uintptr_t)start, end - start);
 }
 
+static int aspace_move(void *ctx, uint64_t from, uint64_t to, uint64_t len)
+{
+	void *got = mremap((void *)(uintptr_t)from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   (void *)(uintptr_t)to);
+
+	(void)ctx;
+	return got == MAP_FAILED ? -errno : 0;
+}
+
 static const struct sgx_host_ops aspace_ops = {
 	.map = aspace_map,
 	.protect = aspace_protect,
 	.unmap = aspace_unmap,
+	.move = aspace_move,
 };
 
 const struct sgx_host_ops *sgx_host_default_ops(void);
