@@ -176,6 +176,8 @@ void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *o
 extern const struct sgx_mmu sgx_process_mmu;
 
 /* main.c: EPC pages */
+/* Bytes of address space a platform with @epc_pages EPC pages maps (processor and allocator). */
+size_t sgx_epc_map_size(size_t epc_pages);
 /* The allocator of plat->cpu's EPC. Return: 0, or -1 (the host refused the mapping). */
 int sgx_epc_init(struct sgx_platform *plat);
 size_t sgx_nr_free_epc_pages(struct sgx_platform *plat);

@@ -21,6 +21,11 @@ static void warn_once(atomic_bool *told, const char *msg)
 		return; /* nothing better to do */
 }
 
+size_t sgx_epc_map_size(size_t epc_pages)
+{
+	return sgx_cpu_epc_map_size(epc_pages) + epc_pages * sizeof(uint64_t);
+}
+
 int sgx_epc_init(struct sgx_platform *plat)
 {
 	size_t n = sgx_cpu_epc_pages(plat->cpu);
