@@ -175,9 +175,13 @@ static int layout_number(const struct cli_command *cmd, const char *opt, const c
 {
 	if (!s)
 		return 0;
-	if (!cli_parse_u64(s, suffixes, out) || !*out || *out > max)
+	if (!cli_parse_u64(s, suffixes, out) || !*out || *out > max) {
+		if (max == UINT64_MAX)
+			return cli_usage_error(cmd, "%s '%s': expected a number%s", opt, s,
+					       suffixes ? " (K, M, G suffixes)" : "");
 		return cli_usage_error(cmd, "%s '%s': expected a number from 1 to %llu%s", opt, s,
 				       (unsigned long long)max, suffixes ? " (K, M, G)" : "");
+	}
 	return 0;
 }
 
@@ -185,20 +189,29 @@ int cli_layout_resolve(const struct cli_command *cmd, const struct cli_layout *l
 		       struct softsgx_load_options *o)
 {
 	uint64_t threads = 0, stack = 0, size = 0;
+	char max[32];
 
 	memset(o, 0, sizeof(*o));
 	if (layout_number(cmd, "--threads", l->threads, false, 4096, &threads) ||
 	    layout_number(cmd, "--stack-pages", l->stack_pages, false, 1u << 20, &stack) ||
-	    layout_number(cmd, "--enclave-size", l->enclave_size, true, 1ull << 47, &size))
+	    layout_number(cmd, "--enclave-size", l->enclave_size, true, UINT64_MAX, &size))
 		return CLI_EXIT_USAGE;
 	if (size & (size - 1) || (size && size < 4096))
 		return cli_usage_error(cmd, "--enclave-size '%s': not a power of two >= 4K",
 				       l->enclave_size);
+	/* Fail early: ECREATE would #GP (SECS.SIZE against CPUID.(12H,0).EDX[15:8]). */
+	if (size > SOFTSGX_LOAD_MAX_SIZE)
+		return cli_usage_error(cmd, "--enclave-size '%s': more than the processor accepts: "
+				       "at most %s (ECREATE refuses 2^%u bytes and more)",
+				       l->enclave_size, cli_size(SOFTSGX_LOAD_MAX_SIZE, max),
+				       SOFTSGX_LOAD_MAX_SIZE_LOG2 + 1);
 	o->nr_tcs = (unsigned int)threads;
 	o->stack_pages = (unsigned int)stack;
 	o->encl_size = size;
 	return 0;
 }
+
+_Static_assert(SOFTSGX_LOAD_MAX_ADDED == 4ull << 30, "cli_load_error() says 4 GiB");
 
 const char *cli_load_error(int err)
 {
@@ -206,6 +219,10 @@ const char *cli_load_error(int err)
 		return "not a static-pie x86-64 ELF enclave image";
 	if (err == E2BIG)
 		return "the layout does not fit in the enclave size (--enclave-size)";
+	if (err == EFBIG)
+		return "the image and its threads' areas (TCS, SSA, stacks) add more than 4 GiB of "
+		       "pages, the most the loader measures before EINIT (memory beyond that is for "
+		       "EAUG after EINIT)";
 	return strerror(err);
 }
 

@@ -87,7 +87,8 @@ struct cli_layout {
 #define CLI_LAYOUT_HELP                                                                  \
 	"  --threads N         TCSs (threads) in the layout (default 2)\n"                  \
 	"  --stack-pages N     stack pages per thread (default 16)\n"                        \
-	"  --enclave-size SIZE ELRANGE size, a power of two, K/M/G suffixes (default 16M)\n"
+	"  --enclave-size SIZE ELRANGE size, a power of two up to 32G, K/M/G suffixes\n"     \
+	"                      (default 16M)\n"
 /*
  * cli_layout_resolve() - loader options from @l (zero fields keep the
  * loader's defaults). Return: 0, or CLI_EXIT_USAGE after a message.

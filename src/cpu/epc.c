@@ -126,7 +126,7 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	cfg->epc_pages = 8192; /* 32 MiB */
 	cfg->sgx2 = true;
 	cfg->miscselect = SGX_MISC_EXINFO;
-	cfg->max_enclave_size_64 = 36;
+	cfg->max_enclave_size_64 = SGX_MAX_ENCLAVE_SIZE_64_LOG2;
 	cfg->max_enclave_size_32 = 31;
 	cfg->attributes = SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT |
 			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;

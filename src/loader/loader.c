@@ -78,10 +78,13 @@ static int resolve_options(const struct softsgx_load_options *in, struct softsgx
 		o->xfrm = SOFTSGX_LOAD_DEFAULT_XFRM;
 	if (o->encl_size & (o->encl_size - 1) || o->encl_size < PAGE)
 		return -EINVAL;
+	/* Fail early: ECREATE would #GP, after the whole image was measured. */
+	if (o->encl_size > SOFTSGX_LOAD_MAX_SIZE)
+		return -EINVAL;
 	return 0;
 }
 
-/* The image checked and laid out for @o. Return: 0, -ENOEXEC, -E2BIG, -ENOMEM. */
+/* The image checked and laid out for @o. Return: 0, -ENOEXEC, -E2BIG, -EFBIG, -ENOMEM. */
 static int prepare(const void *image, size_t len, const struct softsgx_load_options *o,
 		   struct elf_image *img, struct layout *l)
 {
