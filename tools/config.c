@@ -6,11 +6,14 @@
  * anything runs, then given to softsgx_configure().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cpu/cpu.h"
@@ -250,6 +253,34 @@ static int parse_host_disable(const struct cli_command *cmd)
 	return 0;
 }
 
+/*
+ * Start the trace into @path (from the setting @from). A FIFO that no
+ * process reads is refused: opening it would wait for a reader. One that
+ * is read is held open meanwhile, so its reader sees no end of file
+ * between this check and the trace's own open.
+ * Return: 0, or CLI_EXIT_FAIL after a message.
+ */
+static int start_trace(const struct cli_command *cmd, const char *from, const char *path)
+{
+	struct stat st;
+	int fd = -1, ret;
+
+	if (!stat(path, &st) && S_ISFIFO(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, path,
+					errno == ENXIO ? "it is a FIFO that no process reads"
+						       : strerror(errno));
+	}
+	ret = config_trace_open(path);
+	if (ret)
+		ret = cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, path,
+			       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int config_apply(const struct cli_command *cmd)
 {
 	struct softsgx_config cfg;
@@ -271,10 +302,7 @@ int config_apply(const struct cli_command *cmd)
 				       .seed = applied.seed_given ? seed : NULL };
 	if (softsgx_configure(&cfg))
 		return cli_fail(cmd, "the platform refused the configuration: %s", strerror(errno));
-	if (applied.trace && config_trace_open(applied.trace))
-		return cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, applied.trace,
-				strerror(errno));
-	return 0;
+	return applied.trace ? start_trace(cmd, from, applied.trace) : 0;
 }
 
 const struct config_view *config_get(void)

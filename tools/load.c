@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -19,9 +20,8 @@
 static int read_sigstruct(const struct cli_command *cmd, const char *path,
 			  struct sgx_sigstruct *sig)
 {
-	uint8_t *data;
 	size_t len;
-	int ret = cli_read_file(cmd, path, &data, &len);
+	int fd = -1, ret = cli_open_file(cmd, "the SIGSTRUCT", path, &fd, &len);
 
 	if (ret)
 		return ret;
@@ -29,8 +29,8 @@ static int read_sigstruct(const struct cli_command *cmd, const char *path,
 		ret = cli_fail(cmd, "'%s' is not a SIGSTRUCT: %zu bytes, a SIGSTRUCT has %zu", path,
 			       len, sizeof(*sig));
 	else
-		memcpy(sig, data, sizeof(*sig));
-	free(data);
+		ret = cli_read_exact(cmd, "the SIGSTRUCT", path, fd, sig, sizeof(*sig));
+	close(fd);
 	return ret;
 }
 
@@ -81,13 +81,20 @@ static int load_signed_here(const struct cli_command *cmd, const char *path,
 			    const struct softsgx_load_options *o)
 {
 	struct softsgx_enclave *e;
-	int ret;
+	const uint8_t *image;
+	size_t len;
+	int ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 
-	if (softsgx_load_file(path, o, &e))
-		return cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(errno));
-	printf("EINIT accepted the SIGSTRUCT the loader made (a key of this run)\n");
-	ret = print_identity(softsgx_enclave_mrenclave(e), softsgx_enclave_mrsigner(e));
-	softsgx_unload(e);
+	if (ret)
+		return ret;
+	if (softsgx_load_image(image, len, o, &e)) {
+		ret = cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(errno));
+	} else {
+		printf("EINIT accepted the SIGSTRUCT the loader made (a key of this run)\n");
+		ret = print_identity(softsgx_enclave_mrenclave(e), softsgx_enclave_mrsigner(e));
+		softsgx_unload(e);
+	}
+	cli_unmap_file(image, len);
 	return ret;
 }
 
@@ -99,7 +106,7 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 					   CLI_LAYOUT_OPTIONS(&layout), { 0 } };
 	struct softsgx_load_options o;
 	struct sgx_sigstruct sig;
-	uint8_t *image;
+	const uint8_t *image;
 	size_t len;
 	int ret = cli_start(cmd, argc, argv, opts, &path, 1, 1);
 
@@ -110,11 +117,11 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 		return ret ? ret : load_signed_here(cmd, path, &o);
 	ret = read_sigstruct(cmd, sig_path, &sig);
 	if (!ret)
-		ret = cli_read_file(cmd, path, &image, &len);
+		ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 	if (ret)
 		return ret;
 	ret = load_with(cmd, path, image, len, &o, &sig);
-	free(image);
+	cli_unmap_file(image, len);
 	return ret;
 }
 

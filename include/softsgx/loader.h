@@ -121,9 +121,11 @@ int softsgx_load_image(const void *image, size_t len, const struct softsgx_load_
 		       struct softsgx_enclave **out);
 
 /*
- * softsgx_load_file() - softsgx_load_image() of the file at @path.
+ * softsgx_load_file() - softsgx_load_image() of the file at @path, which
+ * must be a regular file (it is never opened otherwise, so a FIFO cannot
+ * block the call).
  * Return: 0, or -1 with errno as softsgx_load_image() or from open/read
- * of the file (ENOENT, EACCES ...).
+ * of the file (ENOENT, EACCES: not a regular file ...).
  */
 int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 		      struct softsgx_enclave **out);

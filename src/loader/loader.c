@@ -371,13 +371,18 @@ static int map_file(const char *path, void **data, size_t *len)
 	struct stat st;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Only a regular file is opened: opening a FIFO would wait for a writer. */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES; /* as execve() answers for a file that is not regular */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st))
 		ret = -errno;
 	else if (!S_ISREG(st.st_mode))
-		ret = -EACCES; /* as execve() answers for a file that is not regular */
+		ret = -EACCES; /* it was replaced in between */
 	else if (!st.st_size)
 		ret = -ENOEXEC;
 	if (!ret) {

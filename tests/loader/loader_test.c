@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -593,6 +594,32 @@ TEST(layout_beyond_measured_maximum_efbig)
 	expect_load_refused(big, image_len, &o, EFBIG, "a page beyond the maximum");
 	EVP_PKEY_free(o.key);
 	free(big);
+}
+
+/* A FIFO is refused as a directory or device is, without waiting for a writer. */
+TEST(file_fifo_eacces_without_blocking)
+{
+	char dir[] = "/tmp/softsgx-loader-XXXXXX", path[64];
+	struct softsgx_enclave *e = NULL;
+	int status = 0;
+	pid_t pid;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_EQ(mkfifo(path, 0600), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		alarm(60); /* a guard: blocked in open(), the child dies of SIGALRM */
+		_exit(softsgx_load_file(path, NULL, &e) == -1 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_TRUE(pid > 0);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		harness_fail(__FILE__, __LINE__, "softsgx_load_file(FIFO): %s",
+			     WIFSIGNALED(status) ? "blocked" : "not EACCES");
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(bad_options_einval)
