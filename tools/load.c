@@ -2,8 +2,10 @@
 /*
  * `softsgx load`: build an enclave image in the loader's layout on the
  * emulated platform and EINIT it, with a SIGSTRUCT from a file (the end of
- * the sign round trip) or signed on the spot by the loader; when EINIT
- * refuses, sigstruct_explain() says why.
+ * the sign round trip) or signed on the spot by the loader. A SIGSTRUCT
+ * that INIT refuses for any enclave (sigstruct_refusal()) is named before
+ * anything is built; when EINIT refuses it for this enclave,
+ * sigstruct_explain() says why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "config.h"
+#include "driver/driver.h"
 #include "sigstruct.h"
 #include "softsgx/softsgx.h"
 
@@ -34,6 +38,21 @@ static int read_sigstruct(const struct cli_command *cmd, const char *path,
 	return ret;
 }
 
+/* What INIT refuses whatever the enclave, said before one is built. Return: 0 or CLI_EXIT_FAIL. */
+static int check_sigstruct(const struct cli_command *cmd, const char *path,
+			   const struct sgx_sigstruct *sig)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	char why[1024];
+
+	if (!plat)
+		return cli_fail(cmd, "the platform could not be created (EPC of %zu bytes)",
+				config_get()->epc_size);
+	if (!sigstruct_refusal(sig, sgx_cpu_config(plat->cpu), why, sizeof(why)))
+		return 0;
+	return cli_fail(cmd, "INIT would refuse the SIGSTRUCT '%s' for any enclave: %s", path, why);
+}
+
 /* Report a refused load of @path; when EINIT refused (EPERM), sigstruct_explain() says why. */
 static int refused(const struct cli_command *cmd, const char *path, int err, const uint8_t *image,
 		   size_t len, const struct softsgx_load_options *o)
@@ -46,7 +65,8 @@ static int refused(const struct cli_command *cmd, const char *path, int err, con
 		return cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(err));
 	if (softsgx_measure_image(image, len, o, mrenclave) ||
 	    !sigstruct_explain(o->sigstruct, o, mrenclave, why, sizeof(why)))
-		snprintf(why, sizeof(why), "%s", strerror(err));
+		snprintf(why, sizeof(why), "none of the SIGSTRUCT's checks explains it (%s)",
+			 strerror(err));
 	return cli_fail(cmd, "EINIT refused the SIGSTRUCT for '%s' (INIT: %s): %s", path,
 			name ? name : "?", why);
 }
@@ -117,6 +137,8 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 		return ret ? ret : load_signed_here(cmd, path, &o);
 	ret = read_sigstruct(cmd, sig_path, &sig);
 	if (!ret)
+		ret = check_sigstruct(cmd, sig_path, &sig);
+	if (!ret)
 		ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 	if (ret)
 		return ret;
@@ -134,7 +156,8 @@ const struct cli_command load_command = {
 		"prints MRENCLAVE and MRSIGNER. With --sigstruct, EINIT gets that SIGSTRUCT\n"
 		"(from 'softsgx sign'); if it refuses it, the reason is named: a malformed\n"
 		"SIGSTRUCT, a signature that does not verify, another MRENCLAVE, other\n"
-		"attributes. Without it the loader signs with a key made for the run.\n\n"
+		"attributes (what is refused for any enclave is named before one is\n"
+		"built). Without it the loader signs with a key made for the run.\n\n"
 		"options:\n"
 		"  --sigstruct FILE    the SIGSTRUCT to EINIT with\n" CLI_LAYOUT_HELP,
 	.run = cmd_load,

@@ -88,7 +88,7 @@ TEST(load_corrupted_signature_refused_invalid_signature)
 	corrupt(w.sig, SIGNATURE_OFFSET + 100);
 	r = TOOL(NULL, "load", "--sigstruct", w.sig, SOFTSGX_TEST_ENCLAVE);
 	EXPECT_EQ(r.status, 1);
-	EXPECT_CONTAINS(r.err, "EINIT refused the SIGSTRUCT");
+	EXPECT_CONTAINS(r.err, "INIT would refuse the SIGSTRUCT");
 	EXPECT_CONTAINS(r.err, "signature does not verify");
 	EXPECT_CONTAINS(r.err, "SGX_INVALID_SIGNATURE");
 	tool_result_free(&r);

@@ -2,7 +2,8 @@
 /*
  * What the tests of the signing commands share: a scratch directory with a
  * key and a SIGSTRUCT made by the built command, the values it prints,
- * and a change to a SIGSTRUCT file (a flipped byte).
+ * and changes to a SIGSTRUCT file (a flipped byte, or a field changed and
+ * signed again with the key, so that only that field is wrong).
  */
 #ifndef SOFTSGX_TESTS_TOOLS_SIGNING_H
 #define SOFTSGX_TESTS_TOOLS_SIGNING_H
@@ -10,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/pem.h>
+
 #include "harness.h"
+#include "softsgx/arch.h"
+#include "softsgx/sign.h"
 #include "tools/tool_run.h"
 
 #define SIGSTRUCT_SIZE 1808
@@ -81,6 +86,36 @@ static inline void corrupt(const char *path, long offset)
 	fseek(f, offset, SEEK_SET);
 	fputc(c ^ 0x01, f);
 	fclose(f);
+}
+
+/*
+ * Change the SIGSTRUCT of @w with @change and sign it again with @w's key
+ * (MODULUS, EXPONENT, SIGNATURE, Q1, Q2 made anew), so that it is a valid
+ * signature over the changed fields. Return: true on success.
+ */
+static inline bool resign(struct workdir *w, void (*change)(struct sgx_sigstruct *sig))
+{
+	struct sgx_sigstruct sig;
+	EVP_PKEY *key = NULL;
+	FILE *f = fopen(w->key, "r");
+	bool ok = false;
+
+	if (f) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	f = fopen(w->sig, "r+b");
+	if (key && f && fread(&sig, sizeof(sig), 1, f) == 1) {
+		change(&sig);
+		rewind(f);
+		ok = !sgx_sigstruct_sign(&sig, key) && fwrite(&sig, sizeof(sig), 1, f) == 1;
+	}
+	if (f)
+		ok = !fclose(f) && ok;
+	EVP_PKEY_free(key);
+	if (!ok)
+		harness_fail(__FILE__, __LINE__, "could not sign %s again", w->sig);
+	return ok;
 }
 
 #endif /* SOFTSGX_TESTS_TOOLS_SIGNING_H */
