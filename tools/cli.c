@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -175,9 +176,13 @@ static int layout_number(const struct cli_command *cmd, const char *opt, const c
 {
 	if (!s)
 		return 0;
-	if (!cli_parse_u64(s, suffixes, out) || !*out || *out > max)
+	if (!cli_parse_u64(s, suffixes, out) || !*out || *out > max) {
+		if (max == UINT64_MAX)
+			return cli_usage_error(cmd, "%s '%s': expected a number%s", opt, s,
+					       suffixes ? " (K, M, G suffixes)" : "");
 		return cli_usage_error(cmd, "%s '%s': expected a number from 1 to %llu%s", opt, s,
 				       (unsigned long long)max, suffixes ? " (K, M, G)" : "");
+	}
 	return 0;
 }
 
@@ -185,20 +190,29 @@ int cli_layout_resolve(const struct cli_command *cmd, const struct cli_layout *l
 		       struct softsgx_load_options *o)
 {
 	uint64_t threads = 0, stack = 0, size = 0;
+	char max[32];
 
 	memset(o, 0, sizeof(*o));
 	if (layout_number(cmd, "--threads", l->threads, false, 4096, &threads) ||
 	    layout_number(cmd, "--stack-pages", l->stack_pages, false, 1u << 20, &stack) ||
-	    layout_number(cmd, "--enclave-size", l->enclave_size, true, 1ull << 47, &size))
+	    layout_number(cmd, "--enclave-size", l->enclave_size, true, UINT64_MAX, &size))
 		return CLI_EXIT_USAGE;
 	if (size & (size - 1) || (size && size < 4096))
 		return cli_usage_error(cmd, "--enclave-size '%s': not a power of two >= 4K",
 				       l->enclave_size);
+	/* Fail early: ECREATE would #GP (SECS.SIZE against CPUID.(12H,0).EDX[15:8]). */
+	if (size > SOFTSGX_LOAD_MAX_SIZE)
+		return cli_usage_error(cmd, "--enclave-size '%s': more than the processor accepts: "
+				       "at most %s (ECREATE refuses 2^%u bytes and more)",
+				       l->enclave_size, cli_size(SOFTSGX_LOAD_MAX_SIZE, max),
+				       SOFTSGX_LOAD_MAX_SIZE_LOG2 + 1);
 	o->nr_tcs = (unsigned int)threads;
 	o->stack_pages = (unsigned int)stack;
 	o->encl_size = size;
 	return 0;
 }
+
+_Static_assert(SOFTSGX_LOAD_MAX_ADDED == 4ull << 30, "cli_load_error() says 4 GiB");
 
 const char *cli_load_error(int err)
 {
@@ -206,38 +220,94 @@ const char *cli_load_error(int err)
 		return "not a static-pie x86-64 ELF enclave image";
 	if (err == E2BIG)
 		return "the layout does not fit in the enclave size (--enclave-size)";
+	if (err == EFBIG)
+		return "the image and its threads' areas (TCS, SSA, stacks) add more than 4 GiB of "
+		       "pages, the most the loader measures before EINIT (memory beyond that is for "
+		       "EAUG after EINIT)";
 	return strerror(err);
 }
 
-int cli_read_file(const struct cli_command *cmd, const char *path, uint8_t **data, size_t *len)
+/* What kind of file @mode is, for a message: "a FIFO", "a directory" ... */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFDIR: return "a directory";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	default: return "not a regular file";
+	}
+}
+
+int cli_open_file(const struct cli_command *cmd, const char *what, const char *path, int *fd,
+		  size_t *size)
 {
 	struct stat st;
-	ssize_t n;
-	size_t done = 0;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cli_fail(cmd, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cli_fail(cmd, "'%s' is not a regular file", path);
+	/* Refused before any open: opening a FIFO waits for a writer, a device may never end. */
+	if (stat(path, &st))
+		return cli_fail(cmd, "cannot open %s '%s': %s", what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cli_fail(cmd, "%s '%s' is %s, not a regular file", what, path,
+				file_kind(st.st_mode));
+	/* Non-blocking, should the path have become a FIFO since. */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return cli_fail(cmd, "cannot open %s '%s': %s", what, path, strerror(errno));
+	if (fstat(*fd, &st)) {
+		close(*fd);
+		return cli_fail(cmd, "cannot open %s '%s': %s", what, path, strerror(errno));
 	}
-	*len = (size_t)st.st_size;
-	*data = malloc(*len ? *len : 1);
-	while (*data && done < *len) {
-		n = read(fd, *data + done, *len - done);
-		if (n <= 0)
-			break;
+	if (!S_ISREG(st.st_mode)) {
+		close(*fd);
+		return cli_fail(cmd, "%s '%s' is %s, not a regular file", what, path,
+				file_kind(st.st_mode));
+	}
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int cli_read_exact(const struct cli_command *cmd, const char *what, const char *path, int fd,
+		   void *data, size_t len)
+{
+	size_t done = 0;
+	ssize_t n = 0;
+
+	while (done < len && (n = read(fd, (uint8_t *)data + done, len - done)) > 0)
 		done += (size_t)n;
+	if (done == len)
+		return 0;
+	return cli_fail(cmd, "cannot read %s '%s': %s", what, path,
+			n < 0 ? strerror(errno) : "it became shorter while being read");
+}
+
+int cli_map_file(const struct cli_command *cmd, const char *what, const char *path,
+		 const uint8_t **data, size_t *len)
+{
+	static const uint8_t empty[1];
+	void *p;
+	int fd = -1, ret = cli_open_file(cmd, what, path, &fd, len);
+
+	if (ret)
+		return ret;
+	*data = empty;
+	if (*len) {
+		/* Mapped, not read: an image is read only as far as the loader looks at it. */
+		p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			ret = cli_fail(cmd, "cannot read %s '%s': %s", what, path, strerror(errno));
+		else
+			*data = p;
 	}
 	close(fd);
-	if (!*data || done != *len) {
-		free(*data);
-		*data = NULL;
-		return cli_fail(cmd, "cannot read '%s'", path);
-	}
-	return 0;
+	return ret;
+}
+
+void cli_unmap_file(const uint8_t *data, size_t len)
+{
+	if (len)
+		munmap((void *)data, len);
 }
 
 int cli_write_file(const struct cli_command *cmd, const char *path, const void *data, size_t len,
@@ -247,14 +317,19 @@ int cli_write_file(const struct cli_command *cmd, const char *path, const void *
 	ssize_t n = 0;
 	int fd, err = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* Non-blocking open: a FIFO that nobody reads would otherwise wait for a reader. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	if (fd < 0 && errno == ENXIO)
+		return cli_fail(cmd, "cannot write '%s': it is a FIFO that no process reads", path);
 	if (fd < 0)
 		return cli_fail(cmd, "cannot create '%s': %s", path, strerror(errno));
-	while (len && (n = write(fd, p, len)) > 0) {
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		err = errno;
+	while (!err && len && (n = write(fd, p, len)) > 0) {
 		p += n;
 		len -= (size_t)n;
 	}
-	if (len)
+	if (!err && len)
 		err = n < 0 ? errno : EIO;
 	if (close(fd) && !err)
 		err = errno;

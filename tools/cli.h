@@ -87,7 +87,8 @@ struct cli_layout {
 #define CLI_LAYOUT_HELP                                                                  \
 	"  --threads N         TCSs (threads) in the layout (default 2)\n"                  \
 	"  --stack-pages N     stack pages per thread (default 16)\n"                        \
-	"  --enclave-size SIZE ELRANGE size, a power of two, K/M/G suffixes (default 16M)\n"
+	"  --enclave-size SIZE ELRANGE size, a power of two up to 32G, K/M/G suffixes\n"     \
+	"                      (default 16M)\n"
 /*
  * cli_layout_resolve() - loader options from @l (zero fields keep the
  * loader's defaults). Return: 0, or CLI_EXIT_USAGE after a message.
@@ -99,13 +100,30 @@ int cli_layout_resolve(const struct cli_command *cmd, const struct cli_layout *l
 const char *cli_load_error(int err);
 
 /*
- * cli_read_file() - the whole file at @path in a malloc()ed buffer (free it).
- * Return: 0, or CLI_EXIT_FAIL after saying why on stderr.
+ * cli_open_file() - open @path, which the messages call @what ("the key",
+ * "the SIGSTRUCT", "the enclave image"), for reading. Anything but a
+ * regular file (a FIFO, a device, a directory) is refused before it is
+ * opened, and the open itself does not block.
+ * Return: 0 with the descriptor in *@fd and the file's size in *@size, or
+ * CLI_EXIT_FAIL after saying why on stderr.
  */
-int cli_read_file(const struct cli_command *cmd, const char *path, uint8_t **data, size_t *len);
+int cli_open_file(const struct cli_command *cmd, const char *what, const char *path, int *fd,
+		  size_t *size);
+/* Read exactly @len bytes of @fd (@what at @path). Return: 0, or CLI_EXIT_FAIL after a message. */
+int cli_read_exact(const struct cli_command *cmd, const char *what, const char *path, int fd,
+		   void *data, size_t len);
+/*
+ * cli_map_file() - the regular file at @path (see cli_open_file()) mapped
+ * read-only; release it with cli_unmap_file().
+ * Return: 0, or CLI_EXIT_FAIL after a message.
+ */
+int cli_map_file(const struct cli_command *cmd, const char *what, const char *path,
+		 const uint8_t **data, size_t *len);
+void cli_unmap_file(const uint8_t *data, size_t len);
 /*
  * cli_write_file() - create or replace @path with @len bytes of @data, with
- * mode @mode (before umask). Return: 0, or CLI_EXIT_FAIL after a message.
+ * mode @mode (before umask). A FIFO that no process reads is refused
+ * rather than waited for. Return: 0, or CLI_EXIT_FAIL after a message.
  */
 int cli_write_file(const struct cli_command *cmd, const char *path, const void *data, size_t len,
 		   unsigned int mode);

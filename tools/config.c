@@ -6,15 +6,22 @@
  * anything runs, then given to softsgx_configure().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "cpu/cpu.h"
+#include "driver/driver.h"
 #include "host/features.h"
 
 #define DEFAULT_EPC_SIZE (64ull << 20)
-#define MAX_EPC_SIZE (1ull << 40) /* the processor's limit: 2^28 pages */
+#define MAX_EPC_SIZE (SGX_EPC_MAX_PAGES * 4096) /* the processor's limit: 1T */
 
 enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SGX, SET_SEED, SET_TRACE, SET_HOST_DISABLE, NR_SETTINGS };
 
@@ -88,6 +95,85 @@ static int parse_epc_size(const struct cli_command *cmd)
 				 "expected a multiple of 4K up to 1T (bytes, or with K, M, G, T)");
 	applied.epc_size = size;
 	return 0;
+}
+
+/* @bytes, rounded, in GiB or MiB: "1042 GiB", "7.6 GiB", "300 MiB" (@out: 32 bytes). */
+static char *rounded_size(uint64_t bytes, char *out)
+{
+	if (bytes >= (10ull << 30))
+		snprintf(out, 32, "%llu GiB", (unsigned long long)((bytes + (1ull << 30) - 1) >> 30));
+	else if (bytes >= (1ull << 30))
+		snprintf(out, 32, "%.1f GiB", (double)bytes / (1ull << 30));
+	else
+		snprintf(out, 32, "%llu MiB", (unsigned long long)((bytes + (1ull << 20) - 1) >> 20));
+	return out;
+}
+
+/* This process's VmSize (bytes mapped), from /proc/self/status; 0 if unknown. */
+static uint64_t mapped_now(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long kib = 0;
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kib << 10;
+}
+
+/* Why the host refuses a mapping: its limit, in words, into @why (@len bytes). */
+static void map_refusal(int err, char *why, size_t len)
+{
+	struct rlimit rl;
+	char limit[32], used[32];
+	FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+	int mode = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = -1;
+		fclose(f);
+	}
+	if (!getrlimit(RLIMIT_AS, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		snprintf(why, len, "the address-space limit of this process (ulimit -v) is %s, "
+			 "%s of it in use", rounded_size((uint64_t)rl.rlim_cur, limit),
+			 rounded_size(mapped_now(), used));
+	else if (mode == 2)
+		snprintf(why, len, "the host's vm.overcommit_memory is 2 (strict): it would have to "
+			 "commit all of it");
+	else
+		snprintf(why, len, "%s", strerror(err));
+}
+
+/*
+ * The EPC must be mappable here: its storage and metadata are reserved
+ * without commit and cost memory only as enclaves use pages, but they
+ * need address space, and a host with strict overcommit or a ulimit -v
+ * refuses a large one. Ask once, up front, for what the platform maps.
+ * Return: 0, or CLI_EXIT_FAIL after a message.
+ */
+static int check_epc_mappable(const struct cli_command *cmd)
+{
+	const char *from, *v = setting(SET_EPC_SIZE, &from);
+	uint64_t bytes = sgx_epc_map_size(applied.epc_size / 4096);
+	char size[32], total[32], why[160];
+	void *p;
+
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p != MAP_FAILED) {
+		munmap(p, bytes);
+		return 0;
+	}
+	map_refusal(errno, why, sizeof(why));
+	cli_size(applied.epc_size, size);
+	return cli_fail(cmd, "%s%s%s%sthis host cannot map an EPC of %s (%s of address space with "
+			"its metadata, used only as enclaves need it): %s; choose a smaller EPC",
+			v ? from : "", v ? "='" : "", v ? v : "", v ? "': " : "", size,
+			rounded_size(bytes, total), why);
 }
 
 static int parse_tracking(const struct cli_command *cmd)
@@ -167,6 +253,34 @@ static int parse_host_disable(const struct cli_command *cmd)
 	return 0;
 }
 
+/*
+ * Start the trace into @path (from the setting @from). A FIFO that no
+ * process reads is refused: opening it would wait for a reader. One that
+ * is read is held open meanwhile, so its reader sees no end of file
+ * between this check and the trace's own open.
+ * Return: 0, or CLI_EXIT_FAIL after a message.
+ */
+static int start_trace(const struct cli_command *cmd, const char *from, const char *path)
+{
+	struct stat st;
+	int fd = -1, ret;
+
+	if (!stat(path, &st) && S_ISFIFO(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, path,
+					errno == ENXIO ? "it is a FIFO that no process reads"
+						       : strerror(errno));
+	}
+	ret = config_trace_open(path);
+	if (ret)
+		ret = cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, path,
+			       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int config_apply(const struct cli_command *cmd)
 {
 	struct softsgx_config cfg;
@@ -177,6 +291,8 @@ int config_apply(const struct cli_command *cmd)
 	if (parse_epc_size(cmd) || parse_tracking(cmd) || parse_sgx(cmd) || parse_seed(cmd))
 		return CLI_EXIT_USAGE;
 	ret = parse_host_disable(cmd);
+	if (!ret)
+		ret = check_epc_mappable(cmd);
 	if (ret)
 		return ret;
 	applied.trace = setting(SET_TRACE, &from);
@@ -186,10 +302,7 @@ int config_apply(const struct cli_command *cmd)
 				       .seed = applied.seed_given ? seed : NULL };
 	if (softsgx_configure(&cfg))
 		return cli_fail(cmd, "the platform refused the configuration: %s", strerror(errno));
-	if (applied.trace && config_trace_open(applied.trace))
-		return cli_fail(cmd, "%s='%s': cannot start the trace: %s", from, applied.trace,
-				strerror(errno));
-	return 0;
+	return applied.trace ? start_trace(cmd, from, applied.trace) : 0;
 }
 
 const struct config_view *config_get(void)

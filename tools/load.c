@@ -2,16 +2,21 @@
 /*
  * `softsgx load`: build an enclave image in the loader's layout on the
  * emulated platform and EINIT it, with a SIGSTRUCT from a file (the end of
- * the sign round trip) or signed on the spot by the loader; when EINIT
- * refuses, sigstruct_explain() says why.
+ * the sign round trip) or signed on the spot by the loader. A SIGSTRUCT
+ * that INIT refuses for any enclave (sigstruct_refusal()) is named before
+ * anything is built; when EINIT refuses it for this enclave,
+ * sigstruct_explain() says why.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "config.h"
+#include "driver/driver.h"
 #include "sigstruct.h"
 #include "softsgx/softsgx.h"
 
@@ -19,9 +24,8 @@
 static int read_sigstruct(const struct cli_command *cmd, const char *path,
 			  struct sgx_sigstruct *sig)
 {
-	uint8_t *data;
 	size_t len;
-	int ret = cli_read_file(cmd, path, &data, &len);
+	int fd = -1, ret = cli_open_file(cmd, "the SIGSTRUCT", path, &fd, &len);
 
 	if (ret)
 		return ret;
@@ -29,9 +33,24 @@ static int read_sigstruct(const struct cli_command *cmd, const char *path,
 		ret = cli_fail(cmd, "'%s' is not a SIGSTRUCT: %zu bytes, a SIGSTRUCT has %zu", path,
 			       len, sizeof(*sig));
 	else
-		memcpy(sig, data, sizeof(*sig));
-	free(data);
+		ret = cli_read_exact(cmd, "the SIGSTRUCT", path, fd, sig, sizeof(*sig));
+	close(fd);
 	return ret;
+}
+
+/* What INIT refuses whatever the enclave, said before one is built. Return: 0 or CLI_EXIT_FAIL. */
+static int check_sigstruct(const struct cli_command *cmd, const char *path,
+			   const struct sgx_sigstruct *sig)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	char why[1024];
+
+	if (!plat)
+		return cli_fail(cmd, "the platform could not be created (EPC of %zu bytes)",
+				config_get()->epc_size);
+	if (!sigstruct_refusal(sig, sgx_cpu_config(plat->cpu), why, sizeof(why)))
+		return 0;
+	return cli_fail(cmd, "INIT would refuse the SIGSTRUCT '%s' for any enclave: %s", path, why);
 }
 
 /* Report a refused load of @path; when EINIT refused (EPERM), sigstruct_explain() says why. */
@@ -46,7 +65,8 @@ static int refused(const struct cli_command *cmd, const char *path, int err, con
 		return cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(err));
 	if (softsgx_measure_image(image, len, o, mrenclave) ||
 	    !sigstruct_explain(o->sigstruct, o, mrenclave, why, sizeof(why)))
-		snprintf(why, sizeof(why), "%s", strerror(err));
+		snprintf(why, sizeof(why), "none of the SIGSTRUCT's checks explains it (%s)",
+			 strerror(err));
 	return cli_fail(cmd, "EINIT refused the SIGSTRUCT for '%s' (INIT: %s): %s", path,
 			name ? name : "?", why);
 }
@@ -81,13 +101,20 @@ static int load_signed_here(const struct cli_command *cmd, const char *path,
 			    const struct softsgx_load_options *o)
 {
 	struct softsgx_enclave *e;
-	int ret;
+	const uint8_t *image;
+	size_t len;
+	int ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 
-	if (softsgx_load_file(path, o, &e))
-		return cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(errno));
-	printf("EINIT accepted the SIGSTRUCT the loader made (a key of this run)\n");
-	ret = print_identity(softsgx_enclave_mrenclave(e), softsgx_enclave_mrsigner(e));
-	softsgx_unload(e);
+	if (ret)
+		return ret;
+	if (softsgx_load_image(image, len, o, &e)) {
+		ret = cli_fail(cmd, "loading '%s' failed: %s", path, cli_load_error(errno));
+	} else {
+		printf("EINIT accepted the SIGSTRUCT the loader made (a key of this run)\n");
+		ret = print_identity(softsgx_enclave_mrenclave(e), softsgx_enclave_mrsigner(e));
+		softsgx_unload(e);
+	}
+	cli_unmap_file(image, len);
 	return ret;
 }
 
@@ -99,7 +126,7 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 					   CLI_LAYOUT_OPTIONS(&layout), { 0 } };
 	struct softsgx_load_options o;
 	struct sgx_sigstruct sig;
-	uint8_t *image;
+	const uint8_t *image;
 	size_t len;
 	int ret = cli_start(cmd, argc, argv, opts, &path, 1, 1);
 
@@ -110,11 +137,13 @@ static int cmd_load(const struct cli_command *cmd, int argc, char **argv)
 		return ret ? ret : load_signed_here(cmd, path, &o);
 	ret = read_sigstruct(cmd, sig_path, &sig);
 	if (!ret)
-		ret = cli_read_file(cmd, path, &image, &len);
+		ret = check_sigstruct(cmd, sig_path, &sig);
+	if (!ret)
+		ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 	if (ret)
 		return ret;
 	ret = load_with(cmd, path, image, len, &o, &sig);
-	free(image);
+	cli_unmap_file(image, len);
 	return ret;
 }
 
@@ -127,7 +156,8 @@ const struct cli_command load_command = {
 		"prints MRENCLAVE and MRSIGNER. With --sigstruct, EINIT gets that SIGSTRUCT\n"
 		"(from 'softsgx sign'); if it refuses it, the reason is named: a malformed\n"
 		"SIGSTRUCT, a signature that does not verify, another MRENCLAVE, other\n"
-		"attributes. Without it the loader signs with a key made for the run.\n\n"
+		"attributes (what is refused for any enclave is named before one is\n"
+		"built). Without it the loader signs with a key made for the run.\n\n"
 		"options:\n"
 		"  --sigstruct FILE    the SIGSTRUCT to EINIT with\n" CLI_LAYOUT_HELP,
 	.run = cmd_load,

@@ -24,16 +24,15 @@
 static int measure_file(const struct cli_command *cmd, const char *path,
 			const struct softsgx_load_options *o, uint8_t mrenclave[32])
 {
-	uint8_t *image;
+	const uint8_t *image;
 	size_t len;
-	int ret = cli_read_file(cmd, path, &image, &len);
+	int ret = cli_map_file(cmd, "the enclave image", path, &image, &len);
 
 	if (ret)
 		return ret;
-	if (softsgx_measure_image(image, len, o, mrenclave)) {
+	if (softsgx_measure_image(image, len, o, mrenclave))
 		ret = cli_fail(cmd, "'%s': %s", path, cli_load_error(errno));
-	}
-	free(image);
+	cli_unmap_file(image, len);
 	return ret;
 }
 
@@ -68,14 +67,29 @@ const struct cli_command measure_command = {
 	.run = cmd_measure,
 };
 
+/* A PEM RSA-3072 key is some 2.5 KiB; more than this is not one (and is not read through). */
+#define KEY_FILE_MAX (64u << 10)
+
 /* The private key in the PEM file @path, checked for EINIT. Return: 0 or CLI_EXIT_FAIL. */
 static int read_key(const struct cli_command *cmd, const char *path, EVP_PKEY **key,
 		    uint8_t mrsigner[32])
 {
-	FILE *f = fopen(path, "r");
+	size_t size;
+	FILE *f;
+	int fd = -1, ret = cli_open_file(cmd, "the key", path, &fd, &size);
 
-	if (!f)
-		return cli_fail(cmd, "cannot open the key '%s': %s", path, strerror(errno));
+	if (ret)
+		return ret;
+	if (size > KEY_FILE_MAX) {
+		close(fd);
+		return cli_fail(cmd, "the key '%s' has %zu bytes: too many for a PEM RSA key (at "
+			       "most %u KiB)", path, size, KEY_FILE_MAX >> 10);
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return cli_fail(cmd, "cannot read the key '%s': %s", path, strerror(errno));
+	}
 	*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!*key)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SIGSTRUCT contents for the loader's layout, and the reason EINIT
+ * SIGSTRUCT contents for the loader's layout, and the reasons INIT
  * refuses one (sigstruct.h). The loader's SECS (src/loader/loader.c):
  * MISCSELECT EXINFO, ATTRIBUTES MODE64BIT | DEBUG (unless no_debug) | the
  * extra ones asked for, XFRM 3 unless given; it signs with MISC_MASK all
  * ones and ATTRIBUTES_MASK all but INIT, as done here.
  */
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -51,35 +53,94 @@ void sigstruct_fill(struct sgx_sigstruct *sig, const struct softsgx_load_options
 	sig->header.date = bcd_date();
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
+/* Reasons, joined with "; ", into a buffer of @len bytes. */
+struct reasons {
+	char *buf;
+	size_t len;
+	unsigned int n;
+};
 
-	while (len--)
-		if (*b++)
-			return false;
-	return true;
+static void __attribute__((format(printf, 2, 3))) add_reason(struct reasons *r, const char *fmt, ...)
+{
+	size_t used = strlen(r->buf);
+	va_list ap;
+
+	if (used + 2 >= r->len)
+		return;
+	if (r->n++)
+		used += (size_t)snprintf(r->buf + used, r->len - used, "; ");
+	va_start(ap, fmt);
+	vsnprintf(r->buf + used, r->len - used, fmt, ap);
+	va_end(ap);
 }
 
-/* EINIT's first check: the fixed headers, VENDOR, EXPONENT and reserved bytes. */
-static const char *malformed(const struct sgx_sigstruct *sig)
+/* Offset in @sig of its first non-zero reserved byte; 0 if there is none. */
+static size_t reserved_nonzero(const struct sgx_sigstruct *sig)
+{
+	static const struct {
+		size_t offset, len;
+	} fields[] = {
+		{ offsetof(struct sgx_sigstruct, header.reserved1), sizeof(sig->header.reserved1) },
+		{ offsetof(struct sgx_sigstruct, body.reserved2), sizeof(sig->body.reserved2) },
+		{ offsetof(struct sgx_sigstruct, body.reserved3), sizeof(sig->body.reserved3) },
+		{ offsetof(struct sgx_sigstruct, reserved4), sizeof(sig->reserved4) },
+	};
+	const uint8_t *b = (const uint8_t *)sig;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		for (j = 0; j < fields[i].len; j++)
+			if (b[fields[i].offset + j])
+				return fields[i].offset + j;
+	return 0;
+}
+
+/* EINIT's first check (SGX_INVALID_SIG_STRUCT): every field that is not a SIGSTRUCT's. */
+static void structure_reasons(const struct sgx_sigstruct *sig, struct reasons *r)
 {
 	struct sgx_sigstruct fresh;
+	size_t off = reserved_nonzero(sig);
 
 	sgx_sigstruct_init(&fresh);
-	if (memcmp(sig->header.header1, fresh.header.header1, sizeof(fresh.header.header1)) ||
-	    memcmp(sig->header.header2, fresh.header.header2, sizeof(fresh.header.header2)))
-		return "its HEADER or HEADER2 is not the fixed SIGSTRUCT header";
+	if (memcmp(sig->header.header1, fresh.header.header1, sizeof(fresh.header.header1)))
+		add_reason(r, "its HEADER is not the fixed SIGSTRUCT header");
 	if (sig->header.vendor != 0 && sig->header.vendor != 0x8086)
-		return "its VENDOR is neither 0 nor 0x8086";
+		add_reason(r, "its VENDOR is %#x, not 0 or 0x8086", sig->header.vendor);
+	if (memcmp(sig->header.header2, fresh.header.header2, sizeof(fresh.header.header2)))
+		add_reason(r, "its HEADER2 is not the fixed SIGSTRUCT header");
 	if (sig->exponent != SIGNED_EXPONENT)
-		return "its EXPONENT is not 3";
-	if (!all_zero(sig->header.reserved1, sizeof(sig->header.reserved1)) ||
-	    !all_zero(sig->body.reserved2, sizeof(sig->body.reserved2)) ||
-	    !all_zero(sig->body.reserved3, sizeof(sig->body.reserved3)) ||
-	    !all_zero(sig->reserved4, sizeof(sig->reserved4)))
-		return "reserved bytes are not zero";
-	return NULL;
+		add_reason(r, "its EXPONENT is %u, not 3", sig->exponent);
+	if (off)
+		add_reason(r, "its reserved bytes are not zero (byte %zu)", off);
+}
+
+/*
+ * Reserved ATTRIBUTES/MISCSELECT/XFRM bits under the masks, as Linux's
+ * sgx_ioc_enclave_init() computes them from CPUID leaf 0x12 (and the
+ * driver's sigstruct_reserved_bits()): INIT refuses them with EINVAL.
+ */
+static bool reserved_bits(const struct sgx_sigstruct *sig, const struct sgx_cpu_config *cfg,
+			  struct reasons *r)
+{
+	const uint64_t attr_reserved = ~cfg->attributes | (1ull << 3) | (1ull << 6) | (3ull << 8) |
+				       ~((1ull << 11) - 1);
+	const uint32_t misc_reserved = ~cfg->miscselect | ~1u;
+	const uint64_t xfrm_reserved = ~cfg->xfrm;
+	const struct sgx_sigstruct_body *b = &sig->body;
+	uint64_t attr = b->attributes.flags & b->attributes_mask.flags & attr_reserved;
+	uint64_t xfrm = b->attributes.xfrm & b->attributes_mask.xfrm & xfrm_reserved;
+	uint32_t misc = b->miscselect & b->misc_mask & misc_reserved;
+
+	if (attr)
+		add_reason(r, "its ATTRIBUTES (under ATTRIBUTEMASK) ask for bits %#llx that this "
+			   "processor does not offer", (unsigned long long)attr);
+	if (misc)
+		add_reason(r, "its MISCSELECT (under MISCMASK) asks for bits %#x that this processor "
+			   "does not offer", misc);
+	if (xfrm)
+		add_reason(r, "its XFRM (under the mask) asks for bits %#llx that this processor "
+			   "does not offer", (unsigned long long)xfrm);
+	return attr || misc || xfrm;
 }
 
 /* The RSA public key (MODULUS, exponent 3) of @sig. Return: the key, or NULL. */
@@ -124,6 +185,81 @@ static bool signature_verifies(const struct sgx_sigstruct *sig)
 	return ok;
 }
 
+/* Q1 = floor(s^2 / n) and Q2 = floor((s^3 - Q1 * s * n) / n), as EINIT requires. */
+static bool q1_q2_match(const struct sgx_sigstruct *sig, const BIGNUM *s, const BIGNUM *n)
+{
+	BIGNUM *q1 = BN_lebin2bn(sig->q1, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *q2 = BN_lebin2bn(sig->q2, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *t = BN_new(), *u = BN_new(), *q = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	bool ok = ctx && q1 && q2 && t && u && q && BN_sqr(t, s, ctx) &&
+		  BN_div(q, NULL, t, n, ctx) && !BN_cmp(q, q1) && BN_mul(t, t, s, ctx) &&
+		  BN_mul(u, q1, s, ctx) && BN_mul(u, u, n, ctx) && BN_sub(t, t, u) &&
+		  BN_div(q, NULL, t, n, ctx) && !BN_cmp(q, q2);
+
+	BN_CTX_free(ctx);
+	BN_free(q);
+	BN_free(u);
+	BN_free(t);
+	BN_free(q2);
+	BN_free(q1);
+	return ok;
+}
+
+/*
+ * EINIT's signature check (SGX_INVALID_SIGNATURE): the key, then whether
+ * the signature verifies, then Q1 and Q2 (EINIT checks those first; a
+ * changed signature fails both, and "does not verify" says more).
+ * Return: true if refused.
+ */
+static bool signature_reasons(const struct sgx_sigstruct *sig, struct reasons *r)
+{
+	BIGNUM *n = BN_lebin2bn(sig->modulus, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *s = BN_lebin2bn(sig->signature, SGX_MODULUS_SIZE, NULL);
+	unsigned int before = r->n;
+
+	if (!n || !s)
+		add_reason(r, "its signature could not be checked (libcrypto)");
+	else if (!BN_is_odd(n) || BN_num_bits(n) != 8 * SGX_MODULUS_SIZE)
+		add_reason(r, "its MODULUS is not an odd 3072-bit number, so no RSA-3072 key's");
+	else if (BN_cmp(s, n) >= 0)
+		add_reason(r, "its SIGNATURE is not below its MODULUS");
+	else if (!signature_verifies(sig))
+		add_reason(r, "its signature does not verify with its own MODULUS: the SIGSTRUCT "
+			   "was changed after signing");
+	else if (!q1_q2_match(sig, s, n))
+		add_reason(r, "its Q1 and Q2 are not those of its SIGNATURE and MODULUS");
+	BN_free(s);
+	BN_free(n);
+	return r->n != before;
+}
+
+bool sigstruct_refusal(const struct sgx_sigstruct *sig, const struct sgx_cpu_config *cfg,
+		       char *why, size_t len)
+{
+	struct reasons r = { .buf = why, .len = len };
+	bool vendor = sig->header.vendor != 0 && sig->header.vendor != 0x8086, bits;
+	unsigned int structure;
+	size_t used;
+
+	why[0] = '\0';
+	structure_reasons(sig, &r);
+	structure = r.n;
+	bits = reserved_bits(sig, cfg, &r);
+	if (!r.n && !signature_reasons(sig, &r))
+		return false;
+	used = strlen(why);
+	/* Who refuses first: Linux's INIT (VENDOR, then reserved bits), then EINIT. */
+	if (vendor || bits)
+		snprintf(why + used, len - used, " (Linux's INIT: EINVAL, before EINIT%s)",
+			 structure ? ", which would say SGX_INVALID_SIG_STRUCT" : "");
+	else if (structure)
+		snprintf(why + used, len - used, " (EINIT: SGX_INVALID_SIG_STRUCT)");
+	else
+		snprintf(why + used, len - used, " (EINIT: SGX_INVALID_SIGNATURE)");
+	return true;
+}
+
 static bool attributes_match(const struct sgx_sigstruct *sig, const struct softsgx_load_options *o)
 {
 	const struct sgx_sigstruct_body *b = &sig->body;
@@ -140,17 +276,25 @@ static bool attributes_match(const struct sgx_sigstruct *sig, const struct softs
 	       (SGX_MISC_EXINFO & b->misc_mask) == (b->miscselect & b->misc_mask);
 }
 
+static bool all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
 bool sigstruct_explain(const struct sgx_sigstruct *sig, const struct softsgx_load_options *o,
 		       const uint8_t mrenclave[32], char *why, size_t len)
 {
-	const char *bad = malformed(sig);
 	char want[65], got[65];
 
-	if (bad)
-		snprintf(why, len, "%s (EINIT: SGX_INVALID_SIG_STRUCT)", bad);
-	else if (!signature_verifies(sig))
-		snprintf(why, len, "its signature does not verify with its own MODULUS: the "
-			 "SIGSTRUCT was changed after signing (EINIT: SGX_INVALID_SIGNATURE)");
+	if (!all_zero(sig->body.isv_family_id, sizeof(sig->body.isv_family_id)) &&
+	    !(o->attributes & SGX_ATTR_KSS))
+		snprintf(why, len, "its ISVFAMILYID is set, which needs the KSS attribute, and the "
+			 "enclave does not have it (EINIT: SGX_INVALID_SIG_STRUCT)");
 	else if (memcmp(sig->body.mrenclave, mrenclave, 32))
 		snprintf(why, len, "it was signed for MRENCLAVE %s but the image measures %s in "
 			 "this layout (EINIT: SGX_INVALID_MEASUREMENT)",

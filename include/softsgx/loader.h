@@ -36,6 +36,22 @@ extern "C" {
 #define SOFTSGX_LOAD_DEFAULT_SIZE (16ull << 20)
 #define SOFTSGX_LOAD_DEFAULT_XFRM 0x3ull
 #define SOFTSGX_LOAD_NSSA 2
+/*
+ * The largest ELRANGE: the emulated processor reports 36 in
+ * CPUID.(EAX=12H,ECX=0):EDX[15:8], and ECREATE refuses a SIZE of 2^36 or
+ * more, so a power of two is at most 2^35 (32 GiB).
+ */
+#define SOFTSGX_LOAD_MAX_SIZE_LOG2 35
+#define SOFTSGX_LOAD_MAX_SIZE (1ull << SOFTSGX_LOAD_MAX_SIZE_LOG2)
+/*
+ * The most the loader adds before EINIT (the image with its bss, the
+ * threads' areas). Every added page is EADDed and EEXTENDed, so measuring
+ * costs time per page (about 4 us with the CPU's SHA instructions, several
+ * times that without), and the SDM's measurement offers no shortcut for
+ * zero pages: each EEXTEND block carries its offset. Memory beyond this
+ * belongs to EAUG after EINIT.
+ */
+#define SOFTSGX_LOAD_MAX_ADDED (4ull << 30)
 
 /* Offsets of a thread's pages from its TCS (in bytes). */
 #define SOFTSGX_LOAD_SSA_OFFSET 0x1000ull
@@ -59,7 +75,8 @@ struct softsgx_thread_data {
 struct softsgx_load_options {
 	unsigned int nr_tcs;     /* threads (TCS) to create; 0: 2 */
 	unsigned int stack_pages; /* stack pages per thread; 0: 16 */
-	uint64_t encl_size;      /* ELRANGE size, a power of two; 0: 16 MiB */
+	uint64_t encl_size;      /* ELRANGE size, a power of two up to SOFTSGX_LOAD_MAX_SIZE;
+				  * 0: 16 MiB */
 	EVP_PKEY *key;           /* RSA-3072 key, exponent 3; NULL: a process-wide key made once */
 	uint64_t attributes;     /* ATTRIBUTES flags beyond MODE64BIT/DEBUG (PROVISIONKEY: the
 				  * loader issues SGX_IOC_ENCLAVE_PROVISION itself) */
@@ -92,7 +109,9 @@ struct softsgx_enclave;
  *            program interpreter, no PT_LOAD, or a header or segment
  *            outside the image
  *   E2BIG    the layout does not fit in encl_size
- *   EINVAL   encl_size not a power of two, a key that is not RSA-3072/e=3
+ *   EFBIG    the layout adds more than SOFTSGX_LOAD_MAX_ADDED bytes of pages
+ *   EINVAL   encl_size not a power of two or above SOFTSGX_LOAD_MAX_SIZE, a
+ *            key that is not RSA-3072/e=3
  *   ENOMEM   out of memory or address space
  *   EIO      the signature could not be made
  *   and the errno of the driver's call that failed (CREATE: EIO for
@@ -102,9 +121,11 @@ int softsgx_load_image(const void *image, size_t len, const struct softsgx_load_
 		       struct softsgx_enclave **out);
 
 /*
- * softsgx_load_file() - softsgx_load_image() of the file at @path.
+ * softsgx_load_file() - softsgx_load_image() of the file at @path, which
+ * must be a regular file (it is never opened otherwise, so a FIFO cannot
+ * block the call).
  * Return: 0, or -1 with errno as softsgx_load_image() or from open/read
- * of the file (ENOENT, EACCES ...).
+ * of the file (ENOENT, EACCES: not a regular file ...).
  */
 int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 		      struct softsgx_enclave **out);
@@ -112,7 +133,7 @@ int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 /*
  * softsgx_measure_image() - MRENCLAVE of @image loaded with @opts, without
  * loading it (what a signer needs).
- * Return: 0, or -1 with errno ENOEXEC, E2BIG, EINVAL, ENOMEM as
+ * Return: 0, or -1 with errno ENOEXEC, E2BIG, EFBIG, EINVAL, ENOMEM as
  * softsgx_load_image().
  */
 int softsgx_measure_image(const void *image, size_t len, const struct softsgx_load_options *opts,

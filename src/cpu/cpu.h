@@ -66,6 +66,14 @@ static inline int sgx_fault_vector(int ret)
 const char *sgx_leaf_name(unsigned int leaf_id);
 const char *sgx_code_name(int code);
 
+/* The largest EPC the processor models: 2^28 pages, 1 TiB. */
+#define SGX_EPC_MAX_PAGES (1ull << 28)
+/*
+ * The default CPUID.(12H,0).EDX[15:8]: ECREATE refuses a 64-bit enclave
+ * whose SIZE is 2^36 or more, so the largest ELRANGE is 2^35 (32 GiB).
+ */
+#define SGX_MAX_ENCLAVE_SIZE_64_LOG2 36
+
 /*
  * What CPUID leaf 0x12 reports, and the rest of the platform's
  * configuration. sgx_cpu_config_default() gives a sensible SGX2 machine.
@@ -93,12 +101,17 @@ struct sgx_cpu_config {
 void sgx_cpu_config_default(struct sgx_cpu_config *cfg);
 
 /*
- * sgx_cpu_create() - power on an emulated processor.
- * Return: 0, or -ENOMEM (EPC storage could not be allocated), -EINVAL
- * (epc_pages is 0 or too large).
+ * sgx_cpu_create() - power on an emulated processor. The EPC's storage and
+ * EPCM are reserved without commit (sgx_cpu_epc_map_size() bytes of
+ * address space) and cost memory only as far as pages are used.
+ * Return: 0, or -ENOMEM (the host refused the mappings: an address-space
+ * limit, or strict overcommit), -EINVAL (epc_pages is 0 or above
+ * SGX_EPC_MAX_PAGES).
  */
 int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out);
 void sgx_cpu_destroy(struct sgx_cpu *cpu);
+/* Bytes of address space sgx_cpu_create() maps for an EPC of @epc_pages pages. */
+size_t sgx_cpu_epc_map_size(size_t epc_pages);
 const struct sgx_cpu_config *sgx_cpu_config(const struct sgx_cpu *cpu);
 uint64_t sgx_cpu_epc_base(const struct sgx_cpu *cpu);
 size_t sgx_cpu_epc_pages(const struct sgx_cpu *cpu);

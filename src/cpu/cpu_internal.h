@@ -79,6 +79,7 @@ struct epc_page {
 	bool use_sgx2;
 	bool use_measure;
 	bool tcs_active;           /* TCS: an LP is inside through it */
+	uint32_t check_children;   /* sgx_cpu_check_invariants()'s count of a SECS's pages */
 	void *mem;                 /* 4 KiB storage: the "physical" page */
 	struct secs_state *secs_state; /* for SECS pages */
 };
@@ -114,8 +115,15 @@ struct sgx_cpu {
 	struct sgx_cpu_config cfg;
 	uint64_t epc_base;
 	size_t nr_pages;
-	struct epc_page *pages;
-	void *storage;             /* default storage of all EPC pages */
+	struct epc_page *pages;    /* nr_pages entries, zero and unbacked until reached */
+	void *storage;             /* default storage of all EPC pages (unbacked until used) */
+	/*
+	 * Chunks of pages[] whose entries epc_page_at() made usable; set once,
+	 * under chunk_lock (a leaf lock, taken under cpu->lock or alone).
+	 */
+	_Atomic bool *chunk_ready;
+	size_t nr_chunks;
+	pthread_mutex_t chunk_lock;
 	uint64_t next_eid;
 	uint64_t next_version;     /* EWB versions */
 	uint8_t lepubkeyhash[32];  /* IA32_SGXLEPUBKEYHASH0..3 */
@@ -127,7 +135,12 @@ struct sgx_cpu {
 };
 
 /* epc.c: pages and addresses */
+/* The page at EPC address @epc (its chunk made usable on first use); NULL outside the EPC. */
 struct epc_page *epc_page_at(struct sgx_cpu *cpu, uint64_t epc);
+/* Whether page @idx's chunk has been reached; pages of other chunks are free and zero. */
+bool epc_chunk_ready(const struct sgx_cpu *cpu, size_t idx);
+/* The first page at or after @idx in a reached chunk; nr_pages if none. */
+size_t epc_next_ready(const struct sgx_cpu *cpu, size_t idx);
 uint64_t epc_page_addr(const struct sgx_cpu *cpu, const struct epc_page *pg);
 static inline struct sgx_secs *secs_of(const struct epc_page *secs_pg)
 {

@@ -14,10 +14,41 @@
 #include "cpu_internal.h"
 #include "trace/trace.h"
 
+/*
+ * Under LeakSanitizer: EPCM entries live in an anonymous mapping, which it
+ * does not scan, and a SECS's entry holds the only pointer to its hidden
+ * state (a SECS that EREMOVE could not free keeps it for good). Each chunk
+ * in use is made a root region, so that state is seen as reachable.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define EPC_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EPC_LSAN 1
+#endif
+#endif
+#ifdef EPC_LSAN
+#include <sanitizer/lsan_interface.h>
+#define lsan_root(p, len) __lsan_register_root_region((p), (len))
+#define lsan_unroot(p, len) __lsan_unregister_root_region((p), (len))
+#else
+#define lsan_root(p, len) ((void)(p), (void)(len))
+#define lsan_unroot(p, len) ((void)(p), (void)(len))
+#endif
+
 /* Where the EPC sits in the emulated physical address space. */
 #define EPC_BASE 0x0000100000000000ull
-/* 1 TiB of EPC at most. */
-#define EPC_MAX_PAGES (1ull << 28)
+
+/*
+ * The EPC is as large as configured (up to 1 TiB), but its host memory and
+ * its EPCM entries cost only as far as pages are used: both are anonymous
+ * mappings reserved without commit, whose untouched parts are never backed.
+ * EPCM entries are zero (a free page) until their chunk is first reached
+ * through epc_page_at(), which then points each page of the chunk at its
+ * default storage; nothing else in the processor walks unreached chunks.
+ */
+#define EPC_CHUNK_SHIFT 9 /* 512 pages: 2 MiB of EPC, 32 KiB of EPCM entries */
+#define EPC_CHUNK_PAGES (1ull << EPC_CHUNK_SHIFT)
 
 static const char *const leaf_names[SGX_NR_LEAF_IDS] = {
 	[SGX_LEAF_ENCLS(ENCLS_ECREATE)] = "ECREATE",
@@ -95,7 +126,7 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	cfg->epc_pages = 8192; /* 32 MiB */
 	cfg->sgx2 = true;
 	cfg->miscselect = SGX_MISC_EXINFO;
-	cfg->max_enclave_size_64 = 36;
+	cfg->max_enclave_size_64 = SGX_MAX_ENCLAVE_SIZE_64_LOG2;
 	cfg->max_enclave_size_32 = 31;
 	cfg->attributes = SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT |
 			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
@@ -108,12 +139,35 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 #endif
 }
 
+static size_t epcm_map_size(size_t nr_pages)
+{
+	return nr_pages * sizeof(struct epc_page);
+}
+
+static size_t storage_map_size(size_t nr_pages)
+{
+	return nr_pages * SGX_PAGE_SIZE;
+}
+
+size_t sgx_cpu_epc_map_size(size_t epc_pages)
+{
+	return storage_map_size(epc_pages) + epcm_map_size(epc_pages);
+}
+
+/* Anonymous memory reserved without commit: zero, and backed only where touched. */
+static void *map_lazy(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 {
 	struct sgx_cpu *cpu;
-	size_t i;
 
-	if (!cfg->epc_pages || cfg->epc_pages > EPC_MAX_PAGES)
+	if (!cfg->epc_pages || cfg->epc_pages > SGX_EPC_MAX_PAGES)
 		return -EINVAL;
 	cpu = calloc(1, sizeof(*cpu));
 	if (!cpu)
@@ -121,20 +175,21 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	cpu->cfg = *cfg;
 	cpu->epc_base = EPC_BASE;
 	cpu->nr_pages = cfg->epc_pages;
-	cpu->pages = calloc(cpu->nr_pages, sizeof(*cpu->pages));
-	/* Untouched pages cost nothing: the storage is a sparse mapping. */
-	cpu->storage = mmap(NULL, cpu->nr_pages * SGX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!cpu->pages || cpu->storage == MAP_FAILED) {
-		if (cpu->storage != MAP_FAILED && cpu->storage)
-			munmap(cpu->storage, cpu->nr_pages * SGX_PAGE_SIZE);
-		free(cpu->pages);
+	cpu->nr_chunks = (cpu->nr_pages + EPC_CHUNK_PAGES - 1) >> EPC_CHUNK_SHIFT;
+	cpu->chunk_ready = calloc(cpu->nr_chunks, sizeof(*cpu->chunk_ready));
+	cpu->pages = map_lazy(epcm_map_size(cpu->nr_pages));
+	cpu->storage = map_lazy(storage_map_size(cpu->nr_pages));
+	if (!cpu->chunk_ready || !cpu->pages || !cpu->storage) {
+		if (cpu->storage)
+			munmap(cpu->storage, storage_map_size(cpu->nr_pages));
+		if (cpu->pages)
+			munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
+		free(cpu->chunk_ready);
 		free(cpu);
 		return -ENOMEM;
 	}
-	for (i = 0; i < cpu->nr_pages; i++)
-		cpu->pages[i].mem = (uint8_t *)cpu->storage + i * SGX_PAGE_SIZE;
 	pthread_mutex_init(&cpu->lock, NULL);
+	pthread_mutex_init(&cpu->chunk_lock, NULL);
 	cpu->next_eid = 1;
 	cpu->next_version = 1;
 	keys_init(cpu);
@@ -142,14 +197,57 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	return 0;
 }
 
+/* The entries of chunk @chunk: *@first and their number. */
+static size_t chunk_pages(const struct sgx_cpu *cpu, size_t chunk, size_t *first)
+{
+	size_t end = (chunk + 1) << EPC_CHUNK_SHIFT;
+
+	*first = chunk << EPC_CHUNK_SHIFT;
+	return (end < cpu->nr_pages ? end : cpu->nr_pages) - *first;
+}
+
+/* Make the EPCM entries of chunk @chunk usable: each page's storage is its default. */
+static void epc_chunk_init(struct sgx_cpu *cpu, size_t chunk)
+{
+	size_t first, n = chunk_pages(cpu, chunk, &first), i;
+
+	pthread_mutex_lock(&cpu->chunk_lock);
+	if (!atomic_load_explicit(&cpu->chunk_ready[chunk], memory_order_relaxed)) {
+		for (i = first; i < first + n; i++)
+			cpu->pages[i].mem = (uint8_t *)cpu->storage + i * SGX_PAGE_SIZE;
+		lsan_root(&cpu->pages[first], n * sizeof(*cpu->pages));
+		atomic_store_explicit(&cpu->chunk_ready[chunk], true, memory_order_release);
+	}
+	pthread_mutex_unlock(&cpu->chunk_lock);
+}
+
+bool epc_chunk_ready(const struct sgx_cpu *cpu, size_t idx)
+{
+	return atomic_load_explicit(&cpu->chunk_ready[idx >> EPC_CHUNK_SHIFT], memory_order_acquire);
+}
+
+size_t epc_next_ready(const struct sgx_cpu *cpu, size_t idx)
+{
+	while (idx < cpu->nr_pages && !epc_chunk_ready(cpu, idx))
+		idx = ((idx >> EPC_CHUNK_SHIFT) + 1) << EPC_CHUNK_SHIFT;
+	return idx < cpu->nr_pages ? idx : cpu->nr_pages;
+}
+
 void sgx_cpu_destroy(struct sgx_cpu *cpu)
 {
-	size_t i;
+	size_t i, first, n;
 
 	if (!cpu)
 		return;
-	for (i = 0; i < cpu->nr_pages; i++)
+	/* Pages of unreached chunks were never valid. */
+	for (i = epc_next_ready(cpu, 0); i < cpu->nr_pages; i = epc_next_ready(cpu, i + 1))
 		epcm_set_invalid(&cpu->pages[i]);
+	for (i = 0; i < cpu->nr_chunks; i++) {
+		if (atomic_load_explicit(&cpu->chunk_ready[i], memory_order_relaxed)) {
+			n = chunk_pages(cpu, i, &first);
+			lsan_unroot(&cpu->pages[first], n * sizeof(*cpu->pages));
+		}
+	}
 	while (cpu->parked) {
 		struct secs_state *st = cpu->parked;
 
@@ -157,9 +255,11 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 		sgx_measure_free(st->mrenclave);
 		free(st);
 	}
-	munmap(cpu->storage, cpu->nr_pages * SGX_PAGE_SIZE);
+	munmap(cpu->storage, storage_map_size(cpu->nr_pages));
+	munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
+	pthread_mutex_destroy(&cpu->chunk_lock);
 	pthread_mutex_destroy(&cpu->lock);
-	free(cpu->pages);
+	free(cpu->chunk_ready);
 	free(cpu);
 }
 
@@ -185,7 +285,11 @@ struct epc_page *epc_page_at(struct sgx_cpu *cpu, uint64_t epc)
 	if (epc < cpu->epc_base)
 		return NULL;
 	idx = (epc - cpu->epc_base) >> SGX_PAGE_SHIFT;
-	return idx < cpu->nr_pages ? &cpu->pages[idx] : NULL;
+	if (idx >= cpu->nr_pages)
+		return NULL;
+	if (!epc_chunk_ready(cpu, idx))
+		epc_chunk_init(cpu, idx >> EPC_CHUNK_SHIFT);
+	return &cpu->pages[idx];
 }
 
 uint64_t epc_page_addr(const struct sgx_cpu *cpu, const struct epc_page *pg)

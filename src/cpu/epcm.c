@@ -174,37 +174,36 @@ static int check_page(struct sgx_cpu *cpu, struct epc_page *pg, char *why, size_
 	return 0;
 }
 
+/*
+ * Only chunks of the EPC that epc_page_at() has reached are walked: the
+ * entries of the others are zero, free pages that no leaf has touched.
+ */
 int sgx_cpu_check_invariants(struct sgx_cpu *cpu, char *why, size_t len)
 {
-	uint32_t *children = calloc(cpu->nr_pages, sizeof(*children));
+	struct epc_page *pg;
 	size_t i;
 	int ret = 0;
 
-	if (!children) {
-		snprintf(why, len, "out of memory");
-		return -1;
-	}
 	pthread_mutex_lock(&cpu->lock);
-	for (i = 0; i < cpu->nr_pages && !ret; i++) {
-		struct epc_page *pg = &cpu->pages[i];
-
+	for (i = epc_next_ready(cpu, 0); i < cpu->nr_pages; i = epc_next_ready(cpu, i + 1))
+		cpu->pages[i].check_children = 0;
+	for (i = epc_next_ready(cpu, 0); i < cpu->nr_pages && !ret; i = epc_next_ready(cpu, i + 1)) {
+		pg = &cpu->pages[i];
 		ret = check_page(cpu, pg, why, len);
 		if (!ret && pg->valid && pg->secs)
-			children[pg->secs - cpu->pages]++;
+			pg->secs->check_children++;
 	}
 	/* Each SECS owns exactly child_cnt valid pages. */
-	for (i = 0; i < cpu->nr_pages && !ret; i++) {
-		struct epc_page *pg = &cpu->pages[i];
-		uint64_t addr = epc_page_addr(cpu, pg);
-
+	for (i = epc_next_ready(cpu, 0); i < cpu->nr_pages && !ret; i = epc_next_ready(cpu, i + 1)) {
+		pg = &cpu->pages[i];
 		if (pg->valid && pg->type == SGX_PAGE_TYPE_SECS &&
-		    pg->secs_state->child_cnt != children[i]) {
+		    pg->secs_state->child_cnt != pg->check_children) {
 			snprintf(why, len, "page %#llx: SECS child count %u, but %u pages owned",
-				 (unsigned long long)addr, pg->secs_state->child_cnt, children[i]);
+				 (unsigned long long)epc_page_addr(cpu, pg), pg->secs_state->child_cnt,
+				 pg->check_children);
 			ret = -1;
 		}
 	}
 	pthread_mutex_unlock(&cpu->lock);
-	free(children);
 	return ret;
 }

@@ -143,8 +143,9 @@ struct sgx_platform {
 	pthread_mutex_t einit_lock;
 	pthread_mutex_t host_lock;
 	pthread_mutex_t epc_lock;
-	uint64_t *free_epc;         /* stack of free EPC addresses */
+	uint64_t *free_epc;         /* stack of EPC addresses given back (main.c) */
 	size_t nr_free_epc;
+	size_t epc_fresh;           /* pages [0, epc_fresh) have been handed out at least once */
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
@@ -186,6 +187,9 @@ void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *o
 extern const struct sgx_mmu sgx_process_mmu;
 
 /* main.c: EPC pages */
+/* Bytes of address space a platform with @epc_pages EPC pages maps (processor and allocator). */
+size_t sgx_epc_map_size(size_t epc_pages);
+/* The allocator of plat->cpu's EPC. Return: 0, or -1 (the host refused the mapping). */
 int sgx_epc_init(struct sgx_platform *plat);
 size_t sgx_nr_free_epc_pages(struct sgx_platform *plat);
 /* A free EPC page whose storage is @mem (NULL: the processor's own). 0 if none is free. */

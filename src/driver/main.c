@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * EPC page allocation (like Linux's main.c): a stack of free EPC pages.
- * Protected by plat->epc_lock.
+ * EPC page allocation (like Linux's main.c). Pages never handed out are
+ * taken in address order from a cursor; pages given back go on a stack and
+ * are handed out again first. Nothing is filled in up front, so a large
+ * EPC costs only what is used: the stack is reserved without commit and
+ * backed only as deep as it has ever been. Protected by plat->epc_lock.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "driver/driver.h"
@@ -17,18 +21,22 @@ static void warn_once(atomic_bool *told, const char *msg)
 		return; /* nothing better to do */
 }
 
+size_t sgx_epc_map_size(size_t epc_pages)
+{
+	return sgx_cpu_epc_map_size(epc_pages) + epc_pages * sizeof(uint64_t);
+}
+
 int sgx_epc_init(struct sgx_platform *plat)
 {
-	size_t i, n = sgx_cpu_epc_pages(plat->cpu);
-	uint64_t base = sgx_cpu_epc_base(plat->cpu);
+	size_t n = sgx_cpu_epc_pages(plat->cpu);
+	void *stack = mmap(NULL, n * sizeof(*plat->free_epc), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	plat->free_epc = malloc(n * sizeof(*plat->free_epc));
-	if (!plat->free_epc)
+	if (stack == MAP_FAILED)
 		return -1;
-	/* Hand out low addresses first. */
-	for (i = 0; i < n; i++)
-		plat->free_epc[i] = base + (n - 1 - i) * 4096;
-	plat->nr_free_epc = n;
+	plat->free_epc = stack;
+	plat->nr_free_epc = 0;
+	plat->epc_fresh = 0;
 	pthread_mutex_init(&plat->epc_lock, NULL);
 	return 0;
 }
@@ -40,6 +48,8 @@ uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem)
 	pthread_mutex_lock(&plat->epc_lock);
 	if (plat->nr_free_epc)
 		epc = plat->free_epc[--plat->nr_free_epc];
+	else if (plat->epc_fresh < sgx_cpu_epc_pages(plat->cpu))
+		epc = sgx_cpu_epc_base(plat->cpu) + (uint64_t)plat->epc_fresh++ * 4096;
 	pthread_mutex_unlock(&plat->epc_lock);
 	if (epc && mem)
 		sgx_cpu_epc_set_mem(plat->cpu, epc, mem);
@@ -66,7 +76,7 @@ size_t sgx_nr_free_epc_pages(struct sgx_platform *plat)
 	size_t n;
 
 	pthread_mutex_lock(&plat->epc_lock);
-	n = plat->nr_free_epc;
+	n = plat->nr_free_epc + (sgx_cpu_epc_pages(plat->cpu) - plat->epc_fresh);
 	pthread_mutex_unlock(&plat->epc_lock);
 	return n;
 }

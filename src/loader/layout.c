@@ -139,6 +139,9 @@ int layout_build(const struct elf_image *img, const struct softsgx_load_options 
 	if (l->image_end > l->size || l->thread_size > (l->size - l->image_end) / l->nr_tcs)
 		return -E2BIG;
 	l->end = l->image_end + l->nr_tcs * l->thread_size;
+	/* Every added page is measured, one by one: refuse before spending the time. */
+	if (l->end > SOFTSGX_LOAD_MAX_ADDED)
+		return -EFBIG;
 	/* Anonymous memory: page-aligned (ADD_PAGES wants that) and zero until written. */
 	l->data = mmap(NULL, l->end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);

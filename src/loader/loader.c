@@ -78,10 +78,13 @@ static int resolve_options(const struct softsgx_load_options *in, struct softsgx
 		o->xfrm = SOFTSGX_LOAD_DEFAULT_XFRM;
 	if (o->encl_size & (o->encl_size - 1) || o->encl_size < PAGE)
 		return -EINVAL;
+	/* Fail early: ECREATE would #GP, after the whole image was measured. */
+	if (o->encl_size > SOFTSGX_LOAD_MAX_SIZE)
+		return -EINVAL;
 	return 0;
 }
 
-/* The image checked and laid out for @o. Return: 0, -ENOEXEC, -E2BIG, -ENOMEM. */
+/* The image checked and laid out for @o. Return: 0, -ENOEXEC, -E2BIG, -EFBIG, -ENOMEM. */
 static int prepare(const void *image, size_t len, const struct softsgx_load_options *o,
 		   struct elf_image *img, struct layout *l)
 {
@@ -368,13 +371,18 @@ static int map_file(const char *path, void **data, size_t *len)
 	struct stat st;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Only a regular file is opened: opening a FIFO would wait for a writer. */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES; /* as execve() answers for a file that is not regular */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st))
 		ret = -errno;
 	else if (!S_ISREG(st.st_mode))
-		ret = -EACCES; /* as execve() answers for a file that is not regular */
+		ret = -EACCES; /* it was replaced in between */
 	else if (!st.st_size)
 		ret = -ENOEXEC;
 	if (!ret) {

@@ -96,7 +96,8 @@ struct layout {
 /*
  * layout_build() - place @img and @opts->nr_tcs thread areas in an ELRANGE
  * of @opts->encl_size bytes (options already resolved: no zero defaults).
- * Return: 0, -E2BIG (it does not fit), -ENOMEM.
+ * Return: 0, -E2BIG (it does not fit), -EFBIG (it adds more than
+ * SOFTSGX_LOAD_MAX_ADDED), -ENOMEM.
  */
 int layout_build(const struct elf_image *img, const struct softsgx_load_options *opts,
 		 struct layout *l);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -518,6 +519,107 @@ TEST(image_larger_than_elrange_e2big)
 	expect_refused(image, image_len, &stacks, E2BIG, "4 GiB stacks");
 	expect_refused(image, image_len, &threads, E2BIG, "100000 threads");
 	expect_refused(image, image_len, &tiny, E2BIG, "one page");
+}
+
+/* The largest ELRANGE the loader offers is the largest ECREATE accepts (CPUID.(12H,0).EDX[15:8]). */
+_Static_assert(SOFTSGX_LOAD_MAX_SIZE_LOG2 + 1 == SGX_MAX_ENCLAVE_SIZE_64_LOG2,
+	       "SOFTSGX_LOAD_MAX_SIZE is the processor's maximum");
+
+TEST(elrange_beyond_processor_max_einval)
+{
+	struct softsgx_load_options twice = { .encl_size = SOFTSGX_LOAD_MAX_SIZE << 1 };
+	struct softsgx_load_options huge = { .encl_size = 1ull << 47 };
+	struct softsgx_load_options max = { .encl_size = SOFTSGX_LOAD_MAX_SIZE };
+	struct softsgx_enclave *e = NULL;
+	uint8_t mr[32];
+
+	ASSERT_TRUE(read_image());
+	/* Before anything is measured or created (ECREATE would #GP: CREATE's EIO). */
+	expect_refused(image, image_len, &twice, EINVAL, "ELRANGE 2^36");
+	expect_refused(image, image_len, &huge, EINVAL, "ELRANGE 2^47");
+	/* The largest is measured and built. */
+	EXPECT_EQ(softsgx_measure_image(image, image_len, &max, mr), 0);
+	EXPECT_EQ(softsgx_load_image(image, image_len, &max, &e), 0);
+	if (e) {
+		EXPECT_EQ(softsgx_enclave_size(e), SOFTSGX_LOAD_MAX_SIZE);
+		EXPECT_TRUE(!memcmp(softsgx_enclave_mrenclave(e), mr, 32));
+	}
+	softsgx_unload(e);
+}
+
+/* The PT_LOAD segment that ends highest in @img. */
+static Elf64_Phdr *last_load(uint8_t *img)
+{
+	Elf64_Phdr *last = NULL, *ph;
+	unsigned int i;
+
+	for (i = 0; i < ehdr(img)->e_phnum; i++) {
+		ph = phdr(img, i);
+		if (ph->p_type == PT_LOAD &&
+		    (!last || ph->p_vaddr + ph->p_memsz > last->p_vaddr + last->p_memsz))
+			last = ph;
+	}
+	return last;
+}
+
+/* More than SOFTSGX_LOAD_MAX_ADDED to add (and measure page by page) is refused up front. */
+TEST(layout_beyond_measured_maximum_efbig)
+{
+	struct softsgx_load_options o = { .encl_size = 8ull << 30 };
+	struct softsgx_load_options stack = { .encl_size = 8ull << 30, .nr_tcs = 1,
+					      .stack_pages = 1u << 20 };
+	uint8_t *big;
+
+	ASSERT_TRUE(read_image());
+	big = malloc(image_len);
+	ASSERT_TRUE(big);
+	memcpy(big, image, image_len);
+	ASSERT_TRUE(last_load(big));
+	/* A bss of 5 GiB. */
+	last_load(big)->p_memsz += 5ull << 30;
+	expect_refused(big, image_len, &o, EFBIG, "5 GiB bss");
+	/* A 4 GiB stack on top of the image. */
+	expect_refused(image, image_len, &stack, EFBIG, "4 GiB stack");
+	/*
+	 * Exactly the maximum passes that check: the RSA-2048 key is what fails
+	 * then, before anything is measured; one page more is EFBIG.
+	 */
+	o.key = EVP_RSA_gen(2048);
+	ASSERT_TRUE(o.key);
+	last_load(big)->p_memsz = SOFTSGX_LOAD_MAX_ADDED -
+				  2 * THREAD_SIZE(SOFTSGX_LOAD_DEFAULT_STACK_PAGES) -
+				  last_load(big)->p_vaddr;
+	expect_load_refused(big, image_len, &o, EINVAL, "the maximum, RSA-2048 key");
+	last_load(big)->p_memsz += PAGE;
+	expect_load_refused(big, image_len, &o, EFBIG, "a page beyond the maximum");
+	EVP_PKEY_free(o.key);
+	free(big);
+}
+
+/* A FIFO is refused as a directory or device is, without waiting for a writer. */
+TEST(file_fifo_eacces_without_blocking)
+{
+	char dir[] = "/tmp/softsgx-loader-XXXXXX", path[64];
+	struct softsgx_enclave *e = NULL;
+	int status = 0;
+	pid_t pid;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_EQ(mkfifo(path, 0600), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		alarm(60); /* a guard: blocked in open(), the child dies of SIGALRM */
+		_exit(softsgx_load_file(path, NULL, &e) == -1 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_TRUE(pid > 0);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		harness_fail(__FILE__, __LINE__, "softsgx_load_file(FIFO): %s",
+			     WIFSIGNALED(status) ? "blocked" : "not EACCES");
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(bad_options_einval)

@@ -197,3 +197,56 @@ TEST(info_platform_and_host)
 	EXPECT_EQ(r.status, 2);
 	tool_result_free(&r);
 }
+
+/* Starting costs what the EPC's pages in use cost, not its size: the command's peak RSS. */
+#define EPC_RESIDENT_BOUND_KIB (64l << 10)
+
+TEST(info_large_epc_resident_memory_small)
+{
+	struct tool_result base = TOOL(NULL, "info", "--epc-size", "64M");
+	struct tool_result r = TOOL(NULL, "info", "--epc-size", "16G");
+
+	EXPECT_EQ(base.status, 0);
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "16 GiB (4194304 pages)");
+	if (r.maxrss_kib - base.maxrss_kib >= EPC_RESIDENT_BOUND_KIB) {
+		/* Eager metadata: 1T would need some 18 GiB, so it is not tried. */
+		harness_fail(__FILE__, __LINE__, "a 16 GiB EPC made %ld KiB resident, 64 MiB %ld KiB",
+			     r.maxrss_kib, base.maxrss_kib);
+		tool_result_free(&r);
+		tool_result_free(&base);
+		return;
+	}
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--epc-size", "1T");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "1 TiB (268435456 pages)");
+	EXPECT_CONTAINS(r.out, "subleaf 2: EAX=0x00000001 EBX=0x00001000 ECX=0x00000001 EDX=0x00000100");
+	EXPECT_TRUE(r.maxrss_kib - base.maxrss_kib < EPC_RESIDENT_BOUND_KIB);
+	tool_result_free(&r);
+	tool_result_free(&base);
+}
+
+/* A host that cannot map the EPC (here: a ulimit -v far below 1 TiB) is named up front, status 1. */
+TEST(epc_size_host_cannot_map_fails_1)
+{
+	/* The command needs about what this test process has mapped (the same sanitizer). */
+	struct tool_limits limits = { .seconds = 300, .address_space = tool_own_vmsize() + (64ull << 30) };
+	const char *const env[] = { "SOFTSGX_EPC_SIZE=1T", NULL };
+	struct tool_result r = TOOL_LIMITED(&limits, NULL, "info", "--epc-size", "1T");
+
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.err, "softsgx info: --epc-size='1T': this host cannot map an EPC of 1 TiB");
+	EXPECT_CONTAINS(r.err, "the address-space limit of this process (ulimit -v) is");
+	EXPECT_CONTAINS(r.err, "choose a smaller EPC");
+	EXPECT_TRUE(!strstr(r.out, "emulated platform"));
+	tool_result_free(&r);
+	r = TOOL_LIMITED(&limits, env, "measure", SOFTSGX_TEST_ENCLAVE);
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.err, "softsgx measure: SOFTSGX_EPC_SIZE='1T': this host cannot map");
+	tool_result_free(&r);
+	/* What it can map, it starts with. */
+	r = TOOL_LIMITED(&limits, NULL, "info", "--epc-size", "16G");
+	EXPECT_EQ(r.status, 0);
+	tool_result_free(&r);
+}

@@ -153,3 +153,27 @@ TEST(demo_help_exit0)
 	EXPECT_CONTAINS(r.out, "--epc-size");
 	tool_result_free(&r);
 }
+
+/* The largest EPC (1 TiB) runs the demo as the default one does, in little memory. */
+TEST(demo_largest_epc_exit0)
+{
+	struct tool_result r = TOOL(NULL, "info", "--epc-size", "16G");
+	struct tool_result base = TOOL(NULL, "info");
+
+	/* Only where a large EPC is cheap: eager metadata for 1 TiB would need some 18 GiB. */
+	ASSERT_EQ(r.status, 0);
+	if (r.maxrss_kib - base.maxrss_kib >= (64l << 10)) {
+		harness_fail(__FILE__, __LINE__, "a 16 GiB EPC made %ld KiB resident, 64 MiB %ld KiB",
+			     r.maxrss_kib, base.maxrss_kib);
+		tool_result_free(&r);
+		tool_result_free(&base);
+		return;
+	}
+	tool_result_free(&r);
+	tool_result_free(&base);
+	r = TOOL(NULL, "demo", "--epc-size", "1T");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "platform: EPC 1 TiB");
+	expect_all_steps_ok(&r);
+	tool_result_free(&r);
+}
