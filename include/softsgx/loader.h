@@ -114,6 +114,7 @@ struct softsgx_enclave;
  *            key that is not RSA-3072/e=3
  *   ENOMEM   out of memory or address space
  *   EIO      the signature could not be made
+ *   EFAULT   @image, @opts (or its sigstruct) unreadable, @out unwritable
  *   and the errno of the driver's call that failed (CREATE: EIO for
  *   attributes or XFRM the processor refuses; INIT: EPERM, EACCES ...).
  */
@@ -125,7 +126,8 @@ int softsgx_load_image(const void *image, size_t len, const struct softsgx_load_
  * must be a regular file (it is never opened otherwise, so a FIFO cannot
  * block the call).
  * Return: 0, or -1 with errno as softsgx_load_image() or from open/read
- * of the file (ENOENT, EACCES: not a regular file ...).
+ * of the file (ENOENT, EACCES: not a regular file, EFAULT: @path NULL or
+ * unreadable ...).
  */
 int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 		      struct softsgx_enclave **out);
@@ -133,8 +135,8 @@ int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 /*
  * softsgx_measure_image() - MRENCLAVE of @image loaded with @opts, without
  * loading it (what a signer needs).
- * Return: 0, or -1 with errno ENOEXEC, E2BIG, EFBIG, EINVAL, ENOMEM as
- * softsgx_load_image().
+ * Return: 0, or -1 with errno ENOEXEC, E2BIG, EFBIG, EINVAL, ENOMEM, EFAULT
+ * as softsgx_load_image() (EFAULT also for an unwritable @mrenclave).
  */
 int softsgx_measure_image(const void *image, size_t len, const struct softsgx_load_options *opts,
 			  uint8_t mrenclave[32]);

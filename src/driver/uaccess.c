@@ -37,6 +37,20 @@ size_t copy_to_user(void *to, const void *from, size_t len)
 	return n == (ssize_t)len ? 0 : len - (n > 0 ? (size_t)n : 0);
 }
 
+bool user_readable(const void *p, size_t len)
+{
+	uint8_t probe;
+	uintptr_t a = (uintptr_t)p, end = a + len;
+
+	if (end < a)
+		return false;
+	/* One byte of each page decides for the page. */
+	for (; a < end; a = (a | 4095) + 1)
+		if (copy_from_user(&probe, (const void *)a, 1))
+			return false;
+	return !len || !copy_from_user(&probe, (const void *)(end - 1), 1);
+}
+
 long strncpy_from_user(char *to, const char *from, size_t n)
 {
 	size_t done = 0, chunk;

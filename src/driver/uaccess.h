@@ -20,6 +20,8 @@ size_t copy_to_user(void *to, const void *from, size_t len);
  * is then not terminated), or -EFAULT.
  */
 long strncpy_from_user(char *to, const char *from, size_t n);
+/* Whether all @len bytes at @p can be read (each page tried once). */
+bool user_readable(const void *p, size_t len);
 
 /* The host mapping find_vma() would return for @addr: the first one ending above it. */
 struct user_vma {

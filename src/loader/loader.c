@@ -24,6 +24,7 @@
 
 #include <asm/sgx.h>
 
+#include "driver/uaccess.h"
 #include "loader/loader_internal.h"
 #include "softsgx/arch.h"
 #include "softsgx/sign.h"
@@ -64,10 +65,12 @@ static int get_default_key(EVP_PKEY **key)
 /* @in with its defaults filled in (the key stays NULL: taken only when signing). */
 static int resolve_options(const struct softsgx_load_options *in, struct softsgx_load_options *o)
 {
-	if (in)
-		*o = *in;
-	else
+	if (in && copy_from_user(o, in, sizeof(*o)))
+		return -EFAULT;
+	if (!in)
 		memset(o, 0, sizeof(*o));
+	if (o->sigstruct && !user_readable(o->sigstruct, sizeof(*o->sigstruct)))
+		return -EFAULT;
 	if (!o->nr_tcs)
 		o->nr_tcs = SOFTSGX_LOAD_DEFAULT_NR_TCS;
 	if (!o->stack_pages)
@@ -206,7 +209,8 @@ void softsgx_load_sigstruct(const struct softsgx_load_options *opts, const uint8
 {
 	struct softsgx_load_options o;
 
-	resolve_options(opts, &o);
+	if (!sig || !mrenclave || resolve_options(opts, &o) == -EFAULT)
+		return; /* nothing to fill in, or options it cannot read */
 	sgx_sigstruct_init(sig);
 	sig->body.miscselect = SGX_MISC_EXINFO;
 	sig->body.misc_mask = ~0u;
@@ -339,6 +343,9 @@ int softsgx_load_image(const void *image, size_t len, const struct softsgx_load_
 	int ret;
 
 	ret = resolve_options(opts, &o);
+	/* What the program passes is read as a system call reads it: EFAULT, not a crash. */
+	if (!ret && (!user_readable(image, len) || copy_to_user(out, &(void *){ NULL }, sizeof(*out))))
+		ret = -EFAULT;
 	if (!ret)
 		ret = prepare(image, len, &o, &img, &l);
 	if (ret) {
@@ -402,7 +409,7 @@ int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 	size_t len = 0;
 	int ret, err;
 
-	ret = map_file(path, &data, &len);
+	ret = path ? map_file(path, &data, &len) : -EFAULT;
 	if (ret) {
 		errno = -ret;
 		return -1;
@@ -422,11 +429,17 @@ int softsgx_measure_image(const void *image, size_t len, const struct softsgx_lo
 	struct layout l;
 	int ret;
 
+	uint8_t mr[32];
+
 	ret = resolve_options(opts, &o);
+	if (!ret && !user_readable(image, len))
+		ret = -EFAULT;
 	if (!ret)
 		ret = prepare(image, len, &o, &img, &l);
 	if (!ret) {
-		ret = layout_measure(&l, mrenclave);
+		ret = layout_measure(&l, mr);
+		if (!ret && copy_to_user(mrenclave, mr, sizeof(mr)))
+			ret = -EFAULT;
 		layout_release(&l);
 		elf_release(&img);
 	}
@@ -450,6 +463,10 @@ uint64_t softsgx_enclave_symbol(const struct softsgx_enclave *e, const char *nam
 {
 	Elf64_Sym sym;
 
+	if (!e || !name) {
+		errno = EINVAL;
+		return 0;
+	}
 	if (!elf_symbols_lookup(&e->syms, name, &sym)) {
 		errno = ENOENT;
 		return 0;
@@ -457,42 +474,44 @@ uint64_t softsgx_enclave_symbol(const struct softsgx_enclave *e, const char *nam
 	return sym.st_shndx == SHN_ABS ? sym.st_value : e->base + sym.st_value;
 }
 
+/* The accessors answer 0, -1 or NULL for a NULL enclave. */
+
 uint64_t softsgx_enclave_base(const struct softsgx_enclave *e)
 {
-	return e->base;
+	return e ? e->base : 0;
 }
 
 uint64_t softsgx_enclave_size(const struct softsgx_enclave *e)
 {
-	return e->size;
+	return e ? e->size : 0;
 }
 
 int softsgx_enclave_fd(const struct softsgx_enclave *e)
 {
-	return e->fd;
+	return e ? e->fd : -1;
 }
 
 unsigned int softsgx_enclave_nr_tcs(const struct softsgx_enclave *e)
 {
-	return e->nr_tcs;
+	return e ? e->nr_tcs : 0;
 }
 
 uint64_t softsgx_enclave_tcs(const struct softsgx_enclave *e, unsigned int i)
 {
-	return i < e->nr_tcs ? e->tcs[i] : 0;
+	return e && i < e->nr_tcs ? e->tcs[i] : 0;
 }
 
 uint64_t softsgx_enclave_free_start(const struct softsgx_enclave *e)
 {
-	return e->free_start;
+	return e ? e->free_start : 0;
 }
 
 const uint8_t *softsgx_enclave_mrenclave(const struct softsgx_enclave *e)
 {
-	return e->mrenclave;
+	return e ? e->mrenclave : NULL;
 }
 
 const uint8_t *softsgx_enclave_mrsigner(const struct softsgx_enclave *e)
 {
-	return e->mrsigner;
+	return e ? e->mrsigner : NULL;
 }

@@ -188,6 +188,32 @@ static int nr_open_fds(void)
 		EXPECT_EQ(i_.perm, want_perm);                                        \
 	} while (0)
 
+/* Pointers the program cannot pass are EFAULT, never a crash; a NULL enclave answers 0. */
+TEST(load_bad_pointers_efault)
+{
+	struct softsgx_load_options bad_sig = { .sigstruct = (const struct sgx_sigstruct *)64 };
+	struct softsgx_enclave *e = NULL;
+	uint8_t mr[32];
+
+	EXPECT_ERRNO(softsgx_load_file(NULL, NULL, &e), EFAULT);
+	EXPECT_ERRNO(softsgx_load_file((const char *)8, NULL, &e), EFAULT);
+	EXPECT_ERRNO(softsgx_load_image(NULL, 4096, NULL, &e), EFAULT);
+	EXPECT_ERRNO(softsgx_load_image((const void *)4096, 4096, NULL, &e), EFAULT);
+	EXPECT_ERRNO(softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, NULL), EFAULT);
+	EXPECT_ERRNO(softsgx_load_file(SOFTSGX_TEST_ENCLAVE, (const struct softsgx_load_options *)8, &e),
+		     EFAULT);
+	EXPECT_ERRNO(softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &bad_sig, &e), EFAULT);
+	EXPECT_ERRNO(softsgx_measure_image(NULL, 4096, NULL, mr), EFAULT);
+	EXPECT_TRUE(e == NULL);
+	softsgx_unload(NULL);
+	softsgx_load_sigstruct(NULL, mr, NULL);
+	EXPECT_EQ(softsgx_enclave_base(NULL), 0);
+	EXPECT_EQ(softsgx_enclave_fd(NULL), -1);
+	EXPECT_EQ(softsgx_enclave_tcs(NULL, 0), 0);
+	EXPECT_TRUE(softsgx_enclave_mrenclave(NULL) == NULL);
+	EXPECT_EQ(softsgx_enclave_symbol(NULL, "x"), 0);
+}
+
 TEST(load_default_places_threads_after_image)
 {
 	struct softsgx_enclave *e = load(NULL);
