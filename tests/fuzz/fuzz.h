@@ -91,7 +91,8 @@ int fuzz_count_fds(void);
 /* Whether @err is one of the @n values of @allowed. */
 bool fuzz_errno_in(int err, const int *allowed, size_t n);
 
-#define FUZZ_ERRNO_IN(err, ...) \
-	fuzz_errno_in((err), (const int[]){ __VA_ARGS__ }, sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+#define FUZZ_ERRNO_IN(err, ...)                                 \
+	fuzz_errno_in((err), (const int[]){ __VA_ARGS__ },      \
+		      sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
 
 #endif /* SOFTSGX_FUZZ_H */

@@ -46,7 +46,7 @@
 
 /*
  * Known open bugs the target steps around so that the rest gets explored;
- * each goes once the bug is fixed.
+ * each goes once the bug is fixed (build with -D<name>=0 to check a fix).
  *   EENTER of a page that is not a (valid, accepted) TCS hangs in the
  *   fault path: threads enter only through such TCS pages.
  * Avoided by construction, also known: softsgx_close() of the enclave's
@@ -54,7 +54,9 @@
  * NULL paths to softsgx_open() (never passed), huge EPC sizes (the
  * platform is configured once, small), the AEX/munmap race (one thread).
  */
+#ifndef FUZZ_KNOWN_EENTER_NON_TCS
 #define FUZZ_KNOWN_EENTER_NON_TCS 1
+#endif
 
 #define PAGE 4096ull
 #define EPC_SIZE (1ull << 20)
@@ -287,7 +289,7 @@ static uint64_t pick_src(struct fuzz_in *in, const struct encl_state *e)
 	case 2:
 		return (uint64_t)(uintptr_t)unreadable;
 	case 3:
-		/* An enclave mapping (if there is one there): EFAULT, as get_user_pages() refuses it. */
+		/* An enclave mapping (if one is there): EFAULT, get_user_pages() refuses it. */
 		return e && e->created ? e->d.base : arena_la();
 	default:
 		return (uint64_t)(uintptr_t)(data + (DATA_PAGES - 1) * PAGE);
@@ -364,7 +366,8 @@ static struct maps_line *read_maps(size_t *n)
 		}
 		lines[*n] = (struct maps_line){
 			.lo = lo, .hi = hi,
-			.prot = (perms[0] == 'r' ? SGX_PROT_R : 0) | (perms[1] == 'w' ? SGX_PROT_W : 0) |
+			.prot = (perms[0] == 'r' ? SGX_PROT_R : 0) |
+				(perms[1] == 'w' ? SGX_PROT_W : 0) |
 				(perms[2] == 'x' ? SGX_PROT_X : 0),
 			.enclave_memory = strstr(line, "/memfd:sgx_enclave") != NULL,
 		};
@@ -379,7 +382,8 @@ static struct maps_line *read_maps(size_t *n)
  * without a page-table entry or for a page not accessible in the EPCM.
  * Called with plat->mmap_lock held.
  */
-static unsigned int allowed_prot(struct sgx_platform *plat, const struct sgx_vma *vma, uint64_t addr)
+static unsigned int allowed_prot(struct sgx_platform *plat, const struct sgx_vma *vma,
+				 uint64_t addr)
 {
 	struct sgx_encl *encl = vma->encl;
 	struct sgx_encl_page *page;
@@ -397,7 +401,8 @@ static unsigned int allowed_prot(struct sgx_platform *plat, const struct sgx_vma
 	if (page)
 		epc = page->epc;
 	pthread_mutex_unlock(&encl->lock);
-	FUZZ_CHECK(!pte || pte == epc, "the page-table entry of %#llx is EPC %#llx, its page is at %#llx",
+	FUZZ_CHECK(!pte || pte == epc,
+		   "the page-table entry of %#llx is EPC %#llx, its page is at %#llx",
 		   (unsigned long long)addr, (unsigned long long)pte, (unsigned long long)epc);
 	if (!pte || sgx_cpu_epcm_read(plat->cpu, epc, &info))
 		return 0;
@@ -451,8 +456,9 @@ static void check_host(void)
 				unsigned int allowed = allowed_prot(plat, vma, addr);
 
 				FUZZ_CHECK(!(lines[i].prot & ~allowed),
-					   "host protection %#x at %#llx exceeds mapping AND EPCM %#x",
-					   lines[i].prot, (unsigned long long)addr, allowed);
+					   "host protection %#x at %#llx exceeds mapping AND "
+					   "EPCM %#x", lines[i].prot, (unsigned long long)addr,
+					   allowed);
 			}
 		}
 		/* Enclave memory accessible outside enclave mappings and the emulator's view. */
@@ -465,8 +471,9 @@ static void check_host(void)
 				}
 				hi = lines[i].hi;
 				FUZZ_CHECK(in_phys_view(plat, lines[i].lo, lines[i].hi),
-					   "enclave memory at %#llx-%#llx is accessible (%#x) outside "
-					   "any enclave mapping", (unsigned long long)lines[i].lo,
+					   "enclave memory at %#llx-%#llx is accessible (%#x) "
+					   "outside any enclave mapping",
+					   (unsigned long long)lines[i].lo,
 					   (unsigned long long)lines[i].hi, lines[i].prot);
 			}
 		}
@@ -513,6 +520,9 @@ static int enter_leaf(struct dfx_thread *t, bool resume)
 }
 
 enum thread_op { T_EACCEPT, T_EMODPE, T_EACCEPTCOPY, T_ACCESS };
+
+/* What an access does: a read, a write, a fetch. */
+static const uint32_t access_kinds[] = { 0, SGX_PF_W, SGX_PF_I };
 
 static int thread_op_once(struct dfx_thread *t, enum thread_op op, uint64_t a, uint64_t b,
 			  uint64_t c)
@@ -645,7 +655,8 @@ static void op_thread(struct fuzz_in *in)
 		if (thread_inside(t)) {
 			t->regs.rbx = FX_ENCLU_RIP + 3;
 			ret = enclu_eexit(t->lp, &t->regs);
-			FUZZ_CHECK(!ret && !thread_inside(t), "EEXIT returned %s", sgx_code_name(ret));
+			FUZZ_CHECK(!ret && !thread_inside(t), "EEXIT returned %s",
+				   sgx_code_name(ret));
 		}
 		return;
 	}
@@ -684,7 +695,7 @@ static void op_thread(struct fuzz_in *in)
 		thread_run(t, T_EACCEPTCOPY, si, page, src);
 		break;
 	default:
-		thread_run(t, T_ACCESS, page, (const uint32_t[]){ 0, SGX_PF_W, SGX_PF_I }[fuzz_below(in, 3)], 0);
+		thread_run(t, T_ACCESS, page, access_kinds[fuzz_below(in, 3)], 0);
 		break;
 	}
 }
@@ -704,13 +715,14 @@ static void op_open(struct fuzz_in *in)
 		return;
 	fd = softsgx_open(path, flags);
 	if (fd < 0) {
-		FUZZ_CHECK(path == paths[0] || path == paths[1] ? FUZZ_ERRNO_IN(errno, EMFILE, ENFILE, ENOMEM)
-								: errno == ENOENT,
+		FUZZ_CHECK(path == paths[0] || path == paths[1]
+				   ? FUZZ_ERRNO_IN(errno, EMFILE, ENFILE, ENOMEM)
+				   : errno == ENOENT,
 			   "softsgx_open(%s): errno %s", path, strerrorname_np(errno));
 		return;
 	}
 	FUZZ_CHECK(path == paths[0] || path == paths[1], "softsgx_open(%s) succeeded", path);
-	FUZZ_CHECK(softsgx_is_device_fd(fd), "softsgx_open's descriptor is not a device descriptor");
+	FUZZ_CHECK(softsgx_is_device_fd(fd), "softsgx_open's descriptor is not a device's");
 	*f = (struct file_slot){ .used = true, .fd = fd, .encl = -1 };
 	if (path == paths[0]) {
 		for (i = 0; i < MAX_ENCLS && st.encls[i].files; i++)
@@ -773,7 +785,8 @@ static void op_close(struct fuzz_in *in)
 	errno = 0;
 	FUZZ_CHECK(softsgx_close(fd) == -1 && errno == EBADF, "softsgx_close(%d): errno %s", fd,
 		   strerrorname_np(errno));
-	FUZZ_CHECK(fcntl(not_device, F_GETFD) != -1, "softsgx_close closed a descriptor not its own");
+	FUZZ_CHECK(fcntl(not_device, F_GETFD) != -1,
+		   "softsgx_close closed a descriptor not its own");
 }
 
 /* The ioctls */
@@ -881,7 +894,8 @@ static void ioctl_add_pages(struct fuzz_in *in, int fd, struct encl_state *e)
 		mflags &= ~SGX_SECINFO_PERM_MASK;
 	for (c = 0; c < add.count; c += PAGE)
 		sgx_measure_page(e->d.measure, add.offset + c, mflags,
-				 (const uint8_t *)(uintptr_t)(add.src + c), add.flags & SGX_PAGE_MEASURE);
+				 (const uint8_t *)(uintptr_t)(add.src + c),
+				 add.flags & SGX_PAGE_MEASURE);
 }
 
 /* A SIGSTRUCT for @e's measurement, signed, with one hostile change chosen by the input. */
@@ -1082,8 +1096,9 @@ static void op_ioctl(struct fuzz_in *in)
 	ret = do_ioctl(fd, request, arg, ro);
 	FUZZ_CHECK(ret == -1, "ioctl %#lx succeeded", request);
 	/* A request that is one of the seven after all was looked at by its handler. */
-	if (!FUZZ_ERRNO_IN((int)request, (int)SGX_IOC_ENCLAVE_CREATE, (int)SGX_IOC_ENCLAVE_ADD_PAGES,
-			   (int)SGX_IOC_ENCLAVE_INIT, (int)SGX_IOC_ENCLAVE_PROVISION,
+	if (!FUZZ_ERRNO_IN((int)request, (int)SGX_IOC_ENCLAVE_CREATE,
+			   (int)SGX_IOC_ENCLAVE_ADD_PAGES, (int)SGX_IOC_ENCLAVE_INIT,
+			   (int)SGX_IOC_ENCLAVE_PROVISION,
 			   (int)SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
 			   (int)SGX_IOC_ENCLAVE_MODIFY_TYPES, (int)SGX_IOC_ENCLAVE_REMOVE_PAGES))
 		FUZZ_CHECK(FUZZ_ERRNO_IN(errno, EBADF, ENOTTY), "unknown ioctl %#lx: errno %s",
@@ -1091,6 +1106,12 @@ static void op_ioctl(struct fuzz_in *in)
 }
 
 /* The mappings */
+
+/* PROT_* from three bits of input. */
+static int prot_of(unsigned int bits)
+{
+	return (bits & 1 ? PROT_READ : 0) | (bits & 2 ? PROT_WRITE : 0) | (bits & 4 ? PROT_EXEC : 0);
+}
 
 /* A range for mprotect/munmap/madvise: in the arena or one of the host-placed mappings. */
 static void pick_range(struct fuzz_in *in, uint64_t *start, uint64_t *len, int *map)
@@ -1164,7 +1185,7 @@ static void op_mmap(struct fuzz_in *in)
 			break;
 		}
 	}
-	prot = (prot & 1 ? PROT_READ : 0) | (prot & 2 ? PROT_WRITE : 0) | (prot & 4 ? PROT_EXEC : 0);
+	prot = prot_of(prot);
 	interrupt_threads(); /* MAP_FIXED replaces a mapping: its TLB entries are flushed */
 	ret = softsgx_mmap((flags & MAP_FIXED) ? (void *)(uintptr_t)addr : NULL, len, prot, flags,
 			   fd, offset);
@@ -1190,7 +1211,7 @@ static void op_mprotect(struct fuzz_in *in)
 	uint8_t how = fuzz_u8(in);
 
 	pick_range(in, &start, &len, &map);
-	prot = (prot & 1 ? PROT_READ : 0) | (prot & 2 ? PROT_WRITE : 0) | (prot & 4 ? PROT_EXEC : 0);
+	prot = prot_of(prot);
 	if (how >= 0xE0)
 		prot |= extra[how % 6];
 	if (how >= 0xF8)
@@ -1227,9 +1248,9 @@ static void op_munmap(struct fuzz_in *in)
 		}
 		errno = 0;
 		ret = softsgx_munmap((void *)(uintptr_t)start, len);
-		FUZZ_CHECK(ret == -1 && errno == EINVAL, "softsgx_munmap(%#llx, %#llx): %d errno %s",
-			   (unsigned long long)start, (unsigned long long)len, ret,
-			   strerrorname_np(errno));
+		FUZZ_CHECK(ret == -1 && errno == EINVAL,
+			   "softsgx_munmap(%#llx, %#llx): %d errno %s", (unsigned long long)start,
+			   (unsigned long long)len, ret, strerrorname_np(errno));
 		return;
 	}
 	interrupt_threads();
@@ -1311,7 +1332,8 @@ static void cleanup(void)
 	for (i = 0; i < NR_THREADS; i++) {
 		if (thread_inside(&threads[i])) {
 			threads[i].regs.rbx = FX_ENCLU_RIP + 3;
-			FUZZ_CHECK(!enclu_eexit(threads[i].lp, &threads[i].regs), "EEXIT at the end");
+			FUZZ_CHECK(!enclu_eexit(threads[i].lp, &threads[i].regs),
+				   "EEXIT at the end");
 		}
 		threads[i].encl = NULL;
 	}

@@ -174,20 +174,26 @@ static struct sgx_secinfo *pick_secinfo(struct fuzz_in *in)
 	return p;
 }
 
-/* An ENCLU SECINFO: written into EPC memory the window maps (as the enclave would). */
+/*
+ * An ENCLU SECINFO at a linear address, written (as the enclave would
+ * store it) into the EPC page the window maps there if that page is one
+ * the enclave can write: a valid, accepted REG page with W.
+ */
 static uint64_t pick_enclave_secinfo(struct fuzz_in *in)
 {
 	uint64_t la = pick_la(in) & ~63ull, flags = pick_secinfo_flags(in);
+	struct sgx_epcm_info info;
 	const struct pte *p;
 
 	if (la >= WINDOW && la - WINDOW < WINDOW_PAGES * PAGE) {
 		p = &m.pt[(la - WINDOW) / PAGE];
-		if (p->pa && p->pa >= m.epc_base && p->pa < m.epc_base + EPC_PAGES * PAGE) {
-			struct sgx_secinfo *si = sgx_cpu_epc_mem(m.cpu, p->pa);
+		if (p->pa && !(p->pa & (PAGE - 1)) && !sgx_cpu_epcm_read(m.cpu, p->pa, &info) &&
+		    info.valid && info.type == SGX_PAGE_TYPE_REG && (info.perm & SGX_SECINFO_W) &&
+		    !info.pending && !info.modified) {
+			struct sgx_secinfo si = { .flags = flags };
+			uint8_t *mem = sgx_cpu_epc_mem(m.cpu, p->pa);
 
-			si = (struct sgx_secinfo *)((uint8_t *)si + (la & (PAGE - 1)));
-			memset(si, 0, sizeof(*si));
-			si->flags = flags;
+			memcpy(mem + (la & (PAGE - 1)), &si, sizeof(si));
 		}
 	}
 	return la;
@@ -269,8 +275,9 @@ static void check_leaf(const char *leaf, struct sgx_lp *lp, int ret)
 		f = sgx_lp_fault(lp);
 		FUZZ_CHECK(ret == SGX_GP || ret == SGX_PF, "%s raised vector %d", leaf,
 			   sgx_fault_vector(ret));
-		FUZZ_CHECK(f->vector == sgx_fault_vector(ret), "%s raised %s, the LP records vector %u",
-			   leaf, sgx_code_name(ret), f->vector);
+		FUZZ_CHECK(f->vector == sgx_fault_vector(ret),
+			   "%s raised %s, the LP records vector %u", leaf, sgx_code_name(ret),
+			   f->vector);
 		return;
 	}
 	FUZZ_CHECK(ret >= 0 && known_code(ret), "%s returned %d", leaf, ret);
@@ -458,7 +465,8 @@ static void run_encls(struct fuzz_in *in, unsigned int op)
 		break;
 	case L_EPA:
 		epc = pick_epc(in);
-		check_leaf("EPA", lp, encls_epa(lp, fuzz_u8(in) < 0xF0 ? SGX_PAGE_TYPE_VA : fuzz_u8(in), epc));
+		data = fuzz_u8(in) < 0xF0 ? SGX_PAGE_TYPE_VA : fuzz_u8(in);
+		check_leaf("EPA", lp, encls_epa(lp, data, epc));
 		break;
 	case L_EWB: {
 		struct sgx_pageinfo *out;
@@ -555,7 +563,7 @@ static void run_enclu(struct fuzz_in *in, unsigned int op)
 	case U_EGETKEY:
 		a = pick_la(in) & ~511ull;
 		if (fuzz_u8(in) < 0xC0)
-			pick_enclave_secinfo(in); /* leaves a few known bytes in the request's page */
+			pick_enclave_secinfo(in); /* a few known bytes in the request's page */
 		check_leaf("EGETKEY", lp, enclu_egetkey(lp, a, pick_la(in) & ~15ull));
 		break;
 	default: /* ENCLU as an instruction, with any leaf number */
@@ -586,9 +594,10 @@ static void run_op(struct fuzz_in *in, unsigned int op)
 	case ACCESS: {
 		uint64_t la = pick_la(in);
 
-		check_leaf("access", m.lps[i],
-			   sgx_enclave_access(m.lps[i], la,
-					      (const uint32_t[]){ 0, SGX_PF_W, SGX_PF_I }[fuzz_below(in, 3)]));
+		static const uint32_t kinds[] = { 0, SGX_PF_W, SGX_PF_I };
+		uint32_t kind = kinds[fuzz_below(in, 3)];
+
+		check_leaf("access", m.lps[i], sgx_enclave_access(m.lps[i], la, kind));
 		break;
 	}
 	case AEX: {

@@ -5,6 +5,9 @@
 # and timeouts to BUILD/findings/<target>/. Exits non-zero if any target
 # found something.
 #   usage: tests/fuzz/run.sh BUILD [SECONDS] [TARGET...]
+# The committed corpora are kept small by merging what a run found into a
+# fresh directory (edge coverage only, so that few files cover it):
+#   BUILD/tests/fuzz/T -merge=1 -use_counters=0 NEW tests/fuzz/corpus/T BUILD/corpus/T
 set -u
 
 build=${1:?usage: run.sh BUILD [SECONDS] [TARGET...]}
