@@ -620,12 +620,31 @@ static uint64_t enclave_secinfo(struct fuzz_in *in, struct encl_state *e)
 	return e->d.base + offset + slot * 64;
 }
 
+/*
+ * May a thread enter (or resume) through the page at @offset of @e? Only
+ * a valid, accepted TCS while the EENTER hang is open (see the top).
+ */
+static bool usable_tcs(struct encl_state *e, uint64_t offset)
+{
+#if FUZZ_KNOWN_EENTER_NON_TCS
+	struct sgx_epcm_info info;
+
+	if ((offset & (PAGE - 1)) || offset >= e->d.size)
+		return false;
+	info = epcm_of(e, offset);
+	return info.valid && info.type == SGX_PAGE_TYPE_TCS && !info.pending && !info.modified;
+#else
+	(void)e;
+	(void)offset;
+	return true;
+#endif
+}
+
 static void op_thread(struct fuzz_in *in)
 {
 	struct dfx_thread *t = pick_thread(in);
 	unsigned int what = fuzz_below(in, 8);
 	struct encl_state *e = pick_initialized(in);
-	struct sgx_epcm_info info;
 	uint64_t tcs, si, page, src;
 	int ret;
 
@@ -633,12 +652,8 @@ static void op_thread(struct fuzz_in *in)
 		if (!e || thread_inside(t))
 			return;
 		tcs = pick_offset(in, e);
-#if FUZZ_KNOWN_EENTER_NON_TCS
-		info = epcm_of(e, tcs & ~(PAGE - 1));
-		if ((tcs & (PAGE - 1)) || !info.valid || info.type != SGX_PAGE_TYPE_TCS ||
-		    info.pending || info.modified)
+		if (!usable_tcs(e, tcs))
 			return;
-#endif
 		memset(&t->regs, 0, sizeof(t->regs));
 		t->regs.rbx = e->d.base + tcs;
 		t->regs.rcx = FX_AEP;
@@ -663,15 +678,11 @@ static void op_thread(struct fuzz_in *in)
 	if (what == 2) { /* ERESUME after an AEX */
 		if (thread_inside(t) || !sgx_lp_tcs(t->lp) || !e)
 			return;
-#if FUZZ_KNOWN_EENTER_NON_TCS
 		tcs = sgx_lp_tcs(t->lp);
-		if (tcs < e->d.base || tcs - e->d.base >= e->d.size)
+		if (tcs < e->d.base || tcs - e->d.base >= e->d.size ||
+		    !usable_tcs(e, tcs - e->d.base))
 			return;
-		info = epcm_of(e, tcs - e->d.base);
-		if (!info.valid || info.type != SGX_PAGE_TYPE_TCS || info.pending || info.modified)
-			return;
-#endif
-		t->regs.rbx = sgx_lp_tcs(t->lp);
+		t->regs.rbx = tcs;
 		t->regs.rcx = FX_AEP;
 		enter_leaf(t, true);
 		return;
