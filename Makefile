@@ -2,6 +2,7 @@
 #   make demo   build (release) and run the demo on the bundled default
 #   make test   the release build, all tests under ASan+UBSan, the threaded ones under TSan
 #   make build  the default debug build in build/debug
+#   make fuzz   the fuzz targets under libFuzzer, FUZZ_SECONDS (60) each
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
@@ -69,3 +70,15 @@ PREFIX ?= /usr/local
 install: release
 	DESTDIR="$(DESTDIR)" cmake --install build/release --prefix "$(PREFIX)"
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+# make fuzz [FUZZ_SECONDS=60]: the fuzz targets of tests/fuzz built with clang
+# and libFuzzer (ASan+UBSan) in build/fuzz, each run on its committed corpus;
+# findings go to build/fuzz/findings/. `make test` replays the corpora.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	@./scripts/deps.sh fuzz
+	cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DSOFTSGX_SANITIZE=address,undefined \
+		-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link -DSOFTSGX_FUZZ=libfuzzer $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/fuzz -j$(JOBS) --target softsgx_fuzz
+	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
