@@ -9,6 +9,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include "softsgx/sign.h"
@@ -66,6 +67,25 @@ static int rsa_sign(EVP_PKEY *key, const uint8_t digest[32], uint8_t sig_be[SGX_
 	return ok ? 0 : -EIO;
 }
 
+/*
+ * The signature checked with the key's public half, as EINIT will: a key
+ * whose private parts do not match its modulus (a damaged PEM file) signs
+ * without complaint, but not verifiably.
+ */
+static int rsa_verify(EVP_PKEY *key, const uint8_t digest[32], const uint8_t sig_be[SGX_MODULUS_SIZE])
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	int ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+		 EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+		 EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
+		 EVP_PKEY_verify(ctx, sig_be, SGX_MODULUS_SIZE, digest, 32) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -EINVAL;
+}
+
 /* q1 = floor(s^2 / n), q2 = floor((s^3 - q1 * s * n) / n). */
 static int compute_q1_q2(struct sgx_sigstruct *sig, const BIGNUM *s, const BIGNUM *n)
 {
@@ -102,6 +122,8 @@ int sgx_sigstruct_sign(struct sgx_sigstruct *sig, EVP_PKEY *key)
 		ret = signed_digest(sig, digest);
 	if (!ret)
 		ret = rsa_sign(key, digest, sig_be);
+	if (!ret)
+		ret = rsa_verify(key, digest, sig_be);
 	if (!ret) {
 		s = BN_bin2bn(sig_be, SGX_MODULUS_SIZE, NULL);
 		ret = s && BN_bn2lebinpad(s, sig->signature, SGX_MODULUS_SIZE) == SGX_MODULUS_SIZE

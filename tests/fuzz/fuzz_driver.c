@@ -45,21 +45,11 @@
 #include "softsgx/sign.h"
 
 /*
- * Known open bugs the target steps around so that the rest gets explored;
- * each goes once the bug is fixed (build with -D<name>=0 to check a fix).
- *   EENTER hangs when it raises #PF with the SGX bit on a page the
- *   driver's own EPCM view allows (a REG page as the TCS; an SSA frame on
- *   a page of another enclave mapped there): sgx_vma_fault() answers
- *   "retry" for ever, where Linux's access_error() never retries an SGX
- *   fault. The entry gives up on such a fault instead of retrying.
- * Avoided by construction, also known: softsgx_close() of the enclave's
- * private descriptor (only descriptors this target opened are closed),
- * NULL paths to softsgx_open() (never passed), huge EPC sizes (the
- * platform is configured once, small), the AEX/munmap race (one thread).
+ * Left to other tests: softsgx_close() of the enclave's private descriptor
+ * (only descriptors this target opened are closed), bad paths to
+ * softsgx_open(), huge EPC sizes (the platform is configured once, small),
+ * races of several host threads (one thread; tests/host/stress_test.c).
  */
-#ifndef FUZZ_KNOWN_EENTER_NON_TCS
-#define FUZZ_KNOWN_EENTER_NON_TCS 1
-#endif
 
 #define PAGE 4096ull
 #define EPC_SIZE (1ull << 20)
@@ -513,10 +503,6 @@ static int enter_leaf(struct dfx_thread *t, bool resume)
 		if (!sgx_is_fault(ret) || sgx_fault_vector(ret) != SGX_VEC_PF)
 			return ret;
 		f = *sgx_lp_fault(t->lp);
-#if FUZZ_KNOWN_EENTER_NON_TCS
-		if (f.error_code & SGX_PF_SGX)
-			return ret;
-#endif
 		if (dfx_vma_fault(f.addr, f.error_code | SGX_FAULT_WALK, &pfec) != SGX_FAULT_RETRY)
 			return ret;
 		t->regs = saved;

@@ -37,35 +37,6 @@
 #include "softsgx/measure.h"
 #include "softsgx/sign.h"
 
-/*
- * Open finding, stepped around until it is fixed: sigstruct_explain()
- * (tools/sigstruct.c) does not check Q1 and Q2, which EINIT does, so a
- * SIGSTRUCT refused only for them gets no reason (reproducer:
- * tests/fuzz/findings/fuzz_sigstruct/). Such SIGSTRUCTs are skipped. Each
- * FUZZ_KNOWN_* define goes once its bug is fixed (-D<name>=0 checks a fix).
- */
-#ifndef FUZZ_KNOWN_EXPLAIN_WITHOUT_Q1_Q2
-#define FUZZ_KNOWN_EXPLAIN_WITHOUT_Q1_Q2 1
-#endif
-/*
- * Open finding, stepped around: sgx_sigstruct_sign() signs with a private
- * key whose parts do not agree (a damaged PEM file: d, dP, dQ not matching
- * n and e) and reports success; EINIT then refuses the signature. Such
- * keys (EVP_PKEY_check() fails) are not expected to sign correctly.
- */
-/*
- * Open finding, stepped around: sigstruct_explain() does not check that
- * ISVFAMILYID is zero for an enclave without KSS (the loader's never has
- * it), which EINIT does after the signature (SGX_INVALID_SIG_STRUCT): the
- * tool gives no reason, or a later one (the MRENCLAVE).
- */
-#ifndef FUZZ_KNOWN_EXPLAIN_WITHOUT_FAMILY_ID
-#define FUZZ_KNOWN_EXPLAIN_WITHOUT_FAMILY_ID 1
-#endif
-#ifndef FUZZ_KNOWN_SIGN_INCONSISTENT_KEY
-#define FUZZ_KNOWN_SIGN_INCONSISTENT_KEY 1
-#endif
-
 static struct fx *fx;
 static struct fx_enclave *encl;  /* built, not initialized */
 static uint8_t mrenclave[32];    /* its measurement */
@@ -104,69 +75,32 @@ static int einit(const struct sgx_sigstruct *sig)
 	return ret;
 }
 
-#if FUZZ_KNOWN_EXPLAIN_WITHOUT_Q1_Q2
-/* Are Q1 and Q2 not what the SDM defines: q1 = floor(s^2 / n), q2 = floor((s^3 - q1*s*n) / n)? */
-static bool q1_q2_wrong(const struct sgx_sigstruct *sig)
-{
-	BIGNUM *n = BN_lebin2bn(sig->modulus, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *s = BN_lebin2bn(sig->signature, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *q1 = BN_lebin2bn(sig->q1, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *q2 = BN_lebin2bn(sig->q2, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *t = BN_new(), *u = BN_new(), *q = BN_new();
-	BN_CTX *ctx = BN_CTX_new();
-	bool wrong = true;
-
-	FUZZ_CHECK(n && s && q1 && q2 && t && u && q && ctx, "out of memory");
-	if (!BN_is_zero(n) && BN_sqr(t, s, ctx) && BN_div(q, NULL, t, n, ctx) && !BN_cmp(q, q1) &&
-	    BN_mul(t, t, s, ctx) && BN_mul(u, q1, s, ctx) && BN_mul(u, u, n, ctx) &&
-	    BN_sub(t, t, u) && BN_div(q, NULL, t, n, ctx))
-		wrong = BN_cmp(q, q2) != 0;
-	BN_CTX_free(ctx);
-	BN_free(q);
-	BN_free(u);
-	BN_free(t);
-	BN_free(q2);
-	BN_free(q1);
-	BN_free(s);
-	BN_free(n);
-	return wrong;
-}
-#endif
-
 static void fuzz_sigstruct_file(const uint8_t *data, size_t size)
 {
 	struct sgx_sigstruct *sig = aligned_alloc(4096, 4096);
 	uint8_t mrsigner[32];
 	char why[512] = "";
-	bool explained;
+	bool explained, by_driver;
 	int ret;
 
 	FUZZ_CHECK(sig, "out of memory");
 	memset(sig, 0, 4096);
 	memcpy(sig, data, size < sizeof(*sig) ? size : sizeof(*sig));
 	FUZZ_CHECK(!sgx_sigstruct_mrsigner(sig, mrsigner), "sgx_sigstruct_mrsigner failed");
-	explained = sigstruct_explain(sig, &loader_opts, mrenclave, why, sizeof(why));
+	/* What `softsgx load` says: the reasons for any enclave, then this one's. */
+	explained = sigstruct_refusal(sig, sgx_cpu_config(fx->cpu), why, sizeof(why)) ||
+		    sigstruct_explain(sig, &loader_opts, mrenclave, why, sizeof(why));
+	/* Linux's INIT refuses reserved bits before EINIT runs: then EINIT's word does not count. */
+	by_driver = explained && strstr(why, "Linux's INIT: EINVAL");
 	ret = einit(sig);
 	if (ret == SGX_SUCCESS) {
-		FUZZ_CHECK(!explained, "EINIT accepted a SIGSTRUCT the tool refuses: %s", why);
+		FUZZ_CHECK(!explained || by_driver, "EINIT accepted a SIGSTRUCT the tool refuses: %s",
+			   why);
 	} else if (ret == SGX_INVALID_SIG_STRUCT || ret == SGX_INVALID_SIGNATURE ||
 		   ret == SGX_INVALID_MEASUREMENT || ret == SGX_INVALID_ATTRIBUTE) {
-#if FUZZ_KNOWN_EXPLAIN_WITHOUT_Q1_Q2
-		if (!explained && ret == SGX_INVALID_SIGNATURE && q1_q2_wrong(sig)) {
-			free(sig);
-			return;
-		}
-#endif
-#if FUZZ_KNOWN_EXPLAIN_WITHOUT_FAMILY_ID
-		if (ret == SGX_INVALID_SIG_STRUCT &&
-		    memcmp(sig->body.isv_family_id, (const uint8_t[16]){ 0 }, 16)) {
-			free(sig);
-			return;
-		}
-#endif
 		FUZZ_CHECK(explained, "EINIT returned %s, the tool finds no reason",
 			   sgx_code_name(ret));
-		FUZZ_CHECK(strstr(why, sgx_code_name(ret)),
+		FUZZ_CHECK(by_driver || strstr(why, sgx_code_name(ret)),
 			   "EINIT returned %s, the tool says: %s", sgx_code_name(ret), why);
 	}
 	free(sig);
@@ -208,17 +142,15 @@ static void fuzz_key(const uint8_t *data, size_t size)
 	fx_sigstruct_prepare(encl, &sig);
 	sign = sgx_sigstruct_sign(&sig, key);
 	FUZZ_CHECK(mr == 0 || mr == -EINVAL, "sgx_sign_mrsigner returned %d", mr);
-	FUZZ_CHECK(sign == mr, "sgx_sign_mrsigner returned %d, sgx_sigstruct_sign %d", mr, sign);
-#if FUZZ_KNOWN_SIGN_INCONSISTENT_KEY
-	if (!sign) {
+	/* A usable modulus with private parts that do not match it signs nothing (EINVAL). */
+	if (sign != mr) {
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 
 		FUZZ_CHECK(ctx, "out of memory");
-		if (EVP_PKEY_check(ctx) != 1)
-			sign = -EINVAL;
+		FUZZ_CHECK(!mr && sign == -EINVAL && EVP_PKEY_check(ctx) != 1,
+			   "sgx_sign_mrsigner returned %d, sgx_sigstruct_sign %d", mr, sign);
 		EVP_PKEY_CTX_free(ctx);
 	}
-#endif
 	if (!sign) {
 		FUZZ_CHECK(!sgx_sigstruct_mrsigner(&sig, from_sig) &&
 				   !memcmp(from_key, from_sig, 32),
