@@ -234,10 +234,13 @@ static bool signature_reasons(const struct sgx_sigstruct *sig, struct reasons *r
 	return r->n != before;
 }
 
+#define TRAILER 96 /* " (Linux's INIT: EINVAL, before EINIT, which would say ...)" */
+
 bool sigstruct_refusal(const struct sgx_sigstruct *sig, const struct sgx_cpu_config *cfg,
 		       char *why, size_t len)
 {
-	struct reasons r = { .buf = why, .len = len };
+	/* The reasons leave room for the closing word on who refuses (TRAILER bytes). */
+	struct reasons r = { .buf = why, .len = len > 2 * TRAILER ? len - TRAILER : len };
 	bool vendor = sig->header.vendor != 0 && sig->header.vendor != 0x8086, bits;
 	unsigned int structure;
 	size_t used;
