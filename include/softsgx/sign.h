@@ -22,8 +22,8 @@ void sgx_sigstruct_init(struct sgx_sigstruct *sig);
  * SIGNATURE (RSA PKCS#1 v1.5 over SHA-256 of bytes 0..127 and 900..1027),
  * Q1 and Q2, all little-endian.
  * Return: 0; -EINVAL if @key is not an RSA-3072 key with exponent 3, or
- * its private parts do not match its modulus (the signature would not
- * verify); -EIO if libcrypto failed.
+ * its private parts do not match its modulus (libcrypto cannot sign with
+ * them, or the signature would not verify); -EIO if libcrypto failed.
  */
 int sgx_sigstruct_sign(struct sgx_sigstruct *sig, EVP_PKEY *key);
 

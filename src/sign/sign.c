@@ -64,7 +64,10 @@ static int rsa_sign(EVP_PKEY *key, const uint8_t digest[32], uint8_t sig_be[SGX_
 		 EVP_PKEY_sign(ctx, sig_be, &len, digest, 32) == 1 && len == SGX_MODULUS_SIZE;
 
 	EVP_PKEY_CTX_free(ctx);
-	return ok ? 0 : -EIO;
+	if (!ok)
+		ERR_clear_error();
+	/* The modulus was a good one: a key that cannot sign with it has bad private parts. */
+	return ok ? 0 : -EINVAL;
 }
 
 /*
