@@ -464,9 +464,12 @@ TEST(interrupt_races_munmap)
 }
 
 /*
- * 2. The mix. Two enclave threads (TCS 0 and 1) run EACCEPT, EMODPE, reads
- * and writes of a pool of dynamic pages; an ioctl thread restricts, trims
- * and removes pool pages; an mm thread mprotects, munmaps and remaps them.
+ * 2. The mix. Enclave threads (two, one per TCS, in the plain mix) run
+ * EACCEPT, EMODPE, reads and writes of a pool of dynamic pages; an ioctl
+ * thread restricts, trims, makes TCSs of and removes pool pages; an mm
+ * thread mprotects, munmaps and remaps them and populates them
+ * (MADV_WILLNEED, beyond upstream). Variants: batched tracking, and more
+ * enclave threads with two ioctl threads (which then meet EBUSY).
  * Every round ends with the enclave unloaded while no thread is inside and
  * a fresh one loaded; after each unload the EPC, descriptors and mappings
  * are back where they started. (The workers wait at a barrier for the
@@ -481,8 +484,14 @@ TEST(interrupt_races_munmap)
  */
 #define POOL_PAGES 16
 #define ROUND_SECONDS 0.25
-#define MIX_ENCLAVE_THREADS 2
-#define MIX_WORKERS (MIX_ENCLAVE_THREADS + 2)
+#define MIX_MAX_WORKERS 8
+
+struct mix_config {
+	const char *name;
+	unsigned int enclave_threads;   /* one TCS each */
+	unsigned int ioctl_threads;
+	enum softsgx_tracking tracking;
+};
 
 /* Enclave operations on one pool page. */
 enum mix_op {
@@ -491,13 +500,14 @@ enum mix_op {
 	MIX_ACCEPT_PENDING,   /* EACCEPT(REG|RW|PENDING): an EAUGed page */
 	MIX_ACCEPT_PR,        /* EACCEPT(REG|perms|PR): a restricted page */
 	MIX_ACCEPT_TRIM,      /* EACCEPT(TRIM|MODIFIED): a trimmed page */
+	MIX_ACCEPT_TCS,       /* EACCEPT(TCS|MODIFIED): a page made a TCS (#GP: not a valid TCS) */
 	MIX_EMODPE,           /* EMODPE(RW) */
 	MIX_NR_OPS
 };
 
 static const char *const mix_op_name[MIX_NR_OPS] = {
 	"TE_OP_READ", "TE_OP_WRITE", "EACCEPT(REG|RW|PENDING)", "EACCEPT(REG|PR)",
-	"EACCEPT(TRIM|MODIFIED)", "EMODPE(RW)",
+	"EACCEPT(TRIM|MODIFIED)", "EACCEPT(TCS|MODIFIED)", "EMODPE(RW)",
 };
 
 struct mix_stats {
@@ -505,11 +515,13 @@ struct mix_stats {
 	atomic_ulong pf_vma, pf_epcm, gp;           /* exceptions the enclave threads took */
 	atomic_ulong eaccept_ok, eaccept_mismatch, eaccept_not_tracked;
 	atomic_ulong ioctl_ok, ioctl_efault, ioctl_einval, ioctl_eperm, ioctl_ebusy;
-	atomic_ulong mprotects, remaps;
+	atomic_ulong mprotects, remaps, populates;
+	atomic_ulong mm_max_us;                     /* the longest mm call (a figure, not a check) */
 	atomic_ulong rounds;
 };
 
 struct mix {
+	const struct mix_config *cfg;
 	/* written by the test's thread while the workers wait at a barrier */
 	struct softsgx_enclave *e;
 	uint64_t pool;              /* the first pool page: the enclave's free area */
@@ -517,14 +529,17 @@ struct mix {
 	atomic_bool stop;           /* end of the round: finish the operation and wait */
 	pthread_barrier_t start, end;
 	struct mix_stats st;
+	unsigned int nr_workers;
 	struct mix_worker {
 		struct mix *m;
+		void (*op)(struct mix_worker *w);
 		unsigned int tcs;
 		bool broken;        /* its TCS could not be brought back to CSSA 0 */
 		uint64_t rng;
 		pthread_t thread;
+		char name[48];
 		_Atomic(const char *) doing;
-	} w[MIX_WORKERS];
+	} w[MIX_MAX_WORKERS];
 };
 
 static uint64_t pool_page(struct mix *m, uint64_t *rng)
@@ -674,6 +689,10 @@ static void mix_enclave_op(struct mix_worker *w)
 		call.op = TE_OP_EACCEPT;
 		call.arg[0] = SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED;
 		break;
+	case MIX_ACCEPT_TCS:
+		call.op = TE_OP_EACCEPT;
+		call.arg[0] = SGX_SECINFO_TCS | SGX_SECINFO_MODIFIED;
+		break;
 	default:
 		call.op = TE_OP_EMODPE;
 		call.arg[0] = SGX_SECINFO_R | SGX_SECINFO_W;
@@ -730,6 +749,7 @@ static void mix_ioctl_check(struct mix *m, const char *name, int ret, int err, u
 	switch (err) {
 	case EBUSY: /* another ioctl on the enclave: decided before the request */
 		atomic_fetch_add_explicit(&st->ioctl_ebusy, 1, memory_order_relaxed);
+		sched_yield(); /* let the other one finish rather than spin against it */
 		return;
 	case EFAULT: /* no page there; ENCLS refused (result); ETRACK failed */
 		atomic_fetch_add_explicit(&st->ioctl_efault, 1, memory_order_relaxed);
@@ -737,12 +757,12 @@ static void mix_ioctl_check(struct mix *m, const char *name, int ret, int err, u
 		    *result != SGX_EPC_PAGE_CONFLICT)
 			BG_FAIL("%s: EFAULT with result %s", name, harness_sgx_name((int)*result));
 		break;
-	case EINVAL: /* RESTRICT: a TRIM page; MODIFY_TYPES: TRIM -> TRIM */
+	case EINVAL: /* RESTRICT: a TCS or TRIM page; MODIFY_TYPES: from TRIM, TCS -> TCS */
 		atomic_fetch_add_explicit(&st->ioctl_einval, 1, memory_order_relaxed);
 		if (!result)
 			BG_FAIL("%s: EINVAL", name);
 		break;
-	case EPERM: /* REMOVE_PAGES: not trimmed, or not accepted yet */
+	case EPERM: /* REMOVE_PAGES: not trimmed, or not accepted yet (EAUGed pages may be RWX) */
 		atomic_fetch_add_explicit(&st->ioctl_eperm, 1, memory_order_relaxed);
 		if (result)
 			BG_FAIL("%s: EPERM", name);
@@ -764,8 +784,9 @@ static void mix_ioctl_op(struct mix_worker *w)
 	uint64_t offset = m->pool - softsgx_enclave_base(m->e) + first * PAGE;
 	uint64_t length = (first + n > POOL_PAGES ? POOL_PAGES - first : n) * PAGE;
 
-	switch (rnd_below(&w->rng, 3)) {
-	case 0: {
+	switch (rnd_below(&w->rng, 7)) {
+	case 0:
+	case 1: {
 		struct sgx_enclave_restrict_permissions p = {
 			.offset = offset, .length = length,
 			.permissions = rnd_below(&w->rng, 2) ? SGX_SECINFO_R : 0 };
@@ -776,11 +797,16 @@ static void mix_ioctl_op(struct mix_worker *w)
 		mix_ioctl_check(m, "RESTRICT_PERMISSIONS", ret, err, length, p.count, &p.result);
 		break;
 	}
-	case 1: {
-		struct sgx_enclave_modify_types t = { .offset = offset, .length = length,
-						      .page_type = SGX_PAGE_TYPE_TRIM };
+	case 2:
+	case 3:
+	case 4: {
+		/* Mostly TRIM; sometimes TCS, which only MODIFY_TYPES(TRIM) undoes. */
+		bool tcs = rnd_below(&w->rng, 3) == 0;
+		struct sgx_enclave_modify_types t = {
+			.offset = offset, .length = length,
+			.page_type = tcs ? SGX_PAGE_TYPE_TCS : SGX_PAGE_TYPE_TRIM };
 
-		atomic_store(&w->doing, "MODIFY_TYPES(TRIM)");
+		atomic_store(&w->doing, tcs ? "MODIFY_TYPES(TCS)" : "MODIFY_TYPES(TRIM)");
 		ret = softsgx_ioctl(fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &t);
 		err = errno;
 		mix_ioctl_check(m, "MODIFY_TYPES", ret, err, length, t.count, &t.result);
@@ -800,9 +826,10 @@ static void mix_ioctl_op(struct mix_worker *w)
 }
 
 /*
- * mprotect (RW mostly, R or NONE), munmap + mmap(MAP_FIXED), or
- * mmap(MAP_FIXED) over the pages. EAUGed pages may be mapped RWX and the
- * holes close before this thread's next call, so each call must succeed.
+ * mprotect (RW mostly, R or NONE), munmap + mmap(MAP_FIXED), mmap(MAP_FIXED)
+ * over the pages, or MADV_WILLNEED. EAUGed pages may be mapped RWX (a TCS
+ * RW), the EPC has room and the holes close before this thread's next
+ * call, so each call must succeed.
  */
 static void mix_mm_op(struct mix_worker *w)
 {
@@ -812,10 +839,17 @@ static void mix_mm_op(struct mix_worker *w)
 	uint64_t first = rnd_below(&w->rng, POOL_PAGES);
 	void *p = (void *)(uintptr_t)(m->pool + first * PAGE);
 	size_t len = (first + 1 < POOL_PAGES && rnd_below(&w->rng, 2) ? 2 : 1) * PAGE;
-	unsigned int what = rnd_below(&w->rng, 4);
+	unsigned int what = rnd_below(&w->rng, 5);
 	int prot = prots[rnd_below(&w->rng, 4)];
+	double t0 = now();
+	unsigned long us, max;
 
-	if (what < 2) {
+	if (what == 4) {
+		atomic_store(&w->doing, "softsgx_madvise(MADV_WILLNEED)");
+		if (softsgx_madvise(p, len, MADV_WILLNEED))
+			BG_FAIL("madvise(%p, %#zx, MADV_WILLNEED): %s", p, len, strerrorname_np(errno));
+		atomic_fetch_add_explicit(&m->st.populates, 1, memory_order_relaxed);
+	} else if (what < 2) {
 		atomic_store(&w->doing, "softsgx_mprotect");
 		if (softsgx_mprotect(p, len, prot))
 			BG_FAIL("mprotect(%p, %#zx, %d): %s", p, len, prot, strerrorname_np(errno));
@@ -830,6 +864,10 @@ static void mix_mm_op(struct mix_worker *w)
 			BG_FAIL("mmap(%p, %#zx, MAP_FIXED): %s", p, len, strerrorname_np(errno));
 		atomic_fetch_add_explicit(&m->st.remaps, 1, memory_order_relaxed);
 	}
+	us = (unsigned long)((now() - t0) * 1e6);
+	max = atomic_load_explicit(&m->st.mm_max_us, memory_order_relaxed);
+	while (us > max && !atomic_compare_exchange_weak(&m->st.mm_max_us, &max, us))
+		;
 	atomic_store(&w->doing, "between mm calls");
 }
 
@@ -837,7 +875,6 @@ static void *mix_worker_main(void *arg)
 {
 	struct mix_worker *w = arg;
 	struct mix *m = w->m;
-	unsigned int kind = (unsigned int)(w - m->w);
 
 	for (;;) {
 		atomic_store(&w->doing, "waiting for the round to start");
@@ -846,12 +883,8 @@ static void *mix_worker_main(void *arg)
 			break;
 		w->broken = false;
 		while (!atomic_load_explicit(&m->stop, memory_order_relaxed)) {
-			if (kind < MIX_ENCLAVE_THREADS && !w->broken)
-				mix_enclave_op(w);
-			else if (kind == MIX_ENCLAVE_THREADS)
-				mix_ioctl_op(w);
-			else if (kind == MIX_ENCLAVE_THREADS + 1)
-				mix_mm_op(w);
+			if (!w->broken)
+				w->op(w);
 			else
 				sched_yield();
 		}
@@ -865,7 +898,9 @@ static void *mix_worker_main(void *arg)
 /* A fresh enclave for the next round: its free area is the pool. */
 static bool mix_load(struct mix *m)
 {
-	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, NULL, &m->e)) {
+	struct softsgx_load_options opts = { .nr_tcs = m->cfg->enclave_threads };
+
+	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &opts, &m->e)) {
 		harness_fail(__FILE__, __LINE__, "loading %s: %s", SOFTSGX_TEST_ENCLAVE,
 			     strerrorname_np(errno));
 		return false;
@@ -879,23 +914,58 @@ static void mix_report(const char *test, double seconds, const struct mix_stats 
 	fprintf(stderr, "  %s: %.0f s, %lu rounds; enclave: %lu reads, %lu writes, %lu EACCEPT "
 		"(%lu done, %lu mismatch, %lu not tracked), %lu EMODPE, exceptions %lu #PF mapping, "
 		"%lu #PF EPCM, %lu #GP; ioctls: %lu ok, %lu EFAULT, %lu EINVAL, %lu EPERM, %lu EBUSY; "
-		"%lu mprotect, %lu remaps\n", test, seconds, atomic_load(&st->rounds),
+		"%lu mprotect, %lu remaps, %lu populate (longest mm call %lu us)\n", test, seconds, atomic_load(&st->rounds),
 		atomic_load(&st->ops[MIX_READ]), atomic_load(&st->ops[MIX_WRITE]),
 		atomic_load(&st->ops[MIX_ACCEPT_PENDING]) + atomic_load(&st->ops[MIX_ACCEPT_PR]) +
-			atomic_load(&st->ops[MIX_ACCEPT_TRIM]),
+			atomic_load(&st->ops[MIX_ACCEPT_TRIM]) + atomic_load(&st->ops[MIX_ACCEPT_TCS]),
 		atomic_load(&st->eaccept_ok), atomic_load(&st->eaccept_mismatch),
 		atomic_load(&st->eaccept_not_tracked), atomic_load(&st->ops[MIX_EMODPE]),
 		atomic_load(&st->pf_vma), atomic_load(&st->pf_epcm), atomic_load(&st->gp),
 		atomic_load(&st->ioctl_ok), atomic_load(&st->ioctl_efault),
 		atomic_load(&st->ioctl_einval), atomic_load(&st->ioctl_eperm),
-		atomic_load(&st->ioctl_ebusy), atomic_load(&st->mprotects), atomic_load(&st->remaps));
+		atomic_load(&st->ioctl_ebusy), atomic_load(&st->mprotects), atomic_load(&st->remaps),
+		atomic_load(&st->populates), atomic_load(&st->mm_max_us));
 }
 
-TEST(mixed)
+/* The workers of @cfg: enclave threads (TCS 0, 1, ...), ioctl threads, the mm thread. */
+static bool mix_start_workers(struct mix *m, struct watchdog *w)
 {
-	static const char *const who[MIX_WORKERS] = { "enclave thread on TCS 0",
-						       "enclave thread on TCS 1", "ioctl thread",
-						       "mm thread" };
+	const struct mix_config *cfg = m->cfg;
+	struct mix_worker *x;
+	unsigned int i;
+
+	m->nr_workers = cfg->enclave_threads + cfg->ioctl_threads + 1;
+	if (m->nr_workers > MIX_MAX_WORKERS)
+		return false;
+	pthread_barrier_init(&m->start, NULL, m->nr_workers + 1);
+	pthread_barrier_init(&m->end, NULL, m->nr_workers + 1);
+	for (i = 0; i < m->nr_workers; i++) {
+		x = &m->w[i];
+		*x = (struct mix_worker){ .m = m, .tcs = i, .rng = 0xdeadbeefcafe + 977 * i };
+		if (i < cfg->enclave_threads) {
+			x->op = mix_enclave_op;
+			snprintf(x->name, sizeof(x->name), "enclave thread on TCS %u", i);
+		} else if (i < cfg->enclave_threads + cfg->ioctl_threads) {
+			x->op = mix_ioctl_op;
+			snprintf(x->name, sizeof(x->name), "ioctl thread %u", i - cfg->enclave_threads);
+		} else {
+			x->op = mix_mm_op;
+			snprintf(x->name, sizeof(x->name), "mm thread");
+		}
+		atomic_init(&x->doing, "starting");
+		watchdog_watch(w, x->name, &x->doing);
+		if (pthread_create(&x->thread, NULL, mix_worker_main, x)) {
+			harness_fail(__FILE__, __LINE__, "pthread_create failed");
+			abort();
+		}
+	}
+	return true;
+}
+
+static void mix_run(const struct mix_config *cfg)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	enum softsgx_tracking tracking = plat->cfg.tracking;
 	double seconds = stress_seconds(), end, left;
 	struct mix *m = calloc(1, sizeof(*m));
 	struct watchdog w = { 0 };
@@ -905,20 +975,16 @@ TEST(mixed)
 	bool ok;
 
 	ASSERT_TRUE(m);
+	m->cfg = cfg;
+	/* The tracking mode is read by every ioctl: set while no other thread runs. */
+	plat->cfg.tracking = cfg->tracking;
 	baseline_take(&base);
 	ok = mix_load(m);
-	watchdog_start(&w, "mixed", seconds);
+	watchdog_start(&w, cfg->name, seconds);
 	watchdog_watch(&w, "test thread", &main_doing);
-	pthread_barrier_init(&m->start, NULL, MIX_WORKERS + 1);
-	pthread_barrier_init(&m->end, NULL, MIX_WORKERS + 1);
-	for (i = 0; i < MIX_WORKERS; i++) {
-		m->w[i] = (struct mix_worker){ .m = m, .tcs = i, .rng = 0xdeadbeefcafe + 977 * i };
-		atomic_init(&m->w[i].doing, "starting");
-		watchdog_watch(&w, who[i], &m->w[i].doing);
-		if (pthread_create(&m->w[i].thread, NULL, mix_worker_main, &m->w[i])) {
-			harness_fail(__FILE__, __LINE__, "pthread_create failed");
-			abort();
-		}
+	if (!mix_start_workers(m, &w)) {
+		harness_fail(__FILE__, __LINE__, "%s: more than %d workers", cfg->name, MIX_MAX_WORKERS);
+		abort();
 	}
 
 	for (end = now() + seconds; ok;) {
@@ -951,19 +1017,50 @@ TEST(mixed)
 	m->quit = true;
 	atomic_store(&main_doing, "stopping the threads");
 	pthread_barrier_wait(&m->start);
-	for (i = 0; i < MIX_WORKERS; i++)
+	for (i = 0; i < m->nr_workers; i++)
 		pthread_join(m->w[i].thread, NULL);
 	watchdog_stop(&w);
 	pthread_barrier_destroy(&m->start);
 	pthread_barrier_destroy(&m->end);
+	plat->cfg.tracking = tracking;
 
-	mix_report("mixed", seconds, &m->st);
-	bg_collect("mixed");
+	mix_report(cfg->name, seconds, &m->st);
+	bg_collect(cfg->name);
 	softsgx_unload(m->e);
 	/* Linux answers a fault with SIGBUS only when EAUG fails (the EPC is not full here). */
 	EXPECT_EQ(softsgx_counter(SOFTSGX_CNT_FAULT_SIGBUS), base.sigbus);
 	EXPECT_TRUE(atomic_load(&m->st.eaccept_ok) > 0);
 	EXPECT_TRUE(atomic_load(&m->st.ioctl_ok) > 0);
+	if (cfg->ioctl_threads > 1)
+		EXPECT_TRUE(atomic_load(&m->st.ioctl_ebusy) > 0);
 	EXPECT_BASELINE(&base);
 	free(m);
+}
+
+/* Two enclave threads, an ioctl thread, an mm thread; tracking per page, as Linux. */
+TEST(mixed)
+{
+	static const struct mix_config cfg = { .name = "mixed", .enclave_threads = 2,
+					       .ioctl_threads = 1, .tracking = SOFTSGX_TRACK_PER_PAGE };
+
+	mix_run(&cfg);
+}
+
+/* The same with one ETRACK and interrupt round per ioctl call (beyond upstream). */
+TEST(mixed_batched_tracking)
+{
+	static const struct mix_config cfg = { .name = "mixed_batched_tracking",
+					       .enclave_threads = 2, .ioctl_threads = 1,
+					       .tracking = SOFTSGX_TRACK_BATCHED };
+
+	mix_run(&cfg);
+}
+
+/* Four enclave threads and two ioctl threads, which meet each other's EBUSY. */
+TEST(mixed_more_threads)
+{
+	static const struct mix_config cfg = { .name = "mixed_more_threads", .enclave_threads = 4,
+					       .ioctl_threads = 2, .tracking = SOFTSGX_TRACK_PER_PAGE };
+
+	mix_run(&cfg);
 }
