@@ -360,17 +360,27 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 	return n;
 }
 
+/* The interrupt, given to the platform once (host_thread_get() made it exist). */
+static void ipi_install(void)
+{
+	const struct sgx_ipi_ops ipi = { .interrupt = host_interrupt,
+					  .own_signals = host_signal_mask() };
+
+	sgx_platform_set_ipi(sgx_platform_get(), &ipi);
+}
+
 int host_init(struct sgx_platform *plat)
 {
-	static atomic_bool ipi_installed;
+	static pthread_once_t ipi_once = PTHREAD_ONCE_INIT;
 
+	(void)plat; /* the process's platform: the only one */
 	pthread_once(&init_once, process_init);
-	if (!init_error && !atomic_exchange(&ipi_installed, true)) {
-		const struct sgx_ipi_ops ipi = { .interrupt = host_interrupt,
-						  .own_signals = host_signal_mask() };
-
-		sgx_platform_set_ipi(plat, &ipi);
-	}
+	/*
+	 * Every thread waits until the interrupt is installed: one that entered
+	 * before would run where the ETRACK flow cannot interrupt it.
+	 */
+	if (!init_error)
+		pthread_once(&ipi_once, ipi_install);
 	return init_error;
 }
 
