@@ -120,7 +120,8 @@ int softsgx_madvise(void *addr, size_t len, int advice);
  * FLAGS), never EAUGing a page; other memory copied as the kernel copies
  * it. @write non-zero writes @buf there. Return: bytes done (stopping
  * before the first that fails), or -1 with errno EFAULT (a non-DEBUG
- * enclave, an address without an enclave page, unmapped memory) or EIO
+ * enclave, an address without an enclave page, unmapped memory, @buf not
+ * readable or writable) or EIO
  * (EDBGRD/EDBGWR refused) when none was.
  */
 ssize_t softsgx_access_vm(void *addr, void *buf, size_t len, int write);
@@ -158,7 +159,10 @@ int softsgx_call_enclave(long rdi, long rsi, long rdx, unsigned int function, lo
 /*
  * softsgx_thread_init() - make the calling thread able to run enclave code
  * through its own ENCLU (runtimes that do not use the entry function).
- * Return: 0, or -1 with errno ENOMEM.
+ * Called again, it reads anew what the entry function keeps between calls:
+ * the thread's own FS and GS bases (call it after changing them with
+ * arch_prctl() on a host without FSGSBASE) and whether SIGINT and SIGTERM
+ * have handlers (docs/fidelity.md). Return: 0, or -1 with errno ENOMEM.
  */
 int softsgx_thread_init(void);
 

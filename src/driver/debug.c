@@ -35,19 +35,24 @@ static long debug_unit(struct sgx_encl *encl, uint64_t addr, uint8_t *buf, size_
 		ret = -EIO;
 		goto out;
 	}
+	/* The caller's buffer is the program's: read and written as the kernel would (EFAULT). */
 	if (write) {
-		memcpy((uint8_t *)&data + off, buf, cnt);
-		if (encls_edbgwr(lp, page->epc + (align & (PAGE - 1)), data))
+		if (copy_from_user((uint8_t *)&data + off, buf, cnt))
+			ret = -EFAULT;
+		else if (encls_edbgwr(lp, page->epc + (align & (PAGE - 1)), data))
 			ret = -EIO;
-	} else {
-		memcpy(buf, (uint8_t *)&data + off, cnt);
+	} else if (copy_to_user(buf, (uint8_t *)&data + off, cnt)) {
+		ret = -EFAULT;
 	}
 out:
 	pthread_mutex_unlock(&encl->lock);
 	return ret;
 }
 
-/* Ordinary memory, to the end of its page at most: as the kernel's copy. Return: bytes or -EFAULT. */
+/*
+ * Ordinary memory, to the end of its page at most, as the kernel's copy:
+ * process_vm_readv/writev checks both sides. Return: bytes or -EFAULT.
+ */
 static long plain(uint64_t addr, uint8_t *buf, size_t len, bool write)
 {
 	size_t cnt = PAGE - (addr & (PAGE - 1));

@@ -95,4 +95,19 @@ TEST(access_vm_plain_memory_and_unmapped)
 	EXPECT_EQ(softsgx_access_vm(&word, &v, 8, 1), 8);
 	EXPECT_EQ(word, 42);
 	EXPECT_ERRNO(softsgx_access_vm((void *)8, &v, 8, 0), EFAULT);
+	/* A buffer the caller cannot pass is EFAULT too, never a crash. */
+	EXPECT_ERRNO(softsgx_access_vm(&word, (void *)8, 8, 0), EFAULT);
+	EXPECT_ERRNO(softsgx_access_vm(&word, (void *)8, 8, 1), EFAULT);
+}
+
+TEST(access_vm_debug_enclave_bad_buffer_efault)
+{
+	struct softsgx_enclave *e = te_load();
+
+	ASSERT_TRUE(e);
+	EXPECT_ERRNO(softsgx_access_vm((void *)(uintptr_t)softsgx_enclave_base(e), (void *)8, 8, 0),
+		     EFAULT);
+	EXPECT_ERRNO(softsgx_access_vm((void *)(uintptr_t)softsgx_enclave_base(e), (void *)8, 8, 1),
+		     EFAULT);
+	softsgx_unload(e);
 }
