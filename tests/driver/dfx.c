@@ -268,15 +268,27 @@ void dfx_thread_fini(struct dfx_thread *t)
  * page without a page-table entry) goes to the fault handler and the leaf
  * is retried when it resolved it.
  */
+/*
+ * A fault the handler keeps answering "retry" for is not being resolved:
+ * a failure of the emulator, recorded instead of retried for ever.
+ */
+#define DFX_MAX_RETRIES 64
+
+static void stuck(const char *what, uint64_t addr)
+{
+	harness_fail(__FILE__, __LINE__, "%s: the fault handler resolves the fault at %#llx, "
+		     "it comes back %d times", what, (unsigned long long)addr, DFX_MAX_RETRIES);
+}
+
 static int enter_leaf(struct dfx_thread *t, bool resume)
 {
 	struct sgx_platform *plat = sgx_platform_get();
 	struct sgx_regs saved = t->regs;
 	struct sgx_fault_info f;
 	uint32_t pfec;
-	int ret;
+	int ret, tries;
 
-	for (;;) {
+	for (tries = 0; tries < DFX_MAX_RETRIES; tries++) {
 		pthread_rwlock_rdlock(&plat->mmap_lock);
 		ret = resume ? enclu_eresume(t->lp, &t->regs) : enclu_eenter(t->lp, &t->regs);
 		pthread_rwlock_unlock(&plat->mmap_lock);
@@ -290,6 +302,8 @@ static int enter_leaf(struct dfx_thread *t, bool resume)
 		}
 		t->regs = saved;
 	}
+	stuck(resume ? "ERESUME" : "EENTER", sgx_lp_fault(t->lp)->addr);
+	return SGX_PF;
 }
 
 int dfx_enter(struct dfx_thread *t, struct dfx_encl *e, uint64_t tcs)
@@ -339,9 +353,9 @@ static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_
 	struct sgx_platform *plat = sgx_platform_get();
 	struct sgx_fault_info f;
 	uint32_t pfec;
-	int ret;
+	int ret, tries;
 
-	for (;;) {
+	for (tries = 0; tries < DFX_MAX_RETRIES; tries++) {
 		pthread_rwlock_rdlock(&plat->mmap_lock);
 		ret = op_run(t, op, a, b, c);
 		pthread_rwlock_unlock(&plat->mmap_lock);
@@ -361,6 +375,8 @@ static int run(struct dfx_thread *t, enum op op, uint64_t a, uint64_t b, uint64_
 		if (dfx_resume(t))
 			return DFX_EXCEPTION;
 	}
+	stuck("a leaf or access inside", sgx_lp_fault(t->lp)->addr);
+	return DFX_EXCEPTION;
 }
 
 int dfx_eaccept(struct dfx_thread *t, uint64_t secinfo, uint64_t page)

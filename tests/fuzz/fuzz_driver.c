@@ -60,8 +60,6 @@
 #define MAX_OPS 64
 #define NR_THREADS 2
 #define DATA_PAGES 16
-/* A fault path that keeps asking for a retry this often is stuck. */
-#define MAX_RETRIES 64
 
 struct file_slot {
 	bool used;
@@ -487,80 +485,8 @@ static bool thread_inside(const struct dfx_thread *t)
 	return sgx_lp_in_enclave(t->lp);
 }
 
-/* EENTER/ERESUME as the vDSO runs them: the leaf's own #PF goes to the fault handler. */
-static int enter_leaf(struct dfx_thread *t, bool resume)
-{
-	struct sgx_platform *plat = sgx_platform_get();
-	struct sgx_regs saved = t->regs;
-	struct sgx_fault_info f;
-	uint32_t pfec;
-	int ret, tries;
-
-	for (tries = 0; tries < MAX_RETRIES; tries++) {
-		pthread_rwlock_rdlock(&plat->mmap_lock);
-		ret = resume ? enclu_eresume(t->lp, &t->regs) : enclu_eenter(t->lp, &t->regs);
-		pthread_rwlock_unlock(&plat->mmap_lock);
-		if (!sgx_is_fault(ret) || sgx_fault_vector(ret) != SGX_VEC_PF)
-			return ret;
-		f = *sgx_lp_fault(t->lp);
-		if (dfx_vma_fault(f.addr, f.error_code | SGX_FAULT_WALK, &pfec) != SGX_FAULT_RETRY)
-			return ret;
-		t->regs = saved;
-	}
-	fuzz_fail(__FILE__, __LINE__, "%s at TCS %#llx: the fault handler resolves the fault at "
-		  "%#llx, the leaf faults again", resume ? "ERESUME" : "EENTER",
-		  (unsigned long long)t->regs.rbx, (unsigned long long)sgx_lp_fault(t->lp)->addr);
-}
-
-enum thread_op { T_EACCEPT, T_EMODPE, T_EACCEPTCOPY, T_ACCESS };
-
 /* What an access does: a read, a write, a fetch. */
 static const uint32_t access_kinds[] = { 0, SGX_PF_W, SGX_PF_I };
-
-static int thread_op_once(struct dfx_thread *t, enum thread_op op, uint64_t a, uint64_t b,
-			  uint64_t c)
-{
-	switch (op) {
-	case T_EACCEPT:
-		return enclu_eaccept(t->lp, a, b);
-	case T_EMODPE:
-		return enclu_emodpe(t->lp, a, b);
-	case T_EACCEPTCOPY:
-		return enclu_eacceptcopy(t->lp, a, b, c);
-	default:
-		return sgx_enclave_access(t->lp, a, (uint32_t)b);
-	}
-}
-
-/* A leaf or access inside: faults the kernel resolves are retried after AEX and ERESUME. */
-static int thread_run(struct dfx_thread *t, enum thread_op op, uint64_t a, uint64_t b, uint64_t c)
-{
-	struct sgx_platform *plat = sgx_platform_get();
-	struct sgx_fault_info f;
-	uint32_t pfec;
-	int ret, tries;
-
-	for (tries = 0; tries < MAX_RETRIES; tries++) {
-		pthread_rwlock_rdlock(&plat->mmap_lock);
-		ret = thread_op_once(t, op, a, b, c);
-		pthread_rwlock_unlock(&plat->mmap_lock);
-		if (!sgx_is_fault(ret))
-			return ret;
-		f = *sgx_lp_fault(t->lp);
-		t->exc = (struct sgx_exception){ .vector = f.vector, .has_error_code = true,
-						 .error_code = f.error_code, .addr = f.addr };
-		if (sgx_aex(t->lp, &t->regs, &t->exc) || f.vector != SGX_VEC_PF)
-			return DFX_EXCEPTION;
-		if (dfx_vma_fault(f.addr, f.error_code | SGX_FAULT_WALK, &pfec) != SGX_FAULT_RETRY)
-			return DFX_EXCEPTION;
-		t->regs.rbx = sgx_lp_tcs(t->lp);
-		t->regs.rcx = FX_AEP;
-		if (enter_leaf(t, true))
-			return DFX_EXCEPTION;
-	}
-	fuzz_fail(__FILE__, __LINE__, "the fault handler resolves the fault at %#llx, the enclave "
-		  "faults again", (unsigned long long)sgx_lp_fault(t->lp)->addr);
-}
 
 /* Threads inside leave by an interrupt (AEX), as the TLB shootdown of munmap/close makes them. */
 static void interrupt_threads(void)
@@ -625,22 +551,14 @@ static void op_thread(struct fuzz_in *in)
 		if (!e || thread_inside(t))
 			return;
 		tcs = pick_offset(in, e);
-		memset(&t->regs, 0, sizeof(t->regs));
-		t->regs.rbx = e->d.base + tcs;
-		t->regs.rcx = FX_AEP;
-		t->regs.rip = FX_ENCLU_RIP;
-		t->regs.rsp = FX_URSP;
-		t->regs.rbp = FX_URBP;
-		t->encl = &e->d;
-		ret = enter_leaf(t, false);
+		ret = dfx_enter(t, &e->d, tcs);
 		FUZZ_CHECK(!ret || !thread_inside(t), "EENTER failed (%s) but the thread is inside",
 			   sgx_code_name(ret));
 		return;
 	}
 	if (what == 1) { /* EEXIT */
 		if (thread_inside(t)) {
-			t->regs.rbx = FX_ENCLU_RIP + 3;
-			ret = enclu_eexit(t->lp, &t->regs);
+			ret = dfx_exit(t);
 			FUZZ_CHECK(!ret && !thread_inside(t), "EEXIT returned %s",
 				   sgx_code_name(ret));
 		}
@@ -652,9 +570,7 @@ static void op_thread(struct fuzz_in *in)
 		tcs = sgx_lp_tcs(t->lp);
 		if (tcs < e->d.base || tcs - e->d.base >= e->d.size)
 			return;
-		t->regs.rbx = tcs;
-		t->regs.rcx = FX_AEP;
-		enter_leaf(t, true);
+		dfx_resume(t);
 		return;
 	}
 	/* Leaves and accesses of a thread inside the enclave it entered. */
@@ -664,19 +580,19 @@ static void op_thread(struct fuzz_in *in)
 	switch (what) {
 	case 3:
 		si = enclave_secinfo(in, e);
-		thread_run(t, T_EACCEPT, si, page, 0);
+		dfx_eaccept(t, si, page);
 		break;
 	case 4:
 		si = enclave_secinfo(in, e);
-		thread_run(t, T_EMODPE, si, page, 0);
+		dfx_emodpe(t, si, page);
 		break;
 	case 5:
 		si = enclave_secinfo(in, e);
 		src = e->d.base + pick_offset(in, e);
-		thread_run(t, T_EACCEPTCOPY, si, page, src);
+		dfx_eacceptcopy(t, si, page, src);
 		break;
 	default:
-		thread_run(t, T_ACCESS, page, access_kinds[fuzz_below(in, 3)], 0);
+		dfx_access(t, page, access_kinds[fuzz_below(in, 3)]);
 		break;
 	}
 }
