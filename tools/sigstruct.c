@@ -18,6 +18,7 @@
 #include <openssl/param_build.h>
 
 #include "cli.h"
+#include "cpu/cpu.h"
 #include "sigstruct.h"
 #include "softsgx/sign.h"
 
@@ -185,27 +186,6 @@ static bool signature_verifies(const struct sgx_sigstruct *sig)
 	return ok;
 }
 
-/* Q1 = floor(s^2 / n) and Q2 = floor((s^3 - Q1 * s * n) / n), as EINIT requires. */
-static bool q1_q2_match(const struct sgx_sigstruct *sig, const BIGNUM *s, const BIGNUM *n)
-{
-	BIGNUM *q1 = BN_lebin2bn(sig->q1, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *q2 = BN_lebin2bn(sig->q2, SGX_MODULUS_SIZE, NULL);
-	BIGNUM *t = BN_new(), *u = BN_new(), *q = BN_new();
-	BN_CTX *ctx = BN_CTX_new();
-	bool ok = ctx && q1 && q2 && t && u && q && BN_sqr(t, s, ctx) &&
-		  BN_div(q, NULL, t, n, ctx) && !BN_cmp(q, q1) && BN_mul(t, t, s, ctx) &&
-		  BN_mul(u, q1, s, ctx) && BN_mul(u, u, n, ctx) && BN_sub(t, t, u) &&
-		  BN_div(q, NULL, t, n, ctx) && !BN_cmp(q, q2);
-
-	BN_CTX_free(ctx);
-	BN_free(q);
-	BN_free(u);
-	BN_free(t);
-	BN_free(q2);
-	BN_free(q1);
-	return ok;
-}
-
 /*
  * EINIT's signature check (SGX_INVALID_SIGNATURE): the key, then whether
  * the signature verifies, then Q1 and Q2 (EINIT checks those first; a
@@ -227,7 +207,7 @@ static bool signature_reasons(const struct sgx_sigstruct *sig, struct reasons *r
 	else if (!signature_verifies(sig))
 		add_reason(r, "its signature does not verify with its own MODULUS: the SIGSTRUCT "
 			   "was changed after signing");
-	else if (!q1_q2_match(sig, s, n))
+	else if (!sgx_sigstruct_q1_q2_valid(sig)) /* the processor's own check */
 		add_reason(r, "its Q1 and Q2 are not those of its SIGNATURE and MODULUS");
 	BN_free(s);
 	BN_free(n);

@@ -215,6 +215,11 @@ struct sgx_exception {
 /* ENCLS (the driver executes these; CPL 0). */
 int encls_ecreate(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t epc);
 int encls_eadd(struct sgx_lp *lp, const struct sgx_pageinfo *pginfo, uint64_t epc);
+/*
+ * sgx_sigstruct_q1_q2_valid() - whether @sig's Q1 and Q2 are what EINIT
+ * requires of its SIGNATURE and MODULUS (false for a zero MODULUS).
+ */
+bool sgx_sigstruct_q1_q2_valid(const struct sgx_sigstruct *sig);
 int encls_einit(struct sgx_lp *lp, const struct sgx_sigstruct *sigstruct, uint64_t secs,
 		const struct sgx_einittoken *token);
 int encls_eremove(struct sgx_lp *lp, uint64_t epc);

@@ -78,6 +78,22 @@ static bool sigstruct_q1_q2_ok(const struct sgx_sigstruct *sig, const BIGNUM *s,
 	return ok;
 }
 
+bool sgx_sigstruct_q1_q2_valid(const struct sgx_sigstruct *sig)
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *n = BN_lebin2bn(sig->modulus, SGX_MODULUS_SIZE, NULL);
+	BIGNUM *s = BN_lebin2bn(sig->signature, SGX_MODULUS_SIZE, NULL);
+	bool ok;
+
+	if (!ctx || !n || !s)
+		cpu_crypto_panic("EINIT bignum");
+	ok = !BN_is_zero(n) && sigstruct_q1_q2_ok(sig, s, n, ctx);
+	BN_free(s);
+	BN_free(n);
+	BN_CTX_free(ctx);
+	return ok;
+}
+
 /*
  * The signature check: Q1 and Q2 as the SDM defines them, and EM =
  * SIGNATURE^3 mod MODULUS (all little-endian) the PKCS#1 v1.5 encoding of
