@@ -217,21 +217,6 @@ static void watchdog_stop(struct watchdog *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
-/*
- * The test's thread gets ready for enclave entries before it starts any
- * other thread. The first host_thread_get() of a process marks the
- * interrupt installed before it installs it (host_init() in
- * src/host/thread.c, an open bug), and until it has, ETRACK flows
- * interrupt nobody and RESTRICT_PERMISSIONS fails with EFAULT: two
- * threads making their first entries at once would meet that bug instead
- * of what these tests are after.
- */
-static void host_ready(void)
-{
-	if (softsgx_thread_init())
-		harness_fail(__FILE__, __LINE__, "softsgx_thread_init: %s", strerrorname_np(errno));
-}
-
 /* What every test checks at its end: the platform is back where it started. */
 struct baseline {
 	size_t free_epc;
@@ -418,7 +403,6 @@ static void aex_stress_run(const char *test, bool interrupts)
 	bool ok = true;
 
 	ASSERT_TRUE(s);
-	host_ready();
 	baseline_take(&base);
 	if (softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &opts, &s->e)) {
 		harness_fail(__FILE__, __LINE__, "loading %s: %s", SOFTSGX_TEST_ENCLAVE,
@@ -1022,7 +1006,6 @@ static void mix_run(const struct mix_config *cfg)
 
 	ASSERT_TRUE(m);
 	m->cfg = cfg;
-	host_ready();
 	/* The tracking mode is read by every ioctl: set while no other thread runs. */
 	plat->cfg.tracking = cfg->tracking;
 	baseline_take(&base);
