@@ -13,6 +13,7 @@
 
 #include "cpu_internal.h"
 #include "trace/trace.h"
+#include "sys.h"
 
 /*
  * Under LeakSanitizer: EPCM entries live in an anonymous mapping, which it
@@ -157,7 +158,7 @@ size_t sgx_cpu_epc_map_size(size_t epc_pages)
 /* Anonymous memory reserved without commit: zero, and backed only where touched. */
 static void *map_lazy(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
@@ -181,9 +182,9 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	cpu->storage = map_lazy(storage_map_size(cpu->nr_pages));
 	if (!cpu->chunk_ready || !cpu->pages || !cpu->storage) {
 		if (cpu->storage)
-			munmap(cpu->storage, storage_map_size(cpu->nr_pages));
+			sys_munmap(cpu->storage, storage_map_size(cpu->nr_pages));
 		if (cpu->pages)
-			munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
+			sys_munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
 		free(cpu->chunk_ready);
 		free(cpu);
 		return -ENOMEM;
@@ -255,8 +256,8 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 		sgx_measure_free(st->mrenclave);
 		free(st);
 	}
-	munmap(cpu->storage, storage_map_size(cpu->nr_pages));
-	munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
+	sys_munmap(cpu->storage, storage_map_size(cpu->nr_pages));
+	sys_munmap(cpu->pages, epcm_map_size(cpu->nr_pages));
 	pthread_mutex_destroy(&cpu->chunk_lock);
 	pthread_mutex_destroy(&cpu->lock);
 	free(cpu->chunk_ready);

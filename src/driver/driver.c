@@ -18,6 +18,7 @@
 #include "driver/driver.h"
 #include "driver/uaccess.h"
 #include "trace/trace.h"
+#include "sys.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -152,7 +153,7 @@ static struct sgx_file *file_lookup(struct sgx_platform *plat, int fd)
 	struct sgx_file *f, *found = NULL;
 	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st))
+	if (fd < 0 || sys_fstat(fd, &st))
 		return NULL;
 	for (f = plat->files; f; f = f->next) {
 		if (f->encl && f->encl->memfd == fd)
@@ -176,7 +177,7 @@ struct sgx_encl *sgx_encl_from_fd(struct sgx_platform *plat, int fd)
 	}
 	pthread_mutex_unlock(&plat->files_lock);
 	if (!encl)
-		errno = (f || fcntl(fd, F_GETFD) != -1) ? ENOTTY : EBADF;
+		errno = (f || sys_fcntl(fd, F_GETFD, 0) != -1) ? ENOTTY : EBADF;
 	return encl;
 }
 
@@ -263,7 +264,7 @@ int softsgx_open(const char *path, int flags)
 				  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
 	if (fd < 0)
 		goto err;
-	if (fstat(fd, &st))
+	if (sys_fstat(fd, &st))
 		goto err;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
@@ -272,7 +273,7 @@ int softsgx_open(const char *path, int flags)
 	f->fmode = (unsigned int)((flags + 1) & O_ACCMODE);
 	if (!provision) {
 		/* The enclave keeps its own descriptor: mappings outlive close(fd). */
-		memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		memfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		f->encl = memfd < 0 ? NULL : sgx_encl_alloc(plat, memfd);
 		if (!f->encl)
 			goto err;
@@ -284,9 +285,9 @@ int softsgx_open(const char *path, int flags)
 	return fd;
 err:
 	if (memfd >= 0)
-		close(memfd);
+		sys_close(memfd);
 	if (fd >= 0)
-		close(fd);
+		sys_close(fd);
 	free(f);
 	if (errno != EMFILE && errno != ENFILE)
 		errno = ENOMEM;
@@ -308,7 +309,7 @@ static bool file_still_open(dev_t dev, ino_t ino, int except)
 		fd = atoi(d->d_name);
 		if (d->d_name[0] == '.' || fd == dirfd(dir) || fd == except)
 			continue;
-		found = !fstat(fd, &st) && st.st_dev == dev && st.st_ino == ino;
+		found = !sys_fstat(fd, &st) && st.st_dev == dev && st.st_ino == ino;
 	}
 	closedir(dir);
 	return found;
@@ -337,7 +338,7 @@ int softsgx_close(int fd)
 		errno = EBADF;
 		return -1;
 	}
-	close(fd);
+	sys_close(fd);
 	/* The file lives on while a dup() of the descriptor is open. */
 	internal = f->encl ? f->encl->memfd : -1;
 	if (file_still_open(f->dev, f->ino, internal)) {
@@ -539,7 +540,7 @@ void *softsgx_mremap(void *old_address, size_t old_size, size_t new_size, int fl
 		va_end(ap);
 	}
 	if (!plat)
-		return mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
+		return sys_mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
 	/* The syscall's own checks, in its order. */
 	old_len = (old_size + 4095) & ~4095ull;
 	new_len = (new_size + 4095) & ~4095ull;
@@ -558,7 +559,7 @@ void *softsgx_mremap(void *old_address, size_t old_size, size_t new_size, int fl
 		if ((flags & MREMAP_FIXED) && !(new_addr & 4095) &&
 		    meets_enclave(plat, new_addr, new_addr + new_len))
 			sgx_munmap(plat, new_addr, new_len);
-		host = mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
+		host = sys_mremap(old_address, old_size, new_size, flags, (void *)(uintptr_t)new_addr);
 		ret = host == MAP_FAILED ? -errno : (long)(uintptr_t)host;
 	}
 	pthread_rwlock_unlock(&plat->mmap_lock);
@@ -584,7 +585,7 @@ int softsgx_mprotect(void *addr, size_t len, int prot)
 	int ret;
 
 	if (!plat || (start & 4095) || !len)
-		return mprotect(addr, len, prot);
+		return sys_mprotect(addr, len, prot);
 	/* do_mprotect_pkey(), in its order: both GROWS bits, a wrapping length, unknown bits. */
 	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP)) {
 		errno = EINVAL;
@@ -599,7 +600,7 @@ int softsgx_mprotect(void *addr, size_t len, int prot)
 		return -1;
 	}
 	pthread_rwlock_wrlock(&plat->mmap_lock);
-	ret = for_each_part(plat, start, end, enclave_mprotect, mprotect, prot);
+	ret = for_each_part(plat, start, end, enclave_mprotect, sys_mprotect, prot);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (ret) {
 		errno = -ret;
@@ -614,7 +615,7 @@ int softsgx_munmap(void *addr, size_t len)
 	int ret;
 
 	if (!plat)
-		return munmap(addr, len);
+		return sys_munmap(addr, len);
 	pthread_rwlock_wrlock(&plat->mmap_lock);
 	ret = sgx_munmap(plat, (uintptr_t)addr, len);
 	pthread_rwlock_unlock(&plat->mmap_lock);
@@ -672,14 +673,14 @@ int softsgx_madvise(void *addr, size_t len, int advice)
 	int ret;
 
 	if (!plat || (start & 4095) || !len)
-		return madvise(addr, len, advice);
+		return sys_madvise(addr, len, advice);
 	/* do_madvise(): a length that rounds up to 0 or wraps is -EINVAL. */
 	if (end <= start) {
 		errno = EINVAL;
 		return -1;
 	}
 	pthread_rwlock_rdlock(&plat->mmap_lock);
-	ret = for_each_part(plat, start, end, enclave_madvise, madvise, advice);
+	ret = for_each_part(plat, start, end, enclave_madvise, sys_madvise, advice);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (ret) {
 		errno = -ret;

@@ -11,6 +11,7 @@
 
 #include "driver/driver.h"
 #include "trace/trace.h"
+#include "sys.h"
 
 #define PAGE 4096ull
 
@@ -52,8 +53,8 @@ static void sgx_encl_release(struct sgx_encl *encl)
 	if (encl->secs_epc)
 		sgx_encl_free_epc_page(plat, encl->secs_epc);
 	if (encl->phys)
-		munmap(encl->phys, encl->size);
-	close(encl->memfd);
+		sys_munmap(encl->phys, encl->size);
+	sys_close(encl->memfd);
 	pthread_mutex_destroy(&encl->lock);
 	free(encl);
 }

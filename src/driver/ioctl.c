@@ -21,6 +21,7 @@
 #include "driver/uaccess.h"
 #include "softsgx/sign.h"
 #include "trace/trace.h"
+#include "sys.h"
 
 #define PAGE 4096ull
 
@@ -77,7 +78,7 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 		ret = -ENOMEM;
 		goto err_secs;
 	}
-	phys = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, encl->memfd, 0);
+	phys = sys_mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, encl->memfd, 0);
 	if (phys == MAP_FAILED) {
 		ret = -ENOMEM;
 		goto err_secs;
@@ -103,7 +104,7 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 			if (vma->encl == encl)
 				plat->host.map(plat->host.ctx, encl, vma->start, vma->end);
 		pthread_rwlock_unlock(&plat->mmap_lock);
-		munmap(encl->phys, encl->size);
+		sys_munmap(encl->phys, encl->size);
 		encl->phys = NULL;
 		encl->base = encl->size = encl->attributes = encl->attributes_mask = 0;
 		ret = -ENOMEM;

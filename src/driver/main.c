@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "sys.h"
 
 /* Said once, with write(2) (callers may run in a signal handler). */
 static void warn_once(atomic_bool *told, const char *msg)
@@ -29,7 +30,7 @@ size_t sgx_epc_map_size(size_t epc_pages)
 int sgx_epc_init(struct sgx_platform *plat)
 {
 	size_t n = sgx_cpu_epc_pages(plat->cpu);
-	void *stack = mmap(NULL, n * sizeof(*plat->free_epc), PROT_READ | PROT_WRITE,
+	void *stack = sys_mmap(NULL, n * sizeof(*plat->free_epc), PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (stack == MAP_FAILED)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "sys.h"
 
 /* The kernel's struct sigaction (rt_sigaction with a sigset size of 8). */
 struct ksigaction {
@@ -34,7 +35,7 @@ void sgx_syscall_enter(void)
 {
 	uint64_t all = ~0ull;
 
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &call_mask, 8);
+	sys_sigprocmask(SIG_SETMASK, &all, &call_mask);
 	in_call = true;
 }
 
@@ -86,7 +87,7 @@ long sgx_syscall_exit(long ret)
 		restart = true; /* nothing left to deliver (it was discarded): go on */
 	in_call = false;
 	/* The signals are delivered here, as on the way back to user space. */
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &call_mask, NULL, 8);
+	sys_sigprocmask(SIG_SETMASK, &call_mask, NULL);
 	if (ret == -ERESTARTSYS && !restart)
 		return -EINTR;
 	return ret;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "sys.h"
 
 #define PAGE 4096ull
 /* x86-64's TASK_SIZE_MAX with 4-level paging: the top of user space. */
@@ -146,13 +147,13 @@ static void vma_remove_range(struct sgx_platform *plat, uint64_t start, uint64_t
 static int reserve_at(uint64_t start, uint64_t len)
 {
 	void *want = (void *)(uintptr_t)start;
-	void *p = mmap(want, len, PROT_NONE,
+	void *p = sys_mmap(want, len, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (p == want)
 		return 0;
 	if (p != MAP_FAILED) { /* a kernel before 4.17 took the flag as a hint */
-		munmap(p, len);
+		sys_munmap(p, len);
 		return -EEXIST;
 	}
 	return errno == EEXIST ? -EEXIST : -ENOMEM;
@@ -193,7 +194,7 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 		/* get_unmapped_area(): the hint if the range there is free, else any. */
 		start &= ~(PAGE - 1);
 		if (!start || len > TASK_SIZE || start > TASK_SIZE - len || reserve_at(start, len)) {
-			void *p = mmap(NULL, len, PROT_NONE,
+			void *p = sys_mmap(NULL, len, PROT_NONE,
 				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 			if (p == MAP_FAILED)
@@ -243,7 +244,7 @@ int sgx_mmap(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t *addr, u
 	return 0;
 undo:
 	if (reserved)
-		munmap((void *)(uintptr_t)start, len);
+		sys_munmap((void *)(uintptr_t)start, len);
 	return ret;
 }
 

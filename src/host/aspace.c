@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "driver/driver.h"
+#include "sys.h"
 
 #define PAGE 4096ull
 
@@ -18,9 +19,9 @@ static int map_part(uint64_t start, uint64_t end, int fd, uint64_t offset)
 	void *want = (void *)(uintptr_t)start, *got;
 
 	if (fd >= 0)
-		got = mmap(want, end - start, PROT_NONE, MAP_SHARED | MAP_FIXED, fd, (off_t)offset);
+		got = sys_mmap(want, end - start, PROT_NONE, MAP_SHARED | MAP_FIXED, fd, (off_t)offset);
 	else
-		got = mmap(want, end - start, PROT_NONE,
+		got = sys_mmap(want, end - start, PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 	return got == MAP_FAILED ? -errno : 0;
 }
@@ -50,18 +51,18 @@ static int aspace_protect(void *ctx, uint64_t start, uint64_t end, unsigned int 
 		   ((prot & SGX_PROT_X) ? PROT_EXEC : 0);
 
 	(void)ctx;
-	return mprotect((void *)(uintptr_t)start, end - start, host) ? -errno : 0;
+	return sys_mprotect((void *)(uintptr_t)start, end - start, host) ? -errno : 0;
 }
 
 static void aspace_unmap(void *ctx, uint64_t start, uint64_t end)
 {
 	(void)ctx;
-	munmap((void *)(uintptr_t)start, end - start);
+	sys_munmap((void *)(uintptr_t)start, end - start);
 }
 
 static int aspace_move(void *ctx, uint64_t from, uint64_t to, uint64_t len)
 {
-	void *got = mremap((void *)(uintptr_t)from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+	void *got = sys_mremap((void *)(uintptr_t)from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
 			   (void *)(uintptr_t)to);
 
 	(void)ctx;

@@ -358,6 +358,27 @@ softsgx_sig_trampoline:
 	syscall
 3:	ret
 
+/*
+ * long softsgx_raw_syscall(long nr, long a1, ..., long a6): the emulator's
+ * own system calls (src/sys.h), made from the always-allowed region.
+ */
+	.globl softsgx_raw_syscall
+	.hidden softsgx_raw_syscall
+	.type softsgx_raw_syscall, @function
+softsgx_raw_syscall:
+	.cfi_startproc
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	mov	%rdx, %rsi
+	mov	%rcx, %rdx
+	mov	%r8, %r10
+	mov	%r9, %r8
+	mov	8(%rsp), %r9
+	syscall
+	ret
+	.cfi_endproc
+	.size softsgx_raw_syscall, . - softsgx_raw_syscall
+
 /* SA_RESTORER of softsgx's handlers: inside the always-allowed region. */
 	.globl softsgx_sig_restorer
 	.hidden softsgx_sig_restorer

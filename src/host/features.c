@@ -20,6 +20,8 @@
 #include <asm/prctl.h>
 
 #include "host/features.h"
+#include "host/host.h"
+#include "sys.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -151,8 +153,10 @@ bool host_ia32_emulation(void)
 	if (pid == 0) {
 		long ret = 20; /* getpid in the 32-bit table */
 
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGSYS, SIG_DFL);
+		const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+		sys_rt_sigaction(SIGSEGV, &dfl, NULL);
+		sys_rt_sigaction(SIGSYS, &dfl, NULL);
 		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
 		_exit(ret > 0 ? 0 : 1);
 	}

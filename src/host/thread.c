@@ -26,7 +26,9 @@
 #include "host/features.h"
 #include "host/host.h"
 #include "softsgx/softsgx.h"
+#include "sys.h"
 #include "trace/trace.h"
+#include "sys.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -71,7 +73,41 @@ const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask)
 
 static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
 {
-	return syscall(SYS_rt_sigaction, sig, act, old, 8) ? -errno : 0;
+	return sys_rt_sigaction(sig, act, old) ? -errno : 0;
+}
+
+/*
+ * sigaction() as glibc makes it, without the symbol (a preloaded library
+ * may route that to softsgx_sigaction()): the C library's own signals are
+ * EINVAL, a handler returns through a restorer.
+ */
+static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+	struct kernel_sigaction k, old;
+
+	if (sig == SIGRTMIN - 2 || sig == SIGRTMIN - 1) { /* SIGCANCEL, SIGSETXID */
+		errno = EINVAL;
+		return -1;
+	}
+	if (act) {
+		k = (struct kernel_sigaction){
+			.handler = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
+								: (void *)act->sa_handler,
+			.flags = (unsigned long)act->sa_flags | SA_RESTORER_FLAG,
+			.restorer = softsgx_sig_restorer,
+		};
+		memcpy(&k.mask, &act->sa_mask, sizeof(k.mask));
+	}
+	if (sys_rt_sigaction(sig, act ? &k : NULL, oldact ? &old : NULL))
+		return -1;
+	if (oldact) {
+		memset(oldact, 0, sizeof(*oldact));
+		oldact->sa_sigaction = old.handler;
+		oldact->sa_flags = (int)old.flags;
+		oldact->sa_restorer = old.restorer;
+		memcpy(&oldact->sa_mask, &old.mask, sizeof(old.mask));
+	}
+	return 0;
 }
 
 uint64_t host_signal_mask(void)
@@ -123,7 +159,7 @@ uint64_t host_stop_signals_default(void)
 static void *arena_reserve(void)
 {
 	size_t len = (size_t)(ARENA_SLOTS + 1) << HOST_ALTSTACK_SHIFT;
-	uint8_t *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p = sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uintptr_t start;
 
 	if (p == MAP_FAILED)
@@ -176,7 +212,7 @@ static struct host_thread *slot_alloc(void)
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
-	if (t && mprotect(t, HOST_ALTSTACK_SIZE, PROT_READ | PROT_WRITE)) {
+	if (t && sys_mprotect(t, HOST_ALTSTACK_SIZE, PROT_READ | PROT_WRITE)) {
 		pthread_mutex_lock(&registry_lock);
 		slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
 		pthread_mutex_unlock(&registry_lock);
@@ -414,7 +450,7 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 	}
 	memset(&old, 0, sizeof(old));
 	if (!installed || !is_trapped(sig)) {
-		ret = sigaction(sig, act ? &new : NULL, oldact ? &old : NULL);
+		ret = libc_sigaction(sig, act ? &new : NULL, oldact ? &old : NULL);
 		if (installed && act && !ret)
 			host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
 	} else {

@@ -30,6 +30,7 @@
 #include "driver/driver.h"
 #include "driver/uaccess.h"
 #include "host/host.h"
+#include "sys.h"
 #include "trace/trace.h"
 
 #define VEC_INTERRUPT 32
@@ -262,7 +263,7 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 	}
 	/* The mask the kernel would give the handler: the thread's, its sa_mask, @sig. */
 	mask |= uc_sigmask(uc) | (flags & SA_NODEFER ? 0 : bit);
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, 8);
+	sys_sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))h)(sig, info, uc);
 	else
@@ -696,14 +697,12 @@ __attribute__((visibility("hidden"))) int softsgx_fast_enter(struct fast_enter *
 {
 	struct host_thread *t = host_thread_get();
 	struct sgx_exception exc;
-	sigset_t all, old;
+	const uint64_t all = ~0ull;
 
 	if (!t || atomic_load(&t->state) != HOST_STATE_HOST)
 		return -1;
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &old))
+	if (sys_sigprocmask(SIG_SETMASK, &all, &t->prog_mask))
 		return -1;
-	memcpy(&t->prog_mask, &old, sizeof(t->prog_mask));
 	t->encl_mask = enclave_sigmask(t->prog_mask);
 	if (!fast_enter_save_fpu(f))
 		goto trap_path;
@@ -733,11 +732,7 @@ trap_path:
 	 * host_enclu() takes the program's mask from @t.
 	 */
 	t->prog_mask_saved = true;
-	sigemptyset(&all);
-	for (int sig = 1; sig <= 64; sig++)
-		if ((t->encl_mask >> (sig - 1)) & 1)
-			sigaddset(&all, sig);
-	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	sys_sigprocmask(SIG_SETMASK, &t->encl_mask, NULL);
 	return -1;
 }
 

@@ -29,6 +29,7 @@
 #include "softsgx/arch.h"
 #include "softsgx/sign.h"
 #include "softsgx/softsgx.h"
+#include "sys.h"
 
 #define PAGE LOADER_PAGE
 
@@ -113,7 +114,7 @@ static int reserve(struct softsgx_enclave *e, uint64_t size)
 
 	if (size > SIZE_MAX / 2)
 		return -ENOMEM;
-	p = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = sys_mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	e->reservation = p;
@@ -268,9 +269,9 @@ static int map_enclave(struct softsgx_enclave *e, const struct layout *l)
 			return -errno;
 	}
 	if (e->base > res)
-		munmap(e->reservation, e->base - res);
+		sys_munmap(e->reservation, e->base - res);
 	if (res_end > e->base + e->size)
-		munmap((void *)(uintptr_t)(e->base + e->size), res_end - (e->base + e->size));
+		sys_munmap((void *)(uintptr_t)(e->base + e->size), res_end - (e->base + e->size));
 	e->reservation = NULL;
 	return 0;
 }
@@ -394,7 +395,7 @@ static int map_file(const char *path, void **data, size_t *len)
 		ret = -ENOEXEC;
 	if (!ret) {
 		*len = (size_t)st.st_size;
-		*data = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		*data = sys_mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (*data == MAP_FAILED)
 			ret = -errno;
 	}
@@ -416,7 +417,7 @@ int softsgx_load_file(const char *path, const struct softsgx_load_options *opts,
 	}
 	ret = softsgx_load_image(data, len, opts, out);
 	err = errno;
-	munmap(data, len);
+	sys_munmap(data, len);
 	errno = err;
 	return ret;
 }

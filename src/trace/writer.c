@@ -43,6 +43,7 @@
 
 #include "softsgx/softsgx.h"
 #include "trace/trace_internal.h"
+#include "sys.h"
 
 #define TRACE_BUF_SIZE (64 * 1024)
 #define TRACE_MAX_THREADS 1024
@@ -73,19 +74,18 @@ static struct {
 	int depth;
 } spans[TRACE_MAX_THREADS];
 
-static void lock_trace(sigset_t *old)
+static void lock_trace(uint64_t *old)
 {
-	sigset_t all;
+	const uint64_t all = ~0ull;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, old);
+	sys_sigprocmask(SIG_BLOCK, &all, old);
 	pthread_mutex_lock(&trace_lock);
 }
 
-static void unlock_trace(const sigset_t *old)
+static void unlock_trace(const uint64_t *old)
 {
 	pthread_mutex_unlock(&trace_lock);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
+	sys_sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 /* Write all of @p at @off (or at the end of a pipe). Return: 0 or an errno. */
@@ -175,7 +175,7 @@ static bool span_update(int tid, enum trace_span span)
 void trace_emit(const struct trace_event *ev, enum trace_span span)
 {
 	int saved_errno = errno; /* a flush must not change what the traced code sees */
-	sigset_t old;
+	uint64_t old;
 
 	if (ev->overflow)
 		return;
@@ -212,7 +212,7 @@ static int close_locked(void)
 	flush_locked();
 	if (!file.seekable)
 		note_error(write_at(trace_footer, sizeof(trace_footer) - 1, file.pos));
-	if (close(file.fd))
+	if (sys_close(file.fd))
 		note_error(errno);
 	err = file.error;
 	file.fd = -1;
@@ -248,7 +248,7 @@ static int start_locked(int fd)
 static void trace_atexit(void)
 {
 	int err = 0;
-	sigset_t old;
+	uint64_t old;
 
 	atomic_store(&trace_enabled, false);
 	lock_trace(&old);
@@ -265,7 +265,7 @@ static void trace_atfork_child(void)
 	atomic_store(&trace_enabled, false);
 	trace_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	if (file.fd >= 0)
-		close(file.fd);
+		sys_close(file.fd);
 	file.fd = -1;
 	file.len = 0;
 	memset(spans, 0, sizeof(spans));
@@ -280,7 +280,7 @@ static void install_process_hooks(void)
 int softsgx_trace_open(const char *path)
 {
 	int fd, err = 0;
-	sigset_t old;
+	uint64_t old;
 
 	if (!path) { /* open(2) would say so; glibc's open() may not be given NULL */
 		errno = EFAULT;
@@ -295,7 +295,7 @@ int softsgx_trace_open(const char *path)
 		close_locked(); /* the new trace replaces it */
 	err = start_locked(fd);
 	if (err) {
-		close(fd);
+		sys_close(fd);
 		file.fd = -1;
 	}
 	atomic_store(&trace_enabled, !err);
@@ -310,7 +310,7 @@ int softsgx_trace_open(const char *path)
 int softsgx_trace_close(void)
 {
 	int err = EBADF;
-	sigset_t old;
+	uint64_t old;
 
 	atomic_store(&trace_enabled, false);
 	lock_trace(&old);
