@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "driver/settings.h"
 #include "config.h"
 
 static void vmessage(const struct cli_command *cmd, const char *fmt, va_list ap)
@@ -142,32 +143,7 @@ int cli_start(const struct cli_command *cmd, int argc, char **argv, const struct
 
 bool cli_parse_u64(const char *s, bool suffixes, uint64_t *out)
 {
-	unsigned int shift = 0;
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return false;
-	if (suffixes && *end) {
-		const char *units = "KMGT", *u = strchr(units, *end & ~0x20);
-
-		if (!u || !*u)
-			return false;
-		shift = 10 * (unsigned int)(u - units + 1);
-		end++;
-		if ((*end & ~0x20) == 'I' && (end[1] & ~0x20) == 'B')
-			end += 2; /* "MiB" */
-		else if ((*end & ~0x20) == 'B')
-			end++;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
+	return sgx_parse_u64(s, suffixes, out);
 }
 
 /* A positive number option. Return: 0, or CLI_EXIT_USAGE after a message. */

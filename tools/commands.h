@@ -11,5 +11,6 @@ extern const struct cli_command measure_command; /* sign.c */
 extern const struct cli_command sign_command;
 extern const struct cli_command keygen_command;
 extern const struct cli_command load_command;    /* load.c */
+extern const struct cli_command exec_command;    /* exec.c */
 
 #endif /* SOFTSGX_TOOLS_COMMANDS_H */

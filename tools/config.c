@@ -18,6 +18,7 @@
 #include "config.h"
 #include "cpu/cpu.h"
 #include "driver/driver.h"
+#include "driver/settings.h"
 #include "host/features.h"
 
 #define DEFAULT_EPC_SIZE (64ull << 20)
@@ -83,18 +84,18 @@ static int bad_value(const struct cli_command *cmd, const char *from, const char
 	return cli_usage_error(cmd, "%s='%s': %s", from, v, expected);
 }
 
-static int parse_epc_size(const struct cli_command *cmd)
+/*
+ * Setting @i of the platform's (settings.h parses them) into @cfg.
+ * Return: 0, or CLI_EXIT_USAGE after a message.
+ */
+static int parse_setting(const struct cli_command *cmd, int i, struct softsgx_config *cfg)
 {
-	const char *from, *v = setting(SET_EPC_SIZE, &from);
-	uint64_t size;
+	const char *from, *v = setting(i, &from), *why;
 
 	if (!v)
 		return 0;
-	if (!cli_parse_u64(v, true, &size) || !size || size % 4096 || size > MAX_EPC_SIZE)
-		return bad_value(cmd, from, v,
-				 "expected a multiple of 4K up to 1T (bytes, or with K, M, G, T)");
-	applied.epc_size = size;
-	return 0;
+	why = sgx_setting_parse((enum sgx_setting)i, v, cfg, seed);
+	return why ? bad_value(cmd, from, v, why) : 0;
 }
 
 /* @bytes, rounded, in GiB or MiB: "1042 GiB", "7.6 GiB", "300 MiB" (@out: 32 bytes). */
@@ -176,63 +177,6 @@ static int check_epc_mappable(const struct cli_command *cmd)
 			rounded_size(bytes, total), why);
 }
 
-static int parse_tracking(const struct cli_command *cmd)
-{
-	const char *from, *v = setting(SET_TRACKING, &from);
-
-	if (!v)
-		return 0;
-	if (!strcmp(v, "per-page"))
-		applied.tracking = SOFTSGX_TRACK_PER_PAGE;
-	else if (!strcmp(v, "batched"))
-		applied.tracking = SOFTSGX_TRACK_BATCHED;
-	else
-		return bad_value(cmd, from, v, "expected 'per-page' or 'batched'");
-	return 0;
-}
-
-static int parse_sgx(const struct cli_command *cmd)
-{
-	const char *from, *v = setting(SET_SGX, &from);
-
-	if (!v)
-		return 0;
-	if (!strcmp(v, "1"))
-		applied.sgx1 = true;
-	else if (strcmp(v, "2"))
-		return bad_value(cmd, from, v, "expected 1 (SGX1 only) or 2 (SGX2, with EDMM)");
-	return 0;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static int parse_seed(const struct cli_command *cmd)
-{
-	const char *from, *v = setting(SET_SEED, &from);
-	size_t i;
-
-	if (!v)
-		return 0;
-	if (strlen(v) != 2 * sizeof(seed))
-		return bad_value(cmd, from, v, "expected 64 hex digits (32 bytes)");
-	for (i = 0; i < sizeof(seed); i++) {
-		int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return bad_value(cmd, from, v, "expected 64 hex digits (32 bytes)");
-		seed[i] = (uint8_t)(hi << 4 | lo);
-	}
-	applied.seed_given = true;
-	applied.seed_from = from;
-	return 0;
-}
-
 /*
  * Host features to leave unused: checked here, then handed to the library
  * (which reads SOFTSGX_HOST_DISABLE when it first probes the host).
@@ -281,28 +225,59 @@ static int start_trace(const struct cli_command *cmd, const char *from, const ch
 	return ret;
 }
 
+/* Check every setting; the platform's go into @cfg. Return: 0 or a CLI_EXIT_* after a message. */
+static int config_check(const struct cli_command *cmd, struct softsgx_config *cfg)
+{
+	const char *from;
+	int i, ret;
+
+	*cfg = (struct softsgx_config){ .epc_size = DEFAULT_EPC_SIZE };
+	for (i = 0; i < SGX_NR_PLATFORM_SETTINGS; i++)
+		if (parse_setting(cmd, i, cfg))
+			return CLI_EXIT_USAGE;
+	applied.epc_size = cfg->epc_size;
+	applied.tracking = cfg->tracking;
+	applied.sgx1 = cfg->sgx1;
+	applied.seed_given = cfg->seed != NULL;
+	if (cfg->seed)
+		setting(SET_SEED, &applied.seed_from);
+	ret = parse_host_disable(cmd);
+	if (!ret)
+		ret = check_epc_mappable(cmd);
+	applied.trace = setting(SET_TRACE, &from);
+	return ret;
+}
+
 int config_apply(const struct cli_command *cmd)
 {
 	struct softsgx_config cfg;
 	const char *from;
+	int ret = config_check(cmd, &cfg);
 
-	int ret;
-
-	if (parse_epc_size(cmd) || parse_tracking(cmd) || parse_sgx(cmd) || parse_seed(cmd))
-		return CLI_EXIT_USAGE;
-	ret = parse_host_disable(cmd);
-	if (!ret)
-		ret = check_epc_mappable(cmd);
 	if (ret)
 		return ret;
-	applied.trace = setting(SET_TRACE, &from);
-	cfg = (struct softsgx_config){ .epc_size = applied.epc_size,
-				       .tracking = applied.tracking,
-				       .sgx1 = applied.sgx1,
-				       .seed = applied.seed_given ? seed : NULL };
 	if (softsgx_configure(&cfg))
 		return cli_fail(cmd, "the platform refused the configuration: %s", strerror(errno));
-	return applied.trace ? start_trace(cmd, from, applied.trace) : 0;
+	return applied.trace ? start_trace(cmd, setting(SET_TRACE, &from) ? from : "", applied.trace)
+			     : 0;
+}
+
+int config_export(const struct cli_command *cmd)
+{
+	const char *from, *v;
+	int ret, i;
+	struct softsgx_config cfg;
+
+	ret = config_check(cmd, &cfg);
+	if (ret)
+		return ret;
+	/* Each setting given goes to the environment, where the preload library reads it. */
+	for (i = 0; i < NR_SETTINGS; i++) {
+		v = setting(i, &from);
+		if (v && setenv(names[i].env, v, 1))
+			return cli_fail(cmd, "%s: %s", from, strerror(errno));
+	}
+	return 0;
 }
 
 const struct config_view *config_get(void)

@@ -51,6 +51,14 @@ bool config_option(const char *name, const char *value);
  */
 int config_apply(const struct cli_command *cmd);
 
+/*
+ * config_export() - check the settings as config_apply() does, then put
+ * each one given into its environment variable (for a program under the
+ * preload library) instead of applying it here.
+ * Return: as config_apply().
+ */
+int config_export(const struct cli_command *cmd);
+
 /* Return: the configuration that config_apply() applied (defaults filled in). */
 struct config_view {
 	size_t epc_size;

@@ -151,6 +151,12 @@ struct sgx_platform {
 	struct sgx_host_ops host;
 	pthread_key_t lp_key;       /* the calling thread's logical processor */
 	_Atomic uint64_t counters[SOFTSGX_NR_COUNTERS];
+	/*
+	 * [hull_start, hull_end) covers every enclave VMA (it grows with them
+	 * and is reset when the last goes): read without mmap_lock by callers
+	 * that only need to know whether a range may meet one.
+	 */
+	_Atomic uint64_t hull_start, hull_end;
 };
 
 static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, uint64_t n)
@@ -175,6 +181,13 @@ static inline bool sgx_vma_allows(unsigned int prot, uint32_t access)
 /* driver.c */
 /* The process's platform, created on first use. NULL if it cannot be created. */
 struct sgx_platform *sgx_platform_get(void);
+/*
+ * Whether [start, start + len) may meet an enclave mapping: false is
+ * certain, true means "ask the driver". Lock-free: for routing calls.
+ */
+bool sgx_range_may_be_enclave(uint64_t start, uint64_t len);
+/* vma.c: widen the hull to [start, end) (mmap_lock held for writing). */
+void sgx_hull_add(struct sgx_platform *plat, uint64_t start, uint64_t end);
 /* The calling thread's logical processor. */
 struct sgx_lp *sgx_current_lp(struct sgx_platform *plat);
 /* The enclave behind @fd, with a reference; NULL (errno EBADF/ENOTTY) if none. */

@@ -44,6 +44,15 @@ static void vma_link(struct sgx_platform *plat, struct sgx_vma *new)
 		pp = &(*pp)->next;
 	new->next = *pp;
 	*pp = new;
+	sgx_hull_add(plat, new->start, new->end);
+}
+
+void sgx_hull_add(struct sgx_platform *plat, uint64_t start, uint64_t end)
+{
+	if (start < atomic_load(&plat->hull_start))
+		atomic_store(&plat->hull_start, start);
+	if (end > atomic_load(&plat->hull_end))
+		atomic_store(&plat->hull_end, end);
 }
 
 /* Split @vma at @addr (strictly inside it); the new VMA is the upper part. */
@@ -130,6 +139,10 @@ static void vma_remove_range(struct sgx_platform *plat, uint64_t start, uint64_t
 		} else {
 			pp = &vma->next;
 		}
+	}
+	if (!plat->vmas) {
+		atomic_store(&plat->hull_start, UINT64_MAX);
+		atomic_store(&plat->hull_end, 0);
 	}
 	sgx_zap_ptes(plat, start, end);
 }

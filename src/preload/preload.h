@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsoftsgx-preload.so: programs written against Linux run on softsgx
+ * unchanged. It interposes the C library's calls on the SGX device files,
+ * their descriptors and their mappings, and the ways a program finds the
+ * vDSO's __vdso_sgx_enter_enclave, and routes each to the softsgx_* call a
+ * linked program would make. Everything else passes to the next definition
+ * (the C library's) untouched. No emulation happens here.
+ */
+#ifndef SOFTSGX_PRELOAD_H
+#define SOFTSGX_PRELOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The library's start (once; every interposed call makes sure it happened). */
+void preload_init(void);
+extern bool preload_ready;
+
+static inline void preload_ensure(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE), 0))
+		preload_init();
+}
+
+/* The next definition of @name after this library (dlsym(RTLD_NEXT)); NULL if none. */
+void *preload_next(const char *name);
+
+/*
+ * elf.c: the address of the dynamic symbol @name in the loaded object with
+ * load address @base and dynamic section @dynamic; @version selects a
+ * version (NULL: the default one). 0 if it has none.
+ */
+uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *name,
+			     const char *version);
+
+/* vdso.c */
+/* Build the vDSO image that carries __vdso_sgx_enter_enclave (once, from preload_init()). */
+void preload_vdso_init(void);
+/* dl.S: libc's dlsym and dlvsym, found without calling them. */
+extern void *preload_real_dlsym;
+extern void *preload_real_dlvsym;
+
+#endif /* SOFTSGX_PRELOAD_H */
