@@ -272,6 +272,7 @@ softsgx_sig_trampoline:
 1:
 	mov	%rbx, %rcx
 	call	softsgx_sig_handler
+	mov	%rax, %rbx			/* a thread registered by its first ENCLU */
 	test	%rbx, %rbx
 	jz	2f
 	cmpl	$HOST_STATE_ENCLAVE, HOST_T_STATE(%rbx)

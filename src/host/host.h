@@ -143,6 +143,12 @@ extern uintptr_t softsgx_altstack_arena_end;
 /* thread.c */
 /* The calling thread's context, registering it on first use. NULL if it cannot be. */
 struct host_thread *host_thread_get(void);
+/*
+ * Install the signal handlers (once per process), before any enclave
+ * exists: a preloaded library's start, so that every handler the program
+ * installs goes behind them. 0 or -errno.
+ */
+int host_start(void);
 /* Install the signal handlers and the interrupt (once per process). 0 or -errno. */
 int host_init(struct sgx_platform *plat);
 /* The signal that interrupts threads inside an enclave. */
@@ -151,6 +157,27 @@ int host_ipi_signal(void);
 uint64_t host_signal_mask(void);
 /* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
+/*
+ * Signals with a program handler that runs behind softsgx's trampoline
+ * (softsgx_sigaction() of a handler, the C library's own signals once
+ * adopted): deliverable in enclave code, where they cause an AEX first.
+ */
+uint64_t host_routed_signals(void);
+/* @sig's action back to SIG_DFL (SA_RESETHAND after a delivery). */
+void host_reset_action(int sig);
+/*
+ * The C library's own signals (SIGCANCEL, SIGSETXID), installed by it
+ * when it first needs them, go behind the trampoline too, so that a
+ * setuid() on another thread does not wait for an enclave to exit.
+ */
+void host_adopt_libc_signals(void);
+/*
+ * softsgx's signals cannot be blocked (a blocked trap kills, a blocked
+ * interrupt hangs the driver); what a program blocks of them is kept per
+ * thread here, for what it reads back and for the faults it must die of.
+ */
+uint64_t host_virtual_mask(void);
+void host_set_virtual_mask(uint64_t mask);
 /* The LP left enclave mode (AEX or EEXIT): wake whoever waits for it. */
 void host_thread_left(struct host_thread *t);
 /* An EENTER/ERESUME counted as inside (t->inside) failed: the same without the trace event. */
@@ -181,8 +208,12 @@ bool host_insn_illegal_in_enclave(const uint8_t *b, size_t n, bool sgx1);
 
 /* trap.c: the extended state's format in signal frames (once, before CPUID faults). */
 void host_fpu_init(void);
-/* trap.c: the C half of the signal trampoline (runs with the host's FS/GS). */
-void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t);
+/*
+ * trap.c: the C half of the signal trampoline (runs with the host's FS/GS).
+ * Return: @t, or the thread it registered (an unknown thread's ENCLU).
+ */
+struct host_thread *softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc,
+					struct host_thread *t);
 
 #endif /* __ASSEMBLER__ */
 #endif /* SOFTSGX_HOST_H */

@@ -54,6 +54,8 @@ static const int trapped_signals[] = { SIGILL, SIGSEGV, SIGBUS, SIGSYS, SIGFPE, 
 /* Signals users send to stop a program: deliverable in enclave code while their action is SIG_DFL. */
 static const int stop_signals[] = { SIGINT, SIGTERM };
 static atomic_ullong stop_signals_dfl; /* those of them whose action is SIG_DFL */
+/* Signals whose program handler runs behind the trampoline (not the trapped ones). */
+static atomic_ullong routed;
 /* The previous handlers, for faults that are not softsgx's. */
 static struct kernel_sigaction previous[65];
 
@@ -126,7 +128,7 @@ static int install_handlers(void)
 		.handler = (void *)softsgx_sig_trampoline,
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_RESTORER_FLAG,
 		.restorer = softsgx_sig_restorer,
-		.mask = host_signal_mask(),
+		.mask = ~0ull, /* emulator code runs with every signal blocked */
 	};
 	size_t i;
 	int ret;
@@ -405,6 +407,12 @@ static void ipi_install(void)
 	sgx_platform_set_ipi(sgx_platform_get(), &ipi);
 }
 
+int host_start(void)
+{
+	pthread_once(&init_once, process_init);
+	return init_error;
+}
+
 int host_init(struct sgx_platform *plat)
 {
 	static pthread_once_t ipi_once = PTHREAD_ONCE_INIT;
@@ -430,16 +438,123 @@ static bool is_trapped(int sig)
 	return false;
 }
 
+/*
+ * The trampoline as the kernel's action for @sig on behalf of a program's
+ * handler with @flags: the kernel's part of them (restart, SIGCHLD's)
+ * stays with the kernel; emulator code runs with every signal blocked.
+ */
+static struct kernel_sigaction trampoline_action(unsigned long flags)
+{
+	return (struct kernel_sigaction){
+		.handler = (void *)softsgx_sig_trampoline,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG |
+			 (flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT)),
+		.restorer = softsgx_sig_restorer,
+		.mask = ~0ull,
+	};
+}
+
+static void *handler_of(const struct sigaction *a)
+{
+	return (a->sa_flags & SA_SIGINFO) ? (void *)a->sa_sigaction : (void *)a->sa_handler;
+}
+
+static struct kernel_sigaction kernel_form(const struct sigaction *a)
+{
+	struct kernel_sigaction k = { .handler = handler_of(a), .flags = (unsigned long)a->sa_flags };
+
+	memcpy(&k.mask, &a->sa_mask, sizeof(k.mask));
+	return k;
+}
+
+uint64_t host_routed_signals(void)
+{
+	return atomic_load_explicit(&routed, memory_order_relaxed);
+}
+
+/* Serializes changes of previous[], routed and the kernel's actions. */
+static pthread_mutex_t action_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * @sig's action becomes the program's handler @k behind the trampoline
+ * (@k->handler a function) or, for SIG_DFL and SIG_IGN, the kernel's own.
+ * Under action_lock. Return: 0 or -errno.
+ */
+static int set_action(int sig, const struct kernel_sigaction *k)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	struct kernel_sigaction saved = previous[sig], tramp;
+	int ret;
+
+	if (is_trapped(sig)) {
+		previous[sig] = *k; /* softsgx's trampoline stays */
+		return 0;
+	}
+	if (k->handler == SIG_DFL || k->handler == SIG_IGN) {
+		struct kernel_sigaction kk = *k;
+
+		kk.flags |= SA_RESTORER_FLAG;
+		kk.restorer = softsgx_sig_restorer;
+		ret = raw_sigaction(sig, &kk, NULL);
+		if (!ret)
+			atomic_fetch_and(&routed, ~bit);
+		return ret;
+	}
+	/* The program's action first: a signal that comes meanwhile finds it. */
+	previous[sig] = *k;
+	tramp = trampoline_action(k->flags);
+	ret = raw_sigaction(sig, &tramp, NULL);
+	if (ret) {
+		previous[sig] = saved;
+		return ret;
+	}
+	atomic_fetch_or(&routed, bit);
+	return 0;
+}
+
+void host_reset_action(int sig)
+{
+	const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+
+	pthread_mutex_lock(&action_lock);
+	set_action(sig, &dfl);
+	pthread_mutex_unlock(&action_lock);
+}
+
+void host_adopt_libc_signals(void)
+{
+	const int libc_signals[] = { SIGRTMIN - 2, SIGRTMIN - 1 }; /* SIGCANCEL, SIGSETXID */
+	struct kernel_sigaction k;
+	size_t i;
+
+	if (pthread_once(&init_once, process_init), init_error)
+		return;
+	for (i = 0; i < sizeof(libc_signals) / sizeof(libc_signals[0]); i++) {
+		int sig = libc_signals[i];
+
+		if (host_routed_signals() & (1ull << (sig - 1)))
+			continue;
+		pthread_mutex_lock(&action_lock);
+		/* The C library installs them itself, when it first needs them. */
+		if (!raw_sigaction(sig, NULL, &k) && k.handler != SIG_DFL && k.handler != SIG_IGN &&
+		    k.handler != (void *)softsgx_sig_trampoline)
+			set_action(sig, &k);
+		pthread_mutex_unlock(&action_lock);
+	}
+}
+
 int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
 	struct sigaction new, old;
-	struct kernel_sigaction *prev;
-	bool installed;
+	struct kernel_sigaction k, *prev;
 	int ret;
 
 	pthread_once(&init_once, process_init);
-	installed = !init_error;
-	if (sig == host_ipi_signal() && installed) {
+	if (init_error) {
+		ret = libc_sigaction(sig, act, oldact);
+		return ret;
+	}
+	if (sig == host_ipi_signal()) {
 		errno = EINVAL; /* reserved for the interrupt of threads inside enclaves */
 		return -1;
 	}
@@ -448,30 +563,52 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		errno = EFAULT;
 		return -1;
 	}
+	/* sigaction(2)'s own refusals: no such signal, SIGKILL, SIGSTOP, the C library's. */
+	if (sig < 1 || sig > 64 || sig == SIGRTMIN - 2 || sig == SIGRTMIN - 1 ||
+	    (act && (sig == SIGKILL || sig == SIGSTOP))) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(&old, 0, sizeof(old));
-	if (!installed || !is_trapped(sig)) {
-		ret = libc_sigaction(sig, act ? &new : NULL, oldact ? &old : NULL);
-		if (installed && act && !ret)
-			host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
-	} else {
-		/* softsgx's trampoline stays; the program's handler is what it chains to. */
+	pthread_mutex_lock(&action_lock);
+	if (is_trapped(sig) || (host_routed_signals() & (1ull << (sig - 1)))) {
 		prev = &previous[sig];
 		old.sa_sigaction = prev->handler;
 		old.sa_flags = (int)(prev->flags & ~(unsigned long)SA_RESTORER_FLAG);
 		memcpy(&old.sa_mask, &prev->mask, sizeof(prev->mask));
-		if (act) {
-			prev->handler = (new.sa_flags & SA_SIGINFO) ? (void *)new.sa_sigaction
-								    : (void *)new.sa_handler;
-			prev->flags = (unsigned long)new.sa_flags;
-			memcpy(&prev->mask, &new.sa_mask, sizeof(prev->mask));
-		}
 		ret = 0;
+	} else {
+		ret = libc_sigaction(sig, NULL, &old);
 	}
+	if (!ret && act) {
+		k = kernel_form(&new);
+		ret = set_action(sig, &k);
+		if (ret) {
+			errno = -ret;
+			ret = -1;
+		}
+	}
+	pthread_mutex_unlock(&action_lock);
+	if (act && !ret)
+		host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
 	if (!ret && oldact && copy_to_user(oldact, &old, sizeof(old))) {
 		errno = EFAULT;
 		return -1;
 	}
 	return ret;
+}
+
+/* The signals of softsgx's that the calling thread's program believes it blocks. */
+static __thread uint64_t virtual_blocked;
+
+uint64_t host_virtual_mask(void)
+{
+	return virtual_blocked;
+}
+
+void host_set_virtual_mask(uint64_t mask)
+{
+	virtual_blocked = mask & host_signal_mask();
 }
 
 int softsgx_thread_init(void)

@@ -138,19 +138,20 @@ static void regs_to_uc(const struct sgx_regs *r, ucontext_t *uc)
 }
 
 /*
- * Signal masks. Enclave code runs with every signal blocked except
- * softsgx's own: a program's handler must never run on enclave state (its
- * stack, its FS), and a trap or the interrupt must never find its signal
- * blocked (Linux would force it to SIG_DFL). The program's mask, saved at
- * the entry, comes back with the exit to host code, and with it the
- * signals that waited. Signals users send to stop a program stay as the
- * program's mask @prog has them while their action is the default one (the
- * kernel ends the process, no handler runs): a spinning enclave still
- * stops on Ctrl-C.
+ * Signal masks. Enclave code runs with softsgx's own signals unblocked (a
+ * trap or the interrupt must never find its signal blocked: Linux would
+ * force it to SIG_DFL), and the program's signals as its mask @prog has
+ * them where they can be delivered as hardware delivers them: those whose
+ * handler runs behind softsgx's trampoline (which performs the AEX first,
+ * so the handler runs on host state with the AEP as the interrupted RIP),
+ * and those users send to stop a program while their action is the
+ * default one (the kernel ends the process, no handler runs: a spinning
+ * enclave still stops on Ctrl-C). Any other signal (a handler installed
+ * around softsgx) waits for the exit to host code, whose mask is @prog.
  */
 static uint64_t enclave_sigmask(uint64_t prog)
 {
-	return ~host_signal_mask() & ~(host_stop_signals_default() & ~prog);
+	return ~host_signal_mask() & ~((host_stop_signals_default() | host_routed_signals()) & ~prog);
 }
 
 static uint64_t uc_sigmask(const ucontext_t *uc)
@@ -252,7 +253,8 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 	 */
 	if (h == SIG_IGN && !forced_fault(sig, info))
 		return;
-	if (h == SIG_DFL || h == SIG_IGN || (forced_fault(sig, info) && (uc_sigmask(uc) & bit))) {
+	if (h == SIG_DFL || h == SIG_IGN ||
+	    (forced_fault(sig, info) && ((uc_sigmask(uc) | host_virtual_mask()) & bit))) {
 		/* Die of it, as without softsgx: delivered, unblocked, once the handler returns. */
 		struct kernel_sigaction dfl = { .handler = SIG_DFL };
 
@@ -261,6 +263,8 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 		uc_set_sigmask(uc, uc_sigmask(uc) & ~bit);
 		return;
 	}
+	if (flags & SA_RESETHAND)
+		host_reset_action(sig); /* the kernel resets it before the handler runs */
 	/* The mask the kernel would give the handler: the thread's, its sa_mask, @sig. */
 	mask |= uc_sigmask(uc) | (flags & SA_NODEFER ? 0 : bit);
 	sys_sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -851,6 +855,43 @@ static void architectural_pf(struct host_thread *t, struct sgx_exception *exc)
 		*exc = (struct sgx_exception){ .vector = SGX_VEC_GP, .has_error_code = true };
 }
 
+/*
+ * A program's signal arrived while the thread ran enclave code: an
+ * interrupt, so AEX; the handler then runs on the host state the AEX left
+ * (RIP = AEP), as Linux delivers it on SGX hardware, and when it returns
+ * the AEP decides (the entry function's ERESUMEs).
+ */
+static void enclave_signal(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
+{
+	struct sgx_exception irq = { .vector = VEC_INTERRUPT };
+	struct sgx_regs r;
+
+	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
+	if (trace_on())
+		trace_aex(&irq);
+	if (aex(t, &r, &irq)) {
+		/* No AEX (the LP was not in enclave mode): the processor reports why. */
+		host_thread_left(t);
+		irq = (struct sgx_exception){ .vector = sgx_lp_fault(t->lp)->vector,
+					      .error_code = sgx_lp_fault(t->lp)->error_code,
+					      .addr = sgx_lp_fault(t->lp)->addr };
+		report(t, &r, &irq, false, uc, info);
+		return;
+	}
+	host_thread_left(t);
+	go_host(t, &r, uc);
+	chain(sig, info, uc);
+}
+
+/* Whether @sig is the program's rather than a trap of the thread's own instruction. */
+static bool program_signal(int sig, const siginfo_t *info)
+{
+	if (sig == host_ipi_signal())
+		return false;
+	/* A trapped signal someone sent (kill, tgkill, sigqueue) is no trap. */
+	return !(host_signal_mask() & (1ull << (sig - 1))) || info->si_code <= 0;
+}
+
 static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, ucontext_t *uc)
 {
 	struct sgx_exception exc;
@@ -858,6 +899,10 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 
 	atomic_store(&t->state, HOST_STATE_EMU);
 	tsc_faulting(t, false);
+	if (program_signal(sig, info)) {
+		enclave_signal(t, sig, info, uc);
+		return;
+	}
 	if (enclu_trap(sig, uc)) {
 		enclave_enclu(t, uc, info);
 		return;
@@ -928,7 +973,7 @@ static void host_fault(int sig, siginfo_t *info, ucontext_t *uc, struct sgx_plat
 	enum sgx_fault_result res = SGX_FAULT_NOT_OURS;
 	uint32_t pfec;
 
-	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && plat)
+	if (sig == SIGSEGV && info->si_code > 0 && g[REG_TRAPNO] == SGX_VEC_PF && plat)
 		res = resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], false, &pfec);
 	if (res == SGX_FAULT_RETRY)
 		return;
@@ -949,8 +994,24 @@ __attribute__((visibility("hidden"))) int softsgx_host_thread_ensure(void)
 	return host_thread_get() ? 0 : -ENOMEM;
 }
 
-__attribute__((visibility("hidden"))) void softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc,
-							       struct host_thread *t)
+/*
+ * The first ENCLU of a thread softsgx has not seen (a runtime's own
+ * thread and its own EENTER): the thread is registered now, and the
+ * alternate stack it gets is the one rt_sigreturn installs.
+ */
+static struct host_thread *register_from_trap(ucontext_t *uc)
+{
+	struct host_thread *t = host_thread_get();
+
+	if (t)
+		uc->uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
+					  .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
+	return t;
+}
+
+/* Return: the thread, for the trampoline to switch to enclave state if it is there now. */
+__attribute__((visibility("hidden"))) struct host_thread *
+softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t)
 {
 	int saved_errno = errno;
 
@@ -960,12 +1021,14 @@ __attribute__((visibility("hidden"))) void softsgx_sig_handler(int sig, siginfo_
 		/* Not in enclave code: it left already, nothing to do. */
 		if (trace_on())
 			trace_ipi_received(false);
-	} else if (t && enclu_trap(sig, uc)) {
+	} else if (enclu_trap(sig, uc) && !program_signal(sig, info) &&
+		   (t || (t = register_from_trap(uc)))) {
 		host_enclu(t, uc, info);
-	} else if (host_cpuid_trap(t, sig, uc)) {
+	} else if (info->si_code > 0 && host_cpuid_trap(t, sig, uc)) {
 		/* done */
 	} else {
 		host_fault(sig, info, uc, sgx_platform_get());
 	}
 	errno = saved_errno;
+	return t;
 }

@@ -33,6 +33,7 @@
 
 bool preload_ready;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static __thread bool starting; /* this thread runs init() */
 
 /* The next definitions. */
 static int (*next_open)(const char *, int, ...);
@@ -117,6 +118,7 @@ static void configure(void)
 
 static void init(void)
 {
+	starting = true;
 	/* dlsym() is ours: the C library's is read from its own symbol table. */
 	preload_real_dlsym = lib_symbol("libc.so.6", "dlsym");
 	preload_real_dlvsym = lib_symbol("libc.so.6", "dlvsym");
@@ -129,6 +131,7 @@ static void init(void)
 					  "the preload library does nothing\n";
 
 		preload_real_dlsym = preload_real_dlvsym = (void *)no_dlsym;
+		starting = false;
 		if (write(2, msg, sizeof(msg) - 1) < 0)
 			return;
 		return;
@@ -145,12 +148,15 @@ static void init(void)
 	NEXT(getxattr); NEXT(lgetxattr); NEXT(listxattr); NEXT(llistxattr);
 	preload_vdso_init();
 	configure();
+	preload_signals_init();
+	starting = false;
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
 }
 
 void preload_init(void)
 {
-	pthread_once(&once, init);
+	if (!starting)
+		pthread_once(&once, init);
 }
 
 __attribute__((constructor)) static void preload_constructor(void)

@@ -14,7 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The library's start (once; every interposed call makes sure it happened). */
+/*
+ * The library's start (once; every interposed call makes sure it
+ * happened). Calls that the start itself makes into interposed functions
+ * go straight through.
+ */
 void preload_init(void);
 extern bool preload_ready;
 
@@ -34,6 +38,9 @@ void *preload_next(const char *name);
  */
 uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *name,
 			     const char *version);
+
+/* signals.c: softsgx's signal handlers installed, the C library's signals adopted. */
+void preload_signals_init(void);
 
 /* vdso.c */
 /* Build the vDSO image that carries __vdso_sgx_enter_enclave (once, from preload_init()). */

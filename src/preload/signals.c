@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The program's signal calls. Its handlers go behind softsgx's trampoline
+ * (softsgx_sigaction()), which delivers a signal that arrives in enclave
+ * code after an AEX, as hardware does, and keeps softsgx's own traps from
+ * the program; its masks never block softsgx's own signals, and what it
+ * blocked of them is kept for it to read back. pthread_create() is where
+ * the C library first installs its own signal (SIGSETXID), which then goes
+ * behind the trampoline too.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "driver/uaccess.h"
+#include "host/host.h"
+#include "preload/preload.h"
+#include "softsgx/softsgx.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static int (*next_sigprocmask)(int, const sigset_t *, sigset_t *);
+static int (*next_pthread_sigmask)(int, const sigset_t *, sigset_t *);
+static int (*next_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*next_pthread_cancel)(pthread_t);
+
+void preload_signals_init(void)
+{
+	next_sigprocmask = (typeof(next_sigprocmask))preload_next("sigprocmask");
+	next_pthread_sigmask = (typeof(next_pthread_sigmask))preload_next("pthread_sigmask");
+	next_pthread_create = (typeof(next_pthread_create))preload_next("pthread_create");
+	next_pthread_cancel = (typeof(next_pthread_cancel))preload_next("pthread_cancel");
+	if (!host_start())
+		host_adopt_libc_signals();
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+	preload_ensure();
+	return softsgx_sigaction(sig, act, oldact);
+}
+
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *oldact);
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+	return sigaction(sig, act, oldact);
+}
+
+/* signal(): BSD semantics, as glibc's (restarting, @sig blocked in its handler). */
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+
+	if (sig < 1 || sig >= 65 || handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	if (sigaction(sig, &act, &old))
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler);
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	return signal(sig, handler);
+}
+
+/* sysv_signal(): the handler once, not blocked while it runs, no restart. */
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESETHAND | SA_NODEFER }, old;
+
+	if (sig < 1 || sig >= 65 || handler == SIG_ERR) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	sigemptyset(&act.sa_mask);
+	if (sigaction(sig, &act, &old))
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/*
+ * A mask change through @next (the C library's): softsgx's signals are
+ * taken out of what the kernel gets and kept as the program's view.
+ * Return: as @next (@posix: an error number, else -1 and errno).
+ */
+static int mask_change(int (*next)(int, const sigset_t *, sigset_t *), bool posix, int how,
+		       const sigset_t *set, sigset_t *oldset)
+{
+	uint64_t own = host_signal_mask(), virt = host_virtual_mask(), want = 0, kold;
+	sigset_t kset, kout;
+	int ret;
+
+	preload_ensure();
+	if (set) {
+		if (copy_from_user(&kset, set, sizeof(kset))) {
+			if (posix)
+				return EFAULT;
+			errno = EFAULT;
+			return -1;
+		}
+		memcpy(&want, &kset, sizeof(want));
+		for (int sig = 1; sig <= 64; sig++)
+			if (own & (1ull << (sig - 1)))
+				sigdelset(&kset, sig);
+	}
+	ret = next(how, set ? &kset : NULL, &kout);
+	if (ret)
+		return ret;
+	if (set) {
+		if (how == SIG_BLOCK)
+			host_set_virtual_mask(virt | (want & own));
+		else if (how == SIG_UNBLOCK)
+			host_set_virtual_mask(virt & ~(want & own));
+		else
+			host_set_virtual_mask(want & own);
+	}
+	if (oldset) {
+		memcpy(&kold, &kout, sizeof(kold));
+		kold = (kold & ~own) | virt;
+		memcpy(&kout, &kold, sizeof(kold));
+		if (copy_to_user(oldset, &kout, sizeof(kout))) {
+			if (posix)
+				return EFAULT;
+			errno = EFAULT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+	return mask_change(next_sigprocmask, false, how, set, oldset);
+}
+
+EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+	return mask_change(next_pthread_sigmask, true, how, set, oldset);
+}
+
+EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			  void *(*start)(void *), void *arg)
+{
+	int ret;
+
+	preload_ensure();
+	ret = next_pthread_create(thread, attr, start, arg);
+	host_adopt_libc_signals();
+	return ret;
+}
+
+EXPORT int pthread_cancel(pthread_t thread)
+{
+	int ret;
+
+	preload_ensure();
+	ret = next_pthread_cancel(thread);
+	host_adopt_libc_signals();
+	return ret;
+}

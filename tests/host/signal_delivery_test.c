@@ -1,0 +1,156 @@
+/* softsgx-test: threads */
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program's signals while its thread runs enclave code, delivered as
+ * SGX hardware and Linux deliver them: the signal interrupts the enclave
+ * (AEX), the program's handler runs on host state with the AEP as the
+ * interrupted RIP, and the enclave resumes when it returns. And a
+ * program's own fault handlers get the program's faults, never softsgx's.
+ */
+#include <asm/sgx.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "softsgx/arch.h"
+#include "softsgx/loader.h"
+#include "softsgx/softsgx.h"
+#include "test/abi.h"
+#include "test_enclave.h"
+
+#define ERESUME 3
+#define LEAF_AEX 24
+
+static volatile uint64_t spin_flag;
+static volatile int handled;
+static volatile greg_t seen_rip, seen_rax, seen_rbx, seen_rcx;
+static struct timespec sent_at, handled_at;
+
+static void on_alarm(int sig, siginfo_t *info, void *ucv)
+{
+	const ucontext_t *uc = ucv;
+
+	clock_gettime(CLOCK_MONOTONIC, &handled_at);
+	seen_rip = uc->uc_mcontext.gregs[REG_RIP];
+	seen_rax = uc->uc_mcontext.gregs[REG_RAX];
+	seen_rbx = uc->uc_mcontext.gregs[REG_RBX];
+	seen_rcx = uc->uc_mcontext.gregs[REG_RCX];
+	handled++;
+	spin_flag = 1; /* the enclave, resumed, sees it and exits */
+}
+
+struct sender {
+	pthread_t target;
+	int sig;
+};
+
+/*
+ * After the enclave has spun a while, the signal goes to the thread inside
+ * it; if no handler has run 5 s later, the enclave is let go (the test fails).
+ */
+static void *send_later(void *arg)
+{
+	struct sender *s = arg;
+	int i;
+
+	usleep(50000);
+	clock_gettime(CLOCK_MONOTONIC, &sent_at);
+	pthread_kill(s->target, s->sig);
+	for (i = 0; i < 500 && !handled; i++)
+		usleep(10000);
+	spin_flag = 1;
+	return NULL;
+}
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* A signal to a thread spinning in the enclave: AEX, the handler, ERESUME, and on. */
+static void signal_interrupts_spinning_enclave(int sig)
+{
+	struct sigaction sa = { .sa_sigaction = on_alarm, .sa_flags = SA_SIGINFO }, old;
+	struct softsgx_enclave *e = te_load();
+	struct sender s = { .target = pthread_self(), .sig = sig };
+	struct sgx_enclave_run run;
+	struct te_call c;
+	uint64_t aex;
+	pthread_t th;
+
+	ASSERT_TRUE(e);
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(softsgx_sigaction(sig, &sa, &old), 0);
+	spin_flag = 0;
+	handled = 0;
+	aex = softsgx_leaf_count(LEAF_AEX);
+	ASSERT_EQ(pthread_create(&th, NULL, send_later, &s), 0);
+	c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&spin_flag } };
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
+	pthread_join(th, NULL);
+	EXPECT_EQ(run.function, TE_EEXIT); /* resumed after the handler and left normally */
+	EXPECT_TRUE(c.ret > 0);
+	EXPECT_EQ(handled, 1);
+	EXPECT_TRUE(softsgx_leaf_count(LEAF_AEX) > aex);
+	/* The synthetic state of an AEX: RAX = ERESUME, RBX = TCS, RCX = RIP = AEP. */
+	EXPECT_EQ(seen_rax, ERESUME);
+	EXPECT_EQ((uint64_t)seen_rbx, softsgx_enclave_tcs(e, 0));
+	EXPECT_EQ(seen_rcx, seen_rip);
+	printf("# signal %d: handler %.3f ms after it was sent\n", sig, ms_between(&sent_at, &handled_at));
+	softsgx_sigaction(sig, &old, NULL);
+	softsgx_unload(e);
+}
+
+TEST(sigalrm_interrupts_an_enclave_that_loops)
+{
+	signal_interrupts_spinning_enclave(SIGALRM);
+}
+
+/* A handler for a signal softsgx traps as well (SIGSEGV sent with kill): no trap, a signal. */
+TEST(sent_sigsegv_is_the_programs_signal_not_a_fault)
+{
+	signal_interrupts_spinning_enclave(SIGSEGV);
+}
+
+/* The program's SIGSEGV handler gets its own faults; the enclave's go to the entry function. */
+static sigjmp_buf fault_jump;
+static volatile void *fault_addr;
+
+static void on_segv(int sig, siginfo_t *info, void *uc)
+{
+	fault_addr = info->si_addr;
+	siglongjmp(fault_jump, 1);
+}
+
+TEST(own_sigsegv_handler_gets_own_faults_only)
+{
+	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO }, old;
+	struct softsgx_enclave *e = te_load();
+	struct sgx_enclave_run run;
+	struct te_call c;
+	volatile uint8_t *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(e);
+	ASSERT_TRUE(p != MAP_FAILED);
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(softsgx_sigaction(SIGSEGV, &sa, &old), 0);
+	fault_addr = NULL;
+	if (!sigsetjmp(fault_jump, 1))
+		(void)p[0];
+	EXPECT_EQ((uintptr_t)fault_addr, (uintptr_t)p);
+	/* A write to the enclave's read-only ELF header: #PF reported in run, no handler. */
+	fault_addr = NULL;
+	c = (struct te_call){ .op = TE_OP_WRITE, .arg = { softsgx_enclave_base(e) } };
+	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
+	EXPECT_EQ(run.function, ERESUME);
+	EXPECT_EQ(run.exception_vector, SGX_VEC_PF);
+	EXPECT_TRUE(fault_addr == NULL);
+	softsgx_sigaction(SIGSEGV, &old, NULL);
+	munmap((void *)p, 4096);
+	softsgx_unload(e);
+}
