@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "host/features.h"
 
 #define PRELOAD_NAME "libsoftsgx-preload.so"
 
@@ -170,6 +171,11 @@ static int cmd_exec(const struct cli_command *cmd, int argc, char **argv)
 	reason = refusal(program, 0, why, sizeof(why));
 	if (reason)
 		return cli_fail(cmd, "%s", reason);
+	if (!(host_features() & HOST_CPUID_FAULTING))
+		fprintf(stderr, "softsgx exec: %s: the program's CPUID shows this host's processor, "
+				"not SGX2 (docs/fidelity.md)\n",
+			host_features_present() & HOST_CPUID_FAULTING ? "CPUID faulting turned off"
+								       : "no CPUID faulting on this host");
 	/* Ours first, then whatever the caller preloads. */
 	old = getenv("LD_PRELOAD");
 	if (asprintf(&env, "%s%s%s", preload, old && *old ? ":" : "", old ? old : "") < 0 ||

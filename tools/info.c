@@ -46,23 +46,19 @@ static void print_masks(const struct sgx_cpu_config *c)
 	print_bits(c->xfrm, xfrm, sizeof(xfrm) / sizeof(xfrm[0]));
 }
 
-/* CPUID.(EAX=12H, ECX=0..2) as the emulated processor would answer it. */
-static void print_cpuid(const struct sgx_cpu_config *c, uint64_t epc_base, uint64_t epc_size)
+/* CPUID.(EAX=12H, ECX=0..2) as the emulated processor answers it. */
+static void print_cpuid(const struct sgx_cpu *cpu)
 {
-	uint32_t r[3][4] = {
-		{ 1u | (c->sgx2 ? 2u : 0u), c->miscselect, 0,
-		  (uint32_t)c->max_enclave_size_64 << 8 | c->max_enclave_size_32 },
-		{ (uint32_t)c->attributes, (uint32_t)(c->attributes >> 32), (uint32_t)c->xfrm,
-		  (uint32_t)(c->xfrm >> 32) },
-		{ (uint32_t)(epc_base & 0xfffff000u) | 1u, (uint32_t)(epc_base >> 32) & 0xfffff,
-		  (uint32_t)(epc_size & 0xfffff000u) | 1u, (uint32_t)(epc_size >> 32) & 0xfffff },
-	};
-	int i;
+	uint32_t r[4];
+	uint32_t i;
 
 	printf("  CPUID leaf 0x12, as enclave software would read it:\n");
-	for (i = 0; i < 3; i++)
-		printf("    subleaf %d: EAX=0x%08x EBX=0x%08x ECX=0x%08x EDX=0x%08x\n", i, r[i][0],
-		       r[i][1], r[i][2], r[i][3]);
+	for (i = 0; i < 3; i++) {
+		r[0] = r[1] = r[2] = r[3] = 0;
+		sgx_cpu_cpuid(cpu, 0x12, i, r);
+		printf("    subleaf %u: EAX=0x%08x EBX=0x%08x ECX=0x%08x EDX=0x%08x\n", i, r[0], r[1],
+		       r[2], r[3]);
+	}
 }
 
 static void print_platform(struct sgx_platform *plat)
@@ -86,7 +82,7 @@ static void print_platform(struct sgx_platform *plat)
 		       : "per-page: ETRACK, interrupts after each EMODPR/EMODT (Linux)");
 	printf("  %-20s %s%s (never secret: protect nothing with it)\n", "platform key seed",
 	       cfg->seed_given ? "from " : "built in", cfg->seed_given ? cfg->seed_from : "");
-	print_cpuid(c, sgx_cpu_epc_base(plat->cpu), epc_size);
+	print_cpuid(plat->cpu);
 }
 
 /* One host feature: present and used, turned off by the setting, or absent; and what follows. */
@@ -125,8 +121,11 @@ static void print_host(void)
 		      "FS/GS bases switch by arch_prctl(): up to 2 system calls per switch");
 	print_feature("Syscall User Dispatch", HOST_SUD, "SYSCALL, INT 0x80 in an enclave: #UD, as on SGX",
 		      "SYSCALL in an enclave executes (SGX: #UD); needs Linux 5.11+");
-	print_feature("CPUID faulting", HOST_CPUID_FAULTING, "CPUID in an enclave: #UD, as on SGX",
-		      "CPUID in an enclave executes (SGX: #UD); see docs/fidelity.md");
+	print_feature("CPUID faulting", HOST_CPUID_FAULTING,
+		      "CPUID in an enclave: #UD, as on SGX; under softsgx exec a program's\n"
+		      "                              CPUID shows SGX2 (leaf 7, leaf 0x12)",
+		      "CPUID in an enclave executes (SGX: #UD); under softsgx exec a\n"
+		      "                              program's CPUID shows the host's processor, no SGX");
 	print_feature("TSC faulting", HOST_TSC_FAULTING, "RDTSC in an SGX1 enclave (--sgx 1): #UD",
 		      "RDTSC in an SGX1 enclave executes (SGX1: #UD)");
 	print_fact("IA32 emulation", ia32,

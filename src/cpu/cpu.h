@@ -101,6 +101,15 @@ struct sgx_cpu_config {
 void sgx_cpu_config_default(struct sgx_cpu_config *cfg);
 
 /*
+ * sgx_cpu_cpuid() - CPUID.(EAX=@leaf, ECX=@subleaf) of this processor:
+ * @regs (EAX, EBX, ECX, EDX) holds the host's answer and gets the SGX
+ * parts: leaf 0 reaching 0x12, leaf 7's SGX and SGX_LC bits, and leaf
+ * 0x12 (SGX1/SGX2, MISCSELECT, enclave sizes, ATTRIBUTES and XFRM masks,
+ * the EPC section).
+ */
+void sgx_cpu_cpuid(const struct sgx_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+/*
  * sgx_cpu_create() - power on an emulated processor. The EPC's storage and
  * EPCM are reserved without commit (sgx_cpu_epc_map_size() bytes of
  * address space) and cost memory only as far as pages are used.

@@ -196,8 +196,18 @@ void host_thread_bases_refresh(struct host_thread *t);
  */
 uint64_t host_stop_signals_default(void);
 void host_stop_signals_refresh(void);
-/* CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX, ECX, EDX. */
+/*
+ * CPUID for host code of a thread whose CPUID faults: @regs = EAX, EBX,
+ * ECX, EDX, the host's answer with the emulated processor's SGX parts.
+ * @t may be NULL (a thread that inherited CPUID faulting).
+ */
 void host_cpuid(struct host_thread *t, uint32_t regs[4]);
+/*
+ * CPUID faulting for the calling thread and the threads it creates from
+ * now on (a preloaded program's start): its CPUID sees the emulated SGX.
+ * Return: 0, -ENODEV (the host has none, or it is turned off), -errno.
+ */
+int host_cpuid_faulting_on(void);
 
 /*
  * insn.c: whether the instruction in @b (@n bytes readable) is one that SGX

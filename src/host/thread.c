@@ -332,9 +332,22 @@ static void thread_unregister(void *arg)
 
 void host_cpuid(struct host_thread *t, uint32_t regs[4])
 {
+	struct sgx_platform *plat = t ? t->plat : sgx_platform_get();
+	uint32_t leaf = regs[0], subleaf = regs[2];
+
 	syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
 	__asm__ volatile("cpuid" : "+a"(regs[0]), "=b"(regs[1]), "+c"(regs[2]), "=d"(regs[3]));
 	syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0);
+	/* What the program sees of SGX is the emulated processor's. */
+	if (plat && plat->cpu)
+		sgx_cpu_cpuid(plat->cpu, leaf, subleaf, regs);
+}
+
+int host_cpuid_faulting_on(void)
+{
+	if (!(host_features() & HOST_CPUID_FAULTING))
+		return -ENODEV;
+	return syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) ? -errno : 0;
 }
 
 void host_thread_left(struct host_thread *t)

@@ -32,8 +32,11 @@ void preload_signals_init(void)
 	next_pthread_sigmask = (typeof(next_pthread_sigmask))preload_next("pthread_sigmask");
 	next_pthread_create = (typeof(next_pthread_create))preload_next("pthread_create");
 	next_pthread_cancel = (typeof(next_pthread_cancel))preload_next("pthread_cancel");
-	if (!host_start())
-		host_adopt_libc_signals();
+	if (host_start())
+		return;
+	host_adopt_libc_signals();
+	/* The program's CPUID sees an SGX2 processor (the handlers run it). */
+	host_cpuid_faulting_on();
 }
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)

@@ -323,6 +323,36 @@ TEST(direct_enclu_eenter_eexit)
 	softsgx_unload(e);
 }
 
+struct direct_call {
+	uint64_t tcs;
+	struct te_call c;
+	int ret;
+};
+
+static void *direct_thread(void *arg)
+{
+	struct direct_call *d = arg;
+
+	d->ret = direct_eenter(d->tcs, &d->c);
+	return NULL;
+}
+
+/* A thread softsgx never saw (no softsgx call on it) runs enclave code by its own ENCLU. */
+TEST(direct_enclu_on_a_thread_softsgx_never_saw)
+{
+	struct softsgx_enclave *e = te_load();
+	struct direct_call d = { .c = { .op = TE_OP_PUT, .arg = { 47 } } };
+	pthread_t th;
+
+	ASSERT_TRUE(e);
+	d.tcs = softsgx_enclave_tcs(e, 1);
+	ASSERT_EQ(pthread_create(&th, NULL, direct_thread, &d), 0);
+	pthread_join(th, NULL);
+	EXPECT_EQ(d.ret, 0);
+	EXPECT_EQ(te_run(e, 0, TE_OP_GET), 47);
+	softsgx_unload(e);
+}
+
 /*
  * EENTER through a "TCS" that is an ordinary enclave page: the EPCM
  * refuses it (#PF with the SGX bit), the kernel does not fix that up, and
