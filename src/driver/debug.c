@@ -78,12 +78,14 @@ ssize_t softsgx_access_vm(void *addr, void *buf, size_t len, int write)
 		errno = ENOMEM;
 		return -1;
 	}
+
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	while (done < len) {
 		vma = sgx_find_vma(plat, a + done);
 		if (vma) {
-			/* sgx_vma_access(): a non-DEBUG enclave is opaque. */
-			ret = (atomic_load(&vma->encl->flags) & SGX_ENCL_DEBUG)
+			/* sgx_vma_access(): a non-DEBUG enclave, a detached VMA (fork.c) are opaque. */
+			ret = (atomic_load(&vma->encl->flags) & SGX_ENCL_DEBUG) &&
+					      !sgx_encl_detached(vma->encl)
 				      ? debug_unit(vma->encl, a + done, b + done, len - done, write)
 				      : -EFAULT;
 		} else {

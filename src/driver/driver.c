@@ -70,6 +70,7 @@ static struct sgx_platform *platform_create(void)
 	pagemap_init(&plat->ptes);
 	plat->host = *sgx_host_default_ops();
 	pthread_key_create(&plat->lp_key, lp_destructor);
+	sgx_fork_init(plat);
 	trace_open_env();
 	return plat;
 }
@@ -383,6 +384,11 @@ int softsgx_ioctl(int fd, unsigned long request, void *arg)
 	encl = sgx_encl_from_fd(plat, fd);
 	if (!encl)
 		return -1;
+	if (sgx_encl_detached(encl)) {
+		sgx_encl_put(encl);
+		errno = EIO; /* the enclave is the parent's (fork.c) */
+		return -1;
+	}
 	/* Signals interrupt and restart the call as they would the system call. */
 	for (restarts = 0;; restarts++) {
 		sgx_syscall_enter();
@@ -429,6 +435,11 @@ void *softsgx_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t of
 	encl = sgx_encl_from_fd(plat, fd);
 	if (!encl) {
 		errno = sgx_fd_is_provision(plat, fd) ? ENODEV : errno == ENOTTY ? ENODEV : EBADF;
+		return MAP_FAILED;
+	}
+	if (sgx_encl_detached(encl)) {
+		sgx_encl_put(encl);
+		errno = EIO; /* the enclave is the parent's (fork.c) */
 		return MAP_FAILED;
 	}
 	pthread_rwlock_wrlock(&plat->mmap_lock);

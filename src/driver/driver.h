@@ -42,6 +42,8 @@ struct sgx_platform;
 #define SGX_ENCL_DEBUG 0x2u
 #define SGX_ENCL_CREATED 0x4u
 #define SGX_ENCL_INITIALIZED 0x8u
+/* softsgx's own: a fork()ed child's copy of its parent's enclave, out of reach (fork.c). */
+#define SGX_ENCL_DETACHED 0x10u
 
 /* vm_max_prot_bits and VMA permissions use the SECINFO R/W/X bits. */
 #define SGX_PROT_R 0x1u
@@ -186,6 +188,13 @@ struct sgx_platform *sgx_platform_get(void);
  * certain, true means "ask the driver". Lock-free: for routing calls.
  */
 bool sgx_range_may_be_enclave(uint64_t start, uint64_t len);
+/* fork.c: what a fork()ed child keeps of @plat (registered once, at its creation). */
+void sgx_fork_init(struct sgx_platform *plat);
+
+static inline bool sgx_encl_detached(struct sgx_encl *encl)
+{
+	return atomic_load_explicit(&encl->flags, memory_order_relaxed) & SGX_ENCL_DETACHED;
+}
 /* vma.c: widen the hull to [start, end) (mmap_lock held for writing). */
 void sgx_hull_add(struct sgx_platform *plat, uint64_t start, uint64_t end);
 /* The calling thread's logical processor. */

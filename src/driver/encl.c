@@ -41,16 +41,22 @@ static void sgx_encl_release(struct sgx_encl *encl)
 	uint64_t key, val;
 	size_t pos = 0;
 
-	/* A page whose EREMOVE fails (a thread still inside) is leaked, not reused. */
+	/*
+	 * A page whose EREMOVE fails (a thread still inside) is leaked, not
+	 * reused. A forked child's EPC is a copy that no leaf may touch (fork.c):
+	 * only the host's resources go.
+	 */
+	bool leaves = !sgx_encl_detached(encl);
+
 	while (pagemap_next(&encl->pages, &pos, &key, &val)) {
 		struct sgx_encl_page *page = (struct sgx_encl_page *)(uintptr_t)val;
 
-		if (page->epc)
+		if (page->epc && leaves)
 			sgx_encl_free_epc_page(plat, page->epc);
 		free(page);
 	}
 	pagemap_destroy(&encl->pages);
-	if (encl->secs_epc)
+	if (encl->secs_epc && leaves)
 		sgx_encl_free_epc_page(plat, encl->secs_epc);
 	if (encl->phys)
 		sys_munmap(encl->phys, encl->size);
@@ -216,6 +222,11 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 	if (!vma)
 		return SGX_FAULT_NOT_OURS;
 	encl = vma->encl;
+	/* sgx_vma_fault(): a detached VMA (a forked child's, fork.c) is SIGBUS. */
+	if (sgx_encl_detached(encl)) {
+		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
+		return SGX_FAULT_SIGBUS;
+	}
 	/*
 	 * mm/fault.c's access_error(): a fault the processor marked as an EPCM
 	 * refusal (EENTER on a page that is no TCS, say) is never fixed up.
@@ -288,6 +299,8 @@ int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 		vma = sgx_find_vma(plat, addr);
 		if (!vma)
 			return -ENOMEM;
+		if (sgx_encl_detached(vma->encl))
+			continue; /* a forked child's (fork.c): nothing to populate, as upstream */
 		if (!(atomic_load(&vma->encl->flags) & SGX_ENCL_INITIALIZED))
 			continue; /* nothing to EAUG before EINIT (beyond upstream: documented) */
 		pthread_mutex_lock(&vma->encl->lock);

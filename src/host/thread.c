@@ -173,6 +173,27 @@ static void *arena_reserve(void)
 }
 
 static void thread_unregister(void *arg);
+static void slot_free_child(struct host_thread *t);
+
+/*
+ * A fork()ed child has one thread: the one that forked, with a new thread
+ * ID. The others' entries go, or an interrupt would wait for them.
+ */
+static void atfork_child(void)
+{
+	struct host_thread *self = pthread_getspecific(thread_key), *t;
+
+	/* A thread that held it is gone. */
+	pthread_mutex_init(&registry_lock, NULL);
+	for (t = registry; t; t = t->next)
+		if (t != self)
+			slot_free_child(t);
+	registry = self;
+	if (self) {
+		self->next = NULL;
+		self->tid = (int)syscall(SYS_gettid);
+	}
+}
 
 static void process_init(void)
 {
@@ -181,6 +202,7 @@ static void process_init(void)
 		return;
 	}
 	sud_available = host_features() & HOST_SUD;
+	pthread_atfork(NULL, NULL, atfork_child);
 	host_fpu_init();
 	host_stop_signals_refresh();
 	init_error = install_handlers();
@@ -282,6 +304,13 @@ err_altstack:
 	ss = (stack_t){ .ss_flags = SS_DISABLE };
 	sigaltstack(&ss, NULL);
 	return ret;
+}
+
+/* In a fork()ed child, whose other threads are gone: no lock can be held. */
+static void slot_free_child(struct host_thread *t)
+{
+	atomic_store(&t->inside, false);
+	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
 }
 
 struct host_thread *host_thread_get(void)

@@ -259,7 +259,7 @@ static void trace_atexit(void)
 		fprintf(stderr, "softsgx: writing the trace failed: %s\n", strerror(err));
 }
 
-/* A forked child has no enclaves (Linux does not copy them): it leaves the parent's file alone. */
+/* A forked child runs no enclave (its mappings are detached, driver/fork.c): it leaves the parent's file alone. */
 static void trace_atfork_child(void)
 {
 	atomic_store(&trace_enabled, false);
