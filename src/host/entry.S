@@ -380,6 +380,26 @@ softsgx_raw_syscall:
 	.cfi_endproc
 	.size softsgx_raw_syscall, . - softsgx_raw_syscall
 
+/*
+ * int softsgx_probe_byte(const void *p): the byte at @p, or -1 where
+ * reading it faults: the fault handler sends a fault at its load to
+ * softsgx_probe_fault (an exception-table entry, as the kernel's
+ * copy_from_user has). For code that must not crash on a caller's bad
+ * pointer and cannot afford a system call to check it.
+ */
+	.globl softsgx_probe_byte
+	.hidden softsgx_probe_byte
+	.type softsgx_probe_byte, @function
+softsgx_probe_byte:
+	movzbl	(%rdi), %eax
+	ret
+	.size softsgx_probe_byte, . - softsgx_probe_byte
+	.globl softsgx_probe_fault
+	.hidden softsgx_probe_fault
+softsgx_probe_fault:
+	mov	$-1, %eax
+	ret
+
 /* SA_RESTORER of softsgx's handlers: inside the always-allowed region. */
 	.globl softsgx_sig_restorer
 	.hidden softsgx_sig_restorer

@@ -135,6 +135,12 @@ extern const char softsgx_vdso_exception[];  /* where it reports an exception */
 extern const char softsgx_host_text_start[];  /* the region where syscalls are always allowed */
 extern const char softsgx_host_text_end[];
 void softsgx_sig_trampoline(int sig, siginfo_t *info, void *uc);
+/*
+ * The byte at @p, or -1 if reading it faults (once softsgx's handlers are
+ * installed: host_start()); no system call.
+ */
+int softsgx_probe_byte(const void *p);
+extern const char softsgx_probe_fault[];
 void softsgx_sig_restorer(void);
 /* The altstack arena [start, end): entry.S tells a registered thread by its RSP. */
 extern uintptr_t softsgx_altstack_arena_start;

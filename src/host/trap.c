@@ -977,6 +977,12 @@ static void host_fault(int sig, siginfo_t *info, ucontext_t *uc, struct sgx_plat
 		res = resolve(plat, (uintptr_t)info->si_addr, (uint32_t)g[REG_ERR], false, &pfec);
 	if (res == SGX_FAULT_RETRY)
 		return;
+	/* softsgx_probe_byte() of a bad pointer: its exception-table entry. */
+	if ((sig == SIGSEGV || sig == SIGBUS) && info->si_code > 0 &&
+	    g[REG_RIP] == (greg_t)(uintptr_t)softsgx_probe_byte) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)softsgx_probe_fault;
+		return;
+	}
 	if (res == SGX_FAULT_SIGBUS) {
 		/* sgx_vma_fault's VM_FAULT_SIGBUS: the program gets SIGBUS, BUS_ADRERR. */
 		sig = SIGBUS;

@@ -25,6 +25,8 @@
 
 #include "driver/driver.h"
 #include "driver/settings.h"
+#include "driver/uaccess.h"
+#include "host/host.h"
 #include "preload/preload.h"
 #include "softsgx/softsgx.h"
 #include "sys.h"
@@ -176,19 +178,35 @@ enum device { NOT_DEVICE, DEV_ENCLAVE, DEV_PROVISION };
  */
 static enum device device_of(const char *path, bool *link)
 {
+	static const char *const names[] = { "/dev/sgx_enclave", "/dev/sgx_provision",
+					      "/dev/sgx/enclave", "/dev/sgx/provision" };
+	bool maybe[4] = { true, true, true, true };
+	size_t i, n;
+	int c;
+
 	*link = false;
-	if (!path || path[0] != '/' || strncmp(path, "/dev/sgx", 8))
-		return NOT_DEVICE;
-	path += 8;
-	if (!strcmp(path, "_enclave"))
-		return DEV_ENCLAVE;
-	if (!strcmp(path, "_provision"))
-		return DEV_PROVISION;
-	*link = true;
-	if (!strcmp(path, "/enclave"))
-		return DEV_ENCLAVE;
-	if (!strcmp(path, "/provision"))
-		return DEV_PROVISION;
+	/*
+	 * Byte by byte, each read through the fault-safe probe: a bad pointer
+	 * is none of them, and the system call says EFAULT. Most paths differ
+	 * in their first bytes.
+	 */
+	for (i = 0; path; i++) {
+		c = softsgx_probe_byte(path + i);
+		if (c < 0)
+			return NOT_DEVICE;
+		for (n = 0; n < 4; n++) {
+			if (!maybe[n])
+				continue;
+			if (names[n][i] != c)
+				maybe[n] = false;
+			else if (!c) {
+				*link = n >= 2;
+				return n % 2 ? DEV_PROVISION : DEV_ENCLAVE;
+			}
+		}
+		if (!maybe[0] && !maybe[1] && !maybe[2] && !maybe[3])
+			return NOT_DEVICE;
+	}
 	return NOT_DEVICE;
 }
 
@@ -620,22 +638,29 @@ static void link_stat(enum device dev, struct stat *st)
 }
 
 /* stat()/lstat() of @path if it is a device's: 0 done, 1 not a device's. */
+/* The program's buffer is written as the system call writes it: EFAULT where it cannot be. */
+static int put_user(void *to, const void *from, size_t len)
+{
+	if (copy_to_user(to, from, len)) {
+		errno = EFAULT;
+		return -1;
+	}
+	return 0;
+}
+
 static int path_stat(const char *path, struct stat *st, bool nofollow)
 {
 	bool link;
 	enum device dev = device_of(path, &link);
+	struct stat mine;
 
 	if (dev == NOT_DEVICE)
 		return 1;
-	if (!st) {
-		errno = EFAULT;
-		return -1;
-	}
 	if (link && nofollow)
-		link_stat(dev, st);
+		link_stat(dev, &mine);
 	else
-		device_stat(dev, st);
-	return 0;
+		device_stat(dev, &mine);
+	return put_user(st, &mine, sizeof(mine));
 }
 
 EXPORT int stat(const char *path, struct stat *st)
@@ -671,15 +696,10 @@ EXPORT int preload_lstat64(const char *path, struct stat *st)
 /* fstat() of a device descriptor */
 static int fd_stat(int fd, struct stat *st)
 {
-	if (!st) {
-		errno = EFAULT;
-		return -1;
-	}
-	device_stat(softsgx_is_device_fd(fd) && !sgx_fd_is_provision(sgx_platform_get(), fd)
-			    ? DEV_ENCLAVE
-			    : DEV_PROVISION,
-		    st);
-	return 0;
+	struct stat mine;
+
+	device_stat(sgx_fd_is_provision(sgx_platform_get(), fd) ? DEV_PROVISION : DEV_ENCLAVE, &mine);
+	return put_user(st, &mine, sizeof(mine));
 }
 
 EXPORT int fstat(int fd, struct stat *st)
@@ -701,7 +721,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	int ret;
 
 	preload_ensure();
-	if ((flags & AT_EMPTY_PATH) && path && !path[0] && is_device_fd(dirfd))
+	if ((flags & AT_EMPTY_PATH) && path && softsgx_probe_byte(path) == 0 && is_device_fd(dirfd))
 		return fd_stat(dirfd, st);
 	ret = path_stat(path, st, flags & AT_SYMLINK_NOFOLLOW);
 	return ret <= 0 ? ret : next_fstatat(dirfd, path, st, flags);
@@ -797,11 +817,12 @@ static void statx_from(struct statx *sx, const struct stat *st)
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *sx)
 {
+	struct statx mine;
 	struct stat st;
 	int ret;
 
 	preload_ensure();
-	if ((flags & AT_EMPTY_PATH) && path && !path[0] && is_device_fd(dirfd))
+	if ((flags & AT_EMPTY_PATH) && path && softsgx_probe_byte(path) == 0 && is_device_fd(dirfd))
 		ret = fd_stat(dirfd, &st);
 	else
 		ret = path_stat(path, &st, flags & AT_SYMLINK_NOFOLLOW);
@@ -809,12 +830,8 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 		return next_statx(dirfd, path, flags, mask, sx);
 	if (ret < 0)
 		return ret;
-	if (!sx) {
-		errno = EFAULT;
-		return -1;
-	}
-	statx_from(sx, &st);
-	return 0;
+	statx_from(&mine, &st);
+	return put_user(sx, &mine, sizeof(mine));
 }
 
 /* access(): read and write for everyone, execute for no one (a character device). */
@@ -863,8 +880,7 @@ static ssize_t device_readlink(enum device dev, bool link, char *buf, size_t len
 	}
 	if (n > len)
 		n = len;
-	memcpy(buf, target, n);
-	return (ssize_t)n;
+	return put_user(buf, target, n) ? -1 : (ssize_t)n;
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
