@@ -10,6 +10,10 @@
  *   restrict     RESTRICT_PERMISSIONS over N pages, per-page   vs  batched tracking,
  *                and with a thread inside the enclave (interrupts)
  *   mprotect     softsgx_mprotect over 4096 pages              vs  mprotect(2) over them
+ *   signal       a signal to a thread spinning in an enclave:  vs  the same to a thread
+ *                sent until its handler runs (AEX first)           spinning in host code
+ *   preload      open+close, mmap+munmap, mprotect, fstat of   vs  the same without it
+ *                ordinary files under libsoftsgx-preload.so        (calls.c, its own process)
  *
  * Each tracking mode runs in its own child process (the mode is fixed when
  * the platform is created).
@@ -275,6 +279,121 @@ static void run_mode(enum softsgx_tracking tracking, const char *name)
  * each turned off (SOFTSGX_HOST_DISABLE, read when the child's platform
  * starts): what a host without it costs, measured on this one.
  */
+/* Signal delivery to a spinning thread: send to handler, in microseconds. */
+static volatile uint64_t spin_flag;
+static volatile double handled_at;
+
+static void on_signal(int sig)
+{
+	handled_at = now_us();
+	spin_flag = 1;
+}
+
+struct sig_target {
+	struct softsgx_enclave *e; /* NULL: spin in host code */
+	volatile int started;
+};
+
+static void *spin_for_signal(void *arg)
+{
+	struct sig_target *s = arg;
+
+	s->started = 1;
+	if (s->e)
+		op(s->e, 1, TE_OP_SPIN, (uintptr_t)&spin_flag, 0);
+	else
+		while (!spin_flag)
+			__builtin_ia32_pause();
+	return NULL;
+}
+
+static double signal_latency_us(struct softsgx_enclave *e)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	double v[ROUNDS], sent;
+	struct sig_target s = { .e = e };
+	pthread_t th;
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	softsgx_sigaction(SIGUSR1, &sa, NULL);
+	for (r = 0; r < ROUNDS; r++) {
+		spin_flag = 0;
+		handled_at = 0;
+		s.started = 0;
+		pthread_create(&th, NULL, spin_for_signal, &s);
+		while (!s.started)
+			;
+		usleep(2000); /* inside and spinning */
+		sent = now_us();
+		pthread_kill(th, SIGUSR1);
+		pthread_join(th, NULL);
+		v[r] = handled_at - sent;
+	}
+	return median(v, ROUNDS);
+}
+
+static void bench_signal(void)
+{
+	struct softsgx_enclave *e = load();
+
+	if (!e)
+		return;
+	row("signal to a thread in an enclave, to handler", signal_latency_us(e),
+	    "same, thread in host code", signal_latency_us(NULL));
+	softsgx_unload(e);
+}
+
+/* The preload library's toll on calls that are not softsgx's: calls.c with and without it. */
+static bool run_calls(bool preload, const char *file, double out[4])
+{
+	char cmd[4096];
+	FILE *p;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd), "%s%s%s '%s' '%s'", preload ? "LD_PRELOAD='" : "",
+		 preload ? SOFTSGX_PRELOAD : "", preload ? "'" : "", SOFTSGX_BENCH_CALLS, file);
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	ok = fscanf(p, "%lf %lf %lf %lf", &out[0], &out[1], &out[2], &out[3]) == 4;
+	return !pclose(p) && ok;
+}
+
+static void bench_preload(void)
+{
+	static const char *const names[4] = { "open + close of a file", "mmap + munmap of a file page",
+					      "mprotect of an anonymous page", "fstat of a file" };
+	char file[] = "/tmp/softsgx-bench-XXXXXX";
+	double with[4], without[4], us[2][4][ROUNDS];
+	int fd = mkstemp(file), r, i;
+	char label[80];
+
+	if (fd < 0 || ftruncate(fd, 4096)) {
+		perror("bench: a file for the preload figures");
+		return;
+	}
+	close(fd);
+	printf("\nordinary calls under libsoftsgx-preload.so (medians of %d runs)\n", ROUNDS);
+	/* Alternating runs, so that a slow moment of the machine hits both alike. */
+	for (r = 0; r < ROUNDS; r++) {
+		if (!run_calls(false, file, without) || !run_calls(true, file, with)) {
+			fprintf(stderr, "bench: %s failed\n", SOFTSGX_BENCH_CALLS);
+			unlink(file);
+			return;
+		}
+		for (i = 0; i < 4; i++) {
+			us[0][i][r] = with[i] / 1e3;
+			us[1][i][r] = without[i] / 1e3;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(label, sizeof(label), "%s, preloaded", names[i]);
+		row(label, median(us[0][i], ROUNDS), "without the preload", median(us[1][i], ROUNDS));
+	}
+	unlink(file);
+}
+
 static void run_features(const char *disable)
 {
 	struct softsgx_config cfg = { .epc_size = 256ull << 20 };
@@ -292,6 +411,8 @@ static void run_features(const char *disable)
 		}
 		bench_ecall(label);
 		bench_fault(label);
+		if (!disable)
+			bench_signal();
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
@@ -318,5 +439,6 @@ int main(void)
 	run_features("all");
 	run_mode(SOFTSGX_TRACK_PER_PAGE, "per-page");
 	run_mode(SOFTSGX_TRACK_BATCHED, "batched");
+	bench_preload();
 	return 0;
 }
