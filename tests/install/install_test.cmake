@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the build into a temporary prefix and uses the installed copy as
 # a program would: checks the files (libraries, SONAME, exported symbols,
-# headers, softsgx.pc, the command, the man page), builds consumer.c
+# headers, softsgx.pc, the command, the man page, the preload library and
+# what it exports), runs `softsgx exec` of the installed copy, builds consumer.c
 # through `pkg-config --cflags --libs softsgx` (shared) and
 # `pkg-config --static` (static) and runs both, the shared one with
 # SOFTSGX_TRACE set. Run by CTest (tests/install/CMakeLists.txt passes the
@@ -37,7 +38,7 @@ run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
 # The files.
 foreach(f bin/softsgx ${LIBDIR}/libsoftsgx.a ${LIBDIR}/libsoftsgx.so
           ${LIBDIR}/libsoftsgx.so.${SOVERSION} ${LIBDIR}/libsoftsgx.so.${VERSION}
-          ${LIBDIR}/pkgconfig/softsgx.pc)
+          ${LIBDIR}/pkgconfig/softsgx.pc ${LIBDIR}/libsoftsgx-preload.so)
   expect_file(${f})
 endforeach()
 file(GLOB headers RELATIVE ${SOURCE_DIR}/include ${SOURCE_DIR}/include/softsgx/*.h)
@@ -62,6 +63,25 @@ foreach(line ${symbols})
 endforeach()
 if(NOT out MATCHES " softsgx_trace_open\n")
   message(FATAL_ERROR "libsoftsgx.so does not export softsgx_trace_open:\n${out}")
+endif()
+
+# The preload library exports the C library's names it interposes, none of softsgx's.
+run("nm -D preload" nm -D --defined-only ${libdir}/libsoftsgx-preload.so)
+foreach(name open ioctl mmap dlsym getauxval sigaction)
+  if(NOT out MATCHES " ${name}\n")
+    message(FATAL_ERROR "libsoftsgx-preload.so does not export ${name}:\n${out}")
+  endif()
+endforeach()
+if(out MATCHES " (softsgx_|sgx_)[a-z_0-9]+\n")
+  message(FATAL_ERROR "libsoftsgx-preload.so exports softsgx's own names:\n${out}")
+endif()
+# The installed softsgx exec finds the installed preload library (an uninstrumented
+# system program cannot take a sanitizer build's).
+if(NOT SANITIZE)
+  run("softsgx exec (installed)" ${prefix}/bin/softsgx exec -- ls -l /dev/sgx_enclave)
+  if(NOT out MATCHES "^crw-rw-rw- ")
+    message(FATAL_ERROR "softsgx exec ls -l /dev/sgx_enclave: not a character device:\n${out}")
+  endif()
 endif()
 
 # pkg-config finds it; its version is the project's.
