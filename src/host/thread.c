@@ -514,8 +514,26 @@ uint64_t host_routed_signals(void)
 	return atomic_load_explicit(&routed, memory_order_relaxed);
 }
 
-/* Serializes changes of previous[], routed and the kernel's actions. */
+/*
+ * Serializes changes of previous[], routed and the kernel's actions. Taken
+ * with every signal blocked: a handler that resets its action
+ * (SA_RESETHAND) may run on any thread, the holder's too.
+ */
 static pthread_mutex_t action_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void action_lock_take(uint64_t *saved)
+{
+	const uint64_t all = ~0ull;
+
+	sys_sigprocmask(SIG_SETMASK, &all, saved);
+	pthread_mutex_lock(&action_lock);
+}
+
+static void action_lock_drop(const uint64_t *saved)
+{
+	pthread_mutex_unlock(&action_lock);
+	sys_sigprocmask(SIG_SETMASK, saved, NULL);
+}
 
 /*
  * @sig's action becomes the program's handler @k behind the trampoline
@@ -557,16 +575,18 @@ static int set_action(int sig, const struct kernel_sigaction *k)
 void host_reset_action(int sig)
 {
 	const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+	uint64_t saved;
 
-	pthread_mutex_lock(&action_lock);
+	action_lock_take(&saved);
 	set_action(sig, &dfl);
-	pthread_mutex_unlock(&action_lock);
+	action_lock_drop(&saved);
 }
 
 void host_adopt_libc_signals(void)
 {
 	const int libc_signals[] = { SIGRTMIN - 2, SIGRTMIN - 1 }; /* SIGCANCEL, SIGSETXID */
 	struct kernel_sigaction k;
+	uint64_t saved;
 	size_t i;
 
 	if (pthread_once(&init_once, process_init), init_error)
@@ -576,12 +596,12 @@ void host_adopt_libc_signals(void)
 
 		if (host_routed_signals() & (1ull << (sig - 1)))
 			continue;
-		pthread_mutex_lock(&action_lock);
+		action_lock_take(&saved);
 		/* The C library installs them itself, when it first needs them. */
 		if (!raw_sigaction(sig, NULL, &k) && k.handler != SIG_DFL && k.handler != SIG_IGN &&
 		    k.handler != (void *)softsgx_sig_trampoline)
 			set_action(sig, &k);
-		pthread_mutex_unlock(&action_lock);
+		action_lock_drop(&saved);
 	}
 }
 
@@ -589,6 +609,7 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 {
 	struct sigaction new, old;
 	struct kernel_sigaction k, *prev;
+	uint64_t saved;
 	int ret;
 
 	pthread_once(&init_once, process_init);
@@ -612,7 +633,7 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		return -1;
 	}
 	memset(&old, 0, sizeof(old));
-	pthread_mutex_lock(&action_lock);
+	action_lock_take(&saved);
 	if (is_trapped(sig) || (host_routed_signals() & (1ull << (sig - 1)))) {
 		prev = &previous[sig];
 		old.sa_sigaction = prev->handler;
@@ -630,7 +651,7 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 			ret = -1;
 		}
 	}
-	pthread_mutex_unlock(&action_lock);
+	action_lock_drop(&saved);
 	if (act && !ret)
 		host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
 	if (!ret && oldact && copy_to_user(oldact, &old, sizeof(old))) {

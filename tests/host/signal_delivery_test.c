@@ -154,3 +154,42 @@ TEST(own_sigsegv_handler_gets_own_faults_only)
 	munmap((void *)p, 4096);
 	softsgx_unload(e);
 }
+
+static volatile int usr2_count;
+
+static void on_usr2(int sig)
+{
+	usr2_count++;
+}
+
+/* The program reads back its own actions, never softsgx's trampoline; SA_RESETHAND holds. */
+TEST(actions_read_back_and_resethand)
+{
+	struct sigaction a = { .sa_handler = on_usr2, .sa_flags = SA_RESETHAND }, old;
+
+	sigemptyset(&a.sa_mask);
+	ASSERT_EQ(softsgx_sigaction(SIGUSR2, &a, NULL), 0);
+	ASSERT_EQ(softsgx_sigaction(SIGUSR2, NULL, &old), 0);
+	EXPECT_TRUE(old.sa_handler == on_usr2);
+	EXPECT_TRUE(old.sa_flags & SA_RESETHAND);
+	/* The kernel's action behind it is softsgx's; what sigaction(2) itself says is the program's. */
+	usr2_count = 0;
+	raise(SIGUSR2);
+	EXPECT_EQ(usr2_count, 1);
+	ASSERT_EQ(softsgx_sigaction(SIGUSR2, NULL, &old), 0);
+	EXPECT_TRUE(old.sa_handler == SIG_DFL);
+	/* SIG_IGN stays the kernel's: an ignored signal is discarded. */
+	a = (struct sigaction){ .sa_handler = SIG_IGN };
+	ASSERT_EQ(softsgx_sigaction(SIGUSR2, &a, NULL), 0);
+	raise(SIGUSR2);
+	EXPECT_EQ(usr2_count, 1);
+	ASSERT_EQ(softsgx_sigaction(SIGUSR2, NULL, &old), 0);
+	EXPECT_TRUE(old.sa_handler == SIG_IGN);
+	/* What sigaction(2) refuses, softsgx refuses. */
+	EXPECT_EQ(softsgx_sigaction(SIGKILL, &a, NULL), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(softsgx_sigaction(65, NULL, &old), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(softsgx_sigaction(SIGRTMAX - 1, &a, NULL), -1); /* softsgx's interrupt */
+	EXPECT_EQ(errno, EINVAL);
+}
