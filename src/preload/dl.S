@@ -7,10 +7,40 @@
  */
 	.text
 
+/*
+ * Before anything: the C library's functions known (preload_boot). The
+ * special handles (RTLD_NEXT, RTLD_DEFAULT) never name the vDSO: straight
+ * to the C library, without running any C of this library's (a sanitizer's
+ * runtime asks for RTLD_NEXT symbols while it starts).
+ */
+.macro boot
+	cmpq	$0, preload_real_dlsym(%rip)
+	jne	8f
+	push	%rdi
+	.cfi_adjust_cfa_offset 8
+	push	%rsi
+	.cfi_adjust_cfa_offset 8
+	push	%rdx
+	.cfi_adjust_cfa_offset 8
+	call	preload_boot
+	pop	%rdx
+	.cfi_adjust_cfa_offset -8
+	pop	%rsi
+	.cfi_adjust_cfa_offset -8
+	pop	%rdi
+	.cfi_adjust_cfa_offset -8
+8:
+.endm
+
 	.globl dlsym
 	.type dlsym, @function
 dlsym:
 	.cfi_startproc
+	boot
+	cmp	$-1, %rdi			/* RTLD_NEXT */
+	je	2f
+	test	%rdi, %rdi			/* RTLD_DEFAULT */
+	jz	2f
 	push	%rdi
 	.cfi_adjust_cfa_offset 8
 	push	%rsi
@@ -27,7 +57,7 @@ dlsym:
 	.cfi_adjust_cfa_offset -8
 	test	%rax, %rax
 	jnz	1f
-	jmp	*preload_real_dlsym(%rip)
+2:	jmp	*preload_real_dlsym(%rip)
 1:	ret
 	.cfi_endproc
 	.size dlsym, . - dlsym
@@ -36,6 +66,11 @@ dlsym:
 	.type dlvsym, @function
 dlvsym:
 	.cfi_startproc
+	boot
+	cmp	$-1, %rdi			/* RTLD_NEXT */
+	je	2f
+	test	%rdi, %rdi			/* RTLD_DEFAULT */
+	jz	2f
 	push	%rdi
 	.cfi_adjust_cfa_offset 8
 	push	%rsi
@@ -51,7 +86,7 @@ dlvsym:
 	.cfi_adjust_cfa_offset -8
 	test	%rax, %rax
 	jnz	1f
-	jmp	*preload_real_dlvsym(%rip)
+2:	jmp	*preload_real_dlvsym(%rip)
 1:	ret
 	.cfi_endproc
 	.size dlvsym, . - dlvsym

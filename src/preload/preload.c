@@ -81,24 +81,6 @@ static ssize_t (*next_llistxattr)(const char *, char *, size_t);
 
 /* Lookups */
 
-static void *lib_symbol(const char *lib, const char *name)
-{
-	void *h = dlopen(lib, RTLD_NOLOAD | RTLD_LAZY);
-	struct link_map *lm = NULL;
-	uintptr_t addr = 0;
-
-	if (h && !dlinfo(h, RTLD_DI_LINKMAP, &lm) && lm)
-		addr = preload_elf_lookup(lm->l_addr, lm->l_ld, name, NULL);
-	if (h)
-		dlclose(h);
-	return (void *)addr;
-}
-
-static void *no_dlsym(void *handle, const char *name)
-{
-	return NULL;
-}
-
 void *preload_next(const char *name)
 {
 	return ((void *(*)(void *, const char *))preload_real_dlsym)(RTLD_NEXT, name);
@@ -122,17 +104,10 @@ static void init(void)
 {
 	starting = true;
 	/* dlsym() is ours: the C library's is read from its own symbol table. */
-	preload_real_dlsym = lib_symbol("libc.so.6", "dlsym");
-	preload_real_dlvsym = lib_symbol("libc.so.6", "dlvsym");
-	if (!preload_real_dlsym) /* a C library before 2.34 keeps them in libdl */
-		preload_real_dlsym = lib_symbol("libdl.so.2", "dlsym");
-	if (!preload_real_dlvsym)
-		preload_real_dlvsym = lib_symbol("libdl.so.2", "dlvsym");
-	if (!preload_real_dlsym || !preload_real_dlvsym) {
+	if (!preload_boot_complete()) {
 		static const char msg[] = "softsgx: the C library's dlsym() cannot be found; "
 					  "the preload library does nothing\n";
 
-		preload_real_dlsym = preload_real_dlvsym = (void *)no_dlsym;
 		starting = false;
 		if (write(2, msg, sizeof(msg) - 1) < 0)
 			return;

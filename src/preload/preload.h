@@ -28,6 +28,16 @@ static inline void preload_ensure(void)
 		preload_init();
 }
 
+/*
+ * boot.c (built without sanitizer instrumentation): find the C library's
+ * dlsym, dlvsym and getauxval (once; cheap when done).
+ * preload_boot_complete(): whether dlsym and dlvsym were found.
+ */
+void preload_boot(void);
+bool preload_boot_complete(void);
+/* The C library's getauxval(). */
+unsigned long preload_real_getauxval(unsigned long type);
+
 /* The next definition of @name after this library (dlsym(RTLD_NEXT)); NULL if none. */
 void *preload_next(const char *name);
 
@@ -45,6 +55,8 @@ void preload_signals_init(void);
 /* vdso.c */
 /* Build the vDSO image that carries __vdso_sgx_enter_enclave (once, from preload_init()). */
 void preload_vdso_init(void);
+/* getauxval(AT_SYSINFO_EHDR): the image (the real vDSO if it could not be built). */
+unsigned long preload_vdso_auxval(void);
 /* dl.S: libc's dlsym and dlvsym, found without calling them. */
 extern void *preload_real_dlsym;
 extern void *preload_real_dlvsym;

@@ -24,15 +24,11 @@
 #define MAX_VERSIONS 8
 #define STR_MAX 2048
 
-__attribute__((visibility("hidden"))) void *preload_real_dlsym;
-__attribute__((visibility("hidden"))) void *preload_real_dlvsym;
-
 static void *vdso_handle;      /* dlopen("linux-vdso.so.1", RTLD_NOLOAD) */
 static uintptr_t real_base;    /* the real vDSO's load address; 0 if the process has none */
 static uintptr_t image;        /* ours; 0 until built */
 static size_t image_len;
 static const Elf64_Phdr *image_phdr;
-static unsigned long (*real_getauxval)(unsigned long);
 static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 
 static const char sgx_entry_name[] = "__vdso_sgx_enter_enclave";
@@ -229,7 +225,7 @@ static void build(struct builder *b, const struct vsym *syms, size_t n, const ch
 				    .vd_aux = sizeof(Elf64_Verdef),
 				    .vd_next = i < nver ? sizeof(Elf64_Verdef) + sizeof(Elf64_Verdaux) : 0 };
 		Elf64_Verdaux va = { .vda_name = (Elf64_Word)(i ? ver_off[i - 1] : soname) };
-		size_t at = put(b, &vd, sizeof(vd), 8);
+		size_t at = put(b, &vd, sizeof(vd), 4);
 
 		if (!i)
 			at_verdef = at;
@@ -282,7 +278,6 @@ void preload_vdso_init(void)
 	size_t n = 0, nver = 0, i, v;
 	void *p;
 
-	real_getauxval = (unsigned long (*)(unsigned long))preload_next("getauxval");
 	real_dl_iterate_phdr = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))
 		preload_next("dl_iterate_phdr");
 	vdso_handle = dlopen("linux-vdso.so.1", RTLD_NOLOAD | RTLD_LAZY);
@@ -314,18 +309,10 @@ void preload_vdso_init(void)
 	free(b);
 }
 
-unsigned long getauxval(unsigned long type)
+unsigned long preload_vdso_auxval(void)
 {
 	preload_ensure();
-	if (type == AT_SYSINFO_EHDR && image)
-		return image;
-	return real_getauxval ? real_getauxval(type) : 0;
-}
-
-unsigned long __getauxval(unsigned long type);
-unsigned long __getauxval(unsigned long type)
-{
-	return getauxval(type);
+	return image ? image : preload_real_getauxval(AT_SYSINFO_EHDR);
 }
 
 struct iterate {
