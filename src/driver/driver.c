@@ -222,6 +222,11 @@ bool softsgx_is_device_fd(int fd)
 	return ret;
 }
 
+struct sgx_platform *sgx_platform_peek(void)
+{
+	return __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
+}
+
 bool sgx_range_may_be_enclave(uint64_t start, uint64_t len)
 {
 	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);

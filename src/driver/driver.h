@@ -183,6 +183,8 @@ static inline bool sgx_vma_allows(unsigned int prot, uint32_t access)
 /* driver.c */
 /* The process's platform, created on first use. NULL if it cannot be created. */
 struct sgx_platform *sgx_platform_get(void);
+/* The platform if it exists, never creating it (signal handlers: creating it runs OpenSSL). */
+struct sgx_platform *sgx_platform_peek(void);
 /*
  * Whether [start, start + len) may meet an enclave mapping: false is
  * certain, true means "ask the driver". Lock-free: for routing calls.

@@ -361,7 +361,7 @@ static void thread_unregister(void *arg)
 
 void host_cpuid(struct host_thread *t, uint32_t regs[4])
 {
-	struct sgx_platform *plat = t ? t->plat : sgx_platform_get();
+	struct sgx_platform *plat = t ? t->plat : sgx_platform_peek();
 	uint32_t leaf = regs[0], subleaf = regs[2];
 
 	syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);

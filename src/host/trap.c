@@ -48,7 +48,7 @@
  */
 static bool read_insn(uint64_t rip, uint8_t *buf, size_t len)
 {
-	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_platform *plat = sgx_platform_peek();
 	uint64_t epc = 0;
 	size_t i;
 
@@ -1033,7 +1033,7 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 	} else if (info->si_code > 0 && host_cpuid_trap(t, sig, uc)) {
 		/* done */
 	} else {
-		host_fault(sig, info, uc, sgx_platform_get());
+		host_fault(sig, info, uc, sgx_platform_peek());
 	}
 	errno = saved_errno;
 	return t;

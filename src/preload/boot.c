@@ -9,7 +9,6 @@
  * and those calls end here.
  */
 #include <link.h>
-#include <string.h>
 #include <sys/auxv.h>
 
 #include "preload/preload.h"
@@ -24,11 +23,15 @@ static void *no_dlsym(void *handle, const char *name)
 	return NULL;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+/* Whether the file name @path is @name, or ends in "/@name". */
+static bool names_file(const char *path, const char *name)
 {
-	size_t n = strlen(s), m = strlen(suffix);
+	const char *base = path;
 
-	return n >= m && !strcmp(s + n - m, suffix) && (n == m || s[n - m - 1] == '/');
+	for (; *path; path++)
+		if (*path == '/')
+			base = path + 1;
+	return !preload_strcmp(base, name);
 }
 
 /* @name in the loaded object whose file name ends in @lib; 0 if none. */
@@ -38,7 +41,7 @@ static uintptr_t loaded_symbol(const char *lib, const char *name)
 	uintptr_t addr;
 
 	for (lm = _r_debug.r_map; lm; lm = lm->l_next) {
-		if (!lm->l_name || !ends_with(lm->l_name, lib))
+		if (!lm->l_name || !names_file(lm->l_name, lib))
 			continue;
 		addr = preload_elf_lookup(lm->l_addr, lm->l_ld, name, NULL);
 		if (addr)

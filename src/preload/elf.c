@@ -5,7 +5,6 @@
  * it cannot ask it) and the real vDSO's functions.
  */
 #include <elf.h>
-#include <string.h>
 
 #include "preload/preload.h"
 
@@ -29,7 +28,7 @@ static const void *dyn_ptr(uintptr_t base, Elf64_Addr v)
 
 static void dyn_read(uintptr_t base, const Elf64_Dyn *d, struct dyninfo *di)
 {
-	memset(di, 0, sizeof(*di));
+	*di = (struct dyninfo){ 0 };
 	for (; d->d_tag != DT_NULL; d++) {
 		switch (d->d_tag) {
 		case DT_SYMTAB: di->symtab = dyn_ptr(base, d->d_un.d_ptr); break;
@@ -76,7 +75,7 @@ static unsigned int verdef_index(const struct dyninfo *di, const char *name)
 	while (vd) {
 		const Elf64_Verdaux *aux = (const void *)((const char *)vd + vd->vd_aux);
 
-		if (!(vd->vd_flags & VER_FLG_BASE) && !strcmp(di->strtab + aux->vda_name, name))
+		if (!(vd->vd_flags & VER_FLG_BASE) && !preload_strcmp(di->strtab + aux->vda_name, name))
 			return vd->vd_ndx;
 		vd = vd->vd_next ? (const void *)((const char *)vd + vd->vd_next) : NULL;
 	}
@@ -101,7 +100,7 @@ uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *na
 		unsigned int type = ELF64_ST_TYPE(s->st_info);
 
 		if (s->st_shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_OBJECT) ||
-		    strcmp(di.strtab + s->st_name, name))
+		    preload_strcmp(di.strtab + s->st_name, name))
 			continue;
 		if (di.versym && (want ? (di.versym[i] & 0x7fff) != want : (di.versym[i] & 0x8000)))
 			continue; /* another version, or a hidden (non-default) one */

@@ -49,6 +49,20 @@ void *preload_next(const char *name);
 uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *name,
 			     const char *version);
 
+/*
+ * String comparison for boot.c and elf.c, which run while a sanitizer's
+ * runtime starts and must call no C library function (the runtime
+ * intercepts strcmp and strlen, and cannot yet forward them).
+ */
+static inline int preload_strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
 /* signals.c: softsgx's signal handlers installed, the C library's signals adopted. */
 void preload_signals_init(void);
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "driver/driver.h"
 #include "driver/uaccess.h"
 #include "host/host.h"
 #include "preload/preload.h"
@@ -35,8 +36,13 @@ void preload_signals_init(void)
 	if (host_start())
 		return;
 	host_adopt_libc_signals();
-	/* The program's CPUID sees an SGX2 processor (the handlers run it). */
-	host_cpuid_faulting_on();
+	/*
+	 * The program's CPUID sees an SGX2 processor (the handlers run it, with
+	 * the platform's answer: it must exist before, for a handler cannot
+	 * create it).
+	 */
+	if (sgx_platform_get())
+		host_cpuid_faulting_on();
 }
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
