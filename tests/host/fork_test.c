@@ -7,6 +7,7 @@
  */
 #include <asm/sgx.h>
 #include <setjmp.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -111,6 +112,35 @@ TEST(forked_child_gets_detached_mappings_parent_unharmed)
 	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W |
 						      SGX_SECINFO_PENDING,
 			 page + PAGE),
+		  0);
+	softsgx_unload(e);
+}
+
+/* vfork() and posix_spawn() children exec at once: the parent's enclave goes on. */
+TEST(posix_spawn_and_vfork_leave_the_parent_alone)
+{
+	struct softsgx_enclave *e = te_load();
+	char *argv[] = { "true", NULL };
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE(e);
+	EXPECT_EQ(te_run(e, 0, TE_OP_PUT, 7), 0);
+	ASSERT_EQ(posix_spawnp(&pid, "true", NULL, NULL, argv, environ), 0);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = vfork();
+	if (pid == 0) {
+		execlp("true", "true", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_TRUE(pid > 0);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_GET), 7);
+	EXPECT_EQ(te_run(e, 0, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W |
+						      SGX_SECINFO_PENDING,
+			 softsgx_enclave_free_start(e)),
 		  0);
 	softsgx_unload(e);
 }
