@@ -69,6 +69,8 @@ static struct sgx_platform *platform_create(void)
 	pthread_mutex_init(&plat->host_lock, NULL);
 	pagemap_init(&plat->ptes);
 	plat->host = *sgx_host_default_ops();
+	if (plat->host.start)
+		plat->host.start(); /* without its traps, enclaves fail where they run, not here */
 	pthread_key_create(&plat->lp_key, lp_destructor);
 	sgx_fork_init(plat);
 	trace_open_env();

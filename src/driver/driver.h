@@ -111,6 +111,12 @@ struct sgx_host_ops {
 	void (*unmap)(void *ctx, uint64_t start, uint64_t end);
 	/* Move the host mapping [from, from + len) to @to (mremap). Return: 0 or -errno. */
 	int (*move)(void *ctx, uint64_t from, uint64_t to, uint64_t len);
+	/*
+	 * Make the host ready to run enclave code (its traps installed), once
+	 * per process, when the platform is created: a thread's own ENCLU may
+	 * come before any softsgx call on it. Return: 0 or -errno.
+	 */
+	int (*start)(void);
 	void *ctx;
 };
 

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "driver/driver.h"
+#include "host/host.h"
 #include "sys.h"
 
 #define PAGE 4096ull
@@ -74,6 +75,7 @@ static const struct sgx_host_ops aspace_ops = {
 	.protect = aspace_protect,
 	.unmap = aspace_unmap,
 	.move = aspace_move,
+	.start = host_start,
 };
 
 const struct sgx_host_ops *sgx_host_default_ops(void);

@@ -381,6 +381,31 @@ softsgx_raw_syscall:
 	.size softsgx_raw_syscall, . - softsgx_raw_syscall
 
 /*
+ * void softsgx_call_on_stack(void (*fn)(void *), void *arg, void *top):
+ * fn(arg) on the stack that ends at @top (16-byte aligned), then back.
+ */
+	.globl softsgx_call_on_stack
+	.hidden softsgx_call_on_stack
+	.type softsgx_call_on_stack, @function
+softsgx_call_on_stack:
+	.cfi_startproc
+	push	%rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
+	mov	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	mov	%rdx, %rsp
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	call	*%rax
+	mov	%rbp, %rsp
+	pop	%rbp
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size softsgx_call_on_stack, . - softsgx_call_on_stack
+
+/*
  * int softsgx_probe_byte(const void *p): the byte at @p, or -1 where
  * reading it faults: the fault handler sends a fault at its load to
  * softsgx_probe_fault (an exception-table entry, as the kernel's

@@ -140,6 +140,8 @@ void softsgx_sig_trampoline(int sig, siginfo_t *info, void *uc);
  * installed: host_start()); no system call.
  */
 int softsgx_probe_byte(const void *p);
+/* fn(arg) on the stack that ends at @top (16-byte aligned). */
+void softsgx_call_on_stack(void (*fn)(void *), void *arg, void *top);
 extern const char softsgx_probe_fault[];
 void softsgx_sig_restorer(void);
 /* The altstack arena [start, end): entry.S tells a registered thread by its RSP. */

@@ -18,6 +18,7 @@
  *   the handler the program had installed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -1002,13 +1003,29 @@ __attribute__((visibility("hidden"))) int softsgx_host_thread_ensure(void)
 
 /*
  * The first ENCLU of a thread softsgx has not seen (a runtime's own
- * thread and its own EENTER): the thread is registered now, and the
- * alternate stack it gets is the one rt_sigreturn installs.
+ * thread and its own EENTER): the thread is registered now, and the ENCLU
+ * runs again, trapping onto the thread's new alternate stack. This
+ * handler may run on the thread's own alternate stack (a runtime's, a
+ * sanitizer's): small, and one that sigaltstack() cannot replace while it
+ * runs there (EPERM). So the registration runs on a stack of its own, and
+ * rt_sigreturn, which restores the frame's uc_stack, keeps the new one.
  */
+#define REGISTER_STACK_SIZE (64 * 1024)
+
+static void register_on_own_stack(void *arg)
+{
+	*(struct host_thread **)arg = host_thread_get();
+}
+
 static struct host_thread *register_from_trap(ucontext_t *uc)
 {
-	struct host_thread *t = host_thread_get();
+	static uint8_t stack[REGISTER_STACK_SIZE] __attribute__((aligned(16)));
+	static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct host_thread *t = NULL;
 
+	pthread_mutex_lock(&stack_lock);
+	softsgx_call_on_stack(register_on_own_stack, &t, stack + sizeof(stack));
+	pthread_mutex_unlock(&stack_lock);
 	if (t)
 		uc->uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
 					  .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
@@ -1027,8 +1044,10 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 		/* Not in enclave code: it left already, nothing to do. */
 		if (trace_on())
 			trace_ipi_received(false);
-	} else if (enclu_trap(sig, uc) && !program_signal(sig, info) &&
-		   (t || (t = register_from_trap(uc)))) {
+	} else if (!t && enclu_trap(sig, uc) && !program_signal(sig, info) &&
+		   (t = register_from_trap(uc))) {
+		/* done: the ENCLU runs again, on the thread's alternate stack */
+	} else if (t && enclu_trap(sig, uc) && !program_signal(sig, info)) {
 		host_enclu(t, uc, info);
 	} else if (info->si_code > 0 && host_cpuid_trap(t, sig, uc)) {
 		/* done */
