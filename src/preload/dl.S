@@ -32,39 +32,14 @@
 8:
 .endm
 
-	.globl dlsym
-	.type dlsym, @function
-dlsym:
-	.cfi_startproc
-	boot
-	cmp	$-1, %rdi			/* RTLD_NEXT */
-	je	2f
-	test	%rdi, %rdi			/* RTLD_DEFAULT */
-	jz	2f
-	push	%rdi
-	.cfi_adjust_cfa_offset 8
-	push	%rsi
-	.cfi_adjust_cfa_offset 8
-	sub	$8, %rsp
-	.cfi_adjust_cfa_offset 8
-	xor	%edx, %edx			/* no version */
-	call	preload_dl_vdso_sym
-	add	$8, %rsp
-	.cfi_adjust_cfa_offset -8
-	pop	%rsi
-	.cfi_adjust_cfa_offset -8
-	pop	%rdi
-	.cfi_adjust_cfa_offset -8
-	test	%rax, %rax
-	jnz	1f
-2:	jmp	*preload_real_dlsym(%rip)
-1:	ret
-	.cfi_endproc
-	.size dlsym, . - dlsym
-
-	.globl dlvsym
-	.type dlvsym, @function
-dlvsym:
+/*
+ * name(handle, symbol[, version]): the vDSO's entry from
+ * preload_dl_vdso_sym() (version NULL for dlsym), else a jump to @real.
+ */
+.macro lookup name, real, versioned
+	.globl \name
+	.type \name, @function
+\name:
 	.cfi_startproc
 	boot
 	cmp	$-1, %rdi			/* RTLD_NEXT */
@@ -77,6 +52,9 @@ dlvsym:
 	.cfi_adjust_cfa_offset 8
 	push	%rdx
 	.cfi_adjust_cfa_offset 8
+	.if !\versioned
+	xor	%edx, %edx			/* no version */
+	.endif
 	call	preload_dl_vdso_sym
 	pop	%rdx
 	.cfi_adjust_cfa_offset -8
@@ -86,9 +64,13 @@ dlvsym:
 	.cfi_adjust_cfa_offset -8
 	test	%rax, %rax
 	jnz	1f
-2:	jmp	*preload_real_dlvsym(%rip)
+2:	jmp	*\real(%rip)
 1:	ret
 	.cfi_endproc
-	.size dlvsym, . - dlvsym
+	.size \name, . - \name
+.endm
+
+	lookup dlsym, preload_real_dlsym, 0
+	lookup dlvsym, preload_real_dlvsym, 1
 
 	.section .note.GNU-stack, "", @progbits

@@ -32,6 +32,9 @@
 #include "sys.h"
 
 #define EXPORT __attribute__((visibility("default")))
+/* @alias: another name of the function @name (the C library's *64 twins). */
+#define ALIAS(alias, name)                                                                         \
+	__asm__(".globl " #alias "\n\t.type " #alias ", @function\n\t.set " #alias ", " #name)
 
 bool preload_ready;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -638,35 +641,28 @@ static int path_stat(const char *path, struct stat *st, bool nofollow)
 	return put_user(st, &mine, sizeof(mine));
 }
 
+/* The body of a stat call by path: the device's status, or the next definition's call @next. */
+#define STAT_BY_PATH(path, st, nofollow, next)                                                      \
+	do {                                                                                       \
+		int ret_;                                                                          \
+		preload_ensure();                                                                  \
+		ret_ = path_stat(path, st, nofollow);                                              \
+		return ret_ <= 0 ? ret_ : next;                                                    \
+	} while (0)
+
 EXPORT int stat(const char *path, struct stat *st)
 {
-	int ret;
-
-	preload_ensure();
-	ret = path_stat(path, st, false);
-	return ret <= 0 ? ret : next_stat(path, st);
+	STAT_BY_PATH(path, st, false, next_stat(path, st));
 }
 
-EXPORT int preload_stat64(const char *path, struct stat *st) __asm__("stat64");
-EXPORT int preload_stat64(const char *path, struct stat *st)
-{
-	return stat(path, st);
-}
+ALIAS(stat64, stat);
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	int ret;
-
-	preload_ensure();
-	ret = path_stat(path, st, true);
-	return ret <= 0 ? ret : next_lstat(path, st);
+	STAT_BY_PATH(path, st, true, next_lstat(path, st));
 }
 
-EXPORT int preload_lstat64(const char *path, struct stat *st) __asm__("lstat64");
-EXPORT int preload_lstat64(const char *path, struct stat *st)
-{
-	return lstat(path, st);
-}
+ALIAS(lstat64, lstat);
 
 /* fstat() of a device descriptor */
 static int fd_stat(int fd, struct stat *st)
@@ -685,11 +681,7 @@ EXPORT int fstat(int fd, struct stat *st)
 	return next_fstat(fd, st);
 }
 
-EXPORT int preload_fstat64(int fd, struct stat *st) __asm__("fstat64");
-EXPORT int preload_fstat64(int fd, struct stat *st)
-{
-	return fstat(fd, st);
-}
+ALIAS(fstat64, fstat);
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
@@ -702,44 +694,24 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	return ret <= 0 ? ret : next_fstatat(dirfd, path, st, flags);
 }
 
-EXPORT int preload_fstatat64(int dirfd, const char *path, struct stat *st, int flags) __asm__("fstatat64");
-EXPORT int preload_fstatat64(int dirfd, const char *path, struct stat *st, int flags)
-{
-	return fstatat(dirfd, path, st, flags);
-}
+ALIAS(fstatat64, fstatat);
 
 /* The stat versions of C libraries before 2.33 (programs built against them call these). */
 EXPORT int __xstat(int ver, const char *path, struct stat *st);
 EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
-	int ret;
-
-	preload_ensure();
-	ret = path_stat(path, st, false);
-	return ret <= 0 ? ret : next___xstat(ver, path, st);
+	STAT_BY_PATH(path, st, false, next___xstat(ver, path, st));
 }
 
-EXPORT int preload___xstat64(int ver, const char *path, struct stat *st) __asm__("__xstat64");
-EXPORT int preload___xstat64(int ver, const char *path, struct stat *st)
-{
-	return __xstat(ver, path, st);
-}
+ALIAS(__xstat64, __xstat);
 
 EXPORT int __lxstat(int ver, const char *path, struct stat *st);
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
-	int ret;
-
-	preload_ensure();
-	ret = path_stat(path, st, true);
-	return ret <= 0 ? ret : next___lxstat(ver, path, st);
+	STAT_BY_PATH(path, st, true, next___lxstat(ver, path, st));
 }
 
-EXPORT int preload___lxstat64(int ver, const char *path, struct stat *st) __asm__("__lxstat64");
-EXPORT int preload___lxstat64(int ver, const char *path, struct stat *st)
-{
-	return __lxstat(ver, path, st);
-}
+ALIAS(__lxstat64, __lxstat);
 
 EXPORT int __fxstat(int ver, int fd, struct stat *st);
 EXPORT int __fxstat(int ver, int fd, struct stat *st)
@@ -750,27 +722,15 @@ EXPORT int __fxstat(int ver, int fd, struct stat *st)
 	return next___fxstat(ver, fd, st);
 }
 
-EXPORT int preload___fxstat64(int ver, int fd, struct stat *st) __asm__("__fxstat64");
-EXPORT int preload___fxstat64(int ver, int fd, struct stat *st)
-{
-	return __fxstat(ver, fd, st);
-}
+ALIAS(__fxstat64, __fxstat);
 
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
-	int ret;
-
-	preload_ensure();
-	ret = path_stat(path, st, flags & AT_SYMLINK_NOFOLLOW);
-	return ret <= 0 ? ret : next___fxstatat(ver, dirfd, path, st, flags);
+	STAT_BY_PATH(path, st, flags & AT_SYMLINK_NOFOLLOW, next___fxstatat(ver, dirfd, path, st, flags));
 }
 
-EXPORT int preload___fxstatat64(int ver, int dirfd, const char *path, struct stat *st, int flags) __asm__("__fxstatat64");
-EXPORT int preload___fxstatat64(int ver, int dirfd, const char *path, struct stat *st, int flags)
-{
-	return __fxstatat(ver, dirfd, path, st, flags);
-}
+ALIAS(__fxstatat64, __fxstatat);
 
 static void statx_from(struct statx *sx, const struct stat *st)
 {
