@@ -335,6 +335,8 @@ struct host_thread *host_thread_get(void)
 	t->next = registry;
 	registry = t;
 	pthread_mutex_unlock(&registry_lock);
+	/* A second thread: the C library has installed SIGSETXID by now. */
+	host_adopt_libc_signals();
 	return t;
 }
 

@@ -193,3 +193,58 @@ TEST(actions_read_back_and_resethand)
 	EXPECT_EQ(softsgx_sigaction(SIGRTMAX - 1, &a, NULL), -1); /* softsgx's interrupt */
 	EXPECT_EQ(errno, EINVAL);
 }
+
+/* setuid() on one thread while another spins in the enclave: the C library's SIGSETXID gets through. */
+struct setxid_spinner {
+	struct softsgx_enclave *e;
+	volatile uint64_t flag;
+	volatile int started;
+	volatile int done;          /* setuid() returned */
+	uint64_t ret;
+};
+
+static void *setxid_spin(void *arg)
+{
+	struct setxid_spinner *s = arg;
+
+	s->started = 1;
+	s->ret = te_run(s->e, 1, TE_OP_SPIN, (uintptr_t)&s->flag);
+	return NULL;
+}
+
+/* If setuid() has not returned in 5 s, the spinner is let go (and the test fails). */
+static void *setxid_watchdog(void *arg)
+{
+	struct setxid_spinner *s = arg;
+	int i;
+
+	for (i = 0; i < 500 && !s->done; i++)
+		usleep(10000);
+	if (s->done)
+		return NULL;
+	s->flag = 1;
+	return (void *)1;
+}
+
+TEST(setuid_does_not_wait_for_a_thread_inside)
+{
+	struct setxid_spinner s = { 0 };
+	pthread_t spinner, dog;
+	void *late;
+
+	s.e = te_load();
+	ASSERT_TRUE(s.e);
+	ASSERT_EQ(pthread_create(&spinner, NULL, setxid_spin, &s), 0);
+	while (!s.started)
+		;
+	usleep(50000); /* inside and spinning */
+	ASSERT_EQ(pthread_create(&dog, NULL, setxid_watchdog, &s), 0);
+	EXPECT_EQ(setuid(getuid()), 0);
+	s.done = 1;
+	pthread_join(dog, &late);
+	EXPECT_TRUE(late == NULL); /* setuid() returned before the watchdog gave up */
+	s.flag = 1;
+	pthread_join(spinner, NULL);
+	EXPECT_TRUE(s.ret > 0 && s.ret != ~0ull);
+	softsgx_unload(s.e);
+}
