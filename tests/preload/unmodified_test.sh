@@ -54,9 +54,9 @@ cat /proc/self/maps | grep -q "libsoftsgx-preload.so" && fail "the library is ma
 
 same "sh -c" '' sh -c 'echo "hello from sh"; echo to-stderr >&2; exit 3'
 
-# ls -la /: the entries whose link counts and times move with the system's
-# activity (proc, tmp, run, dev, sys) are left out of the comparison.
-same "ls -la /" '/ \(proc\|tmp\|run\|dev\|sys\|\.\|\.\.\)$/d' ls -la /
+# ls of a system directory that nothing else running changes (/ does: other
+# tests write below it, and its link counts and column widths move).
+same "ls -l /usr" '' ls -l /usr
 mkdir "$tmp/d" && echo one >"$tmp/d/a" && echo two three >"$tmp/d/b" && ln -s a "$tmp/d/l" &&
 	touch -h -d "2020-01-02 03:04:05" "$tmp/d/a" "$tmp/d/b" "$tmp/d/l" "$tmp/d"
 same "ls -la DIR" '' ls -la --time-style=full-iso "$tmp/d"
