@@ -26,8 +26,9 @@
 #define ERESUME 3
 #define LEAF_AEX 24
 
-static volatile uint64_t spin_flag;
-static volatile int handled;
+/* Shared between the handler, the sending thread and the test (atomics: TSan runs this). */
+static uint64_t spin_flag;
+static int handled;
 static volatile greg_t seen_rip, seen_rax, seen_rbx, seen_rcx;
 static struct timespec sent_at, handled_at;
 
@@ -40,8 +41,8 @@ static void on_alarm(int sig, siginfo_t *info, void *ucv)
 	seen_rax = uc->uc_mcontext.gregs[REG_RAX];
 	seen_rbx = uc->uc_mcontext.gregs[REG_RBX];
 	seen_rcx = uc->uc_mcontext.gregs[REG_RCX];
-	handled++;
-	spin_flag = 1; /* the enclave, resumed, sees it and exits */
+	__atomic_fetch_add(&handled, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST); /* the enclave, resumed, sees it */
 }
 
 struct sender {
@@ -61,9 +62,9 @@ static void *send_later(void *arg)
 	usleep(50000);
 	clock_gettime(CLOCK_MONOTONIC, &sent_at);
 	pthread_kill(s->target, s->sig);
-	for (i = 0; i < 500 && !handled; i++)
+	for (i = 0; i < 500 && !__atomic_load_n(&handled, __ATOMIC_SEQ_CST); i++)
 		usleep(10000);
-	spin_flag = 1;
+	__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -86,8 +87,8 @@ static void signal_interrupts_spinning_enclave(int sig)
 	ASSERT_TRUE(e);
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(softsgx_sigaction(sig, &sa, &old), 0);
-	spin_flag = 0;
-	handled = 0;
+	__atomic_store_n(&spin_flag, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&handled, 0, __ATOMIC_SEQ_CST);
 	aex = softsgx_leaf_count(LEAF_AEX);
 	ASSERT_EQ(pthread_create(&th, NULL, send_later, &s), 0);
 	c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&spin_flag } };
@@ -95,7 +96,7 @@ static void signal_interrupts_spinning_enclave(int sig)
 	pthread_join(th, NULL);
 	EXPECT_EQ(run.function, TE_EEXIT); /* resumed after the handler and left normally */
 	EXPECT_TRUE(c.ret > 0);
-	EXPECT_EQ(handled, 1);
+	EXPECT_EQ(__atomic_load_n(&handled, __ATOMIC_SEQ_CST), 1);
 	EXPECT_TRUE(softsgx_leaf_count(LEAF_AEX) > aex);
 	/* The synthetic state of an AEX: RAX = ERESUME, RBX = TCS, RCX = RIP = AEP. */
 	EXPECT_EQ(seen_rax, ERESUME);
@@ -197,9 +198,9 @@ TEST(actions_read_back_and_resethand)
 /* setuid() on one thread while another spins in the enclave: the C library's SIGSETXID gets through. */
 struct setxid_spinner {
 	struct softsgx_enclave *e;
-	volatile uint64_t flag;
-	volatile int started;
-	volatile int done;          /* setuid() returned */
+	uint64_t flag;              /* atomics: TSan runs this */
+	int started;
+	int done;                   /* setuid() returned */
 	uint64_t ret;
 };
 
@@ -207,7 +208,7 @@ static void *setxid_spin(void *arg)
 {
 	struct setxid_spinner *s = arg;
 
-	s->started = 1;
+	__atomic_store_n(&s->started, 1, __ATOMIC_SEQ_CST);
 	s->ret = te_run(s->e, 1, TE_OP_SPIN, (uintptr_t)&s->flag);
 	return NULL;
 }
@@ -218,11 +219,11 @@ static void *setxid_watchdog(void *arg)
 	struct setxid_spinner *s = arg;
 	int i;
 
-	for (i = 0; i < 500 && !s->done; i++)
+	for (i = 0; i < 500 && !__atomic_load_n(&s->done, __ATOMIC_SEQ_CST); i++)
 		usleep(10000);
-	if (s->done)
+	if (__atomic_load_n(&s->done, __ATOMIC_SEQ_CST))
 		return NULL;
-	s->flag = 1;
+	__atomic_store_n(&s->flag, 1, __ATOMIC_SEQ_CST);
 	return (void *)1;
 }
 
@@ -235,15 +236,15 @@ TEST(setuid_does_not_wait_for_a_thread_inside)
 	s.e = te_load();
 	ASSERT_TRUE(s.e);
 	ASSERT_EQ(pthread_create(&spinner, NULL, setxid_spin, &s), 0);
-	while (!s.started)
+	while (!__atomic_load_n(&s.started, __ATOMIC_SEQ_CST))
 		;
 	usleep(50000); /* inside and spinning */
 	ASSERT_EQ(pthread_create(&dog, NULL, setxid_watchdog, &s), 0);
 	EXPECT_EQ(setuid(getuid()), 0);
-	s.done = 1;
+	__atomic_store_n(&s.done, 1, __ATOMIC_SEQ_CST);
 	pthread_join(dog, &late);
 	EXPECT_TRUE(late == NULL); /* setuid() returned before the watchdog gave up */
-	s.flag = 1;
+	__atomic_store_n(&s.flag, 1, __ATOMIC_SEQ_CST);
 	pthread_join(spinner, NULL);
 	EXPECT_TRUE(s.ret > 0 && s.ret != ~0ull);
 	softsgx_unload(s.e);
