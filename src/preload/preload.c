@@ -126,9 +126,8 @@ static void init(void)
 	NEXT(__xstat); NEXT(__lxstat); NEXT(__fxstat); NEXT(__fxstatat);
 	NEXT(readlink); NEXT(readlinkat);
 	NEXT(getxattr); NEXT(lgetxattr); NEXT(listxattr); NEXT(llistxattr);
+	preload_signals_resolve();
 	preload_vdso_init();
-	configure();
-	preload_signals_init();
 	starting = false;
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
 }
@@ -139,9 +138,30 @@ void preload_init(void)
 		pthread_once(&once, init);
 }
 
+/* The platform's start: its configuration is read from the environment. */
+static void start(void)
+{
+	configure();
+	preload_signals_init();
+}
+
+void preload_start(void)
+{
+	static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+
+	preload_ensure();
+	/*
+	 * Before the C library has started (a sanitizer's runtime calls in
+	 * from the program's preinit functions) there is no environment yet:
+	 * the constructor below comes later and starts it.
+	 */
+	if (environ)
+		pthread_once(&start_once, start);
+}
+
 __attribute__((constructor)) static void preload_constructor(void)
 {
-	preload_init();
+	preload_start();
 }
 
 /* The device files */
@@ -228,6 +248,7 @@ static bool is_device_fd(int fd)
 
 static int device_open(const char *path, int flags, bool link)
 {
+	preload_start();
 	/* The device's name: a link leads to it. */
 	int fd = softsgx_open(link ? (strstr(path, "provision") ? "/dev/sgx_provision"
 								 : "/dev/sgx_enclave")

@@ -38,6 +38,14 @@ bool preload_boot_complete(void);
 /* The C library's getauxval(). */
 unsigned long preload_real_getauxval(unsigned long type);
 
+/*
+ * The platform's start (once): its configuration from the SOFTSGX_*
+ * variables, softsgx's signal handlers, CPUID faulting. From the library's
+ * constructor, or the first call that needs the platform, whichever comes
+ * first once the C library has started.
+ */
+void preload_start(void);
+
 /* The next definition of @name after this library (dlsym(RTLD_NEXT)); NULL if none. */
 void *preload_next(const char *name);
 
@@ -63,7 +71,9 @@ static inline int preload_strcmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
-/* signals.c: softsgx's signal handlers installed, the C library's signals adopted. */
+/* signals.c: the next definitions of the signal calls; then (at the start) softsgx's
+ * signal handlers installed, the C library's signals adopted. */
+void preload_signals_resolve(void);
 void preload_signals_init(void);
 
 /* vdso.c */

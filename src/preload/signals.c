@@ -27,12 +27,16 @@ static int (*next_pthread_sigmask)(int, const sigset_t *, sigset_t *);
 static int (*next_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 static int (*next_pthread_cancel)(pthread_t);
 
-void preload_signals_init(void)
+void preload_signals_resolve(void)
 {
 	next_sigprocmask = (typeof(next_sigprocmask))preload_next("sigprocmask");
 	next_pthread_sigmask = (typeof(next_pthread_sigmask))preload_next("pthread_sigmask");
 	next_pthread_create = (typeof(next_pthread_create))preload_next("pthread_create");
 	next_pthread_cancel = (typeof(next_pthread_cancel))preload_next("pthread_cancel");
+}
+
+void preload_signals_init(void)
+{
 	if (host_start())
 		return;
 	host_adopt_libc_signals();
@@ -47,7 +51,7 @@ void preload_signals_init(void)
 
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
-	preload_ensure();
+	preload_start();
 	return softsgx_sigaction(sig, act, oldact);
 }
 

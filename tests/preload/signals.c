@@ -136,7 +136,15 @@ static void own_sigsegv_handler(void)
 	REQUIRE(p != MAP_FAILED, "mmap");
 	sigemptyset(&sa.sa_mask);
 	REQUIRE(sigaction(SIGSEGV, &sa, &old) == 0, "sigaction");
-	CHECK(old.sa_handler == SIG_DFL, "the previous SIGSEGV action is not SIG_DFL");
+	/* What it reads back is never softsgx's: SIG_DFL, or a sanitizer runtime's handler. */
+	if (old.sa_handler != SIG_DFL) {
+		Dl_info where;
+
+		CHECK(dladdr((void *)old.sa_handler, &where) && where.dli_fname &&
+			      !strstr(where.dli_fname, "softsgx"),
+		      "the previous SIGSEGV action is softsgx's (%s)",
+		      dladdr((void *)old.sa_handler, &where) ? where.dli_fname : "?");
+	}
 	if (!sigsetjmp(segv_jump, 1))
 		(void)p[0];
 	CHECK_EQ(segvs, 1);
