@@ -48,7 +48,6 @@ static struct sgx_platform *platform_create(void)
 	if (!plat)
 		return NULL;
 	plat->cfg = pending_config;
-	atomic_init(&plat->hull_start, UINT64_MAX);
 	if (!plat->cfg.epc_size)
 		plat->cfg.epc_size = 64ull << 20;
 	sgx_cpu_config_default(&cfg);
@@ -227,14 +226,6 @@ bool softsgx_is_device_fd(int fd)
 struct sgx_platform *sgx_platform_peek(void)
 {
 	return __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
-}
-
-bool sgx_range_may_be_enclave(uint64_t start, uint64_t len)
-{
-	struct sgx_platform *plat = __atomic_load_n(&platform, __ATOMIC_ACQUIRE);
-
-	return plat && start < atomic_load_explicit(&plat->hull_end, memory_order_acquire) &&
-	       start + len > atomic_load_explicit(&plat->hull_start, memory_order_acquire);
 }
 
 int softsgx_open(const char *path, int flags)

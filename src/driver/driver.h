@@ -159,13 +159,17 @@ struct sgx_platform {
 	struct sgx_host_ops host;
 	pthread_key_t lp_key;       /* the calling thread's logical processor */
 	_Atomic uint64_t counters[SOFTSGX_NR_COUNTERS];
-	/*
-	 * [hull_start, hull_end) covers every enclave VMA (it grows with them
-	 * and is reset when the last goes): read without mmap_lock by callers
-	 * that only need to know whether a range may meet one.
-	 */
-	_Atomic uint64_t hull_start, hull_end;
 };
+
+/*
+ * [sgx_hull_start, sgx_hull_end) covers every enclave VMA of the process's
+ * platform (it grows with them and is reset when the last goes): read
+ * without mmap_lock by callers that only need to know whether a range may
+ * meet one. Plain globals, so that a check inlined into code that must
+ * not call the library (the preload library's, while a sanitizer's
+ * runtime starts) reads them directly.
+ */
+extern _Atomic uint64_t sgx_hull_start, sgx_hull_end;
 
 static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, uint64_t n)
 {
@@ -195,7 +199,11 @@ struct sgx_platform *sgx_platform_peek(void);
  * Whether [start, start + len) may meet an enclave mapping: false is
  * certain, true means "ask the driver". Lock-free: for routing calls.
  */
-bool sgx_range_may_be_enclave(uint64_t start, uint64_t len);
+static inline bool sgx_range_may_be_enclave(uint64_t start, uint64_t len)
+{
+	return start < atomic_load_explicit(&sgx_hull_end, memory_order_acquire) &&
+	       start + len > atomic_load_explicit(&sgx_hull_start, memory_order_acquire);
+}
 /* fork.c: what a fork()ed child keeps of @plat (registered once, at its creation). */
 void sgx_fork_init(struct sgx_platform *plat);
 
@@ -204,7 +212,7 @@ static inline bool sgx_encl_detached(struct sgx_encl *encl)
 	return atomic_load_explicit(&encl->flags, memory_order_relaxed) & SGX_ENCL_DETACHED;
 }
 /* vma.c: widen the hull to [start, end) (mmap_lock held for writing). */
-void sgx_hull_add(struct sgx_platform *plat, uint64_t start, uint64_t end);
+void sgx_hull_add(uint64_t start, uint64_t end);
 /* The calling thread's logical processor. */
 struct sgx_lp *sgx_current_lp(struct sgx_platform *plat);
 /* The enclave behind @fd, with a reference; NULL (errno EBADF/ENOTTY) if none. */

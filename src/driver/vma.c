@@ -44,15 +44,17 @@ static void vma_link(struct sgx_platform *plat, struct sgx_vma *new)
 		pp = &(*pp)->next;
 	new->next = *pp;
 	*pp = new;
-	sgx_hull_add(plat, new->start, new->end);
+	sgx_hull_add(new->start, new->end);
 }
 
-void sgx_hull_add(struct sgx_platform *plat, uint64_t start, uint64_t end)
+_Atomic uint64_t sgx_hull_start = UINT64_MAX, sgx_hull_end;
+
+void sgx_hull_add(uint64_t start, uint64_t end)
 {
-	if (start < atomic_load(&plat->hull_start))
-		atomic_store(&plat->hull_start, start);
-	if (end > atomic_load(&plat->hull_end))
-		atomic_store(&plat->hull_end, end);
+	if (start < atomic_load(&sgx_hull_start))
+		atomic_store(&sgx_hull_start, start);
+	if (end > atomic_load(&sgx_hull_end))
+		atomic_store(&sgx_hull_end, end);
 }
 
 /* Split @vma at @addr (strictly inside it); the new VMA is the upper part. */
@@ -141,8 +143,8 @@ static void vma_remove_range(struct sgx_platform *plat, uint64_t start, uint64_t
 		}
 	}
 	if (!plat->vmas) {
-		atomic_store(&plat->hull_start, UINT64_MAX);
-		atomic_store(&plat->hull_end, 0);
+		atomic_store(&sgx_hull_start, UINT64_MAX);
+		atomic_store(&sgx_hull_end, 0);
 	}
 	sgx_zap_ptes(plat, start, end);
 }

@@ -16,6 +16,7 @@
 __attribute__((visibility("hidden"))) void *preload_real_dlsym;
 __attribute__((visibility("hidden"))) void *preload_real_dlvsym;
 static unsigned long (*real_getauxval)(unsigned long);
+static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 
 /* dlsym() and dlvsym() where the C library has none: nothing is found. */
 static void *no_dlsym(void *handle, const char *name)
@@ -64,6 +65,8 @@ void preload_boot(void)
 	if (!dlv)
 		dlv = (void *)loaded_symbol("libdl.so.2", "dlvsym");
 	real_getauxval = (unsigned long (*)(unsigned long))loaded_symbol("libc.so.6", "getauxval");
+	real_dl_iterate_phdr = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))
+		loaded_symbol("libc.so.6", "dl_iterate_phdr");
 	__atomic_store_n(&preload_real_dlvsym, dlv ? dlv : (void *)no_dlsym, __ATOMIC_RELEASE);
 	__atomic_store_n(&preload_real_dlsym, dl ? dl : (void *)no_dlsym, __ATOMIC_RELEASE);
 }
@@ -87,6 +90,21 @@ unsigned long __getauxval(unsigned long type);
 unsigned long __getauxval(unsigned long type)
 {
 	return getauxval(type);
+}
+
+/* The vDSO's entry is ours to change (vdso.c), once the library has started. */
+int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
+		return preload_vdso_iterate_phdr(cb, data);
+	preload_boot();
+	return real_dl_iterate_phdr ? real_dl_iterate_phdr(cb, data) : 0;
+}
+
+void *preload_real_dl_iterate_phdr(void)
+{
+	preload_boot();
+	return (void *)real_dl_iterate_phdr;
 }
 
 unsigned long preload_real_getauxval(unsigned long type)

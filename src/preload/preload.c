@@ -86,6 +86,7 @@ static ssize_t (*next_llistxattr)(const char *, char *, size_t);
 
 void *preload_next(const char *name)
 {
+	preload_boot();
 	return ((void *(*)(void *, const char *))preload_real_dlsym)(RTLD_NEXT, name);
 }
 
@@ -101,7 +102,17 @@ static void configure(void)
 			strerror(errno));
 }
 
-#define NEXT(name) (next_##name = (typeof(next_##name))preload_next(#name))
+/*
+ * The next definition of @name, found on first use: an interposed call may
+ * come before the library's start (a sanitizer's runtime calls mmap while
+ * it starts), and must then only pass through.
+ */
+#define NEXT_OF(name)                                                                              \
+	({                                                                                         \
+		if (__builtin_expect(!next_##name, 0))                                             \
+			next_##name = (typeof(next_##name))preload_next(#name);                   \
+		next_##name;                                                                       \
+	})
 
 static void init(void)
 {
@@ -116,17 +127,6 @@ static void init(void)
 			return;
 		return;
 	}
-	NEXT(open); NEXT(open64); NEXT(openat); NEXT(openat64);
-	NEXT(__open_2); NEXT(__open64_2); NEXT(__openat_2); NEXT(__openat64_2);
-	NEXT(fopen); NEXT(fopen64);
-	NEXT(ioctl); NEXT(mmap); NEXT(mmap64); NEXT(mprotect); NEXT(munmap); NEXT(madvise);
-	NEXT(mremap); NEXT(close); NEXT(dup); NEXT(dup2); NEXT(dup3); NEXT(fcntl); NEXT(fcntl64);
-	NEXT(stat); NEXT(lstat); NEXT(fstat); NEXT(fstatat); NEXT(statx);
-	NEXT(access); NEXT(faccessat);
-	NEXT(__xstat); NEXT(__lxstat); NEXT(__fxstat); NEXT(__fxstatat);
-	NEXT(readlink); NEXT(readlinkat);
-	NEXT(getxattr); NEXT(lgetxattr); NEXT(listxattr); NEXT(llistxattr);
-	preload_signals_resolve();
 	preload_vdso_init();
 	starting = false;
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
@@ -149,7 +149,6 @@ void preload_start(void)
 {
 	static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 
-	preload_ensure();
 	/*
 	 * Before the C library has started (a sanitizer's runtime calls in
 	 * from the program's preinit functions) there is no environment yet:
@@ -273,7 +272,6 @@ static mode_t open_mode(int flags, va_list ap)
 #define OPEN_BODY(next, path, flags, ...)                                                          \
 	do {                                                                                       \
 		bool link;                                                                         \
-		preload_ensure();                                                                  \
 		if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))                     \
 			return device_open(path, flags, link);                                    \
 		return next(__VA_ARGS__);                                                          \
@@ -287,7 +285,7 @@ EXPORT int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	OPEN_BODY(next_open, path, flags, path, flags, mode);
+	OPEN_BODY(NEXT_OF(open), path, flags, path, flags, mode);
 }
 
 EXPORT int open64(const char *path, int flags, ...)
@@ -298,7 +296,7 @@ EXPORT int open64(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	OPEN_BODY(next_open64, path, flags, path, flags, mode);
+	OPEN_BODY(NEXT_OF(open64), path, flags, path, flags, mode);
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -309,7 +307,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	OPEN_BODY(next_openat, path, flags, dirfd, path, flags, mode);
+	OPEN_BODY(NEXT_OF(openat), path, flags, dirfd, path, flags, mode);
 }
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -320,31 +318,31 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	OPEN_BODY(next_openat64, path, flags, dirfd, path, flags, mode);
+	OPEN_BODY(NEXT_OF(openat64), path, flags, dirfd, path, flags, mode);
 }
 
 EXPORT int __open_2(const char *path, int flags);
 EXPORT int __open_2(const char *path, int flags)
 {
-	OPEN_BODY(next___open_2, path, flags, path, flags);
+	OPEN_BODY(NEXT_OF(__open_2), path, flags, path, flags);
 }
 
 EXPORT int __open64_2(const char *path, int flags);
 EXPORT int __open64_2(const char *path, int flags)
 {
-	OPEN_BODY(next___open64_2, path, flags, path, flags);
+	OPEN_BODY(NEXT_OF(__open64_2), path, flags, path, flags);
 }
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags);
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	OPEN_BODY(next___openat_2, path, flags, dirfd, path, flags);
+	OPEN_BODY(NEXT_OF(__openat_2), path, flags, dirfd, path, flags);
 }
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags);
 EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	OPEN_BODY(next___openat64_2, path, flags, dirfd, path, flags);
+	OPEN_BODY(NEXT_OF(__openat64_2), path, flags, dirfd, path, flags);
 }
 
 /* fopen()'s mode as open flags ("r", "w", "a", with "+", "e", "x"), as glibc reads it. */
@@ -398,20 +396,18 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	bool link;
 
-	preload_ensure();
 	if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))
 		return device_fopen(path, mode, link);
-	return next_fopen(path, mode);
+	return NEXT_OF(fopen)(path, mode);
 }
 
 EXPORT FILE *fopen64(const char *path, const char *mode)
 {
 	bool link;
 
-	preload_ensure();
 	if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))
 		return device_fopen(path, mode, link);
-	return next_fopen64(path, mode);
+	return NEXT_OF(fopen64)(path, mode);
 }
 
 /* Descriptors */
@@ -424,21 +420,19 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	preload_ensure();
 	if (__builtin_expect(is_device_fd(fd), 0))
 		return softsgx_ioctl(fd, request, arg);
-	return next_ioctl(fd, request, arg);
+	return NEXT_OF(ioctl)(fd, request, arg);
 }
 
 EXPORT int close(int fd)
 {
-	preload_ensure();
 	if (__builtin_expect(is_device_fd(fd), 0)) {
 		fd_clear(fd);
 		if (!softsgx_close(fd))
 			return 0;
 	}
-	return next_close(fd);
+	return NEXT_OF(close)(fd);
 }
 
 /* A duplicate @newfd of @oldfd was made (or failed: @newfd < 0). */
@@ -462,26 +456,23 @@ static void dup_target(int oldfd, int newfd)
 
 EXPORT int dup(int fd)
 {
-	preload_ensure();
-	return dup_made(fd, next_dup(fd));
+	return dup_made(fd, NEXT_OF(dup)(fd));
 }
 
 EXPORT int dup2(int oldfd, int newfd)
 {
-	preload_ensure();
 	if (__builtin_expect(__atomic_load_n(&devices_opened, __ATOMIC_ACQUIRE), 0) &&
 	    sys_fcntl(oldfd, F_GETFD, 0) != -1)
 		dup_target(oldfd, newfd);
-	return dup_made(oldfd, next_dup2(oldfd, newfd));
+	return dup_made(oldfd, NEXT_OF(dup2)(oldfd, newfd));
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	preload_ensure();
 	if (__builtin_expect(__atomic_load_n(&devices_opened, __ATOMIC_ACQUIRE), 0) &&
 	    oldfd != newfd && !(flags & ~O_CLOEXEC) && sys_fcntl(oldfd, F_GETFD, 0) != -1)
 		dup_target(oldfd, newfd);
-	return dup_made(oldfd, next_dup3(oldfd, newfd, flags));
+	return dup_made(oldfd, NEXT_OF(dup3)(oldfd, newfd, flags));
 }
 
 static int fcntl_common(int (*next)(int, int, ...), int fd, int cmd, va_list ap)
@@ -489,7 +480,6 @@ static int fcntl_common(int (*next)(int, int, ...), int fd, int cmd, va_list ap)
 	unsigned long arg = va_arg(ap, unsigned long); /* every command's argument fits a word */
 	int entry, ret;
 
-	preload_ensure();
 	entry = fd_entry(fd);
 	ret = next(fd, cmd, arg);
 	if (!entry || ret < 0)
@@ -515,7 +505,7 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	int ret;
 
 	va_start(ap, cmd);
-	ret = fcntl_common(next_fcntl, fd, cmd, ap);
+	ret = fcntl_common(NEXT_OF(fcntl), fd, cmd, ap);
 	va_end(ap);
 	return ret;
 }
@@ -526,7 +516,7 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 	int ret;
 
 	va_start(ap, cmd);
-	ret = fcntl_common(next_fcntl64 ? next_fcntl64 : next_fcntl, fd, cmd, ap);
+	ret = fcntl_common(NEXT_OF(fcntl64) ? NEXT_OF(fcntl64) : NEXT_OF(fcntl), fd, cmd, ap);
 	va_end(ap);
 	return ret;
 }
@@ -541,7 +531,6 @@ static bool enclave_range(const void *addr, size_t len)
 static void *mmap_common(void *(*next)(void *, size_t, int, int, int, off_t), void *addr,
 			 size_t len, int prot, int flags, int fd, off_t off)
 {
-	preload_ensure();
 	if (__builtin_expect(!(flags & MAP_ANONYMOUS) && is_device_fd(fd), 0))
 		return softsgx_mmap(addr, len, prot, flags, fd, off);
 	/* A fixed mapping over an enclave's replaces it: the driver lets it go first. */
@@ -553,36 +542,33 @@ static void *mmap_common(void *(*next)(void *, size_t, int, int, int, off_t), vo
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return mmap_common(next_mmap, addr, len, prot, flags, fd, off);
+	return mmap_common(NEXT_OF(mmap), addr, len, prot, flags, fd, off);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return mmap_common(next_mmap64 ? next_mmap64 : next_mmap, addr, len, prot, flags, fd, off);
+	return mmap_common(NEXT_OF(mmap64) ? NEXT_OF(mmap64) : NEXT_OF(mmap), addr, len, prot, flags, fd, off);
 }
 
 EXPORT int mprotect(void *addr, size_t len, int prot)
 {
-	preload_ensure();
 	if (__builtin_expect(enclave_range(addr, len), 0))
 		return softsgx_mprotect(addr, len, prot);
-	return next_mprotect(addr, len, prot);
+	return NEXT_OF(mprotect)(addr, len, prot);
 }
 
 EXPORT int munmap(void *addr, size_t len)
 {
-	preload_ensure();
 	if (__builtin_expect(enclave_range(addr, len), 0))
 		return softsgx_munmap(addr, len);
-	return next_munmap(addr, len);
+	return NEXT_OF(munmap)(addr, len);
 }
 
 EXPORT int madvise(void *addr, size_t len, int advice)
 {
-	preload_ensure();
 	if (__builtin_expect(enclave_range(addr, len), 0))
 		return softsgx_madvise(addr, len, advice);
-	return next_madvise(addr, len, advice);
+	return NEXT_OF(madvise)(addr, len, advice);
 }
 
 EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
@@ -595,12 +581,11 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		new_addr = va_arg(ap, void *);
 		va_end(ap);
 	}
-	preload_ensure();
 	if (__builtin_expect(enclave_range(old, old_len) ||
 				     ((flags & MREMAP_FIXED) && enclave_range(new_addr, new_len)),
 			     0))
 		return softsgx_mremap(old, old_len, new_len, flags, new_addr);
-	return next_mremap(old, old_len, new_len, flags, new_addr);
+	return NEXT_OF(mremap)(old, old_len, new_len, flags, new_addr);
 }
 
 /* File status */
@@ -666,21 +651,20 @@ static int path_stat(const char *path, struct stat *st, bool nofollow)
 #define STAT_BY_PATH(path, st, nofollow, next)                                                      \
 	do {                                                                                       \
 		int ret_;                                                                          \
-		preload_ensure();                                                                  \
 		ret_ = path_stat(path, st, nofollow);                                              \
 		return ret_ <= 0 ? ret_ : next;                                                    \
 	} while (0)
 
 EXPORT int stat(const char *path, struct stat *st)
 {
-	STAT_BY_PATH(path, st, false, next_stat(path, st));
+	STAT_BY_PATH(path, st, false, NEXT_OF(stat)(path, st));
 }
 
 ALIAS(stat64, stat);
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	STAT_BY_PATH(path, st, true, next_lstat(path, st));
+	STAT_BY_PATH(path, st, true, NEXT_OF(lstat)(path, st));
 }
 
 ALIAS(lstat64, lstat);
@@ -696,10 +680,9 @@ static int fd_stat(int fd, struct stat *st)
 
 EXPORT int fstat(int fd, struct stat *st)
 {
-	preload_ensure();
 	if (__builtin_expect(is_device_fd(fd), 0))
 		return fd_stat(fd, st);
-	return next_fstat(fd, st);
+	return NEXT_OF(fstat)(fd, st);
 }
 
 ALIAS(fstat64, fstat);
@@ -708,11 +691,10 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int ret;
 
-	preload_ensure();
 	if ((flags & AT_EMPTY_PATH) && path && softsgx_probe_byte(path) == 0 && is_device_fd(dirfd))
 		return fd_stat(dirfd, st);
 	ret = path_stat(path, st, flags & AT_SYMLINK_NOFOLLOW);
-	return ret <= 0 ? ret : next_fstatat(dirfd, path, st, flags);
+	return ret <= 0 ? ret : NEXT_OF(fstatat)(dirfd, path, st, flags);
 }
 
 ALIAS(fstatat64, fstatat);
@@ -721,7 +703,7 @@ ALIAS(fstatat64, fstatat);
 EXPORT int __xstat(int ver, const char *path, struct stat *st);
 EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
-	STAT_BY_PATH(path, st, false, next___xstat(ver, path, st));
+	STAT_BY_PATH(path, st, false, NEXT_OF(__xstat)(ver, path, st));
 }
 
 ALIAS(__xstat64, __xstat);
@@ -729,7 +711,7 @@ ALIAS(__xstat64, __xstat);
 EXPORT int __lxstat(int ver, const char *path, struct stat *st);
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
-	STAT_BY_PATH(path, st, true, next___lxstat(ver, path, st));
+	STAT_BY_PATH(path, st, true, NEXT_OF(__lxstat)(ver, path, st));
 }
 
 ALIAS(__lxstat64, __lxstat);
@@ -737,10 +719,9 @@ ALIAS(__lxstat64, __lxstat);
 EXPORT int __fxstat(int ver, int fd, struct stat *st);
 EXPORT int __fxstat(int ver, int fd, struct stat *st)
 {
-	preload_ensure();
 	if (__builtin_expect(is_device_fd(fd), 0))
 		return fd_stat(fd, st);
-	return next___fxstat(ver, fd, st);
+	return NEXT_OF(__fxstat)(ver, fd, st);
 }
 
 ALIAS(__fxstat64, __fxstat);
@@ -748,7 +729,7 @@ ALIAS(__fxstat64, __fxstat);
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
-	STAT_BY_PATH(path, st, flags & AT_SYMLINK_NOFOLLOW, next___fxstatat(ver, dirfd, path, st, flags));
+	STAT_BY_PATH(path, st, flags & AT_SYMLINK_NOFOLLOW, NEXT_OF(__fxstatat)(ver, dirfd, path, st, flags));
 }
 
 ALIAS(__fxstatat64, __fxstatat);
@@ -777,13 +758,12 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 	struct stat st;
 	int ret;
 
-	preload_ensure();
 	if ((flags & AT_EMPTY_PATH) && path && softsgx_probe_byte(path) == 0 && is_device_fd(dirfd))
 		ret = fd_stat(dirfd, &st);
 	else
 		ret = path_stat(path, &st, flags & AT_SYMLINK_NOFOLLOW);
 	if (ret > 0)
-		return next_statx(dirfd, path, flags, mask, sx);
+		return NEXT_OF(statx)(dirfd, path, flags, mask, sx);
 	if (ret < 0)
 		return ret;
 	statx_from(&mine, &st);
@@ -808,20 +788,18 @@ EXPORT int access(const char *path, int mode)
 {
 	bool link;
 
-	preload_ensure();
 	if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))
 		return device_access(mode);
-	return next_access(path, mode);
+	return NEXT_OF(access)(path, mode);
 }
 
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	bool link;
 
-	preload_ensure();
 	if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))
 		return device_access(mode);
-	return next_faccessat(dirfd, path, mode, flags);
+	return NEXT_OF(faccessat)(dirfd, path, mode, flags);
 }
 
 /* The udev links' target, and the devices' (absent) extended attributes, as ls -l reads them. */
@@ -844,11 +822,10 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 	bool link;
 	enum device dev;
 
-	preload_ensure();
 	dev = device_of(path, &link);
 	if (__builtin_expect(dev != NOT_DEVICE, 0))
 		return device_readlink(dev, link, buf, len);
-	return next_readlink(path, buf, len);
+	return NEXT_OF(readlink)(path, buf, len);
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
@@ -856,33 +833,30 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	bool link;
 	enum device dev;
 
-	preload_ensure();
 	dev = device_of(path, &link);
 	if (__builtin_expect(dev != NOT_DEVICE, 0))
 		return device_readlink(dev, link, buf, len);
-	return next_readlinkat(dirfd, path, buf, len);
+	return NEXT_OF(readlinkat)(dirfd, path, buf, len);
 }
 
 #define XATTR_GET(fn)                                                                              \
 	EXPORT ssize_t fn(const char *path, const char *name, void *value, size_t size)            \
 	{                                                                                          \
 		bool link;                                                                         \
-		preload_ensure();                                                                  \
 		if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0)) {                   \
 			errno = ENODATA;                                                           \
 			return -1;                                                                 \
 		}                                                                                  \
-		return next_##fn(path, name, value, size);                                         \
+		return NEXT_OF(fn)(path, name, value, size);                                         \
 	}
 
 #define XATTR_LIST(fn)                                                                             \
 	EXPORT ssize_t fn(const char *path, char *list, size_t size)                               \
 	{                                                                                          \
 		bool link;                                                                         \
-		preload_ensure();                                                                  \
 		if (__builtin_expect(device_of(path, &link) != NOT_DEVICE, 0))                     \
 			return 0;                                                                  \
-		return next_##fn(path, list, size);                                                \
+		return NEXT_OF(fn)(path, list, size);                                                \
 	}
 
 XATTR_GET(getxattr)

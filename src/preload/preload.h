@@ -35,8 +35,9 @@ static inline void preload_ensure(void)
  */
 void preload_boot(void);
 bool preload_boot_complete(void);
-/* The C library's getauxval(). */
+/* The C library's getauxval() and dl_iterate_phdr(). */
 unsigned long preload_real_getauxval(unsigned long type);
+void *preload_real_dl_iterate_phdr(void);
 
 /*
  * The platform's start (once): its configuration from the SOFTSGX_*
@@ -71,9 +72,7 @@ static inline int preload_strcmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
-/* signals.c: the next definitions of the signal calls; then (at the start) softsgx's
- * signal handlers installed, the C library's signals adopted. */
-void preload_signals_resolve(void);
+/* signals.c: at the start, softsgx's signal handlers installed, the C library's signals adopted. */
 void preload_signals_init(void);
 
 /* vdso.c */
@@ -81,6 +80,9 @@ void preload_signals_init(void);
 void preload_vdso_init(void);
 /* getauxval(AT_SYSINFO_EHDR): the image (the real vDSO if it could not be built). */
 unsigned long preload_vdso_auxval(void);
+/* dl_iterate_phdr() with the image in place of the real vDSO. */
+struct dl_phdr_info;
+int preload_vdso_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data);
 /* dl.S: libc's dlsym and dlvsym, found without calling them. */
 extern void *preload_real_dlsym;
 extern void *preload_real_dlvsym;

@@ -27,13 +27,13 @@ static int (*next_pthread_sigmask)(int, const sigset_t *, sigset_t *);
 static int (*next_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 static int (*next_pthread_cancel)(pthread_t);
 
-void preload_signals_resolve(void)
-{
-	next_sigprocmask = (typeof(next_sigprocmask))preload_next("sigprocmask");
-	next_pthread_sigmask = (typeof(next_pthread_sigmask))preload_next("pthread_sigmask");
-	next_pthread_create = (typeof(next_pthread_create))preload_next("pthread_create");
-	next_pthread_cancel = (typeof(next_pthread_cancel))preload_next("pthread_cancel");
-}
+/* The next definition of @name, found on first use (preload.c has the same). */
+#define NEXT_OF(name)                                                                              \
+	({                                                                                         \
+		if (__builtin_expect(!next_##name, 0))                                             \
+			next_##name = (typeof(next_##name))preload_next(#name);                   \
+		next_##name;                                                                       \
+	})
 
 void preload_signals_init(void)
 {
@@ -110,7 +110,6 @@ static int mask_change(int (*next)(int, const sigset_t *, sigset_t *), bool posi
 	sigset_t kset, kout;
 	int ret;
 
-	preload_ensure();
 	if (set) {
 		if (copy_from_user(&kset, set, sizeof(kset))) {
 			if (posix)
@@ -150,12 +149,12 @@ static int mask_change(int (*next)(int, const sigset_t *, sigset_t *), bool posi
 
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
 {
-	return mask_change(next_sigprocmask, false, how, set, oldset);
+	return mask_change(NEXT_OF(sigprocmask), false, how, set, oldset);
 }
 
 EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
 {
-	return mask_change(next_pthread_sigmask, true, how, set, oldset);
+	return mask_change(NEXT_OF(pthread_sigmask), true, how, set, oldset);
 }
 
 EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
@@ -163,8 +162,7 @@ EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 {
 	int ret;
 
-	preload_ensure();
-	ret = next_pthread_create(thread, attr, start, arg);
+	ret = NEXT_OF(pthread_create)(thread, attr, start, arg);
 	host_adopt_libc_signals();
 	return ret;
 }
@@ -173,8 +171,7 @@ EXPORT int pthread_cancel(pthread_t thread)
 {
 	int ret;
 
-	preload_ensure();
-	ret = next_pthread_cancel(thread);
+	ret = NEXT_OF(pthread_cancel)(thread);
 	host_adopt_libc_signals();
 	return ret;
 }

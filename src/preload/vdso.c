@@ -29,6 +29,7 @@ static uintptr_t real_base;    /* the real vDSO's load address; 0 if the process
 static uintptr_t image;        /* ours; 0 until built */
 static size_t image_len;
 static const Elf64_Phdr *image_phdr;
+
 static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 
 static const char sgx_entry_name[] = "__vdso_sgx_enter_enclave";
@@ -271,6 +272,8 @@ static void build(struct builder *b, const struct vsym *syms, size_t n, const ch
 
 void preload_vdso_init(void)
 {
+	real_dl_iterate_phdr = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))
+		preload_real_dl_iterate_phdr();
 	struct link_map *lm = NULL;
 	struct vsym syms[MAX_SYMS];
 	const char *versions[MAX_VERSIONS];
@@ -278,8 +281,6 @@ void preload_vdso_init(void)
 	size_t n = 0, nver = 0, i, v;
 	void *p;
 
-	real_dl_iterate_phdr = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))
-		preload_next("dl_iterate_phdr");
 	vdso_handle = dlopen("linux-vdso.so.1", RTLD_NOLOAD | RTLD_LAZY);
 	if (vdso_handle && !dlinfo(vdso_handle, RTLD_DI_LINKMAP, &lm) && lm) {
 		real_base = lm->l_addr;
@@ -337,7 +338,7 @@ static int iterate_one(struct dl_phdr_info *info, size_t size, void *data)
 	return it->cb(&mine, size, it->data);
 }
 
-int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+int preload_vdso_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
 {
 	struct iterate it = { cb, data };
 

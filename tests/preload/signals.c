@@ -53,8 +53,9 @@ static int enter(unsigned int t, struct te_call *c, struct sgx_enclave_run *run)
 
 /* SIGALRM into a spinning enclave */
 
-static volatile uint64_t spin_flag;
-static volatile int alarms;
+/* Shared by the handler, the sender and the test: atomics (TSan runs this). */
+static uint64_t spin_flag;
+static int alarms;
 static volatile double sent_ms, handled_ms;
 static volatile greg_t seen_rip, seen_rax, seen_rbx, seen_rcx;
 
@@ -67,8 +68,8 @@ static void on_alarm(int sig, siginfo_t *info, void *ucv)
 	seen_rax = uc->uc_mcontext.gregs[REG_RAX];
 	seen_rbx = uc->uc_mcontext.gregs[REG_RBX];
 	seen_rcx = uc->uc_mcontext.gregs[REG_RCX];
-	alarms++;
-	spin_flag = 1;
+	__atomic_fetch_add(&alarms, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Sends SIGALRM to the process (not a thread) once the enclave spins; lets it go after 5 s. */
@@ -83,9 +84,9 @@ static void *alarm_sender(void *arg)
 	usleep(50000);
 	sent_ms = now_ms();
 	kill(getpid(), SIGALRM);
-	for (i = 0; i < 500 && !alarms; i++)
+	for (i = 0; i < 500 && !__atomic_load_n(&alarms, __ATOMIC_SEQ_CST); i++)
 		usleep(10000);
-	spin_flag = 1;
+	__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
 	return arg;
 }
 
@@ -98,18 +99,18 @@ static void alarm_interrupts_enclave(void)
 
 	sigemptyset(&sa.sa_mask);
 	REQUIRE(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction: %s", strerror(errno));
-	spin_flag = 0;
+	__atomic_store_n(&spin_flag, 0, __ATOMIC_SEQ_CST);
 	REQUIRE(pthread_create(&th, NULL, alarm_sender, NULL) == 0, "pthread_create");
 	CHECK_EQ(enter(0, &c, &run), 0);
 	pthread_join(th, NULL);
-	CHECK_EQ(alarms, 1);
+	CHECK_EQ(__atomic_load_n(&alarms, __ATOMIC_SEQ_CST), 1);
 	CHECK_EQ(run.function, EEXIT); /* resumed after the handler, then left normally */
 	CHECK(c.ret > 0, "the enclave never spun");
 	CHECK_EQ(seen_rax, ERESUME);
 	CHECK_EQ(seen_rbx, encl.tcs[0]);
 	CHECK_EQ(seen_rcx, seen_rip);
 	check_note("SIGALRM: handler %.3f ms after kill()", handled_ms - sent_ms);
-	CHECK(alarms && handled_ms - sent_ms < 10.0, "the handler ran %.3f ms after the signal",
+	CHECK(__atomic_load_n(&alarms, __ATOMIC_SEQ_CST) && handled_ms - sent_ms < 10.0, "the handler ran %.3f ms after the signal",
 	      handled_ms - sent_ms);
 }
 
@@ -195,8 +196,8 @@ static void masks(void)
 }
 
 /* setuid() while a thread spins in the enclave: the C library's SIGSETXID must get through. */
-static volatile uint64_t setxid_flag;
-static volatile int spinner_done;
+static uint64_t setxid_flag; /* atomics */
+static int spinner_done;
 
 static void *spin_in_enclave(void *arg)
 {
@@ -205,7 +206,7 @@ static void *spin_in_enclave(void *arg)
 
 	CHECK_EQ(enter(1, &c, &run), 0);
 	CHECK_EQ(run.function, EEXIT);
-	spinner_done = 1;
+	__atomic_store_n(&spinner_done, 1, __ATOMIC_SEQ_CST);
 	return arg;
 }
 
@@ -213,29 +214,29 @@ static void *setxid_watchdog(void *arg)
 {
 	int i;
 
-	for (i = 0; i < 500 && !*(volatile int *)arg; i++)
+	for (i = 0; i < 500 && !__atomic_load_n((int *)arg, __ATOMIC_SEQ_CST); i++)
 		usleep(10000);
-	if (!*(volatile int *)arg)
+	if (!__atomic_load_n((int *)arg, __ATOMIC_SEQ_CST))
 		check_fail(__FILE__, __LINE__, "setuid() waited 5 s for the thread in the enclave");
-	setxid_flag = 1;
+	__atomic_store_n(&setxid_flag, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
 static void setuid_with_thread_inside(void)
 {
 	pthread_t spinner, dog;
-	volatile int done = 0;
+	int done = 0;
 
-	setxid_flag = 0;
+	__atomic_store_n(&setxid_flag, 0, __ATOMIC_SEQ_CST);
 	REQUIRE(pthread_create(&spinner, NULL, spin_in_enclave, NULL) == 0, "pthread_create");
 	usleep(50000); /* inside and spinning */
-	REQUIRE(pthread_create(&dog, NULL, setxid_watchdog, (void *)&done) == 0, "pthread_create");
+	REQUIRE(pthread_create(&dog, NULL, setxid_watchdog, &done) == 0, "pthread_create");
 	CHECK_EQ(setuid(getuid()), 0);
-	done = 1;
-	setxid_flag = 1;
+	__atomic_store_n(&done, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&setxid_flag, 1, __ATOMIC_SEQ_CST);
 	pthread_join(spinner, NULL);
 	pthread_join(dog, NULL);
-	CHECK_EQ(spinner_done, 1);
+	CHECK_EQ(__atomic_load_n(&spinner_done, __ATOMIC_SEQ_CST), 1);
 }
 
 static void cpuid_shows_sgx2(void)
