@@ -70,9 +70,13 @@ static void child(void)
 		if (f->encl)
 			detach_encl(f->encl);
 	/*
-	 * The child's thread has a new thread ID: a write lock taken under the
-	 * old one cannot be unlocked under the new, so both locks start afresh.
+	 * The child's thread has a new thread ID, and glibc's rwlock knows its
+	 * writer by it: unlocked under the new one, the write lock would be
+	 * taken for a read lock. So both locks are released (for whatever
+	 * tracks them, a race detector say) and then start afresh.
 	 */
+	pthread_mutex_unlock(&plat->files_lock);
+	pthread_rwlock_unlock(&plat->mmap_lock);
 	pthread_rwlock_init(&plat->mmap_lock, NULL);
 	pthread_mutex_init(&plat->files_lock, NULL);
 }

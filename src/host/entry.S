@@ -270,6 +270,21 @@ softsgx_sig_trampoline:
 	jne	1f
 	call	.Lswitch_to_host
 1:
+	/* A program's signal on a thread that never ran enclave code: straight to its handler. */
+	test	%rbx, %rbx
+	jnz	3f
+	push	%rdi
+	push	%rsi
+	push	%rdx
+	push	%rdx				/* RSP 16-aligned for the call */
+	call	softsgx_sig_forward
+	pop	%rdx
+	pop	%rdx
+	pop	%rsi
+	pop	%rdi
+	test	%eax, %eax
+	jnz	2f
+3:
 	mov	%rbx, %rcx
 	call	softsgx_sig_handler
 	mov	%rax, %rbx			/* a thread registered by its first ENCLU */

@@ -160,9 +160,26 @@ int host_start(void);
 /* Install the signal handlers and the interrupt (once per process). 0 or -errno. */
 int host_init(struct sgx_platform *plat);
 /* The signal that interrupts threads inside an enclave. */
-int host_ipi_signal(void);
-/* softsgx's signals (the trapped ones and the interrupt) as a kernel sigset. */
-uint64_t host_signal_mask(void);
+static inline int host_ipi_signal(void)
+{
+	return SIGRTMAX - 1;
+}
+
+/*
+ * softsgx's signals (the trapped ones and the interrupt) as a kernel
+ * sigset. Inline: code that may call nothing instrumented uses it.
+ */
+static inline uint64_t host_signal_mask(void)
+{
+	return 1ull << (SIGILL - 1) | 1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1) |
+	       1ull << (SIGSYS - 1) | 1ull << (SIGFPE - 1) | 1ull << (SIGTRAP - 1) |
+	       1ull << (host_ipi_signal() - 1);
+}
+/*
+ * forward.c: the program's actions behind the trampoline, by signal
+ * number (written under thread.c's action_lock).
+ */
+extern struct kernel_sigaction host_previous[65];
 /* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
 /*

@@ -57,14 +57,10 @@ static atomic_ullong stop_signals_dfl; /* those of them whose action is SIG_DFL 
 /* Signals whose program handler runs behind the trampoline (not the trapped ones). */
 static atomic_ullong routed;
 /* The previous handlers, for faults that are not softsgx's. */
-static struct kernel_sigaction previous[65];
+#define previous host_previous /* forward.c */
 
 #define SA_RESTORER_FLAG 0x04000000
 
-int host_ipi_signal(void)
-{
-	return SIGRTMAX - 1;
-}
 
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask)
 {
@@ -110,16 +106,6 @@ static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction
 		memcpy(&oldact->sa_mask, &old.mask, sizeof(old.mask));
 	}
 	return 0;
-}
-
-uint64_t host_signal_mask(void)
-{
-	uint64_t mask = 1ull << (host_ipi_signal() - 1);
-	size_t i;
-
-	for (i = 0; i < sizeof(trapped_signals) / sizeof(trapped_signals[0]); i++)
-		mask |= 1ull << (trapped_signals[i] - 1);
-	return mask;
 }
 
 static int install_handlers(void)
