@@ -23,7 +23,7 @@ __attribute__((visibility("hidden"))) int softsgx_sig_forward(int sig, siginfo_t
 __attribute__((visibility("hidden"))) int softsgx_sig_forward(int sig, siginfo_t *info, ucontext_t *uc)
 {
 	const struct kernel_sigaction *a = &host_previous[sig];
-	uint64_t bit = 1ull << (sig - 1), mask;
+	uint64_t bit = 1ull << (sig - 1);
 	void *h = a->handler;
 
 	/*
@@ -35,13 +35,21 @@ __attribute__((visibility("hidden"))) int softsgx_sig_forward(int sig, siginfo_t
 		return 0;
 	if (h == SIG_IGN)
 		return 1;
+	host_call_handler(sig, info, uc, h, a->flags, a->mask);
+	return 1;
+}
+
+void host_call_handler(int sig, siginfo_t *info, ucontext_t *uc, void *h, unsigned long flags,
+		       uint64_t sa_mask)
+{
+	uint64_t mask;
+
 	/* The mask the kernel would give the handler: the thread's, its sa_mask, @sig. */
 	__builtin_memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
-	mask |= a->mask | ((a->flags & SA_NODEFER) ? 0 : bit);
+	mask |= sa_mask | ((flags & SA_NODEFER) ? 0 : 1ull << (sig - 1));
 	sys_sigprocmask(SIG_SETMASK, &mask, NULL);
-	if (a->flags & SA_SIGINFO)
+	if (flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))h)(sig, info, uc);
 	else
 		((void (*)(int))h)(sig);
-	return 1;
 }

@@ -180,6 +180,13 @@ static inline uint64_t host_signal_mask(void)
  * number (written under thread.c's action_lock).
  */
 extern struct kernel_sigaction host_previous[65];
+/*
+ * forward.c: run the program's handler @h for @sig as the kernel would
+ * (SA_SIGINFO or not; the frame's mask, @sa_mask and, unless SA_NODEFER,
+ * @sig blocked while it runs).
+ */
+void host_call_handler(int sig, siginfo_t *info, ucontext_t *uc, void *h, unsigned long flags,
+		       uint64_t sa_mask);
 /* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
 /*

@@ -266,13 +266,7 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 	}
 	if (flags & SA_RESETHAND)
 		host_reset_action(sig); /* the kernel resets it before the handler runs */
-	/* The mask the kernel would give the handler: the thread's, its sa_mask, @sig. */
-	mask |= uc_sigmask(uc) | (flags & SA_NODEFER ? 0 : bit);
-	sys_sigprocmask(SIG_SETMASK, &mask, NULL);
-	if (flags & SA_SIGINFO)
-		((void (*)(int, siginfo_t *, void *))h)(sig, info, uc);
-	else
-		((void (*)(int))h)(sig);
+	host_call_handler(sig, info, uc, (void *)h, flags, mask);
 }
 
 /* The signal Linux sends for an exception of enclave code it does not fix up. */
