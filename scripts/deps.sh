@@ -2,13 +2,14 @@
 # Checks that the Debian packages softsgx builds with are installed; as root
 # it installs the missing ones with apt-get, otherwise it prints the command.
 # "deps.sh test" adds what the tests need beyond the build (clang: the tree
-# must build warning-free with it too); "deps.sh fuzz" adds clang's
+# must build warning-free with it too; python3: an unmodified program that
+# softsgx exec must run unchanged); "deps.sh fuzz" adds clang's
 # libFuzzer and sanitizer runtimes (make fuzz).
 set -eu
 
 packages="gcc make cmake pkg-config libssl-dev linux-libc-dev"
 if [ "${1:-}" = test ]; then
-	packages="$packages clang"
+	packages="$packages clang python3"
 elif [ "${1:-}" = fuzz ]; then
 	packages="$packages clang libclang-rt-14-dev"
 fi
