@@ -101,6 +101,14 @@ struct sgx_cpu_config {
 void sgx_cpu_config_default(struct sgx_cpu_config *cfg);
 
 /*
+ * The XSAVE components the processor model saves and restores for an
+ * enclave (AEX, ERESUME, EEXIT): x87, SSE, AVX, MPX (BNDREGS, BNDCSR),
+ * AVX-512 (opmask, ZMM_Hi256, Hi16_ZMM) and PKRU. A platform offers those
+ * of them the host enables (cfg.xfrm). AMX is not among them.
+ */
+#define SGX_XFRM_MODELED 0x2ffull
+
+/*
  * sgx_cpu_cpuid() - CPUID.(EAX=@leaf, ECX=@subleaf) of this processor:
  * @regs (EAX, EBX, ECX, EDX) holds the host's answer and gets the SGX
  * parts: leaf 0 reaching 0x12, leaf 7's SGX and SGX_LC bits, and leaf

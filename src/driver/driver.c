@@ -50,9 +50,15 @@ static struct sgx_platform *platform_create(void)
 	plat->cfg = pending_config;
 	if (!plat->cfg.epc_size)
 		plat->cfg.epc_size = 64ull << 20;
+	plat->host = *sgx_host_default_ops();
+	if (plat->host.start)
+		plat->host.start(); /* without its traps, enclaves fail where they run, not here */
 	sgx_cpu_config_default(&cfg);
 	cfg.epc_pages = plat->cfg.epc_size / 4096;
 	cfg.sgx2 = !plat->cfg.sgx1;
+	/* The enclaves may use every XSAVE component the host enables that the processor models. */
+	if (plat->host.xfeatures)
+		cfg.xfrm = (plat->host.xfeatures() & SGX_XFRM_MODELED) | 0x3;
 	cfg.check_invariants = false; /* O(EPC) per leaf: for the processor's own tests */
 	if (have_seed)
 		memcpy(cfg.seed, pending_seed, sizeof(cfg.seed));
@@ -67,9 +73,6 @@ static struct sgx_platform *platform_create(void)
 	pthread_mutex_init(&plat->einit_lock, NULL);
 	pthread_mutex_init(&plat->host_lock, NULL);
 	pagemap_init(&plat->ptes);
-	plat->host = *sgx_host_default_ops();
-	if (plat->host.start)
-		plat->host.start(); /* without its traps, enclaves fail where they run, not here */
 	pthread_key_create(&plat->lp_key, lp_destructor);
 	sgx_fork_init(plat);
 	trace_open_env();

@@ -117,6 +117,11 @@ struct sgx_host_ops {
 	 * come before any softsgx call on it. Return: 0 or -errno.
 	 */
 	int (*start)(void);
+	/*
+	 * The XSAVE components the host enables for user code (XCR0, as the
+	 * kernel's signal frames carry them); x87 and SSE at least.
+	 */
+	uint64_t (*xfeatures)(void);
 	void *ctx;
 };
 

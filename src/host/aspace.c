@@ -76,6 +76,7 @@ static const struct sgx_host_ops aspace_ops = {
 	.unmap = aspace_unmap,
 	.move = aspace_move,
 	.start = host_start,
+	.xfeatures = host_xfeatures,
 };
 
 const struct sgx_host_ops *sgx_host_default_ops(void);

@@ -250,6 +250,8 @@ bool host_insn_illegal_in_enclave(const uint8_t *b, size_t n, bool sgx1);
 
 /* trap.c: the extended state's format in signal frames (once, before CPUID faults). */
 void host_fpu_init(void);
+/* trap.c: the XSAVE components of the signal frames (XCR0 without AMX tile data); 0x3 without XSAVE. */
+uint64_t host_xfeatures(void);
 /*
  * trap.c: the C half of the signal trampoline (runs with the host's FS/GS).
  * Return: @t, or the thread it registered (an unknown thread's ENCLU).

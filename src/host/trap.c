@@ -607,6 +607,11 @@ static bool fpu_xsave;
 static uint64_t fpu_xfeatures;
 static uint32_t fpu_xstate_size = 512;
 
+uint64_t host_xfeatures(void)
+{
+	return fpu_xsave ? fpu_xfeatures : 0x3;
+}
+
 static void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
