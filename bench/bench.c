@@ -14,6 +14,9 @@
  *                sent until its handler runs (AEX first)           spinning in host code
  *   preload      open+close, mmap+munmap, mprotect, fstat of   vs  the same without it
  *                ordinary files under libsoftsgx-preload.so        (calls.c, its own process)
+ *   syscalls     a system call let through by a seccomp filter  vs  the same without either
+ *                or by Syscall User Dispatch, and one trapped      (syscalls.c: how catching a
+ *                to SIGSYS and performed by the handler            runtime's raw calls costs)
  *
  * Each tracking mode runs in its own child process (the mode is fixed when
  * the platform is created).
@@ -394,6 +397,29 @@ static void bench_preload(void)
 	unlink(file);
 }
 
+/* Catching raw system calls (syscalls.c): what each mechanism costs per call. */
+static void bench_syscalls(void)
+{
+	FILE *p = popen(SOFTSGX_BENCH_SYSCALLS, "r");
+	double base = 0, through, trapped;
+	char mode[32], label[80];
+
+	if (!p)
+		return;
+	printf("\ncatching raw system calls (syscalls.c, in its own processes)\n");
+	while (fscanf(p, "%31s %lf %lf", mode, &through, &trapped) == 3) {
+		if (!strcmp(mode, "none")) {
+			base = through;
+			continue;
+		}
+		snprintf(label, sizeof(label), "system call let through by %s", mode);
+		row(label, through / 1e3, "no filter, no dispatch", base / 1e3);
+		snprintf(label, sizeof(label), "system call trapped by %s (SIGSYS)", mode);
+		row(label, trapped / 1e3, "no filter, no dispatch", base / 1e3);
+	}
+	pclose(p);
+}
+
 static void run_features(const char *disable)
 {
 	struct softsgx_config cfg = { .epc_size = 256ull << 20 };
@@ -440,5 +466,6 @@ int main(void)
 	run_mode(SOFTSGX_TRACK_PER_PAGE, "per-page");
 	run_mode(SOFTSGX_TRACK_BATCHED, "batched");
 	bench_preload();
+	bench_syscalls();
 	return 0;
 }
