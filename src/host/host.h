@@ -220,6 +220,8 @@ void host_thread_not_entered(struct host_thread *t);
  * trapped ENCLU of host code. The entry function uses what is there.
  */
 void host_thread_bases_refresh(struct host_thread *t);
+/* The calling thread changed its FS or GS base (arch_prctl): read them anew if it is registered. */
+void host_bases_changed(void);
 /*
  * SIGINT and SIGTERM, as a kernel sigset, where their action is SIG_DFL:
  * read at start-up, by softsgx_sigaction() and softsgx_thread_init(). The

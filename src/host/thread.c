@@ -662,6 +662,19 @@ void host_set_virtual_mask(uint64_t mask)
 	virtual_blocked = mask & host_signal_mask();
 }
 
+void host_bases_changed(void)
+{
+	struct sgx_platform *plat = sgx_platform_peek();
+	struct host_thread *t;
+
+	/* Only a thread that runs enclaves keeps them; its host state is where this is called. */
+	if (!plat || pthread_once(&init_once, process_init) || init_error)
+		return;
+	t = pthread_getspecific(thread_key);
+	if (t && t->tid == (int)syscall(SYS_gettid) && atomic_load(&t->state) == HOST_STATE_HOST)
+		host_thread_bases_refresh(t);
+}
+
 int softsgx_thread_init(void)
 {
 	struct host_thread *t = host_thread_get();
