@@ -82,6 +82,11 @@ static inline int sys_sigprocmask(int how, const uint64_t *set, uint64_t *old)
 	return (int)sys_result(softsgx_raw_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0));
 }
 
+static inline int sys_sigaltstack(const void *ss, void *old)
+{
+	return (int)sys_result(softsgx_raw_syscall(SYS_sigaltstack, (long)ss, (long)old, 0, 0, 0, 0));
+}
+
 /* rt_sigaction with the kernel's struct (host/host.h: struct kernel_sigaction). */
 static inline int sys_rt_sigaction(int sig, const void *act, void *old)
 {

@@ -63,6 +63,7 @@
 
 #ifndef __ASSEMBLER__
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -112,6 +113,8 @@ struct host_thread {
 	bool prog_mask_saved;      /* @prog_mask holds the mask for a trapped EENTER/ERESUME */
 	uint64_t prog_mask;        /* the program's signal mask, restored when it leaves ENCLAVE */
 	uint64_t encl_mask;        /* the mask in ENCLAVE (trap.c: enclave_sigmask()) */
+	stack_t prog_ss;           /* the alternate stack the program set for the thread (ours
+				    * is the kernel's: host_sigaltstack()) */
 	struct {                   /* the last fault of enclave code the driver resolved */
 		uint64_t rip, addr;
 		uint32_t error_code;
@@ -220,6 +223,21 @@ void host_thread_not_entered(struct host_thread *t);
  * trapped ENCLU of host code. The entry function uses what is there.
  */
 void host_thread_bases_refresh(struct host_thread *t);
+/*
+ * sigaltstack() for the program: a thread that runs enclaves keeps
+ * softsgx's alternate stack (its traps are recognized by it), and what the
+ * program sets and reads is its own, kept beside it (what it had when
+ * registered, then what it sets). Other threads: sigaltstack(2) itself.
+ * Return: 0, or -1 with errno as sigaltstack(2) (EFAULT, EINVAL, ENOMEM, EPERM).
+ */
+int host_sigaltstack(const stack_t *ss, stack_t *old);
+/*
+ * The key of the calling thread's struct host_thread, once
+ * @host_thread_key_ready: for code that must tell a thread that runs
+ * enclaves from one that does not without calling into the library.
+ */
+extern pthread_key_t host_thread_key;
+extern bool host_thread_key_ready;
 /* The calling thread changed its FS or GS base (arch_prctl): read them anew if it is registered. */
 void host_bases_changed(void);
 /*

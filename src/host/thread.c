@@ -45,7 +45,9 @@ uintptr_t softsgx_altstack_arena_end __attribute__((visibility("hidden")));
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_thread *registry;
 static uint8_t slot_used[ARENA_SLOTS];
-static pthread_key_t thread_key;
+pthread_key_t host_thread_key; /* host.h */
+#define thread_key host_thread_key
+bool host_thread_key_ready;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_error;
 static bool sud_available;
@@ -187,6 +189,7 @@ static void process_init(void)
 		init_error = -ENOMEM;
 		return;
 	}
+	__atomic_store_n(&host_thread_key_ready, true, __ATOMIC_RELEASE);
 	sud_available = host_features() & HOST_SUD;
 	pthread_atfork(NULL, NULL, atfork_child);
 	host_fpu_init();
@@ -264,7 +267,8 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	t->tsc_faulting = t->plat->cpu && !sgx_cpu_config(t->plat->cpu)->sgx2 &&
 			  (host_features() & HOST_TSC_FAULTING);
 	host_thread_bases_refresh(t);
-	if (sigaltstack(&ss, NULL))
+	/* The program's own alternate stack is kept for it (host_sigaltstack()). */
+	if (sys_sigaltstack(&ss, &t->prog_ss))
 		return -errno;
 	/* Syscalls outside entry.S are dispatched (SIGSYS) while the selector says block. */
 	if (sud_available &&
@@ -288,7 +292,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 err_altstack:
 	/* The slot goes back to the arena: the thread must not keep it as its stack. */
 	ss = (stack_t){ .ss_flags = SS_DISABLE };
-	sigaltstack(&ss, NULL);
+	sys_sigaltstack(&ss, NULL);
 	return ret;
 }
 
@@ -343,7 +347,7 @@ static void thread_unregister(void *arg)
 		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
 	if (t->cpuid_faulting)
 		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
-	sigaltstack(&ss, NULL);
+	sys_sigaltstack(&ss, NULL);
 	slot_free(t);
 }
 
@@ -662,16 +666,75 @@ void host_set_virtual_mask(uint64_t mask)
 	virtual_blocked = mask & host_signal_mask();
 }
 
-void host_bases_changed(void)
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1u << 31) /* linux/signal.h */
+#endif
+
+/* The calling thread's context if it is registered; never registers it. */
+static struct host_thread *registered_self(void)
 {
-	struct sgx_platform *plat = sgx_platform_peek();
 	struct host_thread *t;
 
-	/* Only a thread that runs enclaves keeps them; its host state is where this is called. */
-	if (!plat || pthread_once(&init_once, process_init) || init_error)
-		return;
+	if (!sgx_platform_peek() || pthread_once(&init_once, process_init) || init_error)
+		return NULL;
 	t = pthread_getspecific(thread_key);
-	if (t && t->tid == (int)syscall(SYS_gettid) && atomic_load(&t->state) == HOST_STATE_HOST)
+	return t && t->tid == (int)syscall(SYS_gettid) ? t : NULL;
+}
+
+int host_sigaltstack(const stack_t *ss, stack_t *old)
+{
+	struct host_thread *t = registered_self();
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	stack_t in, out;
+	bool on;
+
+	if (!t)
+		return sys_sigaltstack(ss, old);
+	if (ss && copy_from_user(&in, ss, sizeof(in))) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* In a handler (which runs on softsgx's stack): on Linux, on its own. */
+	on = sp >= (uintptr_t)t && sp < (uintptr_t)t + HOST_ALTSTACK_SIZE &&
+	     !(t->prog_ss.ss_flags & SS_DISABLE) && t->prog_ss.ss_size;
+	out = t->prog_ss;
+	out.ss_flags = !out.ss_size || (out.ss_flags & SS_DISABLE)
+			       ? SS_DISABLE
+			       : (int)((unsigned int)out.ss_flags & SS_AUTODISARM) | (on ? SS_ONSTACK : 0);
+	if (ss) {
+		int mode = (int)((unsigned int)in.ss_flags & ~SS_AUTODISARM);
+
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (on) {
+			errno = EPERM;
+			return -1;
+		}
+		if (mode == SS_DISABLE) {
+			in = (stack_t){ .ss_flags = SS_DISABLE };
+		} else if (in.ss_size < (size_t)sysconf(_SC_MINSIGSTKSZ)) {
+			errno = ENOMEM;
+			return -1;
+		}
+		in.ss_flags &= ~SS_ONSTACK;
+	}
+	if (old && copy_to_user(old, &out, sizeof(out))) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (ss)
+		t->prog_ss = in;
+	return 0;
+}
+
+void host_bases_changed(void)
+{
+	/* Only a thread that runs enclaves keeps them; its host state is where this is called. */
+	struct host_thread *t = registered_self();
+
+	if (t && atomic_load(&t->state) == HOST_STATE_HOST)
 		host_thread_bases_refresh(t);
 }
 

@@ -1031,11 +1031,35 @@ static struct host_thread *register_from_trap(ucontext_t *uc)
 	return t;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/*
+ * A program handler that left the alternate stack by siglongjmp() left
+ * AddressSanitizer's marks of its frames there, where this handler's
+ * frames now lie: the whole stack is unmarked first (what is live on it
+ * is this handler's frame and the kernel's, which carry no marks that
+ * matter).
+ */
+static void altstack_unpoison(struct host_thread *t)
+{
+	if (t)
+		__asan_unpoison_memory_region((uint8_t *)t + HOST_ALTSTACK_GUARD,
+					      HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD);
+}
+#else
+static void altstack_unpoison(struct host_thread *t)
+{
+	(void)t;
+}
+#endif
+
 /* Return: the thread, for the trampoline to switch to enclave state if it is there now. */
 __attribute__((visibility("hidden"))) struct host_thread *
 softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread *t)
 {
 	int saved_errno = errno;
+
+	altstack_unpoison(t);
 
 	if (t && atomic_load(&t->state) == HOST_STATE_ENCLAVE) {
 		enclave_trap(t, sig, info, uc);

@@ -19,6 +19,7 @@
 #include "host/host.h"
 #include "preload/preload.h"
 #include "softsgx/softsgx.h"
+#include "sys.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -174,4 +175,21 @@ EXPORT int pthread_cancel(pthread_t thread)
 	ret = NEXT_OF(pthread_cancel)(thread);
 	host_adopt_libc_signals();
 	return ret;
+}
+
+/*
+ * A thread that runs enclaves keeps softsgx's alternate stack (host.h);
+ * any other thread's call is the system's, made here: a sanitizer's
+ * runtime sets up a new thread's alternate stack before instrumented
+ * code may run on it.
+ */
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	struct host_thread *t;
+
+	if (__atomic_load_n(&host_thread_key_ready, __ATOMIC_ACQUIRE) &&
+	    (t = pthread_getspecific(host_thread_key)) &&
+	    t->tid == (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0))
+		return host_sigaltstack(ss, old);
+	return sys_sigaltstack(ss, old);
 }

@@ -11,6 +11,8 @@
  *  - sigprocmask() reads back what it blocked, while an enclave call still
  *    works with every signal blocked;
  *  - setuid() on one thread completes while another spins in the enclave;
+ *  - an alternate stack it sets on a thread that ran enclave code reads
+ *    back, and enclave calls and faults go on;
  *  - with EXPECT_SGX_CPUID=1, its CPUID shows SGX2 (leaf 7 and leaf 0x12).
  */
 #include <cpuid.h>
@@ -239,6 +241,41 @@ static void setuid_with_thread_inside(void)
 	CHECK_EQ(__atomic_load_n(&spinner_done, __ATOMIC_SEQ_CST), 1);
 }
 
+/*
+ * A thread that has run enclave code sets its own alternate stack (as
+ * runtimes do for their handlers): it reads back what it set, and enclave
+ * calls, their exits and their faults still work.
+ */
+static void own_alternate_stack(void)
+{
+	static uint8_t stack[64 * 1024];
+	stack_t mine = { .ss_sp = stack, .ss_size = sizeof(stack) }, now, off = { .ss_flags = SS_DISABLE };
+	struct te_call c = { .op = TE_OP_PUT, .arg = { 29 } };
+	struct sgx_enclave_run run;
+
+	CHECK_EQ(sigaltstack(&mine, NULL), 0);
+	CHECK_EQ(sigaltstack(NULL, &now), 0);
+	CHECK_EQ((uintptr_t)now.ss_sp, (uintptr_t)stack);
+	CHECK_EQ(now.ss_size, sizeof(stack));
+	CHECK_EQ(now.ss_flags, 0);
+	CHECK_EQ(enter(0, &c, &run), 0);
+	CHECK_EQ(run.function, EEXIT);
+	c = (struct te_call){ .op = TE_OP_WRITE, .arg = { encl.base } }; /* read-only: #PF */
+	CHECK_EQ(enter(0, &c, &run), 0);
+	CHECK_EQ(run.function, ERESUME);
+	CHECK_EQ(run.exception_vector, VEC_PF);
+	c = (struct te_call){ .op = TE_OP_GET };
+	CHECK_EQ(enter(1, &c, &run), 0);
+	CHECK_EQ(c.ret, 29);
+	/* Still the program's after enclave calls. */
+	CHECK_EQ(sigaltstack(NULL, &now), 0);
+	CHECK_EQ((uintptr_t)now.ss_sp, (uintptr_t)stack);
+	CHECK_ERRNO(sigaltstack(&(stack_t){ .ss_sp = stack, .ss_size = 16 }, NULL), ENOMEM);
+	CHECK_EQ(sigaltstack(&off, NULL), 0);
+	CHECK_EQ(sigaltstack(NULL, &now), 0);
+	CHECK_EQ(now.ss_flags, SS_DISABLE);
+}
+
 static void cpuid_shows_sgx2(void)
 {
 	unsigned int a, b, c, d;
@@ -268,6 +305,7 @@ int main(void)
 	own_sigsegv_handler();
 	masks();
 	setuid_with_thread_inside();
+	own_alternate_stack();
 	cpuid_shows_sgx2();
 	pl_unload(&encl);
 	check_exit("signals");
