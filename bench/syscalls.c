@@ -28,6 +28,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
@@ -36,7 +38,6 @@
 #define SELECTOR_BLOCK 1
 
 #define N 20000
-#define ROUNDS 7
 
 /* The "emulator's own code": one SYSCALL instruction that is always let through. */
 long allowed_syscall(long nr, long a1);
@@ -68,21 +69,6 @@ struct ksigaction {
 
 static volatile char selector;
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The trapped call, performed from the allowed region. */
 static void on_sigsys(int sig, siginfo_t *info, void *ucv)
 {
@@ -106,8 +92,7 @@ static double per_call(long nr)
 			syscall(nr);
 		v[r] = (now_ns() - t) / N;
 	}
-	qsort(v, ROUNDS, sizeof(*v), cmp);
-	return v[ROUNDS / 2];
+	return median(v);
 }
 
 /* Trap getppid from outside [allowed_syscall, allowed_end), let the rest through. */
