@@ -450,6 +450,26 @@ softsgx_sig_restorer:
 	ud2
 	.size softsgx_sig_restorer, . - softsgx_sig_restorer
 
+/*
+ * The restorer of a program handler's frame (forward.c: host_deliver())
+ * that has no restorer of its own the kernel would see: RSP = the frame's
+ * ucontext. The program's view in it becomes the kernel's, then
+ * rt_sigreturn.
+ */
+	.globl softsgx_prog_restorer
+	.hidden softsgx_prog_restorer
+	.type softsgx_prog_restorer, @function
+softsgx_prog_restorer:
+	mov	%rsp, %rbx
+	mov	%rsp, %rdi
+	and	$-16, %rsp
+	call	softsgx_prog_sigreturn
+	mov	%rbx, %rsp
+	mov	$SYS_rt_sigreturn, %eax
+	syscall
+	ud2
+	.size softsgx_prog_restorer, . - softsgx_prog_restorer
+
 	.globl softsgx_host_text_end
 	.hidden softsgx_host_text_end
 softsgx_host_text_end:

@@ -184,12 +184,47 @@ static inline uint64_t host_signal_mask(void)
  */
 extern struct kernel_sigaction host_previous[65];
 /*
- * forward.c: run the program's handler @h for @sig as the kernel would
- * (SA_SIGINFO or not; the frame's mask, @sa_mask and, unless SA_NODEFER,
- * @sig blocked while it runs).
+ * forward.c: deliver @sig to the program's handler @a as the kernel
+ * would: a kernel-shaped frame on the program's stack (its alternate
+ * stack with SA_ONSTACK), and @uc, softsgx's own frame, changed so that
+ * its rt_sigreturn enters the handler with the mask the kernel gives it.
+ * The caller returns at once.
  */
-void host_call_handler(int sig, siginfo_t *info, ucontext_t *uc, void *h, unsigned long flags,
-		       uint64_t sa_mask);
+void host_deliver(int sig, const siginfo_t *info, ucontext_t *uc, const struct kernel_sigaction *a);
+/*
+ * forward.c: a program frame's ucontext @uc on its way back (rt_sigreturn):
+ * the program's view of the mask and of its alternate stack (@t: the
+ * thread, if softsgx runs enclaves on it) into softsgx's, leaving @uc as
+ * the kernel's rt_sigreturn must find it.
+ */
+void host_prog_sigreturn(ucontext_t *uc, struct host_thread *t);
+/* The restorer of program handlers installed without one of their own (entry.S). */
+void softsgx_prog_restorer(void);
+/* The calling thread's context if it runs enclaves: by thread ID, no TLS, no lock. */
+struct host_thread *host_thread_self(void);
+/*
+ * The program's code whose own system calls softsgx traps (a seccomp
+ * filter: preload/rawsys.c): set once, before the filter, read by
+ * signal handlers.
+ */
+#define HOST_RAW_TEXT_MAX 8
+struct host_range {
+	uintptr_t start, end;
+};
+extern struct host_range host_raw_text[HOST_RAW_TEXT_MAX];
+extern unsigned int host_raw_text_count;
+static inline bool host_raw_text_contains(uintptr_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < host_raw_text_count; i++)
+		if (addr >= host_raw_text[i].start && addr < host_raw_text[i].end)
+			return true;
+	return false;
+}
+#define HOST_ARENA_SLOTS 1024
+/* thread.c: which arena slots hold a thread (read without a lock by host_thread_self()). */
+extern uint8_t host_slot_used[HOST_ARENA_SLOTS];
 /* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
 /*

@@ -36,7 +36,7 @@
 #define PR_SYS_DISPATCH_ON 1
 #endif
 
-#define ARENA_SLOTS 1024
+#define ARENA_SLOTS HOST_ARENA_SLOTS
 #define IPI_SPINS 2048 /* pause loops before an interrupt sender sleeps (tens of us) */
 
 uintptr_t softsgx_altstack_arena_start __attribute__((visibility("hidden")));
@@ -44,7 +44,8 @@ uintptr_t softsgx_altstack_arena_end __attribute__((visibility("hidden")));
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_thread *registry;
-static uint8_t slot_used[ARENA_SLOTS];
+uint8_t host_slot_used[HOST_ARENA_SLOTS]; /* host.h */
+#define slot_used host_slot_used
 pthread_key_t host_thread_key; /* host.h */
 #define thread_key host_thread_key
 bool host_thread_key_ready;
@@ -237,6 +238,7 @@ static struct host_thread *slot_alloc(void)
 static void slot_free(struct host_thread *t)
 {
 	/* The slot stays mapped: an interrupt may still read a thread that just left. */
+	__atomic_store_n(&t->tid, 0, __ATOMIC_RELAXED); /* host_thread_self() */
 	pthread_mutex_lock(&registry_lock);
 	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
 	pthread_mutex_unlock(&registry_lock);
@@ -651,19 +653,6 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		return -1;
 	}
 	return ret;
-}
-
-/* The signals of softsgx's that the calling thread's program believes it blocks. */
-static __thread uint64_t virtual_blocked;
-
-uint64_t host_virtual_mask(void)
-{
-	return virtual_blocked;
-}
-
-void host_set_virtual_mask(uint64_t mask)
-{
-	virtual_blocked = mask & host_signal_mask();
 }
 
 #ifndef SS_AUTODISARM

@@ -243,18 +243,19 @@ static bool forced_fault(int sig, const siginfo_t *info)
  */
 static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 {
-	uint64_t bit = 1ull << (sig - 1), mask;
-	unsigned long flags;
-	const void *h = host_previous_action(sig, &flags, &mask);
+	uint64_t bit = 1ull << (sig - 1);
+	struct kernel_sigaction a;
 
+	a.handler = (void *)host_previous_action(sig, &a.flags, &a.mask);
+	a.restorer = host_previous[sig].restorer;
 	/*
 	 * Linux resets an ignored or blocked fault signal to SIG_DFL
 	 * (force_sig_info_to_task): returning would re-execute the faulting
 	 * instruction forever.
 	 */
-	if (h == SIG_IGN && !forced_fault(sig, info))
+	if (a.handler == SIG_IGN && !forced_fault(sig, info))
 		return;
-	if (h == SIG_DFL || h == SIG_IGN ||
+	if (a.handler == SIG_DFL || a.handler == SIG_IGN ||
 	    (forced_fault(sig, info) && ((uc_sigmask(uc) | host_virtual_mask()) & bit))) {
 		/* Die of it, as without softsgx: delivered, unblocked, once the handler returns. */
 		struct kernel_sigaction dfl = { .handler = SIG_DFL };
@@ -264,9 +265,9 @@ static void chain(int sig, siginfo_t *info, ucontext_t *uc)
 		uc_set_sigmask(uc, uc_sigmask(uc) & ~bit);
 		return;
 	}
-	if (flags & SA_RESETHAND)
+	if (a.flags & SA_RESETHAND)
 		host_reset_action(sig); /* the kernel resets it before the handler runs */
-	host_call_handler(sig, info, uc, (void *)h, flags, mask);
+	host_deliver(sig, info, uc, &a);
 }
 
 /* The signal Linux sends for an exception of enclave code it does not fix up. */

@@ -205,8 +205,12 @@ TEST(exception_int3_goes_to_the_program_as_sigtrap)
 	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	EXPECT_EQ(traps, 1);
 	EXPECT_EQ(run.function, EEXIT);
-	/* The handler ran with the kernel's mask: the thread's, its sa_mask and SIGTRAP. */
-	EXPECT_TRUE(sigismember(&trap_mask, SIGTRAP) && sigismember(&trap_mask, SIGUSR2));
+	/*
+	 * The handler ran with the kernel's mask: the thread's and its sa_mask;
+	 * SIGTRAP, one of softsgx's own signals, is never blocked in the
+	 * kernel (docs/fidelity.md), or the handler could not enter an enclave.
+	 */
+	EXPECT_TRUE(sigismember(&trap_mask, SIGUSR2) && !sigismember(&trap_mask, SIGTRAP));
 	EXPECT_TRUE(!sigismember(&trap_mask, SIGUSR1) && !sigismember(&trap_mask, SIGALRM) &&
 		    !sigismember(&trap_mask, SIGSEGV));
 	softsgx_sigaction(SIGTRAP, &old, NULL);
