@@ -58,8 +58,21 @@ enum te_op {
 	TE_OP_THREAD_INFO = 18, /* (): out[0] = TCS, out[1] = thread data, out[2] = CSSA at entry,
 				 *     out[3] = an address on the current stack */
 	TE_OP_RDTSC = 19,       /* (): ret = the time-stamp counter (#UD in an SGX1 enclave) */
+	TE_OP_UD2 = 20,         /* (): executes UD2 (#UD), then ret = TE_RET_UD2_SKIPPED: an
+				 *     exception handler must move the interrupted RIP past it */
+	TE_OP_SSA_SKIP = 21,    /* (bytes): an exception handler entered with CSSA > 0: the
+				 *     interrupted frame's (SSA frame CSSA - 1) RIP += bytes if its
+				 *     EXITINFO is valid; ret = that EXITINFO, out[0] = its RIP before */
 	TE_NR_OPS
 };
+
+/* ret of TE_OP_UD2 once past the instruction. */
+#define TE_RET_UD2_SKIPPED 0x5ca1ab1eull
+/* GPRSGX at the end of an SSA frame: RIP and EXITINFO within it. */
+#define TE_GPRSGX_SIZE 184
+#define TE_GPRSGX_RIP 136
+#define TE_GPRSGX_EXITINFO 160
+#define TE_EXITINFO_VALID (1u << 31)
 
 /* ret of an unknown operation. */
 #define TE_RET_BADOP (~0ull)

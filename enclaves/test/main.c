@@ -153,6 +153,35 @@ static uint64_t op_rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/* UD2, which an exception handler skips (TE_OP_SSA_SKIP); what follows shows it did. */
+static uint64_t op_ud2(void)
+{
+	uint64_t ret = 0;
+
+	asm volatile("ud2\n\tmov %1, %0" : "=r"(ret) : "i"(TE_RET_UD2_SKIPPED) : "memory");
+	return ret;
+}
+
+/* An exception handler's work: the interrupted frame's RIP moved on by @bytes. */
+static uint64_t op_ssa_skip(uint64_t cssa, uint64_t bytes, uint64_t out[8])
+{
+	uint8_t *gpr;
+	uint32_t exitinfo;
+
+	if (!cssa)
+		return 0;
+	gpr = (uint8_t *)(uintptr_t)(enclave_base() + thread_word(TE_THREAD_OSSA)) +
+	      cssa * TE_SSA_FRAME_SIZE - TE_GPRSGX_SIZE;
+	memcpy(&exitinfo, gpr + TE_GPRSGX_EXITINFO, sizeof(exitinfo));
+	memcpy(&out[0], gpr + TE_GPRSGX_RIP, sizeof(out[0]));
+	if (exitinfo & TE_EXITINFO_VALID) {
+		uint64_t rip = out[0] + bytes;
+
+		memcpy(gpr + TE_GPRSGX_RIP, &rip, sizeof(rip));
+	}
+	return exitinfo;
+}
+
 static uint64_t op_memory(uint64_t op, uint64_t addr, uint64_t value)
 {
 	uint8_t byte;
@@ -217,6 +246,10 @@ static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8]
 		return op_rdtsc();
 	case TE_OP_RDSELF:
 		return enclave_base();
+	case TE_OP_UD2:
+		return op_ud2();
+	case TE_OP_SSA_SKIP:
+		return op_ssa_skip(cssa, c->arg[0], out);
 	case TE_OP_THREAD_INFO:
 		out[0] = enclave_base() + thread_word(TE_THREAD_TCS);
 		out[1] = enclave_base() + thread_word(TE_THREAD_SELF);

@@ -35,9 +35,19 @@ static pthread_mutex_t platform_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct sgx_host_ops *sgx_host_default_ops(void);
 
-static void lp_destructor(void *lp)
+/* A thread's logical processor, and the thread it is for. */
+struct lp_slot {
+	struct sgx_lp *lp;
+	int tid;
+	struct lp_slot *next; /* plat->foreign_lps */
+};
+
+static void lp_destructor(void *arg)
 {
-	sgx_lp_destroy(lp);
+	struct lp_slot *s = arg;
+
+	sgx_lp_destroy(s->lp);
+	free(s);
 }
 
 static struct sgx_platform *platform_create(void)
@@ -74,6 +84,7 @@ static struct sgx_platform *platform_create(void)
 	pthread_mutex_init(&plat->host_lock, NULL);
 	pagemap_init(&plat->ptes);
 	pthread_key_create(&plat->lp_key, lp_destructor);
+	pthread_mutex_init(&plat->lp_lock, NULL);
 	sgx_fork_init(plat);
 	trace_open_env();
 	return plat;
@@ -134,17 +145,37 @@ int softsgx_configure(const struct softsgx_config *config)
 	return 0;
 }
 
+/*
+ * The calling thread's logical processor: kept in its thread data, or,
+ * for a thread that shares another's (a raw clone() without CLONE_SETTLS),
+ * in a list by thread ID, which a later thread of the same ID inherits.
+ */
 struct sgx_lp *sgx_current_lp(struct sgx_platform *plat)
 {
-	struct sgx_lp *lp = pthread_getspecific(plat->lp_key);
+	int tid = (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	struct lp_slot *mine = pthread_getspecific(plat->lp_key), *s;
 
-	if (!lp) {
-		lp = sgx_lp_create(plat->cpu, &sgx_process_mmu, plat);
-		if (!lp)
+	if (mine && mine->tid == tid)
+		return mine->lp;
+	pthread_mutex_lock(&plat->lp_lock);
+	for (s = plat->foreign_lps; s && s->tid != tid; s = s->next)
+		;
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (s)
+			s->lp = sgx_lp_create(plat->cpu, &sgx_process_mmu, plat);
+		if (!s || !s->lp)
 			abort(); /* a thread without a logical processor cannot run leaves */
-		pthread_setspecific(plat->lp_key, lp);
+		s->tid = tid;
+		if (mine) {
+			s->next = plat->foreign_lps;
+			plat->foreign_lps = s;
+		}
 	}
-	return lp;
+	pthread_mutex_unlock(&plat->lp_lock);
+	if (!mine)
+		pthread_setspecific(plat->lp_key, s);
+	return s->lp;
 }
 
 /* The file table */

@@ -162,7 +162,9 @@ struct sgx_platform {
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
-	pthread_key_t lp_key;       /* the calling thread's logical processor */
+	pthread_key_t lp_key;       /* the calling thread's logical processor (driver.c) */
+	pthread_mutex_t lp_lock;
+	struct lp_slot *foreign_lps; /* those of threads that share another's thread data */
 	_Atomic uint64_t counters[SOFTSGX_NR_COUNTERS];
 };
 

@@ -79,6 +79,8 @@ static void child(void)
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	pthread_rwlock_init(&plat->mmap_lock, NULL);
 	pthread_mutex_init(&plat->files_lock, NULL);
+	/* A thread that is gone may have held it; the child's LP is found by its new ID. */
+	pthread_mutex_init(&plat->lp_lock, NULL);
 }
 
 void sgx_fork_init(struct sgx_platform *plat)

@@ -113,7 +113,7 @@ static void store32(void *p, uint32_t v)
 }
 
 /* The size of the extended state a kernel frame carries (its trailer included). */
-static size_t fpstate_size(const ucontext_t *uc)
+size_t host_fpstate_size(const ucontext_t *uc)
 {
 	const unsigned char *fp = (const unsigned char *)uc->uc_mcontext.fpregs;
 
@@ -170,7 +170,7 @@ void host_deliver(int sig, const siginfo_t *info, ucontext_t *uc, const struct k
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t here = current_sp(), sp = (uintptr_t)g[REG_RSP] - REDZONE, fp;
 	struct host_thread *t = arena_thread(here);
-	size_t fpsize = fpstate_size(uc);
+	size_t fpsize = host_fpstate_size(uc);
 	uint64_t view, blocked, bit = 1ull << (sig - 1);
 	struct rt_frame *frame;
 	stack_t ss;

@@ -155,6 +155,12 @@ extern uintptr_t softsgx_altstack_arena_end;
 /* The calling thread's context, registering it on first use. NULL if it cannot be. */
 struct host_thread *host_thread_get(void);
 /*
+ * The same for a thread that may not own the C library's thread data its
+ * FS base shows (a raw clone()): found by its thread ID; @sp, its stack
+ * pointer, tells whether that thread data is its own to keep it in.
+ */
+struct host_thread *host_thread_get_at(uintptr_t sp);
+/*
  * Install the signal handlers (once per process), before any enclave
  * exists: a preloaded library's start, so that every handler the program
  * installs goes behind them. 0 or -errno.
@@ -198,6 +204,8 @@ void host_deliver(int sig, const siginfo_t *info, ucontext_t *uc, const struct k
  * the kernel's rt_sigreturn must find it.
  */
 void host_prog_sigreturn(ucontext_t *uc, struct host_thread *t);
+/* The size of the extended state in a kernel signal frame @uc (its trailer included). */
+size_t host_fpstate_size(const ucontext_t *uc);
 /* The restorer of program handlers installed without one of their own (entry.S). */
 void softsgx_prog_restorer(void);
 /* The calling thread's context if it runs enclaves: by thread ID, no TLS, no lock. */
@@ -222,6 +230,14 @@ static inline bool host_raw_text_contains(uintptr_t addr)
 			return true;
 	return false;
 }
+/*
+ * trap.c: where SIGSYS of softsgx's seccomp filter goes (a trapped system
+ * call of the program's own, @uc its state, RIP past the instruction): set
+ * by whoever installs the filter. Its SECCOMP_RET_DATA, which the signal
+ * carries in si_errno, tells it from a program's own filter.
+ */
+#define HOST_SECCOMP_DATA 0x5347
+extern void (*host_raw_syscall_hook)(ucontext_t *uc);
 #define HOST_ARENA_SLOTS 1024
 /* thread.c: which arena slots hold a thread (read without a lock by host_thread_self()). */
 extern uint8_t host_slot_used[HOST_ARENA_SLOTS];
@@ -233,6 +249,12 @@ const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);
  * adopted): deliverable in enclave code, where they cause an AEX first.
  */
 uint64_t host_routed_signals(void);
+/*
+ * rt_sigaction(2) of the program's own (a raw system call): @act, with its
+ * restorer, behind the trampoline; the old action into @oldact. The
+ * program's pointers may be bad (-EFAULT). 0 or -errno.
+ */
+int host_raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *oldact);
 /* @sig's action back to SIG_DFL (SA_RESETHAND after a delivery). */
 void host_reset_action(int sig);
 /*
@@ -266,6 +288,8 @@ void host_thread_bases_refresh(struct host_thread *t);
  * Return: 0, or -1 with errno as sigaltstack(2) (EFAULT, EINVAL, ENOMEM, EPERM).
  */
 int host_sigaltstack(const stack_t *ss, stack_t *old);
+/* The same for a program whose RSP is @sp (a trapped system call's). */
+int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp);
 /*
  * The key of the calling thread's struct host_thread, once
  * @host_thread_key_ready: for code that must tell a thread that runs

@@ -305,6 +305,27 @@ static void slot_free_child(struct host_thread *t)
 	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
 }
 
+static struct host_thread *thread_register(struct sgx_platform *plat, bool claim_tls)
+{
+	struct host_thread *t = slot_alloc();
+
+	if (!t)
+		return NULL;
+	if (thread_setup(t, plat)) {
+		slot_free(t);
+		return NULL;
+	}
+	if (claim_tls)
+		pthread_setspecific(thread_key, t);
+	pthread_mutex_lock(&registry_lock);
+	t->next = registry;
+	registry = t;
+	pthread_mutex_unlock(&registry_lock);
+	/* A second thread: the C library has installed SIGSETXID by now. */
+	host_adopt_libc_signals();
+	return t;
+}
+
 struct host_thread *host_thread_get(void)
 {
 	struct sgx_platform *plat = sgx_platform_get();
@@ -313,23 +334,41 @@ struct host_thread *host_thread_get(void)
 	if (!plat || host_init(plat))
 		return NULL;
 	t = pthread_getspecific(thread_key);
+	return t ? t : thread_register(plat, true);
+}
+
+/*
+ * Whether the C library's thread data that the FS base points to is the
+ * calling thread's own: a thread made by a raw clone() without
+ * CLONE_SETTLS shares its creator's, and its stack (@sp) is elsewhere.
+ */
+static bool owns_tls(uintptr_t sp)
+{
+	pthread_attr_t attr;
+	size_t size;
+	void *addr;
+	bool own = false;
+
+	if (pthread_getattr_np(pthread_self(), &attr))
+		return false;
+	if (!pthread_attr_getstack(&attr, &addr, &size))
+		own = sp >= (uintptr_t)addr && sp - (uintptr_t)addr <= size;
+	pthread_attr_destroy(&attr);
+	return own;
+}
+
+struct host_thread *host_thread_get_at(uintptr_t sp)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct host_thread *t;
+
+	if (!plat || host_init(plat))
+		return NULL;
+	t = host_thread_self();
 	if (t)
 		return t;
-	t = slot_alloc();
-	if (!t)
-		return NULL;
-	if (thread_setup(t, plat)) {
-		slot_free(t);
-		return NULL;
-	}
-	pthread_setspecific(thread_key, t);
-	pthread_mutex_lock(&registry_lock);
-	t->next = registry;
-	registry = t;
-	pthread_mutex_unlock(&registry_lock);
-	/* A second thread: the C library has installed SIGSETXID by now. */
-	host_adopt_libc_signals();
-	return t;
+	/* The thread data may be another thread's, which keeps its own key there. */
+	return thread_register(plat, !pthread_getspecific(thread_key) && owns_tls(sp));
 }
 
 static void thread_unregister(void *arg)
@@ -599,11 +638,38 @@ void host_adopt_libc_signals(void)
 	}
 }
 
+/*
+ * @sig's action: the program's old one into @old, @act (if any) the new
+ * one, behind the trampoline. Both in the kernel's form. 0 or -errno.
+ */
+static int action_change(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
+{
+	uint64_t saved;
+	int ret = 0;
+
+	memset(old, 0, sizeof(*old));
+	action_lock_take(&saved);
+	if (is_trapped(sig) || (host_routed_signals() & (1ull << (sig - 1))))
+		*old = previous[sig];
+	else
+		ret = raw_sigaction(sig, NULL, old);
+	/* The restorer softsgx gives the kernel for a default action is not the program's. */
+	if (old->restorer == softsgx_sig_restorer) {
+		old->restorer = NULL;
+		old->flags &= ~(unsigned long)SA_RESTORER_FLAG;
+	}
+	if (!ret && act)
+		ret = set_action(sig, act);
+	action_lock_drop(&saved);
+	if (act && !ret)
+		host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
+	return ret;
+}
+
 int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
 	struct sigaction new, old;
-	struct kernel_sigaction k, *prev;
-	uint64_t saved;
+	struct kernel_sigaction k, kold;
 	int ret;
 
 	pthread_once(&init_once, process_init);
@@ -626,33 +692,43 @@ int softsgx_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 		errno = EINVAL;
 		return -1;
 	}
-	memset(&old, 0, sizeof(old));
-	action_lock_take(&saved);
-	if (is_trapped(sig) || (host_routed_signals() & (1ull << (sig - 1)))) {
-		prev = &previous[sig];
-		old.sa_sigaction = prev->handler;
-		old.sa_flags = (int)(prev->flags & ~(unsigned long)SA_RESTORER_FLAG);
-		memcpy(&old.sa_mask, &prev->mask, sizeof(prev->mask));
-		ret = 0;
-	} else {
-		ret = libc_sigaction(sig, NULL, &old);
-	}
-	if (!ret && act) {
+	if (act)
 		k = kernel_form(&new);
-		ret = set_action(sig, &k);
-		if (ret) {
-			errno = -ret;
-			ret = -1;
-		}
+	ret = action_change(sig, act ? &k : NULL, &kold);
+	if (ret) {
+		errno = -ret;
+		return -1;
 	}
-	action_lock_drop(&saved);
-	if (act && !ret)
-		host_stop_signals_refresh(); /* SIGINT or SIGTERM may have changed */
-	if (!ret && oldact && copy_to_user(oldact, &old, sizeof(old))) {
+	memset(&old, 0, sizeof(old));
+	old.sa_sigaction = kold.handler;
+	old.sa_flags = (int)(kold.flags & ~(unsigned long)SA_RESTORER_FLAG);
+	memcpy(&old.sa_mask, &kold.mask, sizeof(kold.mask));
+	if (oldact && copy_to_user(oldact, &old, sizeof(old))) {
 		errno = EFAULT;
 		return -1;
 	}
-	return ret;
+	return 0;
+}
+
+int host_raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *oldact)
+{
+	struct kernel_sigaction k, old;
+	int ret;
+
+	if (pthread_once(&init_once, process_init), init_error)
+		return init_error;
+	if (sig == host_ipi_signal())
+		return -EINVAL;
+	if (act && copy_from_user(&k, act, sizeof(k)))
+		return -EFAULT;
+	if (sig < 1 || sig > 64 || (act && (sig == SIGKILL || sig == SIGSTOP)))
+		return -EINVAL;
+	ret = action_change(sig, act ? &k : NULL, &old);
+	if (ret)
+		return ret;
+	if (oldact && copy_to_user(oldact, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
 }
 
 #ifndef SS_AUTODISARM
@@ -672,8 +748,12 @@ static struct host_thread *registered_self(void)
 
 int host_sigaltstack(const stack_t *ss, stack_t *old)
 {
-	struct host_thread *t = registered_self();
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return host_sigaltstack_at(ss, old, (uintptr_t)__builtin_frame_address(0));
+}
+
+int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp)
+{
+	struct host_thread *t = sgx_platform_peek() ? host_thread_self() : NULL;
 	stack_t in, out;
 	bool on;
 
@@ -683,9 +763,9 @@ int host_sigaltstack(const stack_t *ss, stack_t *old)
 		errno = EFAULT;
 		return -1;
 	}
-	/* In a handler (which runs on softsgx's stack): on Linux, on its own. */
-	on = sp >= (uintptr_t)t && sp < (uintptr_t)t + HOST_ALTSTACK_SIZE &&
-	     !(t->prog_ss.ss_flags & SS_DISABLE) && t->prog_ss.ss_size;
+	/* In a handler on the program's alternate stack (on_sig_stack()). */
+	on = !(t->prog_ss.ss_flags & SS_DISABLE) && t->prog_ss.ss_size &&
+	     sp > (uintptr_t)t->prog_ss.ss_sp && sp - (uintptr_t)t->prog_ss.ss_sp <= t->prog_ss.ss_size;
 	out = t->prog_ss;
 	out.ss_flags = !out.ss_size || (out.ss_flags & SS_DISABLE)
 			       ? SS_DISABLE

@@ -41,6 +41,9 @@
 #define FP_XSTATE_SW_BYTES 464   /* struct _fpx_sw_bytes in the FXSAVE area's software bytes */
 #define XFEATURE_XTILEDATA 18    /* AMX tile data: a dynamic feature, off in Linux's default set */
 #define SYS_USER_DISPATCH_CODE 2
+#define SYS_SECCOMP_CODE 1
+
+void (*host_raw_syscall_hook)(ucontext_t *uc);
 
 /*
  * The instruction bytes at @rip. Enclave code may be execute-only in the
@@ -1012,20 +1015,41 @@ __attribute__((visibility("hidden"))) int softsgx_host_thread_ensure(void)
  */
 #define REGISTER_STACK_SIZE (64 * 1024)
 
+struct registration {
+	uintptr_t sp;
+	struct host_thread *t;
+};
+
 static void register_on_own_stack(void *arg)
 {
-	*(struct host_thread **)arg = host_thread_get();
+	struct registration *r = arg;
+
+	r->t = host_thread_get_at(r->sp);
 }
 
 static struct host_thread *register_from_trap(ucontext_t *uc)
 {
 	static uint8_t stack[REGISTER_STACK_SIZE] __attribute__((aligned(16)));
-	static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
-	struct host_thread *t = NULL;
+	static atomic_flag stack_busy = ATOMIC_FLAG_INIT;
+	struct registration r = { .sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] };
+	struct host_thread *t;
+	unsigned int spins;
 
-	pthread_mutex_lock(&stack_lock);
-	softsgx_call_on_stack(register_on_own_stack, &t, stack + sizeof(stack));
-	pthread_mutex_unlock(&stack_lock);
+	/*
+	 * A spin lock, not a mutex: a thread made by a raw clone() may share
+	 * the C library's thread data (and so a mutex's idea of its owner)
+	 * with another. Registrations take microseconds; the loop is bounded.
+	 */
+	for (spins = 0; atomic_flag_test_and_set_explicit(&stack_busy, memory_order_acquire); spins++) {
+		if (spins > (1u << 24))
+			return NULL;
+		__builtin_ia32_pause();
+		if (spins > 1024)
+			softsgx_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+	softsgx_call_on_stack(register_on_own_stack, &r, stack + sizeof(stack));
+	atomic_flag_clear_explicit(&stack_busy, memory_order_release);
+	t = r.t;
 	if (t)
 		uc->uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
 					  .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
@@ -1075,6 +1099,9 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 		host_enclu(t, uc, info);
 	} else if (info->si_code > 0 && host_cpuid_trap(t, sig, uc)) {
 		/* done */
+	} else if (sig == SIGSYS && info->si_code == SYS_SECCOMP_CODE &&
+		   info->si_errno == HOST_SECCOMP_DATA && host_raw_syscall_hook) {
+		host_raw_syscall_hook(uc); /* one of the program's own system calls */
 	} else {
 		host_fault(sig, info, uc, sgx_platform_peek());
 	}

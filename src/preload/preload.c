@@ -143,6 +143,7 @@ static void start(void)
 {
 	configure();
 	preload_signals_init();
+	preload_rawsys_init();
 }
 
 void preload_start(void)

@@ -75,6 +75,19 @@ static inline int preload_strcmp(const char *a, const char *b)
 /* signals.c: at the start, softsgx's signal handlers installed, the C library's signals adopted. */
 void preload_signals_init(void);
 
+/*
+ * syscall.c: system call @nr with arguments @a, if it is one softsgx
+ * answers (the device's descriptors and mappings, by the interposed
+ * functions): *@routed, and the result as the C library returns it.
+ */
+long preload_route(long nr, const long a[6], bool *routed);
+
+/*
+ * rawsys.c: the program's own system call instructions that softsgx must
+ * see, caught by a seccomp filter (SOFTSGX_RAW_SYSCALLS). At the start.
+ */
+void preload_rawsys_init(void);
+
 /* vdso.c */
 /* Build the vDSO image that carries __vdso_sgx_enter_enclave (once, from preload_init()). */
 void preload_vdso_init(void);

@@ -5,10 +5,11 @@
  * do. The numbers softsgx answers go to the same interposed functions;
  * a change of the thread's FS or GS base (arch_prctl) is noted for the
  * entry function; every other number passes to the C library untouched.
- * (System call instructions of the program's own are another matter.)
+ * The program's own system call instructions come the same way (rawsys.c).
  */
 #include <asm/prctl.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -22,17 +23,9 @@
 
 static long (*next_syscall)(long, ...);
 
-EXPORT long syscall(long nr, ...)
+long preload_route(long nr, const long a[6], bool *routed)
 {
-	long a[6];
-	va_list ap;
-	long ret;
-	int i;
-
-	va_start(ap, nr);
-	for (i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
+	*routed = true;
 	switch (nr) {
 	case SYS_open:
 		return open((const char *)a[0], (int)a[1], (mode_t)a[2]);
@@ -60,9 +53,29 @@ EXPORT long syscall(long nr, ...)
 		return dup2((int)a[0], (int)a[1]);
 	case SYS_dup3:
 		return dup3((int)a[0], (int)a[1], (int)a[2]);
+	case SYS_fcntl:
+		return fcntl((int)a[0], (int)a[1], a[2]);
 	default:
-		break;
+		*routed = false;
+		return -1;
 	}
+}
+
+EXPORT long syscall(long nr, ...)
+{
+	bool routed;
+	long a[6];
+	va_list ap;
+	long ret;
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	ret = preload_route(nr, a, &routed);
+	if (routed)
+		return ret;
 	if (!next_syscall)
 		next_syscall = (long (*)(long, ...))preload_next("syscall");
 	ret = next_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

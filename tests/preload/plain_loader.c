@@ -27,6 +27,9 @@
 #include <openssl/rsa.h>
 
 #include "plain_loader.h"
+#ifdef PL_RAW_SYSCALLS
+#include "raw_sys.h" /* the runtime-shaped test: its own system calls */
+#endif
 
 #define ATTR_DEBUG 0x2ull
 #define ATTR_MODE64BIT 0x4ull

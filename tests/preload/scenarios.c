@@ -25,6 +25,9 @@
 #include "check.h"
 #include "scenarios.h"
 #include "test/abi.h"
+#ifdef PL_RAW_SYSCALLS
+#include "raw_sys.h" /* the runtime-shaped test: its own system calls */
+#endif
 
 #define PAGE PL_PAGE
 #define EENTER 2
