@@ -176,12 +176,11 @@ int cli_layout_resolve(const struct cli_command *cmd, const struct cli_layout *l
 	if (size & (size - 1) || (size && size < 4096))
 		return cli_usage_error(cmd, "--enclave-size '%s': not a power of two >= 4K",
 				       l->enclave_size);
-	/* Fail early: ECREATE would #GP (SECS.SIZE against CPUID.(12H,0).EDX[15:8]). */
+	/* Fail early: the loader refuses it (SOFTSGX_LOAD_MAX_SIZE). */
 	if (size > SOFTSGX_LOAD_MAX_SIZE)
-		return cli_usage_error(cmd, "--enclave-size '%s': more than the processor accepts: "
-				       "at most %s (ECREATE refuses 2^%u bytes and more)",
-				       l->enclave_size, cli_size(SOFTSGX_LOAD_MAX_SIZE, max),
-				       SOFTSGX_LOAD_MAX_SIZE_LOG2 + 1);
+		return cli_usage_error(cmd, "--enclave-size '%s': more than the loader lays out: "
+				       "at most %s",
+				       l->enclave_size, cli_size(SOFTSGX_LOAD_MAX_SIZE, max));
 	o->nr_tcs = (unsigned int)threads;
 	o->stack_pages = (unsigned int)stack;
 	o->encl_size = size;

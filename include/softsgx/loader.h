@@ -37,9 +37,9 @@ extern "C" {
 #define SOFTSGX_LOAD_DEFAULT_XFRM 0x3ull
 #define SOFTSGX_LOAD_NSSA 2
 /*
- * The largest ELRANGE: the emulated processor reports 36 in
- * CPUID.(EAX=12H,ECX=0):EDX[15:8], and ECREATE refuses a SIZE of 2^36 or
- * more, so a power of two is at most 2^35 (32 GiB).
+ * The largest ELRANGE the loader lays out: 2^35 (32 GiB), well below what
+ * the processor accepts (CPUID.(EAX=12H,ECX=0):EDX[15:8]); the loader
+ * reserves twice the size to align it.
  */
 #define SOFTSGX_LOAD_MAX_SIZE_LOG2 35
 #define SOFTSGX_LOAD_MAX_SIZE (1ull << SOFTSGX_LOAD_MAX_SIZE_LOG2)

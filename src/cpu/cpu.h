@@ -69,10 +69,11 @@ const char *sgx_code_name(int code);
 /* The largest EPC the processor models: 2^28 pages, 1 TiB. */
 #define SGX_EPC_MAX_PAGES (1ull << 28)
 /*
- * The default CPUID.(12H,0).EDX[15:8]: ECREATE refuses a 64-bit enclave
- * whose SIZE is 2^36 or more, so the largest ELRANGE is 2^35 (32 GiB).
+ * The default CPUID.(12H,0).EDX[15:8], as SGX2 server processors (Ice
+ * Lake) report it: ECREATE refuses a 64-bit enclave whose SIZE is 2^56 or
+ * more. Runtimes reserve ELRANGEs of a terabyte for EDMM.
  */
-#define SGX_MAX_ENCLAVE_SIZE_64_LOG2 36
+#define SGX_MAX_ENCLAVE_SIZE_64_LOG2 56
 
 /*
  * What CPUID leaf 0x12 reports, and the rest of the platform's

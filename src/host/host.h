@@ -208,6 +208,12 @@ void host_prog_sigreturn(ucontext_t *uc, struct host_thread *t);
 size_t host_fpstate_size(const ucontext_t *uc);
 /* The restorer of program handlers installed without one of their own (entry.S). */
 void softsgx_prog_restorer(void);
+/*
+ * trap.c: fn(arg) on a stack of softsgx's (one for the process, taken in
+ * turn), off the alternate stack a handler runs on: sigaltstack() may
+ * change that one there. false if the stack stayed busy.
+ */
+bool host_call_on_spare_stack(void (*fn)(void *), void *arg);
 /* The calling thread's context if it runs enclaves: by thread ID, no TLS, no lock. */
 struct host_thread *host_thread_self(void);
 /*

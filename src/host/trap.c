@@ -1027,28 +1027,36 @@ static void register_on_own_stack(void *arg)
 	r->t = host_thread_get_at(r->sp);
 }
 
-static struct host_thread *register_from_trap(ucontext_t *uc)
+bool host_call_on_spare_stack(void (*fn)(void *), void *arg)
 {
 	static uint8_t stack[REGISTER_STACK_SIZE] __attribute__((aligned(16)));
 	static atomic_flag stack_busy = ATOMIC_FLAG_INIT;
-	struct registration r = { .sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] };
-	struct host_thread *t;
 	unsigned int spins;
 
 	/*
 	 * A spin lock, not a mutex: a thread made by a raw clone() may share
 	 * the C library's thread data (and so a mutex's idea of its owner)
-	 * with another. Registrations take microseconds; the loop is bounded.
+	 * with another. Its users take microseconds; the loop is bounded.
 	 */
 	for (spins = 0; atomic_flag_test_and_set_explicit(&stack_busy, memory_order_acquire); spins++) {
 		if (spins > (1u << 24))
-			return NULL;
+			return false;
 		__builtin_ia32_pause();
 		if (spins > 1024)
 			softsgx_raw_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 	}
-	softsgx_call_on_stack(register_on_own_stack, &r, stack + sizeof(stack));
+	softsgx_call_on_stack(fn, arg, stack + sizeof(stack));
 	atomic_flag_clear_explicit(&stack_busy, memory_order_release);
+	return true;
+}
+
+static struct host_thread *register_from_trap(ucontext_t *uc)
+{
+	struct registration r = { .sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] };
+	struct host_thread *t;
+
+	if (!host_call_on_spare_stack(register_on_own_stack, &r))
+		return NULL;
 	t = r.t;
 	if (t)
 		uc->uc_stack = (stack_t){ .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,

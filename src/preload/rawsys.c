@@ -200,10 +200,24 @@ static long raw_sigprocmask(ucontext_t *uc, int how, const uint64_t *set, uint64
 	return 0;
 }
 
+struct altstack_change {
+	const stack_t *ss;
+	int ret;
+};
+
+static void altstack_set(void *arg)
+{
+	struct altstack_change *c = arg;
+
+	c->ret = sys_sigaltstack(c->ss, NULL) ? -errno : 0;
+}
+
 /*
  * sigaltstack(2). A thread softsgx runs enclaves on keeps the program's
- * stack beside softsgx's (host_sigaltstack()); any other thread's is the
- * one the kernel restores from @uc when the handler returns.
+ * stack beside softsgx's (host_sigaltstack()). Any other thread's is the
+ * kernel's, set from a stack that is not the one this handler may run on,
+ * and written into @uc too: the kernel's rt_sigreturn sets the one there
+ * (or leaves it, where the handler ran on it).
  */
 static long raw_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old)
 {
@@ -229,6 +243,12 @@ static long raw_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old)
 	else if (in.ss_size < MIN_ALTSTACK)
 		return -ENOMEM;
 	in.ss_flags &= ~SS_ONSTACK;
+	{
+		struct altstack_change c = { .ss = &in, .ret = -EAGAIN };
+
+		if (!host_call_on_spare_stack(altstack_set, &c) || c.ret)
+			return c.ret;
+	}
 	uc->uc_stack = in;
 	return 0;
 }

@@ -220,8 +220,8 @@ ECREATE_TEST(ecreate_32bit_base_above_4g_gp, {
 }, SGX_GP)
 
 ECREATE_TEST(ecreate_size_beyond_max_gp, {
-	a->src->size = 1ull << 36;
-	a->src->base = 1ull << 36;
+	a->src->size = 1ull << SGX_MAX_ENCLAVE_SIZE_64_LOG2;
+	a->src->base = 0;
 }, SGX_GP)
 
 ECREATE_TEST(ecreate_size_not_power_of_two_gp, a->src->size = 3 * SGX_PAGE_SIZE, SGX_GP)

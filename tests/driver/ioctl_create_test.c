@@ -272,19 +272,19 @@ TEST_SECS(create_size_one_page_eio)
 
 TEST_SECS(create_size_at_processor_limit_eio)
 {
-	/* CPUID.(12H,0).EDX[15:8] = 36: SIZE must stay below 64 GiB. */
-	secs->size = 1ull << 36;
+	/* CPUID.(12H,0).EDX[15:8] = 56: SIZE must stay below 2^56. */
+	secs->base = 0;
+	secs->size = 1ull << SGX_MAX_ENCLAVE_SIZE_64_LOG2;
 	EXPECT_CREATE_FAILS(secs, EIO);
 }
 
 TEST_SECS(create_size_far_beyond_processor_limit_eio)
 {
 	/* Linux makes a sparse backing file of any such size, then ECREATE refuses. */
-	secs->base = 1ull << 46;
-	secs->size = 1ull << 46;
-	EXPECT_CREATE_FAILS(secs, EIO);
 	secs->base = 0;
-	secs->size = 1ull << 52;
+	secs->size = 1ull << (SGX_MAX_ENCLAVE_SIZE_64_LOG2 + 1);
+	EXPECT_CREATE_FAILS(secs, EIO);
+	secs->size = 1ull << 60;
 	EXPECT_CREATE_FAILS(secs, EIO);
 }
 

@@ -74,6 +74,7 @@ struct rt_thread {
 	unsigned int wrong_mask;   /* sa_mask not blocked in the handler */
 	unsigned int wrong_ssa;    /* the in-enclave handler did not see a #UD frame */
 	unsigned int wrong_exit;   /* an EENTER that did not end in EEXIT */
+	stack_t bad_stack;         /* the first uc_stack that was wrong */
 	int ctid;                  /* cleared by the kernel when a cloned thread ends */
 };
 
@@ -101,20 +102,21 @@ static void on_sigill(int sig, siginfo_t *info, void *ucv)
 	struct rt_thread *t = self();
 	struct te_call c = { .op = TE_OP_SSA_SKIP, .arg = { 2 } };
 	uint64_t blocked = 0;
-	int local;
 
 	if (t != &threads[0] && t != &threads[1])
 		rt_syscall(SYS_exit_group, 3, 0, 0, 0, 0, 0); /* no thread data: nothing to count in */
 	if (sig != SIGILL || info->si_signo != SIGILL || g[REG_RIP] != (greg_t)(uintptr_t)rt_aep ||
 	    g[REG_RAX] != 3 || (uint64_t)g[REG_RBX] != t->tcs)
 		t->wrong_aep++;
-	if (!on_altstack(t, &local))
+	if (!on_altstack(t, __builtin_frame_address(0))) /* a sanitizer may keep locals elsewhere */
 		t->wrong_stack++;
 	/* The frame: the restorer is the return address; uc_stack the thread's, not in use. */
 	if (*(void **)((uint8_t *)uc - 8) != (void *)rt_restorer ||
 	    uc->uc_stack.ss_sp != t->altstack || uc->uc_stack.ss_size != ALTSTACK_SIZE ||
-	    uc->uc_stack.ss_flags != 0)
-		t->wrong_frame++;
+	    uc->uc_stack.ss_flags != 0) {
+		if (!t->wrong_frame++)
+			t->bad_stack = uc->uc_stack;
+	}
 	if (rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) ||
 	    !(blocked & (1ull << (SIGUSR1 - 1))))
 		t->wrong_mask++;
@@ -172,7 +174,9 @@ static void check_thread(const struct rt_thread *t, const char *who)
 	CHECK(t->handled == EXCEPTIONS_PER_THREAD, "%s: exceptions handled: %u", who, t->handled);
 	CHECK(t->wrong_aep == 0, "%s: handler not at the AEP (RIP, RAX, RBX): %u", who, t->wrong_aep);
 	CHECK(t->wrong_stack == 0, "%s: handler not on the alternate stack: %u", who, t->wrong_stack);
-	CHECK(t->wrong_frame == 0, "%s: frame (restorer, uc_stack) not the kernel's: %u", who, t->wrong_frame);
+	CHECK(t->wrong_frame == 0, "%s: frame (restorer, uc_stack) not the kernel's: %u (uc_stack %p+%zu "
+	      "flags %#x, the thread's %p)", who, t->wrong_frame, t->bad_stack.ss_sp,
+	      t->bad_stack.ss_size, (unsigned int)t->bad_stack.ss_flags, (void *)t->altstack);
 	CHECK(t->wrong_gs == 0, "%s: GS base lost: %u", who, t->wrong_gs);
 	CHECK(t->wrong_mask == 0, "%s: sa_mask not in force in the handler: %u", who, t->wrong_mask);
 	CHECK(t->wrong_ssa == 0, "%s: in-enclave handler did not find the #UD frame: %u", who, t->wrong_ssa);
