@@ -347,20 +347,64 @@ static void bench_signal(void)
 	softsgx_unload(e);
 }
 
-/* The preload library's toll on calls that are not softsgx's: calls.c with and without it. */
-static bool run_calls(bool preload, const char *file, double out[4])
+/*
+ * A bench program's figures (@n numbers on one line), run with the
+ * preload library or without; @arg is its argument, or NULL.
+ */
+static bool run_figures(bool preload, const char *prog, const char *arg, double *out, int n)
 {
 	char cmd[4096];
 	FILE *p;
-	bool ok;
+	bool ok = true;
+	int i;
 
-	snprintf(cmd, sizeof(cmd), "%s%s%s '%s' '%s'", preload ? "LD_PRELOAD='" : "",
-		 preload ? SOFTSGX_PRELOAD : "", preload ? "'" : "", SOFTSGX_BENCH_CALLS, file);
+	snprintf(cmd, sizeof(cmd), "%s%s%s '%s' %s%s%s", preload ? "LD_PRELOAD='" : "",
+		 preload ? SOFTSGX_PRELOAD : "", preload ? "'" : "", prog, arg ? "'" : "",
+		 arg ? arg : "", arg ? "'" : "");
 	p = popen(cmd, "r");
 	if (!p)
 		return false;
-	ok = fscanf(p, "%lf %lf %lf %lf", &out[0], &out[1], &out[2], &out[3]) == 4;
+	for (i = 0; i < n; i++)
+		ok = ok && fscanf(p, "%lf", &out[i]) == 1;
 	return !pclose(p) && ok;
+}
+
+/* The preload library's toll on calls that are not softsgx's: calls.c with and without it. */
+static bool run_calls(bool preload, const char *file, double out[4])
+{
+	return run_figures(preload, SOFTSGX_BENCH_CALLS, file, out, 4);
+}
+
+/*
+ * A program's own system calls (rawcalls.c) under the preload library's
+ * seccomp filter, against the same calls without softsgx.
+ */
+static void bench_rawcalls(void)
+{
+	static const char *const names[3] = { "own getppid (let through)",
+					      "own close(-1) (trapped, routed)",
+					      "own rt_sigprocmask (trapped, answered)" };
+	double with[3], without[3], us[2][3][ROUNDS];
+	char label[80];
+	int r, i;
+
+	printf("\na program's own system calls under the preload library (medians of %d runs)\n",
+	       ROUNDS);
+	for (r = 0; r < ROUNDS; r++) {
+		if (!run_figures(false, SOFTSGX_BENCH_RAWCALLS, NULL, without, 3) ||
+		    !run_figures(true, SOFTSGX_BENCH_RAWCALLS, NULL, with, 3)) {
+			fprintf(stderr, "bench: %s failed\n", SOFTSGX_BENCH_RAWCALLS);
+			return;
+		}
+		for (i = 0; i < 3; i++) {
+			us[0][i][r] = with[i] / 1e3;
+			us[1][i][r] = without[i] / 1e3;
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(label, sizeof(label), "%s, preloaded", names[i]);
+		row(label, median(us[0][i], ROUNDS), "without the preload", median(us[1][i], ROUNDS));
+	}
 }
 
 static void bench_preload(void)
@@ -467,5 +511,6 @@ int main(void)
 	run_mode(SOFTSGX_TRACK_BATCHED, "batched");
 	bench_preload();
 	bench_syscalls();
+	bench_rawcalls();
 	return 0;
 }

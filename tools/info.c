@@ -133,6 +133,9 @@ static void print_host(void)
 				: "INT 0x80: #UD by Syscall User Dispatch")
 		       : "INT 0x80 in an enclave runs as a 32-bit system call (SGX: #UD)",
 		   "INT 0x80, SYSENTER in an enclave fault on the host: #UD, as on SGX");
+	print_fact("seccomp filters", host_seccomp_filter(),
+		   "under softsgx exec, a program's own system calls on SGX reach softsgx",
+		   "under softsgx exec, a program's own system calls go to the host: no SGX device");
 	print_fact("UMIP", host_umip(),
 		   "SGDT, SIDT, SLDT, STR in an enclave: the kernel emulates them (SGX: #UD)",
 		   "SGDT, SIDT, SLDT, STR in an enclave execute (SGX: #UD)");

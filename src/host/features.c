@@ -19,6 +19,8 @@
 
 #include <asm/prctl.h>
 
+#include <linux/seccomp.h>
+
 #include "host/features.h"
 #include "host/host.h"
 #include "sys.h"
@@ -179,4 +181,10 @@ bool host_umip(void)
 			umip = strstr(line, " umip") != NULL;
 	fclose(f);
 	return umip;
+}
+
+bool host_seccomp_filter(void)
+{
+	/* With filters built in, a NULL program is EFAULT; without, EINVAL. */
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) == -1 && errno == EFAULT;
 }

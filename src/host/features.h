@@ -47,6 +47,11 @@ int host_features_parse(const char *s, unsigned int *mask, const char **bad);
  * call here (probed in a child process). Only `softsgx info` asks.
  */
 bool host_ia32_emulation(void);
+/*
+ * host_seccomp_filter() - whether seccomp filters can be installed: how the
+ * preload library catches a program's own system calls. Only reported.
+ */
+bool host_seccomp_filter(void);
 /* host_umip() - whether the kernel runs with UMIP (SGDT & co. fault and are emulated). */
 bool host_umip(void);
 

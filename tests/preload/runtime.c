@@ -21,6 +21,7 @@
  *   - then runs the SGX2 scenarios (scenarios.c, raw system calls too).
  */
 #include <asm/prctl.h>
+#include <errno.h>
 #include <asm/sgx.h>
 #include <elf.h>
 #include <linux/futex.h>
@@ -120,6 +121,13 @@ static void on_sigill(int sig, siginfo_t *info, void *ucv)
 	if (rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&blocked, 8, 0, 0) ||
 	    !(blocked & (1ull << (SIGUSR1 - 1))))
 		t->wrong_mask++;
+	/* On the alternate stack, sigaltstack() may not change it. */
+	{
+		stack_t ss = { .ss_sp = t->altstack, .ss_size = ALTSTACK_SIZE };
+
+		if (rt_syscall(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) != -EPERM)
+			t->wrong_stack++;
+	}
 	if (rt_eenter(t->tcs, &c) != TE_ENCLU_EEXIT)
 		t->wrong_exit++;
 	if ((c.ret & EXITINFO_MASK) != EXITINFO_UD || c.out[0] < encl.base ||
@@ -222,6 +230,48 @@ static void exceptions_on_two_threads(void)
 		"the cloned thread did not end within a minute");
 	check_thread(&threads[0], "main thread");
 	check_thread(&threads[1], "cloned thread");
+}
+
+/* The answers softsgx gives the program's own signal calls, errors included, as Linux's. */
+static void signal_calls(void)
+{
+	const uint64_t segv = 1ull << (SIGSEGV - 1), kill = 1ull << (SIGKILL - 1);
+	struct kernel_sigaction old, sa = { .handler = SIG_DFL };
+	stack_t ss = { .ss_sp = threads[0].altstack, .ss_size = 100 }, cur;
+	uint64_t m = 0;
+
+	check_note("the program's own rt_sigaction, rt_sigprocmask, sigaltstack");
+	CHECK_EQ(rt_syscall(SYS_rt_sigaction, SIGILL, 0, (long)&old, 8, 0, 0), 0);
+	CHECK(old.handler == (void *)on_sigill && old.restorer == rt_restorer &&
+	      (old.flags & SA_RESTORER_FLAG) && (old.flags & SA_ONSTACK),
+	      "the old action is not the one installed");
+	CHECK_EQ(rt_syscall(SYS_rt_sigaction, SIGILL, 0, (long)&old, 4, 0, 0), -EINVAL);
+	CHECK_EQ(rt_syscall(SYS_rt_sigaction, SIGKILL, (long)&sa, 0, 8, 0, 0), -EINVAL);
+	CHECK_EQ(rt_syscall(SYS_rt_sigaction, SIGILL, 1, 0, 8, 0, 0), -EFAULT);
+	CHECK_EQ(rt_syscall(SYS_rt_sigaction, SIGILL, 0, 1, 8, 0, 0), -EFAULT);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&m, 4, 0, 0), -EINVAL);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, 99, (long)&m, 0, 8, 0, 0), -EINVAL);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 1, 0, 8, 0, 0), -EFAULT);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, 1, 8, 0, 0), -EFAULT);
+	/* softsgx's own SIGSEGV "blocked" reads back so; SIGKILL never. */
+	m = segv | kill;
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, (long)&m, 0, 8, 0, 0), 0);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&m, 8, 0, 0), 0);
+	CHECK((m & segv) && !(m & kill), "mask read back %#llx", (unsigned long long)m);
+	m = segv;
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&m, 0, 8, 0, 0), 0);
+	CHECK_EQ(rt_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&m, 8, 0, 0), 0);
+	CHECK(!(m & segv), "SIGSEGV still reads back as blocked");
+	/* The thread's alternate stack reads back as set; a tiny one is ENOMEM, a bad mode EINVAL. */
+	CHECK_EQ(rt_syscall(SYS_sigaltstack, 0, (long)&cur, 0, 0, 0, 0), 0);
+	CHECK(cur.ss_sp == threads[0].altstack && cur.ss_size == ALTSTACK_SIZE && !cur.ss_flags,
+	      "sigaltstack reads back %p+%zu flags %#x", cur.ss_sp, cur.ss_size,
+	      (unsigned int)cur.ss_flags);
+	CHECK_EQ(rt_syscall(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0), -ENOMEM);
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0x40;
+	CHECK_EQ(rt_syscall(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0), -EINVAL);
+	CHECK_EQ(rt_syscall(SYS_sigaltstack, 1, 0, 0, 0, 0, 0), -EFAULT);
 }
 
 /* EAUG by EACCEPT of @n pages from @addr, through the test's own ENCLU. */
@@ -330,6 +380,7 @@ int main(void)
 	if (pl_load(SOFTSGX_TEST_ENCLAVE, &encl))
 		sgx_entry_missing(NAME, "the enclave cannot be loaded through /dev/sgx_enclave");
 	exceptions_on_two_threads();
+	signal_calls();
 	edmm_by_own_calls();
 	pl_unload(&encl);
 	scenarios_run(NAME, entry);
