@@ -191,7 +191,7 @@ static int parse_host_disable(const struct cli_command *cmd)
 	if (host_features_parse(v, &mask, &bad))
 		return bad_value(cmd, from, v,
 				 "expected names from fsgsbase, sud, cpuid-faulting, tsc-faulting, "
-				 "all, none, separated by commas");
+				 "fsgsbase-read, all, none, separated by commas");
 	if (setenv(names[SET_HOST_DISABLE].env, v, 1))
 		return cli_fail(cmd, "%s: %s", from, strerror(errno));
 	return 0;

@@ -30,7 +30,7 @@
 	"  --seed HEX          platform key seed, 64 hex digits; built in [SOFTSGX_SEED]\n"  \
 	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"  \
 	"  --host-disable LIST host features not to use: fsgsbase, sud, cpuid-faulting,\n"   \
-	"                      tsc-faulting, all [SOFTSGX_HOST_DISABLE]\n"
+	"                      tsc-faulting, fsgsbase-read, all [SOFTSGX_HOST_DISABLE]\n"
 
 /* Return: true if @name ("--epc-size" ...) is a configuration option. */
 bool config_known(const char *name);

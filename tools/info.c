@@ -126,6 +126,13 @@ static void print_host(void)
 		      "                              CPUID shows SGX2 (leaf 7, leaf 0x12)",
 		      "CPUID in an enclave executes (SGX: #UD); under softsgx exec a\n"
 		      "                              program's CPUID shows the host's processor, no SGX");
+	print_feature("FSGSBASE read", HOST_FSGSBASE_READ,
+		      (host_features_present() & HOST_FSGSBASE)
+			      ? "RDFSBASE/RDGSBASE execute (announced by the kernel)"
+			      : "RDFSBASE/WRFSBASE execute, but the kernel does not announce them:\n"
+				"                              a base enclave code writes with them is read at its\n"
+				"                              exits, and may be lost at a context switch before",
+		      "enclave code's WRFSBASE/WRGSBASE #UD (no FSGSBASE)");
 	print_feature("TSC faulting", HOST_TSC_FAULTING, "RDTSC in an SGX1 enclave (--sgx 1): #UD",
 		      "RDTSC in an SGX1 enclave executes (SGX1: #UD)");
 	print_fact("IA32 emulation", ia32,

@@ -304,9 +304,11 @@ softsgx_sig_trampoline:
 
 /*
  * RBX = thread: save the enclave's FS/GS bases, install the host's. Keeps
- * rdi/rsi/rdx. Without FSGSBASE enclave code cannot change its bases (no
- * WRFSBASE, and with Syscall User Dispatch no arch_prctl): they are still
- * the ones installed, so only a base that differs costs a system call.
+ * rdi/rsi/rdx. Without FSGSBASE in use, where the instructions do not
+ * execute at all, enclave code cannot change its bases (no WRFSBASE, and
+ * with Syscall User Dispatch no arch_prctl): they are still the ones
+ * installed, so only a base that differs costs a system call. Where they
+ * execute all the same (t->rdbase), the enclave's are read with them.
  */
 .Lswitch_to_host:
 	cmpb	$0, HOST_T_FSGSBASE(%rbx)
@@ -323,7 +325,28 @@ softsgx_sig_trampoline:
 1:	push	%rdi
 	push	%rsi
 	push	%rdx
-	cmpb	$0, HOST_T_SUD(%rbx)
+	cmpb	$0, HOST_T_RDBASE(%rbx)
+	je	5f
+	/*
+	 * The instructions execute though the kernel does not keep what they
+	 * write: the enclave's live bases are read with them, and the host's
+	 * set by system calls whatever they are (the kernel's saved copy may
+	 * be stale: a context switch would restore it).
+	 */
+	rdfsbase %rax
+	mov	%rax, HOST_T_ENCL_FS(%rbx)
+	rdgsbase %rax
+	mov	%rax, HOST_T_ENCL_GS(%rbx)
+	mov	$ARCH_SET_FS, %edi
+	mov	HOST_T_HOST_FS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	mov	$ARCH_SET_GS, %edi
+	mov	HOST_T_HOST_GS(%rbx), %rsi
+	mov	$SYS_arch_prctl, %eax
+	syscall
+	jmp	4f
+5:	cmpb	$0, HOST_T_SUD(%rbx)
 	jne	2f
 	/* Enclave code could make system calls: read what it left. */
 	mov	$ARCH_GET_FS, %edi

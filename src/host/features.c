@@ -42,6 +42,7 @@ static const struct {
 	{ HOST_SUD, "sud" },
 	{ HOST_CPUID_FAULTING, "cpuid-faulting" },
 	{ HOST_TSC_FAULTING, "tsc-faulting" },
+	{ HOST_FSGSBASE_READ, "fsgsbase-read" },
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -86,6 +87,32 @@ int host_features_parse(const char *s, unsigned int *mask, const char **bad)
 	return 0;
 }
 
+/*
+ * Whether RDGSBASE executes where the kernel does not announce FSGSBASE
+ * (seen on paravirtualized guests): tried in a child, which #UD ends.
+ */
+static bool fsgsbase_executes(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+		unsigned long gs;
+
+		sys_rt_sigaction(SIGILL, &dfl, NULL);
+		__asm__ volatile("rdgsbase %0" : "=r"(gs));
+		(void)gs;
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static unsigned int probe(void)
 {
 	unsigned int f = 0;
@@ -93,7 +120,9 @@ static unsigned int probe(void)
 	int tsc;
 
 	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)
-		f |= HOST_FSGSBASE;
+		f |= HOST_FSGSBASE | HOST_FSGSBASE_READ;
+	else if (fsgsbase_executes())
+		f |= HOST_FSGSBASE_READ;
 	/* Linux 5.11+: turn it on for this thread (allowing everything) and off again. */
 	if (!prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &selector)) {
 		prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);

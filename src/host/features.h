@@ -9,6 +9,10 @@
  *   sud              Syscall User Dispatch: SYSCALL/INT of enclave code trap
  *   cpuid-faulting   ARCH_SET_CPUID: CPUID of enclave code traps
  *   tsc-faulting     PR_SET_TSC: RDTSC/RDTSCP of enclave code trap (SGX1)
+ *   fsgsbase-read    RDFSBASE & co. execute, announced by the kernel or not:
+ *                    without fsgsbase, what enclave code's own WRFSBASE wrote
+ *                    is read at its exits (on a host that does not announce
+ *                    them, the kernel may lose such a base at a context switch)
  *
  * IA32 emulation and UMIP are not used, only reported: they decide which
  * illegal instructions fault on the host at all (docs/fidelity.md).
@@ -23,7 +27,8 @@ enum host_feature {
 	HOST_SUD = 1u << 1,
 	HOST_CPUID_FAULTING = 1u << 2,
 	HOST_TSC_FAULTING = 1u << 3,
-	HOST_ALL_FEATURES = (1u << 4) - 1,
+	HOST_FSGSBASE_READ = 1u << 4,
+	HOST_ALL_FEATURES = (1u << 5) - 1,
 };
 
 /* The features softsgx uses: those the host offers, less SOFTSGX_HOST_DISABLE's. */

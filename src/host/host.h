@@ -43,6 +43,7 @@
 #define HOST_T_SELECTOR 4
 #define HOST_T_FSGSBASE 5
 #define HOST_T_SUD 6
+#define HOST_T_RDBASE 7
 #define HOST_T_HOST_FS 8
 #define HOST_T_HOST_GS 16
 #define HOST_T_ENCL_FS 24
@@ -90,7 +91,8 @@ struct host_thread {
 	uint8_t selector;          /* Syscall User Dispatch: 0 allow, 1 block */
 	uint8_t fsgsbase;          /* RDFSBASE & co. usable */
 	uint8_t sud;               /* Syscall User Dispatch on: enclave code makes no system call */
-	uint8_t pad;
+	uint8_t rdbase;            /* without @fsgsbase: RDFSBASE/RDGSBASE execute all the same, and
+				    * read what enclave code's own WRFSBASE/WRGSBASE left */
 	uint64_t host_fs;
 	uint64_t host_gs;
 	uint64_t encl_fs;
@@ -127,6 +129,7 @@ _Static_assert(__builtin_offsetof(struct host_thread, state) == HOST_T_STATE, "a
 _Static_assert(__builtin_offsetof(struct host_thread, selector) == HOST_T_SELECTOR, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, fsgsbase) == HOST_T_FSGSBASE, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, sud) == HOST_T_SUD, "asm offset");
+_Static_assert(__builtin_offsetof(struct host_thread, rdbase) == HOST_T_RDBASE, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, host_fs) == HOST_T_HOST_FS, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, host_gs) == HOST_T_HOST_GS, "asm offset");
 _Static_assert(__builtin_offsetof(struct host_thread, encl_fs) == HOST_T_ENCL_FS, "asm offset");

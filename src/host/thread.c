@@ -266,6 +266,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	t->lp = sgx_current_lp(plat);
 	t->tid = (int)syscall(SYS_gettid);
 	t->fsgsbase = (host_features() & HOST_FSGSBASE) != 0;
+	t->rdbase = !t->fsgsbase && (host_features() & HOST_FSGSBASE_READ);
 	t->tsc_faulting = t->plat->cpu && !sgx_cpu_config(t->plat->cpu)->sgx2 &&
 			  (host_features() & HOST_TSC_FAULTING);
 	host_thread_bases_refresh(t);
