@@ -274,6 +274,66 @@ static void signal_calls(void)
 	CHECK_EQ(rt_syscall(SYS_sigaltstack, 1, 0, 0, 0, 0, 0), -EFAULT);
 }
 
+static volatile int usr2_handled, usr2_on_altstack;
+static int main_tid;
+
+static void on_sigusr2(int sig, siginfo_t *info, void *uc)
+{
+	(void)info;
+	(void)uc;
+	if (sig == SIGUSR2)
+		usr2_handled++;
+	if (on_altstack(&threads[0], __builtin_frame_address(0)))
+		usr2_on_altstack++;
+}
+
+/* A thread of the program's own that interrupts the main thread's blocking read. */
+static void interrupter(void *arg)
+{
+	struct timespec pause = { .tv_nsec = 50 * 1000 * 1000 };
+
+	(void)arg;
+	rt_syscall(SYS_nanosleep, (long)&pause, 0, 0, 0, 0, 0);
+	rt_syscall(SYS_tgkill, rt_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), main_tid, SIGUSR2, 0, 0, 0);
+}
+
+/*
+ * A signal of the program's own (SIGUSR2, installed without SA_RESTART)
+ * interrupts a blocking system call: EINTR, its handler on the alternate
+ * stack, as a runtime wakes a thread that waits in the host.
+ */
+static void interrupted_call(void)
+{
+	struct kernel_sigaction sa = { .handler = (void *)on_sigusr2,
+				       .flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,
+				       .restorer = rt_restorer };
+	const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				    CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+	static int ctid;
+	uint8_t *stack = raw_mmap(THREAD_STACK_SIZE);
+	int pipefd[2];
+	char byte;
+	int i;
+
+	check_note("a blocking read interrupted by the program's SIGUSR2: EINTR");
+	main_tid = (int)rt_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	REQUIRE(!rt_syscall(SYS_pipe2, (long)pipefd, 0, 0, 0, 0, 0), "pipe2");
+	REQUIRE(!rt_syscall(SYS_rt_sigaction, SIGUSR2, (long)&sa, 0, 8, 0, 0), "rt_sigaction");
+	ctid = 1;
+	REQUIRE(rt_clone(flags, stack + THREAD_STACK_SIZE, NULL, &ctid, interrupter, NULL) > 0,
+		"clone");
+	CHECK_EQ(rt_syscall(SYS_read, pipefd[0], (long)&byte, 1, 0, 0, 0), -EINTR);
+	CHECK_EQ(usr2_handled, 1);
+	CHECK_EQ(usr2_on_altstack, 1);
+	for (i = 0; i < 600 && __atomic_load_n(&ctid, __ATOMIC_ACQUIRE); i++) {
+		struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+
+		rt_syscall(SYS_futex, (long)&ctid, FUTEX_WAIT, 1, (long)&tick, 0, 0);
+	}
+	rt_syscall(SYS_close, pipefd[0], 0, 0, 0, 0, 0);
+	rt_syscall(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
+}
+
 /* EAUG by EACCEPT of @n pages from @addr, through the test's own ENCLU. */
 static void eaug(uint64_t addr, unsigned int n)
 {
@@ -381,6 +441,7 @@ int main(void)
 		sgx_entry_missing(NAME, "the enclave cannot be loaded through /dev/sgx_enclave");
 	exceptions_on_two_threads();
 	signal_calls();
+	interrupted_call();
 	edmm_by_own_calls();
 	pl_unload(&encl);
 	scenarios_run(NAME, entry);
