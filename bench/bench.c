@@ -369,52 +369,56 @@ static bool run_figures(bool preload, const char *prog, const char *arg, double 
 	return !pclose(p) && ok;
 }
 
-/* The preload library's toll on calls that are not softsgx's: calls.c with and without it. */
-static bool run_calls(bool preload, const char *file, double out[4])
-{
-	return run_figures(preload, SOFTSGX_BENCH_CALLS, file, out, 4);
-}
+#define MAX_FIGURES 4
 
 /*
- * A program's own system calls (rawcalls.c) under the preload library's
- * seccomp filter, against the same calls without softsgx.
+ * A bench program's @n figures (nanoseconds, named @names), with the
+ * preload library against without it, in alternating runs so that a slow
+ * moment of the machine hits both alike; the medians as rows.
  */
-static void bench_rawcalls(void)
+static void compare_preloaded(const char *prog, const char *arg, const char *const *names, int n)
 {
-	static const char *const names[3] = { "own getppid (let through)",
-					      "own close(-1) (trapped, routed)",
-					      "own rt_sigprocmask (trapped, answered)" };
-	double with[3], without[3], us[2][3][ROUNDS];
+	double with[MAX_FIGURES], without[MAX_FIGURES], us[2][MAX_FIGURES][ROUNDS];
 	char label[80];
 	int r, i;
 
-	printf("\na program's own system calls under the preload library (medians of %d runs)\n",
-	       ROUNDS);
 	for (r = 0; r < ROUNDS; r++) {
-		if (!run_figures(false, SOFTSGX_BENCH_RAWCALLS, NULL, without, 3) ||
-		    !run_figures(true, SOFTSGX_BENCH_RAWCALLS, NULL, with, 3)) {
-			fprintf(stderr, "bench: %s failed\n", SOFTSGX_BENCH_RAWCALLS);
+		if (!run_figures(false, prog, arg, without, n) || !run_figures(true, prog, arg, with, n)) {
+			fprintf(stderr, "bench: %s failed\n", prog);
 			return;
 		}
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < n; i++) {
 			us[0][i][r] = with[i] / 1e3;
 			us[1][i][r] = without[i] / 1e3;
 		}
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(label, sizeof(label), "%s, preloaded", names[i]);
 		row(label, median(us[0][i], ROUNDS), "without the preload", median(us[1][i], ROUNDS));
 	}
 }
 
+/* A program's own system calls (rawcalls.c) under the preload library's seccomp filter. */
+static void bench_rawcalls(void)
+{
+	static const char *const names[] = { "own getppid (let through)",
+					     "own close(-1) (trapped, routed)",
+					     "own rt_sigprocmask (trapped, answered)" };
+
+	printf("\na program's own system calls under the preload library (medians of %d runs)\n",
+	       ROUNDS);
+	compare_preloaded(SOFTSGX_BENCH_RAWCALLS, NULL, names, 3);
+}
+
+/* The preload library's toll on calls that are not softsgx's (calls.c). */
 static void bench_preload(void)
 {
-	static const char *const names[4] = { "open + close of a file", "mmap + munmap of a file page",
-					      "mprotect of an anonymous page", "fstat of a file" };
+	static const char *const names[MAX_FIGURES] = {
+		"open + close of a file", "mmap + munmap of a file page",
+		"mprotect of an anonymous page", "fstat of a file"
+	};
 	char file[] = "/tmp/softsgx-bench-XXXXXX";
-	double with[4], without[4], us[2][4][ROUNDS];
-	int fd = mkstemp(file), r, i;
-	char label[80];
+	int fd = mkstemp(file);
 
 	if (fd < 0 || ftruncate(fd, 4096)) {
 		perror("bench: a file for the preload figures");
@@ -422,22 +426,7 @@ static void bench_preload(void)
 	}
 	close(fd);
 	printf("\nordinary calls under libsoftsgx-preload.so (medians of %d runs)\n", ROUNDS);
-	/* Alternating runs, so that a slow moment of the machine hits both alike. */
-	for (r = 0; r < ROUNDS; r++) {
-		if (!run_calls(false, file, without) || !run_calls(true, file, with)) {
-			fprintf(stderr, "bench: %s failed\n", SOFTSGX_BENCH_CALLS);
-			unlink(file);
-			return;
-		}
-		for (i = 0; i < 4; i++) {
-			us[0][i][r] = with[i] / 1e3;
-			us[1][i][r] = without[i] / 1e3;
-		}
-	}
-	for (i = 0; i < 4; i++) {
-		snprintf(label, sizeof(label), "%s, preloaded", names[i]);
-		row(label, median(us[0][i], ROUNDS), "without the preload", median(us[1][i], ROUNDS));
-	}
+	compare_preloaded(SOFTSGX_BENCH_CALLS, file, names, MAX_FIGURES);
 	unlink(file);
 }
 
