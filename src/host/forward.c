@@ -275,7 +275,8 @@ struct host_thread *host_thread_self(void)
 	     slot += HOST_ALTSTACK_SIZE) {
 		const struct host_thread *t = (const struct host_thread *)slot;
 
-		if (host_slot_used[(slot - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] &&
+		if (host_slot_used[(slot - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] ==
+			    HOST_SLOT_USED &&
 		    __atomic_load_n(&t->tid, __ATOMIC_RELAXED) == tid)
 			return (struct host_thread *)t;
 	}

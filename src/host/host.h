@@ -248,7 +248,16 @@ static inline bool host_raw_text_contains(uintptr_t addr)
 #define HOST_SECCOMP_DATA 0x5347
 extern void (*host_raw_syscall_hook)(ucontext_t *uc);
 #define HOST_ARENA_SLOTS 1024
-/* thread.c: which arena slots hold a thread (read without a lock by host_thread_self()). */
+/*
+ * thread.c: which arena slots hold a thread (read without a lock by
+ * host_thread_self()): free, in use, or left by a thread that exited by
+ * its own system call, to be taken again once that thread is gone.
+ */
+#define HOST_SLOT_FREE 0
+#define HOST_SLOT_USED 1
+#define HOST_SLOT_EXITED 2
+/* The calling thread @t ends by its own exit(2): out of the registry, its slot to be reused. */
+void host_thread_exit(struct host_thread *t);
 extern uint8_t host_slot_used[HOST_ARENA_SLOTS];
 /* The action the program had for @sig before softsgx took it (or set through softsgx_sigaction). */
 const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask);

@@ -219,10 +219,21 @@ static struct host_thread *slot_alloc(void)
 
 	pthread_mutex_lock(&registry_lock);
 	for (i = 0; i < ARENA_SLOTS && !t; i++) {
-		if (!slot_used[i]) {
-			slot_used[i] = 1;
+		if (slot_used[i] == HOST_SLOT_FREE) {
+			slot_used[i] = HOST_SLOT_USED;
 			t = (struct host_thread *)(softsgx_altstack_arena_start +
 						   ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
+		}
+	}
+	/* The slot of a thread that exited by its own system call, once the thread is gone. */
+	for (i = 0; i < ARENA_SLOTS && !t; i++) {
+		struct host_thread *x = (struct host_thread *)(softsgx_altstack_arena_start +
+							       ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
+
+		if (slot_used[i] == HOST_SLOT_EXITED &&
+		    syscall(SYS_tgkill, getpid(), x->tid, 0) == -1 && errno == ESRCH) {
+			slot_used[i] = HOST_SLOT_USED;
+			t = x;
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
@@ -370,6 +381,23 @@ struct host_thread *host_thread_get_at(uintptr_t sp)
 		return t;
 	/* The thread data may be another thread's, which keeps its own key there. */
 	return thread_register(plat, !pthread_getspecific(thread_key) && owns_tls(sp));
+}
+
+void host_thread_exit(struct host_thread *t)
+{
+	struct host_thread **pp;
+
+	pthread_mutex_lock(&registry_lock);
+	for (pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	/* It runs on the slot until it is gone: slot_alloc() waits for that. */
+	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] =
+		HOST_SLOT_EXITED;
+	pthread_mutex_unlock(&registry_lock);
 }
 
 static void thread_unregister(void *arg)

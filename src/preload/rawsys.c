@@ -48,7 +48,7 @@ static const int trapped_calls[] = {
 	SYS_open,	  SYS_openat,	    SYS_close,	     SYS_dup,	     SYS_dup2,
 	SYS_dup3,	  SYS_fcntl,	    SYS_ioctl,	     SYS_mmap,	     SYS_munmap,
 	SYS_mprotect,	  SYS_madvise,	    SYS_mremap,	     SYS_rt_sigaction, SYS_rt_sigprocmask,
-	SYS_sigaltstack,  SYS_arch_prctl,   SYS_rt_sigreturn,
+	SYS_sigaltstack,  SYS_arch_prctl,   SYS_rt_sigreturn, SYS_exit,
 };
 #define NR_TRAPPED (sizeof(trapped_calls) / sizeof(trapped_calls[0]))
 
@@ -301,6 +301,15 @@ static void answer(ucontext_t *uc)
 	case SYS_sigaltstack:
 		ret = raw_sigaltstack(uc, (const stack_t *)a[0], (stack_t *)a[1]);
 		break;
+	case SYS_exit: {
+		/* A thread of the program's own ends: its slot is softsgx's to reuse. */
+		struct host_thread *t = host_thread_self();
+
+		if (t)
+			host_thread_exit(t);
+		softsgx_raw_syscall(SYS_exit, a[0], 0, 0, 0, 0, 0);
+		__builtin_unreachable();
+	}
 	case SYS_arch_prctl:
 		ret = softsgx_raw_syscall(nr, a[0], a[1], 0, 0, 0, 0);
 		if (!ret && (a[0] == ARCH_SET_FS || a[0] == ARCH_SET_GS))

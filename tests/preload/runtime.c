@@ -26,6 +26,7 @@
 #include <elf.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,6 +192,22 @@ static void check_thread(const struct rt_thread *t, const char *who)
 	CHECK(t->wrong_exit == 0, "%s: enclave calls that did not end in EEXIT: %u", who, t->wrong_exit);
 }
 
+/* Wait for a cloned thread to end: the kernel clears ctid then (CLONE_CHILD_CLEARTID). */
+static void join(struct rt_thread *t)
+{
+	int i;
+
+	for (i = 0; i < 600 && __atomic_load_n(&t->ctid, __ATOMIC_ACQUIRE); i++) {
+		struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+		int v = __atomic_load_n(&t->ctid, __ATOMIC_ACQUIRE);
+
+		if (v)
+			rt_syscall(SYS_futex, (long)&t->ctid, FUTEX_WAIT, v, (long)&tick, 0, 0);
+	}
+	REQUIRE(!__atomic_load_n(&t->ctid, __ATOMIC_ACQUIRE),
+		"the cloned thread did not end within a minute");
+}
+
 /* Two threads, one of them a raw clone(), each with enclave exceptions handled by EENTER. */
 static void exceptions_on_two_threads(void)
 {
@@ -217,19 +234,18 @@ static void exceptions_on_two_threads(void)
 		       exceptions, &threads[1]);
 	REQUIRE(tid > 0, "clone: %s", strerror((int)-tid));
 	exceptions(&threads[0]);
-	/* The kernel clears ctid when the thread is gone (CLONE_CHILD_CLEARTID). */
-	for (i = 0; i < 600 && __atomic_load_n(&threads[1].ctid, __ATOMIC_ACQUIRE); i++) {
-		struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
-		int v = __atomic_load_n(&threads[1].ctid, __ATOMIC_ACQUIRE);
-
-		if (v)
-			rt_syscall(SYS_futex, (long)&threads[1].ctid, FUTEX_WAIT, v, (long)&tick, 0,
-				   0);
-	}
-	REQUIRE(!__atomic_load_n(&threads[1].ctid, __ATOMIC_ACQUIRE),
-		"the cloned thread did not end within a minute");
+	join(&threads[1]);
 	check_thread(&threads[0], "main thread");
 	check_thread(&threads[1], "cloned thread");
+	/* A second cloned thread, after the first ended by its own exit(). */
+	memset(&threads[1], 0, offsetof(struct rt_thread, ctid));
+	threads[1].tcs = encl.tcs[1];
+	threads[1].altstack = raw_mmap(ALTSTACK_SIZE);
+	tid = rt_clone(flags, stack + THREAD_STACK_SIZE, &threads[1].ctid, &threads[1].ctid,
+		       exceptions, &threads[1]);
+	REQUIRE(tid > 0, "clone: %s", strerror((int)-tid));
+	join(&threads[1]);
+	check_thread(&threads[1], "second cloned thread");
 }
 
 /* The answers softsgx gives the program's own signal calls, errors included, as Linux's. */
