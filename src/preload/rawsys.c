@@ -23,6 +23,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +50,7 @@ static const int trapped_calls[] = {
 	SYS_open,	  SYS_openat,	    SYS_close,	     SYS_dup,	     SYS_dup2,
 	SYS_dup3,	  SYS_fcntl,	    SYS_ioctl,	     SYS_mmap,	     SYS_munmap,
 	SYS_mprotect,	  SYS_madvise,	    SYS_mremap,	     SYS_rt_sigaction, SYS_rt_sigprocmask,
-	SYS_sigaltstack,  SYS_arch_prctl,   SYS_rt_sigreturn, SYS_exit,
+	SYS_sigaltstack,  SYS_arch_prctl,   SYS_rt_sigreturn, SYS_exit,	      SYS_fork,
 };
 #define NR_TRAPPED (sizeof(trapped_calls) / sizeof(trapped_calls[0]))
 
@@ -90,7 +92,7 @@ static bool makes_own_calls(void)
  * ranges (each within one 4 GiB half of the address space, compared as
  * its high and low words), else allow.
  */
-#define MAX_FILTER (4 + NR_TRAPPED + 2 * HOST_RAW_TEXT_MAX * 5 + 2)
+#define MAX_FILTER (4 + 3 + NR_TRAPPED + 2 * HOST_RAW_TEXT_MAX * 5 + 2)
 
 static size_t build_filter(struct sock_filter *f)
 {
@@ -109,7 +111,8 @@ static size_t build_filter(struct sock_filter *f)
 		}
 		r[nr++] = (struct host_range){ s, e };
 	}
-	ranges_at = 3 + NR_TRAPPED + 1;
+	/* clone() of a process (no CLONE_VM) goes with the trapped calls; of a thread, not. */
+	ranges_at = 3 + 3 + NR_TRAPPED + 1;
 	allow_at = ranges_at + nr * 5;
 	trap_at = allow_at + 1;
 
@@ -119,6 +122,13 @@ static size_t build_filter(struct sock_filter *f)
 					      (uint8_t)(allow_at - 2));
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
+	f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 2);
+	n++;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[0]));
+	f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_VM,
+					    (uint8_t)(allow_at - n - 1), (uint8_t)(ranges_at - n - 1));
+	n++;
 	for (i = 0; i < NR_TRAPPED; i++, n++)
 		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						    (uint32_t)trapped_calls[i],
@@ -278,6 +288,49 @@ static void raw_sigreturn(ucontext_t *uc)
 		uc->uc_mcontext.fpregs = NULL; /* a bad frame: the kernel's SIGSEGV */
 }
 
+#define FORK_FLAGS_KEPT                                                                            \
+	(CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)
+
+/*
+ * fork(2), or clone(2) of a process: the C library's fork(), so that
+ * every fork handler runs (softsgx's detach the child's enclave mappings,
+ * driver/fork.c), and the child goes on from this handler. clone()'s
+ * extras of a plain fork (the IDs it stores, a new stack) are done here
+ * as the kernel does them; other flags (a TLS, namespaces, shared files,
+ * another exit signal) make it the program's own clone(), and its child
+ * keeps the parent's enclave mappings as they are.
+ */
+static long raw_fork(ucontext_t *uc, long nr, const long a[6])
+{
+	unsigned long flags = nr == SYS_fork ? SIGCHLD : (unsigned long)a[0];
+	long ret;
+
+	if (nr == SYS_clone && ((flags & ~(unsigned long)FORK_FLAGS_KEPT) ||
+				(flags & CSIGNAL) != SIGCHLD))
+		return softsgx_raw_syscall(SYS_clone, a[0], a[1], a[2], a[3], a[4], 0);
+	ret = fork();
+	if (ret < 0)
+		return -errno;
+	if (nr == SYS_fork)
+		return ret;
+	if (ret > 0) {
+		if (flags & CLONE_PARENT_SETTID)
+			copy_to_user((void *)a[2], &(int){ (int)ret }, sizeof(int));
+		return ret;
+	}
+	/* The child. */
+	if (flags & CLONE_CHILD_SETTID) {
+		int tid = (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+		copy_to_user((void *)a[3], &tid, sizeof(tid));
+	}
+	if (flags & CLONE_CHILD_CLEARTID)
+		softsgx_raw_syscall(SYS_set_tid_address, a[3], 0, 0, 0, 0, 0);
+	if (a[1])
+		uc->uc_mcontext.gregs[REG_RSP] = a[1];
+	return 0;
+}
+
 static void answer(ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -300,6 +353,10 @@ static void answer(ucontext_t *uc)
 		break;
 	case SYS_sigaltstack:
 		ret = raw_sigaltstack(uc, (const stack_t *)a[0], (stack_t *)a[1]);
+		break;
+	case SYS_fork:
+	case SYS_clone:
+		ret = raw_fork(uc, nr, a);
 		break;
 	case SYS_exit: {
 		/* A thread of the program's own ends: its slot is softsgx's to reuse. */

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 
 #include "check.h"
@@ -350,6 +351,48 @@ static void interrupted_call(void)
 	rt_syscall(SYS_close, pipefd[1], 0, 0, 0, 0, 0);
 }
 
+/*
+ * The child of the program's own fork (SYS_fork, and clone() without
+ * CLONE_VM with a new stack) gets the enclave detached, as fork()'s does:
+ * the device's ioctls are EIO there. The parent's enclave goes on.
+ */
+static void child_checks(void)
+{
+	struct sgx_enclave_restrict_permissions rp = { .offset = 0, .length = PL_PAGE,
+						       .permissions = PL_SECINFO_R };
+
+	rt_syscall(SYS_exit_group,
+		   rt_ioctl(encl.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp) == -1 &&
+				   errno == EIO
+			   ? 0
+			   : 1,
+		   0, 0, 0, 0, 0);
+}
+
+static void own_forks(void)
+{
+	uint8_t *stack = raw_mmap(THREAD_STACK_SIZE);
+	struct te_call c = { .op = TE_OP_GET };
+	int status = -1, ctid = 0;
+	long pid;
+
+	check_note("the program's own fork() and clone() of a process: the child's enclave is detached");
+	pid = rt_syscall(SYS_fork, 0, 0, 0, 0, 0, 0);
+	if (!pid)
+		child_checks();
+	REQUIRE(pid > 0, "fork: %s", strerror((int)-pid));
+	CHECK_EQ(rt_syscall(SYS_wait4, pid, (long)&status, 0, 0, 0, 0), pid);
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status), "the forked child saw status %#x", status);
+	/* clone(SIGCHLD | CLONE_CHILD_SETTID) onto a stack of its own: rt_clone runs child_checks. */
+	pid = rt_clone(SIGCHLD | CLONE_CHILD_SETTID, stack + THREAD_STACK_SIZE, NULL, &ctid,
+		       (void (*)(void *))child_checks, NULL);
+	REQUIRE(pid > 0, "clone: %s", strerror((int)-pid));
+	CHECK_EQ(rt_syscall(SYS_wait4, pid, (long)&status, 0, 0, 0, 0), pid);
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status), "the cloned child saw status %#x", status);
+	CHECK_EQ(ctid, 0); /* CLONE_CHILD_SETTID stores in the child's memory only */
+	CHECK_EQ(rt_eenter(threads[0].tcs, &c), TE_ENCLU_EEXIT);
+}
+
 /* EAUG by EACCEPT of @n pages from @addr, through the test's own ENCLU. */
 static void eaug(uint64_t addr, unsigned int n)
 {
@@ -458,6 +501,7 @@ int main(void)
 	exceptions_on_two_threads();
 	signal_calls();
 	interrupted_call();
+	own_forks();
 	edmm_by_own_calls();
 	pl_unload(&encl);
 	scenarios_run(NAME, entry);
