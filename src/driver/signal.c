@@ -18,6 +18,7 @@
 
 #include "driver/driver.h"
 #include "sys.h"
+#include "tidlocal.h"
 
 /* The kernel's struct sigaction (rt_sigaction with a sigset size of 8). */
 struct ksigaction {
@@ -27,16 +28,17 @@ struct ksigaction {
 	uint64_t mask;
 };
 
-/* The caller's mask while one of its calls runs with every signal blocked. */
-static __thread uint64_t call_mask;
-static __thread bool in_call;
-
+/*
+ * The caller's mask while one of its calls runs with every signal blocked
+ * (call_mask, in_call: per thread, tidlocal.h).
+ */
 void sgx_syscall_enter(void)
 {
+	struct sgx_thread_local *tl = sgx_thread_local();
 	uint64_t all = ~0ull;
 
-	sys_sigprocmask(SIG_SETMASK, &all, &call_mask);
-	in_call = true;
+	sys_sigprocmask(SIG_SETMASK, &all, &tl->call_mask);
+	tl->in_call = true;
 }
 
 /* Default action "ignore" (kernel/signal.c's SIG_KERNEL_IGNORE_MASK). */
@@ -59,7 +61,7 @@ static uint64_t pending(bool *restart)
 
 	if (syscall(SYS_rt_sigpending, &set, 8))
 		return 0;
-	set &= ~call_mask & ~(plat ? atomic_load(&plat->own_signals) : 0);
+	set &= ~sgx_thread_local()->call_mask & ~(plat ? atomic_load(&plat->own_signals) : 0);
 	for (sig = 1; sig <= 64 && set; sig++) {
 		bit = 1ull << (sig - 1);
 		if (!(set & bit) || syscall(SYS_rt_sigaction, sig, NULL, &act, 8))
@@ -76,18 +78,19 @@ static uint64_t pending(bool *restart)
 
 bool sgx_signal_pending(void)
 {
-	return in_call && pending(NULL);
+	return sgx_thread_local()->in_call && pending(NULL);
 }
 
 long sgx_syscall_exit(long ret)
 {
+	struct sgx_thread_local *tl = sgx_thread_local();
 	bool restart = true;
 
 	if (ret == -ERESTARTSYS && !pending(&restart))
 		restart = true; /* nothing left to deliver (it was discarded): go on */
-	in_call = false;
+	tl->in_call = false;
 	/* The signals are delivered here, as on the way back to user space. */
-	sys_sigprocmask(SIG_SETMASK, &call_mask, NULL);
+	sys_sigprocmask(SIG_SETMASK, &tl->call_mask, NULL);
 	if (ret == -ERESTARTSYS && !restart)
 		return -EINTR;
 	return ret;

@@ -25,6 +25,7 @@
 
 #include "host/host.h"
 #include "sys.h"
+#include "tidlocal.h"
 
 #define SA_RESTORER_FLAG 0x04000000
 #define REDZONE 128
@@ -62,17 +63,20 @@ struct kernel_sigaction host_previous[65];
 struct host_range host_raw_text[HOST_RAW_TEXT_MAX];
 unsigned int host_raw_text_count;
 
-/* What the program believes it blocks of softsgx's own signals (host.h). */
-static __thread uint64_t virtual_blocked;
+/* tidlocal.h */
+__thread struct sgx_tidlocal_slot sgx_tidlocal_own;
+struct sgx_tidlocal_slot sgx_tidlocal_table[SGX_TIDLOCAL_TABLE];
+struct sgx_tidlocal_slot sgx_tidlocal_spill;
 
+/* What the program believes it blocks of softsgx's own signals (host.h). */
 uint64_t host_virtual_mask(void)
 {
-	return virtual_blocked;
+	return sgx_thread_local()->virtual_blocked;
 }
 
 void host_set_virtual_mask(uint64_t mask)
 {
-	virtual_blocked = mask & host_signal_mask();
+	sgx_thread_local()->virtual_blocked = mask & host_signal_mask();
 }
 
 /* No library call: memcpy and memset would be the sanitizer's. */
@@ -194,7 +198,7 @@ void host_deliver(int sig, const siginfo_t *info, ucontext_t *uc, const struct k
 	fp = (sp - fpsize) & ~(uintptr_t)63;
 	frame = (struct rt_frame *)(((fp - sizeof(*frame)) & ~(uintptr_t)15) - 8);
 
-	view = load64(&uc->uc_sigmask) | virtual_blocked;
+	view = load64(&uc->uc_sigmask) | host_virtual_mask();
 	/*
 	 * The program's own restorer where its rt_sigreturn reaches softsgx
 	 * (host_raw_text_contains()), else softsgx's, which does what
@@ -247,7 +251,7 @@ void host_prog_sigreturn(ucontext_t *uc, struct host_thread *t)
 	stack_t ss = uc->uc_stack;
 	unsigned int mode = (unsigned int)ss.ss_flags & ~(SS_AUTODISARM | SS_ONSTACK);
 
-	virtual_blocked = view & host_signal_mask();
+	host_set_virtual_mask(view);
 	store64(&uc->uc_sigmask, view & ~host_signal_mask());
 	if (!t)
 		return; /* the kernel restores the alternate stack itself */

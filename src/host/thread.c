@@ -27,6 +27,7 @@
 #include "host/host.h"
 #include "softsgx/softsgx.h"
 #include "sys.h"
+#include "tidlocal.h"
 #include "trace/trace.h"
 #include "sys.h"
 
@@ -184,6 +185,19 @@ static void atfork_child(void)
 	}
 }
 
+/* The thread that forks, for its per-thread records in the child (tidlocal.h). */
+static int forking_tid;
+
+static void tidlocal_prepare(void)
+{
+	forking_tid = (int)syscall(SYS_gettid);
+}
+
+static void tidlocal_child(void)
+{
+	sgx_tidlocal_forked(forking_tid);
+}
+
 static void process_init(void)
 {
 	if (pthread_key_create(&thread_key, thread_unregister) || !arena_reserve()) {
@@ -192,6 +206,7 @@ static void process_init(void)
 	}
 	__atomic_store_n(&host_thread_key_ready, true, __ATOMIC_RELEASE);
 	sud_available = host_features() & HOST_SUD;
+	pthread_atfork(tidlocal_prepare, NULL, tidlocal_child);
 	pthread_atfork(NULL, NULL, atfork_child);
 	host_fpu_init();
 	host_stop_signals_refresh();
