@@ -217,6 +217,11 @@ void softsgx_prog_restorer(void);
  * change that one there. false if the stack stayed busy.
  */
 bool host_call_on_spare_stack(void (*fn)(void *), void *arg);
+/*
+ * trap.c: register the calling thread from a handler whose frame is @uc
+ * (its alternate stack becomes softsgx's, in @uc too). NULL if it cannot.
+ */
+struct host_thread *host_register_from_trap(ucontext_t *uc);
 /* The calling thread's context if it runs enclaves: by thread ID, no TLS, no lock. */
 struct host_thread *host_thread_self(void);
 /*

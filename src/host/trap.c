@@ -1050,7 +1050,7 @@ bool host_call_on_spare_stack(void (*fn)(void *), void *arg)
 	return true;
 }
 
-static struct host_thread *register_from_trap(ucontext_t *uc)
+struct host_thread *host_register_from_trap(ucontext_t *uc)
 {
 	struct registration r = { .sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] };
 	struct host_thread *t;
@@ -1101,7 +1101,7 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 		if (trace_on())
 			trace_ipi_received(false);
 	} else if (!t && enclu_trap(sig, uc) && !program_signal(sig, info) &&
-		   (t = register_from_trap(uc))) {
+		   (t = host_register_from_trap(uc))) {
 		/* done: the ENCLU runs again, on the thread's alternate stack */
 	} else if (t && enclu_trap(sig, uc) && !program_signal(sig, info)) {
 		host_enclu(t, uc, info);

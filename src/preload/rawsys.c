@@ -384,11 +384,29 @@ static void answer(ucontext_t *uc)
 	g[REG_RAX] = ret;
 }
 
+static void answer_call(void *uc)
+{
+	answer(uc);
+}
+
+/*
+ * The kernel answers a system call on its own stack; softsgx answers it
+ * on the thread's stack in its arena, never on the program's, which may
+ * be small (a runtime's helper threads run on a few pages). A thread
+ * softsgx does not know yet is registered for that.
+ */
 static void on_raw_syscall(ucontext_t *uc)
 {
 	int saved = errno;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	struct host_thread *t = host_thread_self();
 
-	answer(uc);
+	if (!t)
+		t = host_register_from_trap(uc);
+	if (t && (here < (uintptr_t)t || here >= (uintptr_t)t + HOST_ALTSTACK_SIZE))
+		softsgx_call_on_stack(answer_call, uc, (uint8_t *)t + HOST_ALTSTACK_SIZE);
+	else
+		answer(uc);
 	errno = saved;
 }
 
