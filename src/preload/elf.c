@@ -108,3 +108,24 @@ uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *na
 	}
 	return 0;
 }
+
+bool preload_elf_imports(uintptr_t base, const void *dynamic, const char *const *names)
+{
+	struct dyninfo di;
+	size_t i, n, k;
+
+	dyn_read(base, dynamic, &di);
+	if (!di.symtab || !di.strtab)
+		return false;
+	n = dyn_nsyms(&di);
+	for (i = 1; i < n; i++) {
+		const Elf64_Sym *s = &di.symtab[i];
+
+		if (s->st_shndx != SHN_UNDEF)
+			continue;
+		for (k = 0; names[k]; k++)
+			if (!preload_strcmp(di.strtab + s->st_name, names[k]))
+				return true;
+	}
+	return false;
+}

@@ -59,6 +59,12 @@ uintptr_t preload_elf_lookup(uintptr_t base, const void *dynamic, const char *na
 			     const char *version);
 
 /*
+ * elf.c: whether the loaded object (@base, @dynamic) takes any of @names
+ * (a NULL-terminated list) from another object.
+ */
+bool preload_elf_imports(uintptr_t base, const void *dynamic, const char *const *names);
+
+/*
  * String comparison for boot.c and elf.c, which run while a sanitizer's
  * runtime starts and must call no C library function (the runtime
  * intercepts strcmp and strlen, and cannot yet forward them).

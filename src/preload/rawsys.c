@@ -13,7 +13,8 @@
  * the instruction.
  *
  * SOFTSGX_RAW_SYSCALLS says when: "auto" (the default) where the
- * executable's code holds a SYSCALL instruction's bytes, "on", "off". A
+ * executable's code holds a SYSCALL instruction's bytes and it takes none
+ * of the C library's open, ioctl, mmap or sigaction; "on"; "off". A
  * filter needs no_new_privs (set here) unless the process may administer
  * the system; it stays across execve() (docs/fidelity.md).
  */
@@ -54,13 +55,27 @@ static const int trapped_calls[] = {
 };
 #define NR_TRAPPED (sizeof(trapped_calls) / sizeof(trapped_calls[0]))
 
-/* The executable's code: its loaded, executable segments (dl_iterate_phdr's first object). */
+/*
+ * The C library's functions whose use says a program goes through it for
+ * what matters to SGX: a loader that makes those calls itself takes none.
+ */
+static const char *const libc_routes[] = { "open", "open64", "openat", "openat64", "ioctl",
+					   "mmap", "mmap64", "sigaction", "signal", NULL };
+
+/*
+ * The executable's code: its loaded, executable segments (dl_iterate_phdr's
+ * first object); *@arg whether it takes any of libc_routes.
+ */
 static int executable_text(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	size_t i;
 
 	(void)size;
-	(void)arg;
+	for (i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			*(bool *)arg = preload_elf_imports(
+				info->dlpi_addr,
+				(const void *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr), libc_routes);
 	for (i = 0; i < info->dlpi_phnum && host_raw_text_count < HOST_RAW_TEXT_MAX; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
@@ -435,7 +450,7 @@ void preload_rawsys_init(void)
 	struct sock_filter filter[MAX_FILTER];
 	struct sock_fprog prog = { .filter = filter };
 	const char *mode = getenv("SOFTSGX_RAW_SYSCALLS");
-	bool on = mode && (!strcmp(mode, "on") || !strcmp(mode, "1"));
+	bool on = mode && (!strcmp(mode, "on") || !strcmp(mode, "1")), uses_libc = false;
 
 	if (mode && (!strcmp(mode, "off") || !strcmp(mode, "0")))
 		return;
@@ -444,8 +459,8 @@ void preload_rawsys_init(void)
 				"auto taken\n", mode);
 	}
 	((int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))
-		 preload_real_dl_iterate_phdr())(executable_text, NULL);
-	if (!host_raw_text_count || (!on && !makes_own_calls())) {
+		 preload_real_dl_iterate_phdr())(executable_text, &uses_libc);
+	if (!host_raw_text_count || (!on && (uses_libc || !makes_own_calls()))) {
 		host_raw_text_count = 0;
 		return;
 	}
