@@ -279,8 +279,9 @@ struct host_thread *host_thread_self(void)
 	     slot += HOST_ALTSTACK_SIZE) {
 		const struct host_thread *t = (const struct host_thread *)slot;
 
-		if (host_slot_used[(slot - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] ==
-			    HOST_SLOT_USED &&
+		if (__atomic_load_n(&host_slot_used[(slot - softsgx_altstack_arena_start) >>
+						    HOST_ALTSTACK_SHIFT],
+				    __ATOMIC_ACQUIRE) == HOST_SLOT_USED &&
 		    __atomic_load_n(&t->tid, __ATOMIC_RELAXED) == tid)
 			return (struct host_thread *)t;
 	}

@@ -255,12 +255,14 @@ extern void (*host_raw_syscall_hook)(ucontext_t *uc);
 #define HOST_ARENA_SLOTS 1024
 /*
  * thread.c: which arena slots hold a thread (read without a lock by
- * host_thread_self()): free, in use, or left by a thread that exited by
- * its own system call, to be taken again once that thread is gone.
+ * host_thread_self(), which reads only slots in use): free, being set up,
+ * in use, or left by a thread that exited by its own system call, to be
+ * taken again once that thread is gone.
  */
 #define HOST_SLOT_FREE 0
 #define HOST_SLOT_USED 1
 #define HOST_SLOT_EXITED 2
+#define HOST_SLOT_RESERVED 3 /* being set up: its memory may not be readable yet */
 /* The calling thread @t ends by its own exit(2): out of the registry, its slot to be reused. */
 void host_thread_exit(struct host_thread *t);
 extern uint8_t host_slot_used[HOST_ARENA_SLOTS];

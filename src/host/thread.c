@@ -227,6 +227,11 @@ void host_thread_bases_refresh(struct host_thread *t)
 	t->host_gs = gs;
 }
 
+static size_t slot_index(const struct host_thread *t)
+{
+	return ((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT;
+}
+
 static struct host_thread *slot_alloc(void)
 {
 	struct host_thread *t = NULL;
@@ -235,7 +240,7 @@ static struct host_thread *slot_alloc(void)
 	pthread_mutex_lock(&registry_lock);
 	for (i = 0; i < ARENA_SLOTS && !t; i++) {
 		if (slot_used[i] == HOST_SLOT_FREE) {
-			slot_used[i] = HOST_SLOT_USED;
+			__atomic_store_n(&slot_used[i], HOST_SLOT_RESERVED, __ATOMIC_RELEASE);
 			t = (struct host_thread *)(softsgx_altstack_arena_start +
 						   ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
 		}
@@ -247,14 +252,14 @@ static struct host_thread *slot_alloc(void)
 
 		if (slot_used[i] == HOST_SLOT_EXITED &&
 		    syscall(SYS_tgkill, getpid(), x->tid, 0) == -1 && errno == ESRCH) {
-			slot_used[i] = HOST_SLOT_USED;
+			__atomic_store_n(&slot_used[i], HOST_SLOT_RESERVED, __ATOMIC_RELEASE);
 			t = x;
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (t && sys_mprotect(t, HOST_ALTSTACK_SIZE, PROT_READ | PROT_WRITE)) {
 		pthread_mutex_lock(&registry_lock);
-		slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
+		__atomic_store_n(&slot_used[slot_index(t)], 0, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&registry_lock);
 		t = NULL;
 	}
@@ -266,7 +271,7 @@ static void slot_free(struct host_thread *t)
 	/* The slot stays mapped: an interrupt may still read a thread that just left. */
 	__atomic_store_n(&t->tid, 0, __ATOMIC_RELAXED); /* host_thread_self() */
 	pthread_mutex_lock(&registry_lock);
-	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
+	__atomic_store_n(&slot_used[slot_index(t)], 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&registry_lock);
 }
 
@@ -329,7 +334,7 @@ err_altstack:
 static void slot_free_child(struct host_thread *t)
 {
 	atomic_store(&t->inside, false);
-	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] = 0;
+	__atomic_store_n(&slot_used[slot_index(t)], 0, __ATOMIC_RELEASE);
 }
 
 static struct host_thread *thread_register(struct sgx_platform *plat, bool claim_tls)
@@ -342,6 +347,8 @@ static struct host_thread *thread_register(struct sgx_platform *plat, bool claim
 		slot_free(t);
 		return NULL;
 	}
+	/* host_thread_self() may read it from now on: its memory and its thread ID are set. */
+	__atomic_store_n(&slot_used[slot_index(t)], HOST_SLOT_USED, __ATOMIC_RELEASE);
 	if (claim_tls)
 		pthread_setspecific(thread_key, t);
 	pthread_mutex_lock(&registry_lock);
@@ -410,8 +417,7 @@ void host_thread_exit(struct host_thread *t)
 		}
 	}
 	/* It runs on the slot until it is gone: slot_alloc() waits for that. */
-	slot_used[((uintptr_t)t - softsgx_altstack_arena_start) >> HOST_ALTSTACK_SHIFT] =
-		HOST_SLOT_EXITED;
+	__atomic_store_n(&slot_used[slot_index(t)], HOST_SLOT_EXITED, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&registry_lock);
 }
 
