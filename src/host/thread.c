@@ -239,7 +239,7 @@ static struct host_thread *slot_alloc(void)
 
 	pthread_mutex_lock(&registry_lock);
 	for (i = 0; i < ARENA_SLOTS && !t; i++) {
-		if (slot_used[i] == HOST_SLOT_FREE) {
+		if (__atomic_load_n(&slot_used[i], __ATOMIC_ACQUIRE) == HOST_SLOT_FREE) {
 			__atomic_store_n(&slot_used[i], HOST_SLOT_RESERVED, __ATOMIC_RELEASE);
 			t = (struct host_thread *)(softsgx_altstack_arena_start +
 						   ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
@@ -250,7 +250,7 @@ static struct host_thread *slot_alloc(void)
 		struct host_thread *x = (struct host_thread *)(softsgx_altstack_arena_start +
 							       ((uintptr_t)i << HOST_ALTSTACK_SHIFT));
 
-		if (slot_used[i] == HOST_SLOT_EXITED &&
+		if (__atomic_load_n(&slot_used[i], __ATOMIC_ACQUIRE) == HOST_SLOT_EXITED &&
 		    syscall(SYS_tgkill, getpid(), x->tid, 0) == -1 && errno == ESRCH) {
 			__atomic_store_n(&slot_used[i], HOST_SLOT_RESERVED, __ATOMIC_RELEASE);
 			t = x;
