@@ -198,10 +198,26 @@ enum softsgx_counter {
 	SOFTSGX_CNT_FAULT_EPCM,          /* faults the EPCM forbids (#PF with SGX bit) */
 	SOFTSGX_CNT_FAULT_SIGBUS,        /* faults Linux answers with SIGBUS */
 	SOFTSGX_CNT_BATCH_EAUG,          /* pages EAUGed by MAP_POPULATE / MADV_WILLNEED */
+	SOFTSGX_CNT_EPC_EVICTED,         /* pages written back to the backing store (EWB), SECS
+					  * included */
+	SOFTSGX_CNT_EPC_RELOADED,        /* pages loaded back (ELDU) */
+	SOFTSGX_CNT_EPC_RELOAD_FAILED,   /* reloads ELDU refused (a modified or replayed page) */
+	SOFTSGX_CNT_RECLAIM_BATCHES,     /* reclaimer passes (batches of up to 16 pages) */
+	SOFTSGX_CNT_PAGING_ETRACK,       /* ETRACKs paging needed (EWB said NOT_TRACKED) */
+	SOFTSGX_CNT_PAGING_IPI,          /* interrupt rounds paging needed */
 	SOFTSGX_NR_COUNTERS
 };
 
 uint64_t softsgx_counter(enum softsgx_counter counter);
+/*
+ * softsgx_enclave_pages() - how many of the enclave's pages (behind the
+ * enclave descriptor @fd; the SECS and version-array pages not counted)
+ * are in the EPC (*@resident) and swapped out to its backing store
+ * (*@swapped). Either pointer may be NULL. Return: 0, or -1 with errno
+ * EBADF/ENOTTY (not an enclave descriptor) or EFAULT (a pointer that
+ * cannot be written).
+ */
+int softsgx_enclave_pages(int fd, uint64_t *resident, uint64_t *swapped);
 const char *softsgx_counter_name(enum softsgx_counter counter);
 /* How often the processor ran leaf @leaf_id (ENCLS n: n; ENCLU n: 16 + n; AEX: 24). */
 uint64_t softsgx_leaf_count(unsigned int leaf_id);

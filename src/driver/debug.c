@@ -25,10 +25,10 @@ static long debug_unit(struct sgx_encl *encl, uint64_t addr, uint8_t *buf, size_
 	size_t off = addr & 7, cnt = 8 - off < len ? 8 - off : len;
 	long ret = (long)cnt;
 
-	pthread_mutex_lock(&encl->lock);
-	page = sgx_encl_load_page(encl, addr & ~(PAGE - 1));
-	if (!page || !page->epc) {
-		ret = -EFAULT; /* no page there: access is no fault, nothing is EAUGed */
+	page = sgx_encl_reserve_page(encl, addr & ~(PAGE - 1));
+	if (!page) {
+		/* No page there (access is no fault, nothing is EAUGed), or it cannot be reloaded. */
+		ret = -EFAULT;
 		goto out;
 	}
 	if (encls_edbgrd(lp, page->epc + (align & (PAGE - 1)), &data)) {

@@ -760,6 +760,12 @@ static const char *const counter_names[SOFTSGX_NR_COUNTERS] = {
 	[SOFTSGX_CNT_FAULT_EPCM] = "faults: refused by the EPCM",
 	[SOFTSGX_CNT_FAULT_SIGBUS] = "faults: SIGBUS",
 	[SOFTSGX_CNT_BATCH_EAUG] = "pages EAUGed in batches",
+	[SOFTSGX_CNT_EPC_EVICTED] = "paging: pages evicted (EWB)",
+	[SOFTSGX_CNT_EPC_RELOADED] = "paging: pages reloaded (ELDU)",
+	[SOFTSGX_CNT_EPC_RELOAD_FAILED] = "paging: reloads refused",
+	[SOFTSGX_CNT_RECLAIM_BATCHES] = "paging: reclaimer passes",
+	[SOFTSGX_CNT_PAGING_ETRACK] = "paging: ETRACKs",
+	[SOFTSGX_CNT_PAGING_IPI] = "paging: interrupt rounds",
 };
 
 uint64_t softsgx_counter(enum softsgx_counter counter)
@@ -774,6 +780,32 @@ uint64_t softsgx_counter(enum softsgx_counter counter)
 const char *softsgx_counter_name(enum softsgx_counter counter)
 {
 	return (unsigned int)counter < SOFTSGX_NR_COUNTERS ? counter_names[counter] : "?";
+}
+
+int softsgx_enclave_pages(int fd, uint64_t *resident, uint64_t *swapped)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_encl *encl;
+	uint64_t n[2];
+
+	if (!plat) {
+		errno = ENOMEM;
+		return -1;
+	}
+	encl = sgx_encl_from_fd(plat, fd);
+	if (!encl)
+		return -1;
+	pthread_mutex_lock(&encl->lock);
+	n[0] = encl->secs_child_cnt;
+	n[1] = encl->nr_swapped;
+	pthread_mutex_unlock(&encl->lock);
+	sgx_encl_put(encl);
+	if ((resident && copy_to_user(resident, &n[0], sizeof(n[0]))) ||
+	    (swapped && copy_to_user(swapped, &n[1], sizeof(n[1])))) {
+		errno = EFAULT;
+		return -1;
+	}
+	return 0;
 }
 
 uint64_t softsgx_leaf_count(unsigned int leaf_id)

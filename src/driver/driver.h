@@ -50,12 +50,40 @@ struct sgx_platform;
 #define SGX_PROT_W 0x2u
 #define SGX_PROT_X 0x4u
 
-/* One enclave page, like Linux's struct sgx_encl_page. Protected by encl->lock. */
+/* encl_page->desc (encl->lock), as Linux's SGX_ENCL_PAGE_* bits. */
+#define SGX_ENCL_PAGE_BEING_RECLAIMED 0x1u /* EBLOCKed or about to be, EWB to come */
+#define SGX_ENCL_PAGE_ACCESSED 0x2u        /* faulted in since it was last aged (reclaim.c) */
+
+/* encl_page->lru (plat->lru_lock): where the page stands with the reclaimer. */
+enum sgx_lru_state {
+	SGX_LRU_NONE,       /* not reclaimable (swapped out, being removed) */
+	SGX_LRU_LISTED,     /* on plat's list of reclaimable pages */
+	SGX_LRU_ISOLATED,   /* taken off it by a reclaim batch */
+};
+
+/*
+ * One enclave page, like Linux's struct sgx_encl_page (its EPC page's
+ * reclaimer fields included). Protected by encl->lock, but for @lru and
+ * the list links (plat->lru_lock).
+ */
 struct sgx_encl_page {
 	uint64_t addr;              /* linear address */
 	uint64_t epc;               /* EPC address; 0 while swapped out */
+	struct sgx_encl *encl;
+	struct sgx_encl_page *lru_prev, *lru_next;
+	struct sgx_va_page *va_page; /* while swapped out: its VA page ... */
+	uint16_t va_slot;           /* ... and the slot in it */
 	uint8_t vm_max_prot_bits;   /* the most a mapping of it may allow */
 	uint8_t type;               /* SGX_PAGE_TYPE_* as the driver recorded it */
+	uint8_t desc;               /* SGX_ENCL_PAGE_* */
+	uint8_t lru;                /* enum sgx_lru_state */
+};
+
+/* A version-array page: SGX_VA_SLOT_COUNT slots of 8 bytes (Linux's struct sgx_va_page). */
+struct sgx_va_page {
+	uint64_t epc;
+	uint64_t used[SGX_VA_SLOT_COUNT / 64];
+	unsigned int nr_used;
 };
 
 /* An enclave mapping, like a VMA with sgx_vm_ops. Protected by plat->mmap_lock. */
@@ -81,6 +109,17 @@ struct sgx_encl {
 	atomic_uint refs;           /* the fd and each VMA, as file references */
 	int memfd;                  /* the enclave's memory: page i at offset i * 4096 */
 	uint8_t *phys;              /* the emulator's read-write view of memfd */
+	/* EPC paging (reclaim.c), under encl->lock */
+	struct sgx_va_page **va_pages; /* every VA page, in allocation order */
+	size_t nr_va_pages;
+	size_t va_hint;             /* no VA page before this one has a free slot */
+	uint64_t page_cnt;          /* pages counted for VA slots, the SECS included */
+	uint64_t secs_child_cnt;    /* resident child pages */
+	uint64_t nr_swapped;        /* child pages swapped out */
+	struct sgx_va_page *secs_va_page; /* the SECS's VA slot while it is swapped out */
+	uint16_t secs_va_slot;
+	int backing_fd;             /* Linux's shmem backing file: sealed pages and PCMD */
+	uint8_t *bounce;            /* a page and a PCMD entry on their way to or from it */
 };
 
 /* The host's side of "interrupt every thread inside the enclave". */
@@ -159,6 +198,13 @@ struct sgx_platform {
 	uint64_t *free_epc;         /* stack of EPC addresses given back (main.c) */
 	size_t nr_free_epc;
 	size_t epc_fresh;           /* pages [0, epc_fresh) have been handed out at least once */
+	/* The reclaimer (reclaim.c) */
+	pthread_mutex_t lru_lock;   /* the list below and each page's lru state */
+	struct sgx_encl_page *lru_head, *lru_tail; /* reclaimable pages, oldest first */
+	pthread_cond_t ksgxd_wake;  /* under lru_lock: free pages ran low */
+	pthread_cond_t reclaim_done; /* under lru_lock: a batch finished (reclaim_gen moved) */
+	uint64_t reclaim_gen;
+	bool ksgxd_running;         /* its thread exists (in this process: not after fork) */
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
@@ -237,8 +283,16 @@ size_t sgx_epc_map_size(size_t epc_pages);
 /* The allocator of plat->cpu's EPC. Return: 0, or -1 (the host refused the mapping). */
 int sgx_epc_init(struct sgx_platform *plat);
 size_t sgx_nr_free_epc_pages(struct sgx_platform *plat);
-/* A free EPC page whose storage is @mem (NULL: the processor's own). 0 if none is free. */
-uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem);
+/*
+ * sgx_alloc_epc_page() - a free EPC page, whose storage is @mem (NULL: the
+ * processor's own), as Linux's sgx_alloc_epc_page(): while none is free,
+ * with @reclaim it reclaims (the caller holds plat->mmap_lock for reading
+ * and no enclave's lock), without it fails; below SGX_NR_LOW_PAGES free
+ * pages it wakes the reclaimer thread. Return: 0 with the page in *@epc,
+ * -ENOMEM (none free and none reclaimable), -EBUSY (none free without
+ * @reclaim), -ERESTARTSYS (it would reclaim and a signal is pending).
+ */
+int sgx_alloc_epc_page(struct sgx_platform *plat, void *mem, bool reclaim, uint64_t *epc);
 /* Put a free (not VALID) EPC page back; one the processor still holds VALID is leaked. */
 void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc);
 /*
@@ -247,6 +301,82 @@ void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc);
  * sgx_encl_free_epc_page() does. Return: 0, or the EREMOVE error.
  */
 int sgx_encl_free_epc_page(struct sgx_platform *plat, uint64_t epc);
+
+/* reclaim.c: EPC paging, as Linux's reclaimer (main.c) and its encl.c helpers */
+#define SGX_NR_TO_SCAN 16    /* pages per reclaim batch */
+#define SGX_NR_LOW_PAGES 32  /* below this many free pages the reclaimer thread wakes */
+#define SGX_NR_HIGH_PAGES 64 /* ... and works until there are this many */
+/* Set up plat's list of reclaimable pages (the reclaimer thread starts when first needed). */
+void sgx_reclaim_init(struct sgx_platform *plat);
+/*
+ * SGX_NR_LOW_PAGES or SGX_NR_HIGH_PAGES for this EPC: an EPC of fewer than
+ * 256 pages gets an eighth and a quarter of its size instead, or the
+ * reclaimer thread would evict every page all the time (docs/fidelity.md).
+ */
+size_t sgx_watermark(struct sgx_platform *plat, size_t watermark);
+/* Fewer than sgx_watermark(@watermark) pages are free and some page is reclaimable. */
+bool sgx_should_reclaim(struct sgx_platform *plat, size_t watermark);
+/*
+ * One batch: up to SGX_NR_TO_SCAN pages from the head of the list, aged
+ * (an accessed page goes to the tail), then blocked, then written back.
+ * The caller holds plat->mmap_lock for reading and no enclave's lock.
+ */
+void sgx_reclaim_pages(struct sgx_platform *plat);
+/* One batch if fewer than SGX_NR_LOW_PAGES are free (Linux's sgx_reclaim_direct()). */
+void sgx_reclaim_direct(struct sgx_platform *plat);
+/* Wake the reclaimer thread, starting it on first use. */
+void sgx_wake_ksgxd(struct sgx_platform *plat);
+/* Put a resident page at the tail of the list (Linux's sgx_mark_page_reclaimable()). */
+void sgx_mark_page_reclaimable(struct sgx_encl_page *page);
+/* Take it off the list. Return: 0, or -EBUSY (a reclaim batch holds it). */
+int sgx_unmark_page_reclaimable(struct sgx_encl_page *page);
+/*
+ * Count one more page of @encl (the SECS included), with a fresh VA page
+ * in *@va when the count reaches a multiple of 512 (else NULL), allocated
+ * as sgx_alloc_epc_page() with @reclaim (Linux's sgx_encl_grow()). A VA
+ * page goes to encl->va_pages with sgx_encl_add_va_page() once the page
+ * it was made for is in. Return: 0 or -errno (-EFAULT: EPA failed).
+ */
+int sgx_encl_grow(struct sgx_encl *encl, bool reclaim, struct sgx_va_page **va);
+void sgx_encl_add_va_page(struct sgx_encl *encl, struct sgx_va_page *va);
+/* Undo sgx_encl_grow() (@va not yet added, or NULL), or count a removed page. */
+void sgx_encl_shrink(struct sgx_encl *encl, struct sgx_va_page *va);
+/* The backing store of a created enclave of @size bytes. Return: 0 or -ENOMEM. */
+int sgx_encl_backing_init(struct sgx_encl *encl, uint64_t size);
+/* Free VA pages and the backing store (teardown; leaves are run unless detached). */
+void sgx_encl_paging_release(struct sgx_encl *encl, bool leaves);
+/*
+ * The page at @addr made resident, under encl->lock (Linux's
+ * sgx_encl_load_page()): the SECS and then the page reloaded (ELDU) if
+ * swapped out, without reclaim. Return: the page, or NULL with *@err
+ * -EFAULT (no page; the reload failed), -EBUSY (being reclaimed, or no EPC
+ * page free for the reload), -ENOMEM (none free, none reclaimable).
+ */
+struct sgx_encl_page *sgx_encl_load_resident(struct sgx_encl *encl, uint64_t addr, int *err);
+/*
+ * sgx_encl_load_resident() again after each reclaim batch while it says
+ * -EBUSY, for a bounded time (Linux's sgx_encl_reserve_page()). Returns
+ * with encl->lock held: the page, or NULL (no page, or it could not be
+ * made resident).
+ */
+struct sgx_encl_page *sgx_encl_reserve_page(struct sgx_encl *encl, uint64_t addr);
+#define RECLAIM_WAITS 1000   /* how often a caller waits for the reclaimer before giving up */
+#define RECLAIM_WAIT_MS 10   /* each wait ends with a reclaim batch, or after this */
+/* The SECS reloaded if it is swapped out, under encl->lock. Return: 0, or as sgx_encl_load_resident(). */
+int sgx_encl_load_secs(struct sgx_encl *encl);
+/*
+ * Wait until a reclaim batch ends after plat->reclaim_gen was @gen, or
+ * @ms milliseconds have passed; encl->lock must not be held.
+ */
+void sgx_reclaim_wait(struct sgx_platform *plat, uint64_t gen, unsigned int ms);
+uint64_t sgx_reclaim_gen(struct sgx_platform *plat);
+/*
+ * Evict the page at @addr now, as a batch of the reclaimer does (no
+ * aging): for tests and fault injection. Caller holds plat->mmap_lock for
+ * reading. Return: 0, -EFAULT (no resident page there), -EBUSY (a batch
+ * holds it), -ENOMEM (no room in the backing store), or -EIO (EWB failed).
+ */
+int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr);
 
 /* encl.c */
 struct sgx_encl *sgx_encl_alloc(struct sgx_platform *plat, int memfd);
@@ -258,6 +388,8 @@ struct sgx_encl_page *sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr);
 void *sgx_encl_phys(struct sgx_encl *encl, uint64_t addr);
 /* Linux's sgx_encl_may_map(): may [start, end) be mapped with @prot? 0 or -EACCES. */
 int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsigned int prot);
+/* Interrupt every thread inside @encl and wait for each (on_each_cpu_mask(..., wait=1)). */
+void sgx_ipi(struct sgx_encl *encl);
 /* ETRACK, then interrupt the threads inside (Linux's sgx_enclave_etrack()). 0 or -EFAULT. */
 int sgx_enclave_etrack(struct sgx_encl *encl);
 /* vma.c: the page-table entry of @addr: its EPC address, or 0. */
@@ -266,7 +398,10 @@ uint64_t sgx_pte_lookup(struct sgx_platform *plat, uint64_t addr);
 int sgx_install_pte(struct sgx_platform *plat, uint64_t addr, uint64_t epc);
 /* Remove the page-table entries of [start, end) (Linux's zap_vma_ptes()). */
 void sgx_zap_ptes(struct sgx_platform *plat, uint64_t start, uint64_t end);
-/* EAUG a page at @addr (Linux's sgx_encl_eaug_page() without the PTE). 0/-errno. */
+/*
+ * EAUG a page at @addr (Linux's sgx_encl_eaug_page() without the PTE).
+ * Return: 0, -EBUSY (no EPC page free now: retry), -EEXIST, -ENOMEM, -EFAULT.
+ */
 int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr);
 /*
  * Apply the effective protection (mapping AND EPCM, PROT_NONE without a

@@ -26,6 +26,7 @@ struct sgx_encl *sgx_encl_alloc(struct sgx_platform *plat, int memfd)
 	pagemap_init(&encl->pages);
 	atomic_init(&encl->refs, 1);
 	encl->memfd = memfd;
+	encl->backing_fd = -1;
 	return encl;
 }
 
@@ -48,9 +49,11 @@ static void sgx_encl_release(struct sgx_encl *encl)
 	 */
 	bool leaves = !sgx_encl_detached(encl);
 
+	/* No reclaim batch holds a page: each holds a reference. */
 	while (pagemap_next(&encl->pages, &pos, &key, &val)) {
 		struct sgx_encl_page *page = (struct sgx_encl_page *)(uintptr_t)val;
 
+		sgx_unmark_page_reclaimable(page);
 		if (page->epc && leaves)
 			sgx_encl_free_epc_page(plat, page->epc);
 		free(page);
@@ -58,6 +61,7 @@ static void sgx_encl_release(struct sgx_encl *encl)
 	pagemap_destroy(&encl->pages);
 	if (encl->secs_epc && leaves)
 		sgx_encl_free_epc_page(plat, encl->secs_epc);
+	sgx_encl_paging_release(encl, leaves);
 	if (encl->phys)
 		sys_munmap(encl->phys, encl->size);
 	sys_close(encl->memfd);
@@ -85,43 +89,62 @@ void *sgx_encl_phys(struct sgx_encl *encl, uint64_t addr)
 	return encl->phys + (addr - encl->base);
 }
 
-/* Must be called with encl->lock held. */
+/*
+ * Must be called with encl->lock held. The EPC page and a VA page are
+ * allocated without reclaim, as on Linux's fault path: -EBUSY (reclaimable
+ * pages exist, the reclaimer thread is woken) asks for a retry.
+ */
 int sgx_encl_eaug_page(struct sgx_encl *encl, uint64_t addr)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_pageinfo pginfo = { .linaddr = addr, .secs = encl->secs_epc };
+	struct sgx_pageinfo pginfo = { .linaddr = addr };
 	struct sgx_encl_page *page;
+	struct sgx_va_page *va;
 	uint64_t epc;
 	int ret;
 
 	if (sgx_encl_load_page(encl, addr))
-		return -EBUSY;
+		return -EEXIST;
 	page = calloc(1, sizeof(*page));
 	if (!page)
 		return -ENOMEM;
-	epc = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, addr));
-	if (!epc) {
-		free(page);
-		return -ENOMEM;
-	}
-	ret = encls_eaug(sgx_current_lp(plat), &pginfo, epc);
-	if (ret) {
-		sgx_free_epc_page(plat, epc);
-		free(page);
-		return -EFAULT;
-	}
+	/* A swapped-out SECS comes back first. */
+	if (!encl->secs_epc && (ret = sgx_encl_load_secs(encl)))
+		goto err_free;
+	ret = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, addr), false, &epc);
+	if (ret)
+		goto err_free;
+	ret = sgx_encl_grow(encl, false, &va);
+	if (ret)
+		goto err_epc;
 	*page = (struct sgx_encl_page){
 		.addr = addr,
-		.epc = epc,
+		.encl = encl,
 		.vm_max_prot_bits = SGX_PROT_R | SGX_PROT_W | SGX_PROT_X, /* EAUGed pages: RWX */
 		.type = SGX_PAGE_TYPE_REG,
 	};
 	if (pagemap_insert(&encl->pages, (addr - encl->base) / PAGE, (uintptr_t)page)) {
-		sgx_encl_free_epc_page(plat, epc);
-		free(page);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_shrink;
 	}
+	pginfo.secs = encl->secs_epc;
+	if (encls_eaug(sgx_current_lp(plat), &pginfo, epc)) {
+		pagemap_erase(&encl->pages, (addr - encl->base) / PAGE);
+		ret = -EFAULT;
+		goto err_shrink;
+	}
+	page->epc = epc;
+	sgx_encl_add_va_page(encl, va);
+	encl->secs_child_cnt++;
+	sgx_mark_page_reclaimable(page);
 	return 0;
+err_shrink:
+	sgx_encl_shrink(encl, va);
+err_epc:
+	sgx_free_epc_page(plat, epc);
+err_free:
+	free(page);
+	return ret;
 }
 
 static unsigned int access_prot(uint32_t access)
@@ -145,9 +168,10 @@ static bool epcm_allows(struct sgx_platform *plat, uint64_t epc, uint64_t addr, 
  * The per-page part of Linux's sgx_vma_fault(), under encl->lock, shared by
  * the fault handler and populate: the page at @addr, EAUGed if absent (only
  * after EINIT, on SGX2, inside ELRANGE: else SIGBUS), and for a page that
- * exists the mapping's R/W/X (not the access) within its maximum. *@added
- * says whether it was EAUGed. Return: 0, -EFAULT (the fault is SIGBUS), or
- * sgx_encl_eaug_page()'s error.
+ * exists the mapping's R/W/X (not the access) within its maximum, reloaded
+ * if it is swapped out. *@added says whether it was EAUGed. Return: 0,
+ * -EBUSY (being reclaimed, or no EPC page free now: Linux's VM_FAULT_NOPAGE,
+ * a retry), or another error (the fault is SIGBUS).
  */
 static int fault_page(struct sgx_encl *encl, const struct sgx_vma *vma, uint64_t addr,
 		      struct sgx_encl_page **out, bool *added)
@@ -169,30 +193,67 @@ static int fault_page(struct sgx_encl *encl, const struct sgx_vma *vma, uint64_t
 		*added = true;
 	} else if (vma->prot & ~page->vm_max_prot_bits) {
 		return -EFAULT;
+	} else if (!page->epc || (page->desc & SGX_ENCL_PAGE_BEING_RECLAIMED)) {
+		page = sgx_encl_load_resident(encl, addr, &ret);
+		if (!page)
+			return ret;
 	}
 	*out = page;
 	return 0;
 }
 
+/* The page is mapped: hardware would set the entry's accessed bit at the access that follows. */
+static int map_page(struct sgx_platform *plat, struct sgx_encl_page *page, uint64_t addr)
+{
+	page->desc |= SGX_ENCL_PAGE_ACCESSED;
+	return sgx_install_pte(plat, addr, page->epc);
+}
+
 /*
  * Linux's sgx_vma_fault() for an existing page or an EAUG, under encl->lock:
- * install the page-table entry. Returns the fault result.
+ * install the page-table entry. For populate (@populated not NULL) the
+ * fault counters are left alone and *@populated counts an EAUG. Return: 0
+ * (retry the access), -EBUSY (wait for the reclaimer, then again), or
+ * another error (SIGBUS).
  */
-static enum sgx_fault_result fault_locked(struct sgx_encl *encl, struct sgx_vma *vma,
-					  uint64_t addr, uint32_t pfec)
+static int fault_locked(struct sgx_encl *encl, struct sgx_vma *vma, uint64_t addr, uint32_t pfec,
+			uint64_t *populated)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_encl_page *page;
 	bool added;
+	int ret;
 
-	if (fault_page(encl, vma, addr, &page, &added))
-		return SGX_FAULT_SIGBUS;
-	sgx_count(plat, added ? SOFTSGX_CNT_FAULT_EAUG : SOFTSGX_CNT_FAULT_MAP, 1);
-	if (trace_on())
-		trace_fault(added ? TRACE_FAULT_EAUG : TRACE_FAULT_MAP, addr, pfec);
-	if (sgx_install_pte(plat, addr, page->epc))
-		return SGX_FAULT_SIGBUS;
-	return SGX_FAULT_RETRY;
+	ret = fault_page(encl, vma, addr, &page, &added);
+	if (ret)
+		return ret;
+	if (populated) {
+		*populated += added;
+	} else {
+		sgx_count(plat, added ? SOFTSGX_CNT_FAULT_EAUG : SOFTSGX_CNT_FAULT_MAP, 1);
+		if (trace_on())
+			trace_fault(added ? TRACE_FAULT_EAUG : TRACE_FAULT_MAP, addr, pfec);
+	}
+	return map_page(plat, page, addr) ? -ENOMEM : 0;
+}
+
+/* fault_locked() under encl->lock, again after each batch of the reclaimer while it says -EBUSY. */
+static int fault_page_waiting(struct sgx_encl *encl, struct sgx_vma *vma, uint64_t addr,
+			      uint32_t pfec, uint64_t *populated)
+{
+	unsigned int waits = 0;
+	uint64_t gen;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&encl->lock);
+		gen = sgx_reclaim_gen(encl->plat);
+		ret = fault_locked(encl, vma, addr, pfec, populated);
+		pthread_mutex_unlock(&encl->lock);
+		if (ret != -EBUSY || waits++ == RECLAIM_WAITS)
+			return ret;
+		sgx_reclaim_wait(encl->plat, gen, RECLAIM_WAIT_MS);
+	}
 }
 
 /*
@@ -267,11 +328,7 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 			trace_fault(TRACE_FAULT_STALE, addr, *pfec);
 		return refresh(plat, addr);
 	}
-	pthread_mutex_lock(&encl->lock);
-	res = fault_locked(encl, vma, addr, *pfec);
-	pthread_mutex_unlock(&encl->lock);
-	if (res == SGX_FAULT_RETRY)
-		res = refresh(plat, addr);
+	res = fault_page_waiting(encl, vma, addr, *pfec, NULL) ? SGX_FAULT_SIGBUS : refresh(plat, addr);
 	if (res == SGX_FAULT_SIGBUS) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
 		if (trace_on())
@@ -289,10 +346,8 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
  */
 int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
-	struct sgx_encl_page *page;
 	struct sgx_vma *vma;
 	uint64_t addr, done = 0;
-	bool added;
 	int ret = 0;
 
 	for (addr = start; addr < end && !ret; addr += PAGE) {
@@ -303,21 +358,17 @@ int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 			continue; /* a forked child's (fork.c): nothing to populate, as upstream */
 		if (!(atomic_load(&vma->encl->flags) & SGX_ENCL_INITIALIZED))
 			continue; /* nothing to EAUG before EINIT (beyond upstream: documented) */
-		pthread_mutex_lock(&vma->encl->lock);
-		ret = fault_page(vma->encl, vma, addr, &page, &added);
-		done += added;
 		/* Prefault: the page-table entry too, as MAP_POPULATE does. */
-		if (!ret)
-			ret = sgx_install_pte(plat, addr, page->epc);
-		pthread_mutex_unlock(&vma->encl->lock);
+		ret = fault_page_waiting(vma->encl, vma, addr, 0, &done);
+		if (ret == -EBUSY)
+			ret = -ENOMEM; /* the reclaimer never freed a page in time */
 	}
 	sgx_count(plat, SOFTSGX_CNT_BATCH_EAUG, done);
 	sgx_update_host(plat, start, addr);
 	return ret;
 }
 
-/* Interrupt every thread inside @encl and wait for each (on_each_cpu_mask(..., wait=1)). */
-static void sgx_ipi(struct sgx_encl *encl)
+void sgx_ipi(struct sgx_encl *encl)
 {
 	struct sgx_platform *plat = encl->plat;
 	unsigned int n = 0;

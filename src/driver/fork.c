@@ -41,10 +41,14 @@ static void prepare(void)
 {
 	pthread_rwlock_wrlock(&fork_plat->mmap_lock);
 	pthread_mutex_lock(&fork_plat->files_lock);
+	pthread_mutex_lock(&fork_plat->lru_lock);
+	pthread_mutex_lock(&fork_plat->epc_lock);
 }
 
 static void parent(void)
 {
+	pthread_mutex_unlock(&fork_plat->epc_lock);
+	pthread_mutex_unlock(&fork_plat->lru_lock);
 	pthread_mutex_unlock(&fork_plat->files_lock);
 	pthread_rwlock_unlock(&fork_plat->mmap_lock);
 }
@@ -75,10 +79,18 @@ static void child(void)
 	 * taken for a read lock. So both locks are released (for whatever
 	 * tracks them, a race detector say) and then start afresh.
 	 */
+	pthread_mutex_unlock(&plat->epc_lock);
+	pthread_mutex_unlock(&plat->lru_lock);
 	pthread_mutex_unlock(&plat->files_lock);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	pthread_rwlock_init(&plat->mmap_lock, NULL);
 	pthread_mutex_init(&plat->files_lock, NULL);
+	pthread_mutex_init(&plat->lru_lock, NULL);
+	pthread_mutex_init(&plat->epc_lock, NULL);
+	pthread_cond_init(&plat->ksgxd_wake, NULL);
+	pthread_cond_init(&plat->reclaim_done, NULL);
+	/* The reclaimer thread is the parent's; the child's starts when it needs one. */
+	plat->ksgxd_running = false;
 	/* A thread that is gone may have held it; the child's LP is found by its new ID. */
 	pthread_mutex_init(&plat->lp_lock, NULL);
 }

@@ -46,6 +46,7 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_SECS };
 	struct sgx_pageinfo pginfo = { .srcpge = (uintptr_t)secs, .secinfo = (uintptr_t)&secinfo };
+	struct sgx_va_page *va;
 	struct sgx_vma *vma;
 	uint64_t backing;
 	void *phys;
@@ -53,17 +54,30 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 
 	if (!secs->size || (secs->size & (secs->size - 1)))
 		return -EINVAL;
+	/* The first VA page (the SECS is the first page counted). */
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	ret = sgx_encl_grow(encl, true, &va);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret)
+		return ret;
 	/*
 	 * Linux's backing store: a shmem file of E + E / 32 bytes (E = size + a
 	 * page for the SECS); beyond the largest file size shmem_file_setup()
 	 * says -EINVAL, before the SECS is allocated or ECREATE runs.
 	 */
 	backing = secs->size + PAGE + ((secs->size + PAGE) >> 5);
-	if (backing > INT64_MAX)
-		return -EINVAL;
-	encl->secs_epc = sgx_alloc_epc_page(plat, NULL);
-	if (!encl->secs_epc)
-		return -ENOMEM;
+	if (backing > INT64_MAX) {
+		ret = -EINVAL;
+		goto err_va;
+	}
+	ret = sgx_encl_backing_init(encl, secs->size);
+	if (ret)
+		goto err_va;
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	ret = sgx_alloc_epc_page(plat, NULL, true, &encl->secs_epc);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	if (ret)
+		goto err_backing;
 	/* Base, size, SSA and attribute validity are ECREATE's: all of it is -EIO. */
 	if (encls_ecreate(sgx_current_lp(plat), &pginfo, encl->secs_epc)) {
 		ret = -EIO;
@@ -111,14 +125,19 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 		goto err_secs;
 	}
 	pthread_rwlock_unlock(&plat->mmap_lock);
+	sgx_encl_add_va_page(encl, va);
 	return 0;
 err_secs:
 	sgx_encl_free_epc_page(plat, encl->secs_epc);
 	encl->secs_epc = 0;
-	return ret;
+	goto err_backing;
 err_epc:
 	sgx_free_epc_page(plat, encl->secs_epc);
 	encl->secs_epc = 0;
+err_backing:
+	sgx_encl_paging_release(encl, true);
+err_va:
+	sgx_encl_shrink(encl, va);
 	return ret;
 }
 
@@ -175,18 +194,27 @@ static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offse
 	struct sgx_pageinfo pginfo = { .linaddr = encl->base + offset, .srcpge = (uintptr_t)bounce,
 				       .secinfo = (uintptr_t)secinfo, .secs = encl->secs_epc };
 	struct sgx_encl_page *page;
+	struct sgx_va_page *va;
 	uint64_t epc, chunk;
 	int ret = 0;
 
 	page = calloc(1, sizeof(*page));
 	if (!page)
 		return -ENOMEM;
-	epc = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, encl->base + offset));
-	if (!epc) {
+	ret = sgx_alloc_epc_page(plat, sgx_encl_phys(encl, encl->base + offset), true, &epc);
+	if (ret) {
 		free(page);
-		return -ENOMEM;
+		return ret;
+	}
+	/* encl->page_cnt belongs to encl->lock, but only ioctls (one at a time) count before EINIT. */
+	ret = sgx_encl_grow(encl, true, &va);
+	if (ret) {
+		sgx_free_epc_page(plat, epc);
+		free(page);
+		return ret;
 	}
 	page->addr = encl->base + offset;
+	page->encl = encl;
 	page->epc = epc;
 	page->type = (secinfo->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT;
 	page->vm_max_prot_bits = page->type == SGX_PAGE_TYPE_TCS ? SGX_PROT_R | SGX_PROT_W
@@ -228,11 +256,15 @@ static int sgx_encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offse
 			goto err_erase;
 		}
 	}
+	sgx_encl_add_va_page(encl, va);
+	encl->secs_child_cnt++;
+	sgx_mark_page_reclaimable(page);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
 err_erase:
 	pagemap_erase(&encl->pages, offset / PAGE);
 err_unlock:
+	sgx_encl_shrink(encl, va);
 	pthread_mutex_unlock(&encl->lock);
 	if (epc)
 		sgx_free_epc_page(plat, epc);
@@ -447,9 +479,11 @@ static int after_range_change(struct sgx_encl *encl, uint64_t start, uint64_t le
 }
 
 /*
- * The page loop of the SGX2 ioctls: @fn on each page of [offset, offset +
- * length) under encl->lock, stopping at the first error (-EFAULT where the
- * enclave has no page). Returns that error or 0, and in *@count the bytes of
+ * The page loop of the SGX2 ioctls: a direct reclaim, then @fn on each page
+ * of [offset, offset + length) under encl->lock, reloaded if it is swapped
+ * out, stopping at the first error (-EFAULT where the enclave has no page or
+ * the reload failed, -EAGAIN where it is being reclaimed or no EPC page is
+ * free for the reload). Returns that error or 0, and in *@count the bytes of
  * the pages completed before it.
  */
 static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t length,
@@ -460,10 +494,14 @@ static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t lengt
 	uint64_t c;
 	long ret = 0;
 
+	int err;
+
 	for (c = 0; c < length && !ret; c += PAGE) {
+		sgx_reclaim_direct(encl->plat);
 		pthread_mutex_lock(&encl->lock);
-		page = sgx_encl_load_page(encl, encl->base + offset + c);
-		ret = page ? fn(encl, page, ctx) : -EFAULT;
+		/* Being reclaimed, or no EPC page to reload it in: -EAGAIN, else -EFAULT. */
+		page = sgx_encl_load_resident(encl, encl->base + offset + c, &err);
+		ret = page ? fn(encl, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
 		pthread_mutex_unlock(&encl->lock);
 	}
 	*count = ret ? c - PAGE : c;
@@ -538,7 +576,13 @@ static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint6
 		if ((page->vm_max_prot_bits & (SGX_PROT_R | SGX_PROT_W)) != (SGX_PROT_R | SGX_PROT_W))
 			return -EPERM;
 		page->vm_max_prot_bits = SGX_PROT_R | SGX_PROT_W;
+		/* Not reclaimed while its mappings go (Linux drops encl->lock there). */
+		if (sgx_unmark_page_reclaimable(page)) {
+			page->vm_max_prot_bits = max_prot_restore;
+			return -EAGAIN;
+		}
 		sgx_zap_ptes(encl->plat, page->addr, page->addr + PAGE);
+		sgx_mark_page_reclaimable(page);
 	}
 	err = encls_emodt(sgx_current_lp(encl->plat), &secinfo, page->epc);
 	if (err) {
@@ -616,11 +660,15 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 	err = encls_emodpr(lp, &rwx, page->epc);
 	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
 		return -EPERM;
+	if (sgx_unmark_page_reclaimable(page))
+		return -EBUSY; /* a reclaim batch holds it */
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
 	/* An EREMOVE failure leaks the EPC page (never reused), as in Linux; the page goes anyway. */
 	sgx_encl_free_epc_page(plat, page->epc);
+	encl->secs_child_cnt--;
 	pagemap_erase(&encl->pages, (page->addr - encl->base) / PAGE);
 	free(page);
+	sgx_encl_shrink(encl, NULL);
 	return 0;
 }
 

@@ -39,10 +39,12 @@ int sgx_epc_init(struct sgx_platform *plat)
 	plat->nr_free_epc = 0;
 	plat->epc_fresh = 0;
 	pthread_mutex_init(&plat->epc_lock, NULL);
+	sgx_reclaim_init(plat);
 	return 0;
 }
 
-uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem)
+/* A free page off the stack or fresh, or 0. */
+static uint64_t take_free(struct sgx_platform *plat)
 {
 	uint64_t epc = 0;
 
@@ -52,9 +54,40 @@ uint64_t sgx_alloc_epc_page(struct sgx_platform *plat, void *mem)
 	else if (plat->epc_fresh < sgx_cpu_epc_pages(plat->cpu))
 		epc = sgx_cpu_epc_base(plat->cpu) + (uint64_t)plat->epc_fresh++ * 4096;
 	pthread_mutex_unlock(&plat->epc_lock);
-	if (epc && mem)
-		sgx_cpu_epc_set_mem(plat->cpu, epc, mem);
 	return epc;
+}
+
+/*
+ * Direct reclaim gives up after this many batches without a page for the
+ * caller (others may take each page it frees): Linux loops until a signal.
+ */
+#define DIRECT_RECLAIM_ROUNDS(epc_pages) (4 * ((epc_pages) / SGX_NR_TO_SCAN) + 64)
+
+int sgx_alloc_epc_page(struct sgx_platform *plat, void *mem, bool reclaim, uint64_t *out)
+{
+	size_t rounds = 0, max = DIRECT_RECLAIM_ROUNDS(sgx_cpu_epc_pages(plat->cpu));
+	uint64_t epc;
+
+	while (!(epc = take_free(plat))) {
+		pthread_mutex_lock(&plat->lru_lock);
+		epc = plat->lru_head != NULL;
+		pthread_mutex_unlock(&plat->lru_lock);
+		if (!epc || rounds++ == max)
+			return -ENOMEM;
+		if (!reclaim) {
+			sgx_wake_ksgxd(plat);
+			return -EBUSY;
+		}
+		if (sgx_signal_pending())
+			return -ERESTARTSYS;
+		sgx_reclaim_pages(plat);
+	}
+	if (sgx_should_reclaim(plat, SGX_NR_LOW_PAGES))
+		sgx_wake_ksgxd(plat);
+	if (mem)
+		sgx_cpu_epc_set_mem(plat->cpu, epc, mem);
+	*out = epc;
+	return 0;
 }
 
 void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc)

@@ -108,6 +108,19 @@ void trace_fault(enum trace_fault_kind kind, uint64_t addr, uint32_t pfec)
 	trace_emit(&ev, TRACE_SPAN_NONE);
 }
 
+void trace_paging(bool evict, uint64_t addr, uint64_t index, int result)
+{
+	struct trace_event ev;
+
+	ev_start(&ev, evict ? "EWB (evict)" : "ELDU (reload)", "paging", 'i');
+	ev_arg_hex(&ev, "addr", addr);
+	ev_arg_int(&ev, "backing_index", (int64_t)index);
+	if (!evict)
+		ev_arg_int(&ev, "result", result);
+	ev_finish(&ev);
+	trace_emit(&ev, TRACE_SPAN_NONE);
+}
+
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base)
 {
 	struct trace_event ev;

@@ -57,6 +57,12 @@ void trace_enclave_leave(void);
 void trace_aex(const struct sgx_exception *exc);
 /* The driver's fault handler classified a fault at @addr; @pfec as reported. */
 void trace_fault(enum trace_fault_kind kind, uint64_t addr, uint32_t pfec);
+/*
+ * The driver wrote the enclave page at @addr (the enclave's base for its
+ * SECS) to backing page @index (@evict: EWB), or loaded it back (ELDU,
+ * with the leaf's @result).
+ */
+void trace_paging(bool evict, uint64_t addr, uint64_t index, int result);
 /* Interrupt round @round of the ETRACK flow hit @threads threads of the enclave at @base. */
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base);
 /* The calling thread received the interrupt, @inside enclave code or after leaving it. */

@@ -92,7 +92,7 @@ TEST_BUILT(munmap_len_beyond_user_space_einval)
 	EXPECT_TRUE(host_mapped(dfx_la(e, DFX_FREE)));
 }
 
-/* munmap, then close: the last reference frees every EPC page (SECS too). */
+/* munmap, then close: the last reference frees every EPC page (SECS and VA page too). */
 TEST(munmap_then_close_frees_epc)
 {
 	size_t free0 = dfx_free_epc(), used;
@@ -104,7 +104,7 @@ TEST(munmap_then_close_frees_epc)
 			       dfx_la(e, DFX_FREE)), SGX_SUCCESS);
 	ASSERT_SGX(dfx_exit(&t), SGX_SUCCESS);
 	used = free0 - dfx_free_epc();
-	EXPECT_EQ(used, 1 + 11 + 1); /* SECS, the layout's pages, the EAUGed page */
+	EXPECT_EQ(used, 1 + 1 + 11 + 1); /* VA page, SECS, the layout's pages, the EAUGed page */
 	ASSERT_EQ(softsgx_munmap(e->reservation, e->reservation_len), 0);
 	e->reservation = NULL;
 	EXPECT_EQ(dfx_free_epc(), free0 - used); /* the fd still holds the enclave */

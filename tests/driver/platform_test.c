@@ -18,23 +18,74 @@
 #define PAGE 4096ull
 #define REG_R (SGX_SECINFO_REG | SGX_SECINFO_R)
 
-/* 16 EPC pages: a SECS and 15 more. */
+/* 16 EPC pages. An enclave's SECS and first VA page are never reclaimed. */
 static const struct softsgx_config tiny_epc = { .epc_size = 16 * PAGE };
 
+/* ADD_PAGES of twice the EPC: the reclaimer evicts earlier pages; every byte comes back. */
 static void add_pages_beyond_epc(void)
 {
 	struct dfx_encl e;
 	struct sgx_secinfo secinfo = { .flags = REG_R };
-	uint8_t *src = aligned_alloc(PAGE, 32 * PAGE);
+	uint64_t *src = aligned_alloc(PAGE, 32 * PAGE), word, resident, swapped;
 	struct sgx_enclave_add_pages add;
+	size_t i;
 
-	memset(src, 0, 32 * PAGE);
-	ASSERT_EQ(dfx_create(&e, DFX_SIZE, 0), 0);
+	for (i = 0; i < 32 * PAGE / 8; i++)
+		src[i] = 0x5eed0000ull + i;
+	ASSERT_EQ(dfx_create(&e, DFX_SIZE, SGX_ATTR_DEBUG), 0);
 	add = (struct sgx_enclave_add_pages){ .src = (uintptr_t)src, .offset = 0, .length = 32 * PAGE,
 					      .secinfo = (uintptr_t)&secinfo };
-	EXPECT_ERRNO(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), ENOMEM);
-	EXPECT_EQ(add.count, 15 * PAGE); /* the SECS took the first page */
+	EXPECT_EQ(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), 0);
+	EXPECT_EQ(add.count, 32 * PAGE);
+	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_EPC_EVICTED) >= 32 - 14);
+	ASSERT_EQ(softsgx_enclave_pages(e.fd, &resident, &swapped), 0);
+	EXPECT_EQ(resident + swapped, 32);
+	EXPECT_TRUE(swapped >= 32 - 14);
+	/* Read back through EDBGRD (a debugger's view), which reloads what was evicted. */
+	ASSERT_EQ(dfx_map(&e, 0, 32 * PAGE, PROT_READ), (void *)(uintptr_t)e.base);
+	for (i = 0; i < 32 * PAGE / 8; i += 61) {
+		ASSERT_EQ(softsgx_access_vm(dfx_ptr(&e, i * 8), &word, 8, 0), 8);
+		EXPECT_EQ(word, 0x5eed0000ull + i);
+	}
+	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_EPC_RELOADED) > 0);
 	free(src);
+}
+
+TEST(add_pages_beyond_epc_reclaims)
+{
+	harness_in_child(&tiny_epc, add_pages_beyond_epc);
+}
+
+/*
+ * SECS and VA pages are never reclaimed: an EPC full of them has nothing
+ * reclaimable, so CREATE and ADD_PAGES fail with ENOMEM.
+ */
+static void nothing_reclaimable(void)
+{
+	struct dfx_encl e[8], extra;
+	struct sgx_secinfo secinfo = { .flags = REG_R };
+	uint8_t *src = aligned_alloc(PAGE, PAGE);
+	struct sgx_enclave_add_pages add = { .src = (uintptr_t)src, .offset = 0, .length = PAGE,
+					     .secinfo = (uintptr_t)&secinfo };
+	int i;
+
+	memset(src, 0, PAGE);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(dfx_create(&e[i], DFX_SIZE, 0), 0);
+	EXPECT_EQ(dfx_free_epc(), 0);
+	EXPECT_EQ(dfx_create(&extra, DFX_SIZE, 0), -ENOMEM);
+	EXPECT_ERRNO(softsgx_ioctl(e[0].fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), ENOMEM);
+	EXPECT_EQ(add.count, 0);
+	/* One enclave less: its two pages come back, and a page fits again. */
+	softsgx_close(e[7].fd);
+	add.count = 0;
+	EXPECT_EQ(softsgx_ioctl(e[0].fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), 0);
+	free(src);
+}
+
+TEST(create_and_add_nothing_reclaimable_enomem)
+{
+	harness_in_child(&tiny_epc, nothing_reclaimable);
 }
 
 /* A configuration the program cannot pass: EFAULT, before anything else is judged. */
@@ -47,52 +98,43 @@ TEST(configure_bad_pointers_efault)
 	EXPECT_ERRNO(softsgx_configure(&cfg), EFAULT);
 }
 
-TEST(add_pages_epc_full_enomem_with_count)
-{
-	harness_in_child(&tiny_epc, add_pages_beyond_epc);
-}
-
-static void create_without_epc(void)
-{
-	struct dfx_encl a, b;
-
-	ASSERT_EQ(dfx_create(&a, DFX_SIZE, 0), 0);
-	ASSERT_EQ(dfx_add(&a, 0, 15 * PAGE, NULL, REG_R, false), 0);
-	EXPECT_EQ(dfx_create(&b, DFX_SIZE, 0), -ENOMEM);
-}
-
-TEST(create_epc_full_enomem)
-{
-	harness_in_child(&tiny_epc, create_without_epc);
-}
-
+/*
+ * A fault that needs an EPC page when none is free and nothing is
+ * reclaimable (the EPC holds only SECS and VA pages) is SIGBUS: here the
+ * enclave's own pages were all evicted to make room for other enclaves'
+ * SECS, and its TCS cannot come back.
+ */
 static void fault_without_epc(void)
 {
-	struct dfx_encl *e = dfx_build();
+	struct dfx_encl *e = dfx_build(), others[16];
 	struct dfx_thread t;
 	uint64_t sigbus;
-	int i;
+	int n;
 
 	ASSERT_TRUE(e);
+	for (n = 0; n < 16 && !dfx_create(&others[n], DFX_SIZE, 0); n++)
+		;
+	ASSERT_TRUE(n > 0 && n < 16);
+	EXPECT_EQ(dfx_free_epc(), 1); /* the VA page of the CREATE that failed */
 	dfx_thread_init(&t);
-	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
-	/* EACCEPTs of unbacked pages EAUG on their faults until the EPC is full: then SIGBUS. */
 	sigbus = softsgx_counter(SOFTSGX_CNT_FAULT_SIGBUS);
-	for (i = 0; i < 16; i++)
-		if (dfx_eaccept(&t, dfx_secinfo(e, 0, REG_R | SGX_SECINFO_W | SGX_SECINFO_PENDING),
-				dfx_la(e, DFX_FREE + i * PAGE)) != SGX_SUCCESS)
-			break;
-	ASSERT_TRUE(i > 0 && i < 16);
-	/* The vDSO reports a SIGBUS as a #PF with the plain hardware code: no SGX bit. */
+	/* The SECS comes back into the last free page; the TCS finds none. */
+	EXPECT_EQ(dfx_enter(&t, e, DFX_TCS0), SGX_PF);
 	EXPECT_EQ(t.exc.vector, SGX_VEC_PF);
+	/* The vDSO reports a SIGBUS as a #PF with the plain hardware code: no SGX bit. */
 	EXPECT_TRUE(!(t.exc.error_code & SGX_PF_SGX));
 	EXPECT_EQ(softsgx_counter(SOFTSGX_CNT_FAULT_SIGBUS), sigbus + 1);
-	EXPECT_EQ(dfx_epcm(e, DFX_FREE + i * PAGE).valid, false);
+	/* Room again: the same entry works, and the enclave's pages are intact. */
+	while (n--)
+		softsgx_close(others[n].fd);
+	ASSERT_SGX(dfx_enter(&t, e, DFX_TCS0), SGX_SUCCESS);
+	EXPECT_SGX(dfx_access(&t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+	EXPECT_SGX(dfx_exit(&t), SGX_SUCCESS);
+	dfx_thread_fini(&t);
 }
 
-TEST(fault_epc_full_sigbus)
+TEST(fault_nothing_reclaimable_sigbus)
 {
-	/* The default enclave needs 12 pages and its SECS; 24 leaves a few for EAUG. */
 	static const struct softsgx_config small = { .epc_size = 24 * PAGE };
 
 	harness_in_child(&small, fault_without_epc);
