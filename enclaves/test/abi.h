@@ -63,8 +63,26 @@ enum te_op {
 	TE_OP_SSA_SKIP = 21,    /* (bytes): an exception handler entered with CSSA > 0: the
 				 *     interrupted frame's (SSA frame CSSA - 1) RIP += bytes if its
 				 *     EXITINFO is valid; ret = that EXITINFO, out[0] = its RIP before */
+	TE_OP_FILL = 22,        /* (addr, pages, seed, accept): write te_pattern(seed, a) to every
+				 *     8-byte word a of the pages in order, after EACCEPTing each
+				 *     (RW, PENDING) if accept is non-zero; ret = 0, or the first
+				 *     EACCEPT's error with out[0] its page */
+	TE_OP_CHECK = 23,       /* (addr, pages, seed, stride): compare every word with the pattern,
+				 *     page (i * stride) % pages for i = 0 .. pages - 1 (stride 0 or 1:
+				 *     in order; it must be prime to pages); ret = mismatched words,
+				 *     out[0] = the first one's address */
 	TE_NR_OPS
 };
+
+/* The value TE_OP_FILL writes to the word at @addr, and TE_OP_CHECK expects. */
+static inline uint64_t te_pattern(uint64_t seed, uint64_t addr)
+{
+	uint64_t x = seed ^ addr;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
 
 /* ret of TE_OP_UD2 once past the instruction. */
 #define TE_RET_UD2_SKIPPED 0x5ca1ab1eull

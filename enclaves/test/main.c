@@ -204,6 +204,44 @@ static uint64_t op_memory(uint64_t op, uint64_t addr, uint64_t value)
 	}
 }
 
+static uint64_t op_fill(uint64_t addr, uint64_t pages, uint64_t seed, uint64_t accept,
+			uint64_t out[8])
+{
+	const uint64_t rw = SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_PENDING;
+	volatile uint64_t *w;
+	uint64_t p, i, err;
+
+	for (p = 0; p < pages; p++) {
+		w = (volatile uint64_t *)(uintptr_t)(addr + p * 4096);
+		if (accept && (err = op_eaccept(ENCLU_EACCEPT, rw, (uint64_t)(uintptr_t)w, 0))) {
+			out[0] = (uint64_t)(uintptr_t)w;
+			return err;
+		}
+		for (i = 0; i < 512; i++)
+			w[i] = te_pattern(seed, (uint64_t)(uintptr_t)&w[i]);
+	}
+	return 0;
+}
+
+static uint64_t op_check(uint64_t addr, uint64_t pages, uint64_t seed, uint64_t stride,
+			 uint64_t out[8])
+{
+	volatile const uint64_t *w;
+	uint64_t n, p, i, bad = 0;
+
+	for (n = 0; n < pages; n++) {
+		p = stride > 1 ? (n * stride) % pages : n;
+		w = (volatile const uint64_t *)(uintptr_t)(addr + p * 4096);
+		for (i = 0; i < 512; i++) {
+			if (w[i] == te_pattern(seed, (uint64_t)(uintptr_t)&w[i]))
+				continue;
+			if (!bad++)
+				out[0] = (uint64_t)(uintptr_t)&w[i];
+		}
+	}
+	return bad;
+}
+
 static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8])
 {
 	switch (c->op) {
@@ -250,6 +288,10 @@ static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8]
 		return op_ud2();
 	case TE_OP_SSA_SKIP:
 		return op_ssa_skip(cssa, c->arg[0], out);
+	case TE_OP_FILL:
+		return op_fill(c->arg[0], c->arg[1], c->arg[2], c->arg[3], out);
+	case TE_OP_CHECK:
+		return op_check(c->arg[0], c->arg[1], c->arg[2], c->arg[3], out);
 	case TE_OP_THREAD_INFO:
 		out[0] = enclave_base() + thread_word(TE_THREAD_TCS);
 		out[1] = enclave_base() + thread_word(TE_THREAD_SELF);

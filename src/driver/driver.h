@@ -371,6 +371,19 @@ int sgx_encl_load_secs(struct sgx_encl *encl);
 void sgx_reclaim_wait(struct sgx_platform *plat, uint64_t gen, unsigned int ms);
 uint64_t sgx_reclaim_gen(struct sgx_platform *plat);
 /*
+ * A batch of one, in steps, for tests and fault injection: take the
+ * resident page at @addr off the list as a reclaim batch does (and, with
+ * @being_reclaimed, mark it as one about to be written back), then finish
+ * with sgx_reclaim_isolated(): block and write it back (@write), or put it
+ * back on the list. Caller holds plat->mmap_lock for reading.
+ * Return: 0, -EFAULT (no resident page there), -EBUSY (a batch holds it),
+ * -ENOMEM (no room in the backing store); sgx_reclaim_isolated(): 0,
+ * -ENOMEM, -EIO (EWB failed; the page stays).
+ */
+int sgx_encl_isolate_page(struct sgx_encl *encl, uint64_t addr, bool being_reclaimed,
+			  struct sgx_encl_page **page);
+int sgx_reclaim_isolated(struct sgx_encl_page *page, bool write);
+/*
  * Evict the page at @addr now, as a batch of the reclaimer does (no
  * aging): for tests and fault injection. Caller holds plat->mmap_lock for
  * reading. Return: 0, -EFAULT (no resident page there), -EBUSY (a batch

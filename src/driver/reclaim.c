@@ -680,7 +680,8 @@ void sgx_reclaim_direct(struct sgx_platform *plat)
 		sgx_reclaim_pages(plat);
 }
 
-int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr)
+int sgx_encl_isolate_page(struct sgx_encl *encl, uint64_t addr, bool being_reclaimed,
+			  struct sgx_encl_page **out)
 {
 	struct sgx_platform *plat = encl->plat;
 	struct sgx_encl_page *page;
@@ -688,9 +689,11 @@ int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr)
 
 	pthread_mutex_lock(&encl->lock);
 	page = sgx_encl_load_page(encl, addr);
-	if (!page || !page->epc || (page->desc & SGX_ENCL_PAGE_BEING_RECLAIMED)) {
-		ret = page && page->epc ? -EBUSY : -EFAULT;
-	} else if (backing_alloc(encl, addr)) {
+	if (!page || !page->epc) {
+		ret = -EFAULT;
+	} else if (page->desc & SGX_ENCL_PAGE_BEING_RECLAIMED) {
+		ret = -EBUSY;
+	} else if (being_reclaimed && backing_alloc(encl, addr)) {
 		ret = -ENOMEM;
 	} else {
 		pthread_mutex_lock(&plat->lru_lock);
@@ -703,15 +706,46 @@ int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr)
 			sgx_encl_get(encl);
 		}
 		pthread_mutex_unlock(&plat->lru_lock);
-		if (!ret)
+		if (!ret && being_reclaimed)
 			page->desc |= SGX_ENCL_PAGE_BEING_RECLAIMED;
 	}
 	pthread_mutex_unlock(&encl->lock);
-	if (ret)
-		return ret;
-	ret = reclaim_chunk(&page, 1);
+	*out = ret ? NULL : page;
+	return ret;
+}
+
+int sgx_reclaim_isolated(struct sgx_encl_page *page, bool write)
+{
+	struct sgx_platform *plat = page->encl->plat;
+	int ret = 0;
+
+	if (write && !(page->desc & SGX_ENCL_PAGE_BEING_RECLAIMED)) {
+		pthread_mutex_lock(&page->encl->lock);
+		if (backing_alloc(page->encl, page->addr))
+			write = false;
+		else
+			page->desc |= SGX_ENCL_PAGE_BEING_RECLAIMED;
+		pthread_mutex_unlock(&page->encl->lock);
+		ret = write ? 0 : -ENOMEM;
+	}
+	if (write) {
+		ret = reclaim_chunk(&page, 1);
+	} else {
+		pthread_mutex_lock(&page->encl->lock);
+		page->desc &= ~SGX_ENCL_PAGE_BEING_RECLAIMED;
+		pthread_mutex_unlock(&page->encl->lock);
+		batch_release(page, true);
+	}
 	batch_done(plat);
 	return ret;
+}
+
+int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr)
+{
+	struct sgx_encl_page *page;
+	int ret = sgx_encl_isolate_page(encl, addr, true, &page);
+
+	return ret ? ret : sgx_reclaim_isolated(page, true);
 }
 
 /* ksgxd */
