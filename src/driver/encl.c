@@ -220,7 +220,7 @@ static int fault_locked(struct sgx_encl *encl, struct sgx_vma *vma, uint64_t add
 			uint64_t *populated)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_encl_page *page;
+	struct sgx_encl_page *page = NULL;
 	bool added;
 	int ret;
 
