@@ -269,7 +269,7 @@ int sgx_encl_backing_init(struct sgx_encl *encl, uint64_t size)
 {
 	uint64_t len = size + PAGE + ((size + PAGE) >> 5);
 	int fd = memfd_create("sgx_backing", MFD_CLOEXEC);
-	uint8_t *bounce = aligned_alloc(PAGE, PAGE + sizeof(struct sgx_pcmd));
+	uint8_t *bounce = aligned_alloc(PAGE, 2 * PAGE); /* a page, then a PCMD entry */
 
 	if (fd < 0 || !bounce || ftruncate(fd, (off_t)len)) {
 		if (fd >= 0)

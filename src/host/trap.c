@@ -887,6 +887,27 @@ static void enclave_signal(struct host_thread *t, int sig, siginfo_t *info, ucon
 	chain(sig, info, uc);
 }
 
+/*
+ * A trap other than a page fault whose instruction's page has no page-table
+ * entry any more: the reclaimer aged or evicted it after the fetch, so its
+ * bytes cannot be decoded now. Running it again is what hardware, where
+ * fetch and trap are one, would have seen: the fetch faults, the driver
+ * brings the page back, and the instruction traps anew.
+ */
+static bool insn_gone(int sig, const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	struct sgx_platform *plat = sgx_platform_peek();
+	uint64_t rip = (uint64_t)g[REG_RIP];
+
+	if (!plat || sig == host_ipi_signal() || (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF))
+		return false;
+	if (!sgx_range_may_be_enclave(rip, 16))
+		return false;
+	return !sgx_pte_lookup(plat, rip & ~0xfffull) ||
+	       ((rip & 0xfff) > 0xff0 && !sgx_pte_lookup(plat, (rip & ~0xfffull) + 0x1000));
+}
+
 /* Whether @sig is the program's rather than a trap of the thread's own instruction. */
 static bool program_signal(int sig, const siginfo_t *info)
 {
@@ -907,11 +928,15 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 		enclave_signal(t, sig, info, uc);
 		return;
 	}
+	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
+	if (insn_gone(sig, uc)) {
+		go_enclave(t, &r, uc);
+		return;
+	}
 	if (enclu_trap(sig, uc)) {
 		enclave_enclu(t, uc, info);
 		return;
 	}
-	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
 	if (sig == host_ipi_signal()) {
 		struct sgx_exception irq = { .vector = VEC_INTERRUPT };
 
