@@ -204,6 +204,7 @@ struct sgx_platform {
 	pthread_cond_t ksgxd_wake;  /* under lru_lock: free pages ran low */
 	pthread_cond_t reclaim_done; /* under lru_lock: a batch finished (reclaim_gen moved) */
 	uint64_t reclaim_gen;
+	_Atomic uint64_t reclaim_zaps; /* page-table entries the reclaimer took away (aging, eviction) */
 	bool ksgxd_running;         /* its thread exists (in this process: not after fork) */
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */

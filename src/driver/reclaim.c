@@ -520,6 +520,7 @@ static bool reclaimer_age(struct sgx_encl_page *page)
 	if (!(page->desc & SGX_ENCL_PAGE_ACCESSED))
 		return true;
 	page->desc &= ~SGX_ENCL_PAGE_ACCESSED;
+	atomic_fetch_add(&plat->reclaim_zaps, 1);
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
 	sgx_update_host(plat, page->addr, page->addr + PAGE);
 	return false;
@@ -532,6 +533,7 @@ static void reclaimer_block(struct sgx_encl_page *page)
 	struct sgx_platform *plat = encl->plat;
 
 	pthread_mutex_lock(&encl->lock);
+	atomic_fetch_add(&plat->reclaim_zaps, 1);
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
 	sgx_update_host(plat, page->addr, page->addr + PAGE);
 	encls_eblock(sgx_current_lp(plat), page->epc); /* BLKSTATE (already blocked) is fine */

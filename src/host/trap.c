@@ -337,26 +337,33 @@ static enum sgx_fault_result resolve(struct sgx_platform *plat, uint64_t addr, u
 
 /*
  * A leaf's #PF that the driver answered RETRY (a page-table entry now
- * there, an EAUG) is retried; one that recurs unchanged was not the
- * kernel's to fix and is reported, and no leaf is retried more than
- * LEAF_RETRIES times: the loops below end.
+ * there, an EAUG, a reload) is retried. One that recurs unchanged was not
+ * the kernel's to fix and is reported, unless the reclaimer took a page's
+ * mapping away meanwhile: it may have been this page, as it may on Linux.
+ * No leaf is retried more than LEAF_RETRIES times: the loops below end.
  */
-#define LEAF_RETRIES 16
+#define LEAF_RETRIES 64
 
 struct leaf_retry {
 	unsigned int tries;
 	uint64_t addr;
 	uint32_t error_code;
+	uint64_t zaps;
 };
 
-static bool retry_leaf(struct leaf_retry *lr, const struct sgx_exception *exc)
+static bool retry_leaf(struct sgx_platform *plat, struct leaf_retry *lr,
+		       const struct sgx_exception *exc)
 {
-	if (lr->tries && lr->addr == exc->addr && lr->error_code == exc->error_code)
+	uint64_t zaps = atomic_load_explicit(&plat->reclaim_zaps, memory_order_acquire);
+
+	if (lr->tries && lr->addr == exc->addr && lr->error_code == exc->error_code &&
+	    lr->zaps == zaps)
 		return false;
 	if (++lr->tries > LEAF_RETRIES)
 		return false;
 	lr->addr = exc->addr;
 	lr->error_code = exc->error_code;
+	lr->zaps = zaps;
 	return true;
 }
 
@@ -380,7 +387,7 @@ static int eresume(struct host_thread *t, struct sgx_regs *r, struct sgx_excepti
 					       .has_error_code = true,
 					       .error_code = sgx_lp_fault(t->lp)->error_code,
 					       .addr = sgx_lp_fault(t->lp)->addr };
-		if (exc->vector != SGX_VEC_PF || !retry_leaf(&lr, exc))
+		if (exc->vector != SGX_VEC_PF || !retry_leaf(t->plat, &lr, exc))
 			return -1;
 		if (resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
 			exc->error_code = pfec;
@@ -548,7 +555,7 @@ static int host_enter_leaf(struct host_thread *t, struct sgx_regs *r, struct sgx
 					       .addr = sgx_lp_fault(t->lp)->addr };
 		if (!sgx_is_fault(ret))
 			*exc = (struct sgx_exception){ .vector = SGX_VEC_GP };
-		if (exc->vector != SGX_VEC_PF || !retry_leaf(&lr, exc))
+		if (exc->vector != SGX_VEC_PF || !retry_leaf(t->plat, &lr, exc))
 			return -1;
 		if (resolve(t->plat, exc->addr, exc->error_code, true, &pfec) != SGX_FAULT_RETRY) {
 			exc->error_code = pfec;

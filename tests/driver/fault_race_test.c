@@ -1,4 +1,4 @@
-/* softsgx-test: threads */
+/* softsgx-test: threads, full-epc */
 /* SPDX-License-Identifier: MIT */
 /*
  * Two real threads, each a simulated enclave thread on its own TCS, fault

@@ -108,11 +108,17 @@ static void fault_without_epc(void)
 {
 	struct dfx_encl *e = dfx_build(), others[16];
 	struct dfx_thread t;
-	uint64_t sigbus;
-	int n;
+	uint64_t sigbus, resident = 1;
+	int n, i;
 
 	ASSERT_TRUE(e);
 	for (n = 0; n < 16 && !dfx_create(&others[n], DFX_SIZE, 0); n++)
+		;
+	/* The reclaimer thread may still hold some of e's pages: let it finish, then fill up. */
+	for (i = 0; i < 5000 && (softsgx_enclave_pages(e->fd, &resident, NULL) || resident); i++)
+		usleep(1000);
+	EXPECT_EQ(resident, 0);
+	for (; n < 16 && !dfx_create(&others[n], DFX_SIZE, 0); n++)
 		;
 	ASSERT_TRUE(n > 0 && n < 16);
 	EXPECT_EQ(dfx_free_epc(), 1); /* the VA page of the CREATE that failed */

@@ -191,17 +191,20 @@ TEST(populate_madvise_non_enclave_uses_madvise)
 }
 
 /*
- * More absent pages than free EPC: the reclaimer evicts earlier pages and
- * every page is EAUGed; all of them come back when the enclave goes.
+ * More absent pages than the EPC holds: the reclaimer evicts earlier pages
+ * and every page is EAUGed; all of them come back when the enclave goes.
+ * (Twice the EPC or more: its VA pages, one per 512 pages, must still fit.)
  */
 TEST(populate_beyond_epc_reclaims)
 {
 	struct dfx_encl *e = calloc(1, sizeof(*e));
-	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), size = 128ull << 20, resident, swapped;
+	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), size = 1ull << 20, resident, swapped;
 	uint64_t evicted = DFX_COUNT(SOFTSGX_CNT_EPC_EVICTED);
 	size_t free0 = dfx_free_epc();
 	int i;
 
+	while (size / PAGE < 2 * sgx_cpu_epc_pages(sgx_platform_get()->cpu))
+		size <<= 1;
 	ASSERT_TRUE(free0 < size / PAGE);
 	ASSERT_EQ(dfx_create(e, size, 0), 0);
 	ASSERT_EQ(dfx_init(e), 0);

@@ -357,6 +357,11 @@ static void *aex_irq_thread(void *arg)
 			.permissions = SGX_SECINFO_R };
 		atomic_store(&s->irq_doing, "RESTRICT_PERMISSIONS");
 		if (softsgx_ioctl(softsgx_enclave_fd(s->e), SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &p)) {
+			/* On a small EPC the reclaimer may hold the page: Linux's EAGAIN, retried. */
+			if (errno == EAGAIN && !p.count && !p.result) {
+				sched_yield();
+				continue;
+			}
 			BG_FAIL("RESTRICT_PERMISSIONS of a quiet page: %s, result %s",
 				strerrorname_np(errno), harness_sgx_name((int)p.result));
 			break;
@@ -544,7 +549,7 @@ struct mix_stats {
 	atomic_ulong ops[MIX_NR_OPS];
 	atomic_ulong pf_vma, pf_epcm, gp;           /* exceptions the enclave threads took */
 	atomic_ulong eaccept_ok, eaccept_mismatch, eaccept_not_tracked;
-	atomic_ulong ioctl_ok, ioctl_efault, ioctl_einval, ioctl_eperm, ioctl_ebusy;
+	atomic_ulong ioctl_ok, ioctl_efault, ioctl_einval, ioctl_eperm, ioctl_ebusy, ioctl_eagain;
 	atomic_ulong mprotects, remaps, populates;
 	atomic_ulong mm_max_us;                     /* the longest mm call (a figure, not a check) */
 	atomic_ulong rounds;
@@ -777,10 +782,16 @@ static void mix_ioctl_check(struct mix *m, const char *name, int ret, int err, u
 		return;
 	}
 	switch (err) {
-	case EBUSY: /* another ioctl on the enclave: decided before the request */
+	case EBUSY: /* another ioctl on the enclave (decided before the request); REMOVE: a page
+		     * a reclaim batch holds */
 		atomic_fetch_add_explicit(&st->ioctl_ebusy, 1, memory_order_relaxed);
 		sched_yield(); /* let the other one finish rather than spin against it */
 		return;
+	case EAGAIN: /* a page being reclaimed, or no EPC page free to reload it in */
+		atomic_fetch_add_explicit(&st->ioctl_eagain, 1, memory_order_relaxed);
+		if (result && *result)
+			BG_FAIL("%s: EAGAIN with result %s", name, harness_sgx_name((int)*result));
+		break;
 	case EFAULT: /* no page there; ENCLS refused (result); ETRACK failed */
 		atomic_fetch_add_explicit(&st->ioctl_efault, 1, memory_order_relaxed);
 		if (result && *result != 0 && *result != SGX_PAGE_NOT_MODIFIABLE &&
@@ -943,7 +954,8 @@ static void mix_report(const char *test, double seconds, const struct mix_stats 
 {
 	fprintf(stderr, "  %s: %.0f s, %lu rounds; enclave: %lu reads, %lu writes, %lu EACCEPT "
 		"(%lu done, %lu mismatch, %lu not tracked), %lu EMODPE, exceptions %lu #PF mapping, "
-		"%lu #PF EPCM, %lu #GP; ioctls: %lu ok, %lu EFAULT, %lu EINVAL, %lu EPERM, %lu EBUSY; "
+		"%lu #PF EPCM, %lu #GP; ioctls: %lu ok, %lu EFAULT, %lu EINVAL, %lu EPERM, %lu EBUSY, "
+		"%lu EAGAIN; "
 		"%lu mprotect, %lu remaps, %lu populate (longest mm call %lu us)\n", test, seconds, atomic_load(&st->rounds),
 		atomic_load(&st->ops[MIX_READ]), atomic_load(&st->ops[MIX_WRITE]),
 		atomic_load(&st->ops[MIX_ACCEPT_PENDING]) + atomic_load(&st->ops[MIX_ACCEPT_PR]) +
@@ -953,7 +965,8 @@ static void mix_report(const char *test, double seconds, const struct mix_stats 
 		atomic_load(&st->pf_vma), atomic_load(&st->pf_epcm), atomic_load(&st->gp),
 		atomic_load(&st->ioctl_ok), atomic_load(&st->ioctl_efault),
 		atomic_load(&st->ioctl_einval), atomic_load(&st->ioctl_eperm),
-		atomic_load(&st->ioctl_ebusy), atomic_load(&st->mprotects), atomic_load(&st->remaps),
+		atomic_load(&st->ioctl_ebusy), atomic_load(&st->ioctl_eagain), atomic_load(&st->mprotects),
+		atomic_load(&st->remaps),
 		atomic_load(&st->populates), atomic_load(&st->mm_max_us));
 }
 

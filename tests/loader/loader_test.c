@@ -118,7 +118,10 @@ static struct sgx_secs *secs_of(struct softsgx_enclave *e)
 	return secs;
 }
 
-/* EPCM entry and (if @copy) contents of the page at linear address @la. */
+/*
+ * EPCM entry and (if @copy) contents of the page at linear address @la,
+ * reloaded first if the reclaimer swapped it out.
+ */
 static struct sgx_epcm_info page_at(struct softsgx_enclave *e, uint64_t la, void *copy)
 {
 	struct sgx_platform *plat = sgx_platform_get();
@@ -128,9 +131,8 @@ static struct sgx_epcm_info page_at(struct softsgx_enclave *e, uint64_t la, void
 
 	if (!encl)
 		return info;
-	pthread_mutex_lock(&encl->lock);
-	page = sgx_encl_load_page(encl, la);
-	if (page && page->epc) {
+	page = sgx_encl_reserve_page(encl, la);
+	if (page) {
 		sgx_cpu_epcm_read(plat->cpu, page->epc, &info);
 		if (copy)
 			memcpy(copy, sgx_cpu_epc_mem(plat->cpu, page->epc), PAGE);
