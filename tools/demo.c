@@ -35,6 +35,7 @@ static const struct {
 	{ "a TCS added at run time, entered", demo_step_tcs },
 	{ "pages trimmed, accepted, removed", demo_step_trim },
 	{ "ETRACK interrupts a thread inside the enclave", demo_step_interrupt },
+	{ "EPC paging: an enclave twice the EPC, written and read back", demo_step_paging },
 };
 #define NR_STEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -212,8 +213,10 @@ const struct cli_command demo_command = {
 		"page fault and EACCEPT; RESTRICT_PERMISSIONS stopped by a pending page and\n"
 		"retried; a write refused by the EPCM, then allowed by EMODPE; a write refused\n"
 		"by mprotect; a TCS added at run time; pages trimmed and removed; a thread\n"
-		"inside interrupted by ETRACK. Each step shows the EPCM state of its pages; a\n"
-		"table of counters ends the run.\n\n"
+		"inside interrupted by ETRACK; a second enclave twice the size of the EPC\n"
+		"written and read back while the driver evicts and reloads its pages (on an\n"
+		"EPC of at most 128 MiB). Each step shows the EPCM state of its pages or its\n"
+		"counters; a table of counters ends the run.\n\n"
 		"Exit status: 0 if every step behaved as SGX2 on Linux does, 1 if one did not\n"
 		"(it is named), 2 for a wrong command line.\n",
 	.run = cmd_demo,

@@ -174,9 +174,19 @@ static void print_driver(FILE *f)
 		{ "AEX (all)", softsgx_leaf_count(SGX_LEAF_AEX) },
 	};
 
+	const struct counter_cell paging[] = {
+		{ "evicted", softsgx_counter(SOFTSGX_CNT_EPC_EVICTED) },
+		{ "reloaded", softsgx_counter(SOFTSGX_CNT_EPC_RELOADED) },
+		{ "refused", softsgx_counter(SOFTSGX_CNT_EPC_RELOAD_FAILED) },
+		{ "passes", softsgx_counter(SOFTSGX_CNT_RECLAIM_BATCHES) },
+		{ "ETRACK", softsgx_counter(SOFTSGX_CNT_PAGING_ETRACK) },
+		{ "rounds", softsgx_counter(SOFTSGX_CNT_PAGING_IPI) },
+	};
+
 	print_cells(f, "ioctls", ioctls, sizeof(ioctls) / sizeof(ioctls[0]));
 	print_cells(f, "faults", faults, sizeof(faults) / sizeof(faults[0]));
 	print_cells(f, "interrupts", tracking, sizeof(tracking) / sizeof(tracking[0]));
+	print_cells(f, "paging", paging, sizeof(paging) / sizeof(paging[0]));
 }
 
 void demo_print_counters(FILE *f)

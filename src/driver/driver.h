@@ -5,7 +5,7 @@
  * and mappings, the EPC allocator, the fault handler and the ETRACK/IPI
  * flow. Same shape as Linux: driver.c (device files), ioctl.c (one
  * handler per ioctl), encl.c (enclave, faults), vma.c (VMAs, page table,
- * host protections), main.c (EPC).
+ * host protections), main.c (EPC), reclaim.c (EPC paging).
  *
  * Lock order (outermost first), as Linux's mmap_lock -> encl->lock:
  *   plat->mmap_lock (rwlock: the VMA list; like mm->mmap_lock)
@@ -15,8 +15,10 @@
  *       plat->host_lock (mutex: computing and applying host protections)
  *         cpu->lock (inside every leaf)
  *           plat->pt_lock (mutex: page-table entries; a leaf lock, taken last)
- *   plat->epc_lock (the free EPC pages) is a leaf lock too, taken under any of
- *   these but cpu->lock and pt_lock; plat->files_lock (fd table) is taken alone.
+ *   plat->lru_lock (the reclaimer's list, reclaim.c) may be taken under any of
+ *   the first two, and plat->epc_lock (the free EPC pages) under it: both are
+ *   leaf locks otherwise, never held around cpu->lock or pt_lock;
+ *   plat->files_lock (fd table) is taken alone.
  * A thread inside an enclave never waits for encl->lock: faults from enclave
  * mode are handled after the AEX, as on hardware, so a driver that holds
  * encl->lock while it interrupts such threads cannot deadlock with them.
