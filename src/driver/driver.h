@@ -75,6 +75,7 @@ struct sgx_encl_page {
 	struct sgx_encl_page *lru_prev, *lru_next;
 	struct sgx_va_page *va_page; /* while swapped out: its VA page ... */
 	uint16_t va_slot;           /* ... and the slot in it */
+	uint16_t lru_batch;         /* the reclaim batch that holds it (SGX_LRU_ISOLATED) */
 	uint8_t vm_max_prot_bits;   /* the most a mapping of it may allow */
 	uint8_t type;               /* SGX_PAGE_TYPE_* as the driver recorded it */
 	uint8_t desc;               /* SGX_ENCL_PAGE_* */
@@ -206,6 +207,7 @@ struct sgx_platform {
 	pthread_cond_t ksgxd_wake;  /* under lru_lock: free pages ran low */
 	pthread_cond_t reclaim_done; /* under lru_lock: a batch finished (reclaim_gen moved) */
 	uint64_t reclaim_gen;
+	uint16_t batch_seq;         /* the last reclaim batch's number (lru_lock) */
 	_Atomic uint64_t reclaim_zaps; /* page-table entries the reclaimer took away (aging, eviction) */
 	bool ksgxd_running;         /* its thread exists (in this process: not after fork) */
 	struct sgx_ipi_ops ipi;

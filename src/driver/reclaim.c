@@ -85,8 +85,13 @@ void sgx_mark_page_reclaimable(struct sgx_encl_page *page)
 {
 	struct sgx_platform *plat = page->encl->plat;
 
+	/*
+	 * A page reloaded after its EWB may still be in the batch that wrote it
+	 * (ISOLATED): it is listed now, and the batch leaves it so.
+	 */
 	pthread_mutex_lock(&plat->lru_lock);
-	lru_add_tail(plat, page);
+	if (page->lru != SGX_LRU_LISTED)
+		lru_add_tail(plat, page);
 	pthread_mutex_unlock(&plat->lru_lock);
 }
 
@@ -594,17 +599,23 @@ static bool encl_tryget(struct sgx_encl *encl)
 	return false;
 }
 
-/* Back on the list, or dropped if it left it meanwhile; the batch's reference goes. */
-static void batch_release(struct sgx_encl_page *page, bool relist)
+/*
+ * Batch @batch lets the page go: back on the list (@relist), or off it
+ * (written back), unless a reload between its EWB and now listed it again
+ * already (and another batch may hold it since). The batch's reference goes.
+ */
+static void batch_release(struct sgx_encl_page *page, uint16_t batch, bool relist)
 {
 	struct sgx_platform *plat = page->encl->plat;
 	struct sgx_encl *encl = page->encl;
 
 	pthread_mutex_lock(&plat->lru_lock);
-	if (relist)
-		lru_add_tail(plat, page);
-	else
-		page->lru = SGX_LRU_NONE;
+	if (page->lru == SGX_LRU_ISOLATED && page->lru_batch == batch) {
+		if (relist)
+			lru_add_tail(plat, page);
+		else
+			page->lru = SGX_LRU_NONE;
+	}
 	pthread_mutex_unlock(&plat->lru_lock);
 	sgx_encl_put(encl);
 }
@@ -618,7 +629,7 @@ static void batch_done(struct sgx_platform *plat)
 }
 
 /* Block, then write back, the pages of @chunk (NULL entries skipped); each loses its reference. */
-static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt)
+static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt, uint16_t batch)
 {
 	size_t i;
 	int ret = 0;
@@ -630,10 +641,10 @@ static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt)
 		if (!chunk[i])
 			continue;
 		if (reclaimer_write(chunk[i])) {
-			batch_release(chunk[i], true);
+			batch_release(chunk[i], batch, true);
 			ret = -EIO;
 		} else {
-			batch_release(chunk[i], false);
+			batch_release(chunk[i], batch, false);
 		}
 	}
 	return ret;
@@ -643,14 +654,17 @@ void sgx_reclaim_pages(struct sgx_platform *plat)
 {
 	struct sgx_encl_page *chunk[SGX_NR_TO_SCAN], *page;
 	size_t cnt = 0, i;
+	uint16_t batch;
 	bool reclaim;
 
 	pthread_mutex_lock(&plat->lru_lock);
+	batch = ++plat->batch_seq;
 	while (cnt < SGX_NR_TO_SCAN && (page = plat->lru_head)) {
 		lru_unlink(plat, page);
 		/* Pages of an enclave being torn down (or a forked child's copy) are dropped. */
 		if (!sgx_encl_detached(page->encl) && encl_tryget(page->encl)) {
 			page->lru = SGX_LRU_ISOLATED;
+			page->lru_batch = batch;
 			chunk[cnt++] = page;
 		} else {
 			page->lru = SGX_LRU_NONE;
@@ -668,11 +682,11 @@ void sgx_reclaim_pages(struct sgx_platform *plat)
 			page->desc |= SGX_ENCL_PAGE_BEING_RECLAIMED;
 		pthread_mutex_unlock(&page->encl->lock);
 		if (!reclaim) {
-			batch_release(page, true);
+			batch_release(page, batch, true);
 			chunk[i] = NULL;
 		}
 	}
-	reclaim_chunk(chunk, cnt);
+	reclaim_chunk(chunk, cnt, batch);
 	batch_done(plat);
 }
 
@@ -705,6 +719,7 @@ int sgx_encl_isolate_page(struct sgx_encl *encl, uint64_t addr, bool being_recla
 			if (page->lru == SGX_LRU_LISTED)
 				lru_unlink(plat, page);
 			page->lru = SGX_LRU_ISOLATED;
+			page->lru_batch = ++plat->batch_seq;
 			sgx_encl_get(encl);
 		}
 		pthread_mutex_unlock(&plat->lru_lock);
@@ -731,12 +746,12 @@ int sgx_reclaim_isolated(struct sgx_encl_page *page, bool write)
 		ret = write ? 0 : -ENOMEM;
 	}
 	if (write) {
-		ret = reclaim_chunk(&page, 1);
+		ret = reclaim_chunk(&page, 1, page->lru_batch);
 	} else {
 		pthread_mutex_lock(&page->encl->lock);
 		page->desc &= ~SGX_ENCL_PAGE_BEING_RECLAIMED;
 		pthread_mutex_unlock(&page->encl->lock);
-		batch_release(page, true);
+		batch_release(page, page->lru_batch, true);
 	}
 	batch_done(plat);
 	return ret;
