@@ -393,6 +393,13 @@ int sgx_enclave_etrack(struct sgx_encl *encl)
 	struct sgx_lp *lp = sgx_current_lp(plat);
 	int ret;
 
+	/*
+	 * The reclaimer wrote the SECS back with the enclave's last page since
+	 * the caller changed its pages: no thread can be inside (none has a TCS
+	 * in the EPC), so no translation is left to flush.
+	 */
+	if (!encl->secs_epc)
+		return 0;
 	sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
 	ret = encls_etrack(lp, encl->secs_epc);
 	if (ret) {

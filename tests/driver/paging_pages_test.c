@@ -339,3 +339,32 @@ TEST_BUILT(backing_store_size)
 	ASSERT_EQ(fstat(encl_of(e)->backing_fd, &st), 0);
 	EXPECT_EQ((uint64_t)st.st_size, e->size + PAGE + (e->size + PAGE) / 32);
 }
+
+/* Each EWB and ELDU of the driver is an event of the trace, with the page and its backing index. */
+TEST_BUILT(paging_events_in_trace)
+{
+	char path[] = "/tmp/softsgx-paging-trace-XXXXXX", *text;
+	int fd = mkstemp(path);
+	FILE *f;
+	long len;
+
+	ASSERT_TRUE(fd >= 0);
+	close(fd);
+	ASSERT_EQ(softsgx_trace_open(path), 0);
+	ASSERT_EQ(evict(e, DFX_DATA), 0);
+	ASSERT_SGX(access_once(e, DFX_TCS0, DFX_DATA, 0, NULL), SGX_SUCCESS);
+	ASSERT_EQ(softsgx_trace_close(), 0);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	ASSERT_EQ(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	unlink(path);
+	EXPECT_TRUE(strstr(text, "\"EWB (evict)\"") != NULL);
+	EXPECT_TRUE(strstr(text, "\"ELDU (reload)\"") != NULL);
+	EXPECT_TRUE(strstr(text, "\"backing_index\":7") != NULL); /* DFX_DATA is page 7 */
+	free(text);
+}
