@@ -126,7 +126,10 @@ struct demo_map {
 void demo_map_init(struct demo_map *m, const uint64_t *addr, unsigned int n, bool consecutive);
 /* Add a row: the EPCM state of every page now, e.g. "REG rw- P", "TCS", "TRIM M", "--". */
 void demo_map_snap(struct demo *d, struct demo_map *m, const char *label);
-/* The state of the page at @addr as demo_map_snap() writes it. Return: @buf (16 bytes). */
+/*
+ * The state of the page at @addr as demo_map_snap() writes it (a page the
+ * reclaimer swapped out is reloaded first). Return: @buf (16 bytes).
+ */
 const char *demo_epcm_state(struct demo *d, uint64_t addr, char *buf);
 void demo_map_print(struct demo *d, const struct demo_map *m);
 /* The table of leaves, ioctls, faults, AEX, ETRACK and interrupts since the platform began. */

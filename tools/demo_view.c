@@ -61,15 +61,19 @@ const char *demo_epcm_state(struct demo *d, uint64_t addr, char *buf)
 	struct sgx_epcm_info e;
 	uint64_t epc = 0;
 
-	pthread_mutex_lock(&d->encl->lock);
-	page = sgx_encl_load_page(d->encl, addr);
+	/* A page the reclaimer swapped out is brought back to be shown, as a debugger would. */
+	pthread_rwlock_rdlock(&d->plat->mmap_lock);
+	page = sgx_encl_reserve_page(d->encl, addr);
 	if (page)
 		epc = page->epc;
+	else if (sgx_encl_load_page(d->encl, addr))
+		epc = 1; /* there, but it could not be reloaded */
 	pthread_mutex_unlock(&d->encl->lock);
-	if (!page)
+	pthread_rwlock_unlock(&d->plat->mmap_lock);
+	if (!epc)
 		snprintf(buf, 16, "--");
-	else if (!epc)
-		snprintf(buf, 16, "evicted");
+	else if (!page)
+		snprintf(buf, 16, "swapped out");
 	else if (sgx_cpu_epcm_read(d->plat->cpu, epc, &e) || !e.valid)
 		snprintf(buf, 16, "invalid");
 	else

@@ -89,14 +89,27 @@ TEST(demo_options_before_command_and_seed)
 	tool_result_free(&r);
 }
 
+/* Two EPC pages hold the first VA page and the SECS, and nothing is reclaimable: ENOMEM. */
 TEST(demo_tiny_epc_names_failing_step)
 {
-	struct tool_result r = TOOL(NULL, "demo", "--epc-size", "64K");
+	struct tool_result r = TOOL(NULL, "demo", "--epc-size", "8K");
 
 	EXPECT_EQ(r.status, 1);
 	EXPECT_CONTAINS(r.out, " 1  build: CREATE, ADD_PAGES, INIT ");
 	EXPECT_CONTAINS(r.out, "FAILED");
 	EXPECT_CONTAINS(r.err, "step 1 (build: CREATE, ADD_PAGES, INIT) did not behave as SGX2");
+	EXPECT_CONTAINS(r.err, "ENOMEM (too small an EPC? see --epc-size)");
+	tool_result_free(&r);
+}
+
+/* Sixteen EPC pages: the enclave runs from a few resident pages, the rest paged. */
+TEST(demo_sixteen_page_epc_every_step_ok)
+{
+	struct tool_result r = TOOL(NULL, "demo", "--epc-size", "64K");
+
+	EXPECT_EQ(r.status, 0);
+	expect_all_steps_ok(&r);
+	EXPECT_CONTAINS(r.out, "grows to twice the EPC of 16 pages");
 	tool_result_free(&r);
 }
 
