@@ -491,19 +491,26 @@ static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t lengt
 			  void *ctx, __u64 *count)
 {
 	struct sgx_encl_page *page;
-	uint64_t c;
+	uint64_t c, gen = 0;
 	long ret = 0;
-
 	int err;
 
 	for (c = 0; c < length && !ret; c += PAGE) {
 		sgx_reclaim_direct(encl->plat);
 		pthread_mutex_lock(&encl->lock);
+		gen = sgx_reclaim_gen(encl->plat);
 		/* Being reclaimed, or no EPC page to reload it in: -EAGAIN, else -EFAULT. */
 		page = sgx_encl_load_resident(encl, encl->base + offset + c, &err);
 		ret = page ? fn(encl, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
 		pthread_mutex_unlock(&encl->lock);
 	}
+	/*
+	 * A reclaim batch holds a page of the range, and the caller will retry:
+	 * at once, it could take encl->lock again before the batch gets it
+	 * (pthread mutexes are not fair), for ever. Let the batch end first.
+	 */
+	if (ret == -EAGAIN || ret == -EBUSY)
+		sgx_reclaim_wait(encl->plat, gen, RECLAIM_WAIT_MS);
 	*count = ret ? c - PAGE : c;
 	return ret;
 }

@@ -1,15 +1,16 @@
 /* softsgx-test: threads, full-epc */
 /* SPDX-License-Identifier: MIT */
 /*
- * A signal stops direct reclaim, as in Linux: when ADD_PAGES needs an EPC
- * page and must reclaim one, a pending signal the thread does not block
- * makes the allocation -ERESTARTSYS, which ends the call with EINTR even
- * after earlier pages were added (count > 0), unlike the check at the top
- * of each page, which stops the loop with 0 and a short count. The EPC is
- * full of pages accessed since they were last aged, so the reclaimer's
- * first passes over them free nothing and the allocation keeps asking;
- * another thread sends the signal after a delay. Every outcome must be one
- * Linux can give, and the interrupted reclaim must be seen at least once.
+ * A signal stops direct reclaim, as in Linux: an allocation that has to
+ * reclaim and finds a signal pending (one the thread does not block) fails
+ * with -ERESTARTSYS, which CREATE returns as EINTR. The EPC is full; the
+ * pages the reclaimer would take first were all accessed since they were
+ * last aged, so a pass over them frees nothing and the allocation asks
+ * again. To make the signal arrive at that moment, a helper thread holds
+ * the lock of the enclave those pages belong to, so the reclaim batch waits
+ * for it; the helper sends the signal, then lets go. The reclaimer thread
+ * is kept from starting (it would evict pages meanwhile): direct reclaim
+ * alone.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -20,10 +21,8 @@
 #include "common.h"
 
 #define EPC_PAGES 512
-#define HOT_PAGES 440      /* accessed pages that fill the EPC */
-#define NPAGES 256         /* what ADD_PAGES then asks for */
+#define HOT_PAGES 400      /* accessed pages at the head of the reclaimer's list */
 #define ENCL_SIZE (4ull << 20)
-#define TRIES 40
 
 static const struct softsgx_config epc = { .epc_size = EPC_PAGES * PAGE };
 static volatile sig_atomic_t handled;
@@ -34,101 +33,103 @@ static void on_usr1(int sig)
 	handled++;
 }
 
-struct shooter {
-	pid_t tid;
-	useconds_t delay;
+static struct sgx_encl *encl_of(struct dfx_encl *e)
+{
+	struct sgx_encl *encl = sgx_encl_from_fd(sgx_platform_get(), e->fd);
+
+	sgx_encl_put(encl); /* the fd keeps it */
+	return encl;
+}
+
+/* Pages of @encl that reclaim batches hold now. */
+static int isolated_pages(struct sgx_encl *encl)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	uint64_t key, val;
+	size_t pos = 0;
+	int n = 0;
+
+	pthread_mutex_lock(&plat->lru_lock);
+	while (pagemap_next(&encl->pages, &pos, &key, &val))
+		n += ((struct sgx_encl_page *)(uintptr_t)val)->lru == SGX_LRU_ISOLATED;
+	pthread_mutex_unlock(&plat->lru_lock);
+	return n;
+}
+
+struct helper {
+	struct sgx_encl *hot;       /* its lock is held until the signal is sent */
+	pid_t tid;                  /* the thread in CREATE */
+	pthread_mutex_t locked;     /* held by the main thread until the helper holds hot's lock */
+	int batches_waiting;
 };
 
-static void *shoot(void *arg)
+static void *helper(void *arg)
 {
-	struct shooter *s = arg;
+	struct helper *h = arg;
+	int ms;
 
-	usleep(s->delay);
-	syscall(SYS_tgkill, getpid(), s->tid, SIGUSR1);
+	pthread_mutex_lock(&h->hot->lock);
+	pthread_mutex_unlock(&h->locked);
+	/* The CREATE's reclaim batch reaches the hot enclave's lock and waits. */
+	for (ms = 0; ms < 5000 && isolated_pages(h->hot) < SGX_NR_TO_SCAN; ms++)
+		usleep(1000);
+	h->batches_waiting = isolated_pages(h->hot) / SGX_NR_TO_SCAN;
+	syscall(SYS_tgkill, getpid(), h->tid, SIGUSR1);
+	pthread_mutex_unlock(&h->hot->lock);
 	return NULL;
-}
-
-enum outcome { ALL_ADDED, STOPPED, INTERRUPTED_FIRST, INTERRUPTED_RECLAIM, WRONG, NR_OUTCOMES };
-
-/* An initialized enclave whose @n pages were all just touched (so each is marked accessed). */
-static struct dfx_encl *hot_enclave(uint8_t *src, int n)
-{
-	struct dfx_encl *e = calloc(1, sizeof(*e));
-	volatile uint8_t sink;
-	int i;
-
-	if (!e || dfx_create(e, ENCL_SIZE, 0) || dfx_add(e, 0, (uint64_t)n * PAGE, src, REG_RW, false) ||
-	    dfx_init(e) || dfx_map(e, 0, (uint64_t)n * PAGE, PROT_READ) != (void *)(uintptr_t)e->base) {
-		harness_fail(__FILE__, __LINE__, "building the enclave: %s", strerrorname_np(errno));
-		dfx_close(e);
-		return NULL;
-	}
-	for (i = 0; i < n; i++)
-		sink = *(volatile uint8_t *)dfx_ptr(e, (uint64_t)i * PAGE);
-	(void)sink;
-	return e;
-}
-
-static enum outcome add_with_signal(uint8_t *src, useconds_t delay)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct sgx_secinfo secinfo = { .flags = REG_RW };
-	struct sgx_enclave_add_pages add = { .src = (uintptr_t)src, .length = NPAGES * PAGE,
-					     .secinfo = (uintptr_t)&secinfo };
-	struct shooter s = { .tid = (pid_t)syscall(SYS_gettid), .delay = delay };
-	struct dfx_encl *hot = hot_enclave(src, HOT_PAGES), *e = calloc(1, sizeof(*e));
-	enum outcome out = WRONG;
-	pthread_t th;
-	int ret, err;
-
-	sigemptyset(&sa.sa_mask);
-	if (!hot || !e || dfx_create(e, ENCL_SIZE, 0) || softsgx_sigaction(SIGUSR1, &sa, NULL)) {
-		harness_fail(__FILE__, __LINE__, "setting up: %s", strerrorname_np(errno));
-		dfx_close(hot);
-		dfx_close(e);
-		return WRONG;
-	}
-	handled = 0;
-	pthread_create(&th, NULL, shoot, &s);
-	ret = softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add);
-	err = errno;
-	pthread_join(th, NULL);
-	if (handled != 1)
-		harness_fail(__FILE__, __LINE__, "the handler ran %d times", (int)handled);
-	else if (!ret && add.count == NPAGES * PAGE)
-		out = ALL_ADDED;
-	else if (!ret && add.count && add.count < NPAGES * PAGE && !(add.count % PAGE))
-		out = STOPPED;
-	else if (ret == -1 && err == EINTR && !add.count)
-		out = INTERRUPTED_FIRST;
-	else if (ret == -1 && err == EINTR && add.count < NPAGES * PAGE && !(add.count % PAGE))
-		out = INTERRUPTED_RECLAIM; /* only the allocation's check returns EINTR after pages */
-	if (out == WRONG)
-		harness_fail(__FILE__, __LINE__, "ADD_PAGES returned %d errno %s count %#llx", ret,
-			     ret ? strerrorname_np(err) : "0", (unsigned long long)add.count);
-	dfx_close(e);
-	dfx_close(hot);
-	return out;
 }
 
 static void signal_stops_direct_reclaim(void)
 {
-	uint8_t *src = aligned_alloc(PAGE, HOT_PAGES * PAGE);
-	int seen[NR_OUTCOMES] = { 0 }, i;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct dfx_encl *hot = calloc(1, sizeof(*hot)), *fill = calloc(1, sizeof(*fill)), *e;
+	struct helper h = { .tid = (pid_t)syscall(SYS_gettid) };
+	volatile uint8_t sink;
+	pthread_t th;
+	size_t free;
+	int i;
 
-	ASSERT_TRUE(src);
-	memset(src, 0x5a, HOT_PAGES * PAGE);
-	for (i = 0; i < TRIES && !seen[INTERRUPTED_RECLAIM] && !seen[WRONG]; i++)
-		seen[add_with_signal(src, (useconds_t)(200 * (i % 16)))]++;
-	fprintf(stderr, "  %d tries: %d all added, %d stopped, %d interrupted before the first page, "
-			"%d interrupted in reclaim\n", i, seen[ALL_ADDED], seen[STOPPED],
-		seen[INTERRUPTED_FIRST], seen[INTERRUPTED_RECLAIM]);
-	EXPECT_EQ(seen[WRONG], 0);
-	EXPECT_TRUE(seen[INTERRUPTED_RECLAIM] > 0);
-	free(src);
+	/* An initialized enclave whose pages were all just touched: each is marked accessed. */
+	ASSERT_EQ(dfx_create(hot, ENCL_SIZE, 0), 0);
+	ASSERT_EQ(dfx_add(hot, 0, HOT_PAGES * PAGE, NULL, REG_RW, false), 0);
+	ASSERT_EQ(dfx_init(hot), 0);
+	ASSERT_EQ(dfx_map(hot, 0, HOT_PAGES * PAGE, PROT_READ), (void *)(uintptr_t)hot->base);
+	for (i = 0; i < HOT_PAGES; i++)
+		sink = *(volatile uint8_t *)dfx_ptr(hot, (uint64_t)i * PAGE);
+	(void)sink;
+	ASSERT_TRUE(dfx_free_epc() > SGX_NR_HIGH_PAGES); /* the reclaimer thread had no work */
+	pthread_mutex_lock(&sgx_platform_get()->lru_lock);
+	ASSERT_TRUE(!sgx_platform_get()->ksgxd_running);
+	sgx_platform_get()->ksgxd_running = true; /* so it is never started */
+	pthread_mutex_unlock(&sgx_platform_get()->lru_lock);
+	h.hot = encl_of(hot);
+	pthread_mutex_init(&h.locked, NULL);
+	pthread_mutex_lock(&h.locked);
+	ASSERT_EQ(pthread_create(&th, NULL, helper, &h), 0);
+	pthread_mutex_lock(&h.locked); /* the helper holds the hot enclave's lock now */
+	/* Fill the rest of the EPC without reclaim: an uninitialized enclave takes every free page. */
+	ASSERT_EQ(dfx_create(fill, ENCL_SIZE, 0), 0);
+	free = dfx_free_epc();
+	ASSERT_EQ(dfx_add(fill, 0, free * PAGE, NULL, REG_RW, false), 0);
+	EXPECT_EQ(dfx_free_epc(), 0);
+	/* CREATE needs a VA page: direct reclaim, which waits; the signal comes meanwhile. */
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(softsgx_sigaction(SIGUSR1, &sa, NULL), 0);
+	e = calloc(1, sizeof(*e));
+	EXPECT_EQ(dfx_create(e, ENCL_SIZE, 0), -EINTR);
+	pthread_join(th, NULL);
+	EXPECT_EQ(h.batches_waiting, 1);
+	EXPECT_EQ(handled, 1);
+	dfx_close(e);
+	/* Without a signal the same CREATE reclaims until it has its pages. */
+	e = calloc(1, sizeof(*e));
+	EXPECT_EQ(dfx_create(e, ENCL_SIZE, 0), 0);
+	dfx_close(e);
+	dfx_close(fill);
+	dfx_close(hot);
 }
 
-TEST(add_pages_signal_stops_direct_reclaim_eintr)
+TEST(create_signal_stops_direct_reclaim_eintr)
 {
 	harness_in_child(&epc, signal_stops_direct_reclaim);
 }
