@@ -210,6 +210,8 @@ struct sgx_platform {
 	uint16_t batch_seq;         /* the last reclaim batch's number (lru_lock) */
 	_Atomic uint64_t reclaim_zaps; /* page-table entries the reclaimer took away (aging, eviction) */
 	bool ksgxd_running;         /* its thread exists (in this process: not after fork) */
+	bool ksgxd_busy;            /* it is in a batch */
+	unsigned int ksgxd_paused;  /* sgx_ksgxd_pause() callers */
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
@@ -331,6 +333,12 @@ void sgx_reclaim_pages(struct sgx_platform *plat);
 void sgx_reclaim_direct(struct sgx_platform *plat);
 /* Wake the reclaimer thread, starting it on first use. */
 void sgx_wake_ksgxd(struct sgx_platform *plat);
+/*
+ * Tests and checkers: keep the reclaimer thread from starting batches
+ * (@pause), waiting for the one it is in, or let it go on again. Direct
+ * reclaim goes on; a fault that waits for the thread waits longer.
+ */
+void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause);
 /* Put a resident page at the tail of the list (Linux's sgx_mark_page_reclaimable()). */
 void sgx_mark_page_reclaimable(struct sgx_encl_page *page);
 /* Take it off the list. Return: 0, or -EBUSY (a reclaim batch holds it). */

@@ -91,6 +91,7 @@ static void child(void)
 	pthread_cond_init(&plat->reclaim_done, NULL);
 	/* The reclaimer thread is the parent's; the child's starts when it needs one. */
 	plat->ksgxd_running = false;
+	plat->ksgxd_busy = false;
 	/* A thread that is gone may have held it; the child's LP is found by its new ID. */
 	pthread_mutex_init(&plat->lp_lock, NULL);
 }

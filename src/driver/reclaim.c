@@ -767,24 +767,47 @@ int sgx_encl_evict_page(struct sgx_encl *encl, uint64_t addr)
 
 /* ksgxd */
 
+/* Whether ksgxd has a batch to run: under lru_lock. */
+static bool ksgxd_work(struct sgx_platform *plat)
+{
+	return plat->lru_head && !plat->ksgxd_paused &&
+	       sgx_nr_free_epc_pages(plat) < sgx_watermark(plat, SGX_NR_HIGH_PAGES);
+}
+
 static void *ksgxd(void *arg)
 {
 	struct sgx_platform *plat = arg;
 
+	pthread_mutex_lock(&plat->lru_lock);
 	for (;;) {
-		pthread_mutex_lock(&plat->lru_lock);
-		while (!plat->lru_head ||
-		       sgx_nr_free_epc_pages(plat) >= sgx_watermark(plat, SGX_NR_HIGH_PAGES))
+		while (!ksgxd_work(plat)) {
+			plat->ksgxd_busy = false;
+			pthread_cond_broadcast(&plat->reclaim_done);
 			pthread_cond_wait(&plat->ksgxd_wake, &plat->lru_lock);
+		}
+		plat->ksgxd_busy = true;
 		pthread_mutex_unlock(&plat->lru_lock);
 		/* The mappings are held one batch at a time, as Linux holds an mm's lock per page. */
-		while (sgx_should_reclaim(plat, SGX_NR_HIGH_PAGES)) {
-			pthread_rwlock_rdlock(&plat->mmap_lock);
-			sgx_reclaim_pages(plat);
-			pthread_rwlock_unlock(&plat->mmap_lock);
-		}
+		pthread_rwlock_rdlock(&plat->mmap_lock);
+		sgx_reclaim_pages(plat);
+		pthread_rwlock_unlock(&plat->mmap_lock);
+		pthread_mutex_lock(&plat->lru_lock);
 	}
 	return NULL;
+}
+
+void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause)
+{
+	pthread_mutex_lock(&plat->lru_lock);
+	if (pause) {
+		plat->ksgxd_paused++;
+		while (plat->ksgxd_busy)
+			pthread_cond_wait(&plat->reclaim_done, &plat->lru_lock);
+	} else {
+		plat->ksgxd_paused--;
+		pthread_cond_signal(&plat->ksgxd_wake);
+	}
+	pthread_mutex_unlock(&plat->lru_lock);
 }
 
 void sgx_wake_ksgxd(struct sgx_platform *plat)

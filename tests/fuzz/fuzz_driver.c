@@ -1295,9 +1295,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 			op_build(&in);
 			break;
 		}
+		/* What the checks compare must hold still: the reclaimer thread waits. */
+		sgx_ksgxd_pause(plat, true);
 		check_host();
+		sgx_ksgxd_pause(plat, false);
 	}
 	cleanup();
+	sgx_ksgxd_pause(plat, true);
 
 	FUZZ_CHECK(fuzz_count_fds() == fds, "descriptors: %d before the input, %d after", fds,
 		   fuzz_count_fds());
@@ -1307,5 +1311,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 		   (unsigned long long)plat->vmas->start);
 	FUZZ_CHECK(!plat->files, "a device file is left");
 	FUZZ_CHECK(!plat->ptes.count, "%zu page-table entries are left", (size_t)plat->ptes.count);
+	sgx_ksgxd_pause(plat, false);
 	return 0;
 }
