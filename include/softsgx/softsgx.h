@@ -214,8 +214,8 @@ uint64_t softsgx_counter(enum softsgx_counter counter);
  * enclave descriptor @fd; the SECS and version-array pages not counted)
  * are in the EPC (*@resident) and swapped out to its backing store
  * (*@swapped). Either pointer may be NULL. Return: 0, or -1 with errno
- * EBADF/ENOTTY (not an enclave descriptor) or EFAULT (a pointer that
- * cannot be written).
+ * EBADF (not an open descriptor), ENOTTY (not an enclave's) or EFAULT (a
+ * pointer that cannot be written).
  */
 int softsgx_enclave_pages(int fd, uint64_t *resident, uint64_t *swapped);
 const char *softsgx_counter_name(enum softsgx_counter counter);

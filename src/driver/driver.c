@@ -402,18 +402,24 @@ int softsgx_close(int fd)
 /* Restarts of one call after signals (SA_RESTART); Linux has no bound, a program's timer could. */
 #define MAX_RESTARTS 1000
 
-int softsgx_ioctl(int fd, unsigned long request, void *arg)
+/* The enclave behind @fd, with a reference, on the process's platform; NULL with errno if none. */
+static struct sgx_encl *encl_by_fd(int fd)
 {
 	struct sgx_platform *plat = sgx_platform_get();
-	struct sgx_encl *encl;
-	unsigned int restarts;
-	long ret;
 
 	if (!plat) {
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
-	encl = sgx_encl_from_fd(plat, fd);
+	return sgx_encl_from_fd(plat, fd);
+}
+
+int softsgx_ioctl(int fd, unsigned long request, void *arg)
+{
+	struct sgx_encl *encl = encl_by_fd(fd);
+	unsigned int restarts;
+	long ret;
+
 	if (!encl)
 		return -1;
 	if (sgx_encl_detached(encl)) {
@@ -784,15 +790,9 @@ const char *softsgx_counter_name(enum softsgx_counter counter)
 
 int softsgx_enclave_pages(int fd, uint64_t *resident, uint64_t *swapped)
 {
-	struct sgx_platform *plat = sgx_platform_get();
-	struct sgx_encl *encl;
+	struct sgx_encl *encl = encl_by_fd(fd);
 	uint64_t n[2];
 
-	if (!plat) {
-		errno = ENOMEM;
-		return -1;
-	}
-	encl = sgx_encl_from_fd(plat, fd);
 	if (!encl)
 		return -1;
 	pthread_mutex_lock(&encl->lock);

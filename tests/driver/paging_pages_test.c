@@ -368,3 +368,20 @@ TEST_BUILT(paging_events_in_trace)
 	EXPECT_TRUE(strstr(text, "\"backing_index\":7") != NULL); /* DFX_DATA is page 7 */
 	free(text);
 }
+
+/* softsgx_enclave_pages(): EBADF (no descriptor), ENOTTY (not an enclave's), EFAULT. */
+TEST_BUILT(enclave_pages_errors)
+{
+	int prov = softsgx_open("/dev/sgx_provision", O_RDWR);
+	void *bad = dfx_unreadable();
+	uint64_t resident;
+
+	EXPECT_ERRNO(softsgx_enclave_pages(-1, &resident, NULL), EBADF);
+	EXPECT_ERRNO(softsgx_enclave_pages(STDIN_FILENO, &resident, NULL), ENOTTY);
+	EXPECT_ERRNO(softsgx_enclave_pages(prov, &resident, NULL), ENOTTY);
+	EXPECT_ERRNO(softsgx_enclave_pages(e->fd, (uint64_t *)8, NULL), EFAULT);
+	EXPECT_ERRNO(softsgx_enclave_pages(e->fd, NULL, bad), EFAULT);
+	EXPECT_EQ(softsgx_enclave_pages(e->fd, NULL, NULL), 0);
+	dfx_page_free(bad);
+	softsgx_close(prov);
+}

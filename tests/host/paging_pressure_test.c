@@ -151,6 +151,49 @@ TEST(oversubscribed_two_enclaves)
 }
 
 /*
+ * An SGX2 ioctl (@cmd: RESTRICT to @arg permissions, MODIFY to @arg type,
+ * REMOVE) over [offset, offset + len) as a runtime issues it: a call that
+ * stops at a page with EAGAIN (or, for REMOVE, EBUSY) is retried from
+ * offset + count. Return: the bytes done in the end.
+ */
+static uint64_t sgx2_until_done(int fd, unsigned long cmd, uint64_t offset, uint64_t len,
+				uint64_t arg)
+{
+	uint64_t c = 0, count;
+	int calls, ret;
+
+	for (calls = 0; c < len && calls < 1000; calls++) {
+		struct sgx_enclave_restrict_permissions rp = { .offset = offset + c, .length = len - c,
+							       .permissions = arg };
+		struct sgx_enclave_modify_types mt = { .offset = offset + c, .length = len - c,
+						       .page_type = arg };
+		struct sgx_enclave_remove_pages rm = { .offset = offset + c, .length = len - c };
+
+		if (cmd == SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS)
+			ret = softsgx_ioctl(fd, cmd, &rp), count = rp.count;
+		else if (cmd == SGX_IOC_ENCLAVE_MODIFY_TYPES)
+			ret = softsgx_ioctl(fd, cmd, &mt), count = mt.count;
+		else
+			ret = softsgx_ioctl(fd, cmd, &rm), count = rm.count;
+		if (ret)
+			EXPECT_TRUE(errno == EAGAIN || (errno == EBUSY && cmd == SGX_IOC_ENCLAVE_REMOVE_PAGES));
+		c += count;
+	}
+	return c;
+}
+
+/* EACCEPT with @flags of @pages pages from @addr on TCS @tcs. Return: how many were accepted. */
+static uint64_t accept_all(struct softsgx_enclave *e, unsigned int tcs, uint64_t addr,
+			   uint64_t pages, uint64_t flags)
+{
+	uint64_t c;
+
+	for (c = 0; c < pages && !te_run(e, tcs, TE_OP_EACCEPT, flags, addr + c * PAGE); c++)
+		;
+	return c;
+}
+
+/*
  * The SGX2 ioctls on a range mostly swapped out: each page is reloaded (or
  * the call stops with EAGAIN/EBUSY and count, and the retry from offset +
  * count goes on); the data survives RESTRICT, and trimming and removing
@@ -159,9 +202,9 @@ TEST(oversubscribed_two_enclaves)
 static void sgx2_on_evicted_range(void)
 {
 	struct softsgx_enclave *e = te_load();
-	const uint64_t pages = 2 * EPC_PAGES;
-	uint64_t base, offset, resident, swapped, before, c;
-	int fd, calls;
+	const uint64_t pages = 2 * EPC_PAGES, len = pages * PAGE;
+	uint64_t base, offset, resident, swapped, before;
+	int fd;
 
 	ASSERT_TRUE(e);
 	fd = softsgx_enclave_fd(e);
@@ -172,44 +215,16 @@ static void sgx2_on_evicted_range(void)
 	before += swapped;
 	EXPECT_TRUE(swapped > EPC_PAGES);
 	/* RESTRICT to R (then accepted: EACCEPT with PR); the contents stay. */
-	for (c = 0, calls = 0; c < pages * PAGE && calls < 1000; calls++) {
-		struct sgx_enclave_restrict_permissions rp = { .offset = offset + c,
-							       .length = pages * PAGE - c,
-							       .permissions = SGX_SECINFO_R };
-
-		if (softsgx_ioctl(fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp))
-			EXPECT_TRUE(errno == EAGAIN);
-		c += rp.count;
-	}
-	EXPECT_EQ(c, pages * PAGE);
-	for (c = 0; c < pages; c++)
-		if (te_run(e, 1, TE_OP_EACCEPT, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR,
-			   base + c * PAGE))
-			break;
-	EXPECT_EQ(c, pages);
+	EXPECT_EQ(sgx2_until_done(fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, offset, len,
+				  SGX_SECINFO_R), len);
+	EXPECT_EQ(accept_all(e, 1, base, pages, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR),
+		  pages);
 	EXPECT_EQ(te_run(e, 1, TE_OP_CHECK, base, pages, 7, STRIDE), 0);
 	/* Trim, accept, remove: all of it. */
-	for (c = 0, calls = 0; c < pages * PAGE && calls < 1000; calls++) {
-		struct sgx_enclave_modify_types mt = { .offset = offset + c, .length = pages * PAGE - c,
-						       .page_type = SGX_PAGE_TYPE_TRIM };
-
-		if (softsgx_ioctl(fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &mt))
-			EXPECT_TRUE(errno == EAGAIN);
-		c += mt.count;
-	}
-	EXPECT_EQ(c, pages * PAGE);
-	for (c = 0; c < pages; c++)
-		if (te_run(e, 0, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, base + c * PAGE))
-			break;
-	EXPECT_EQ(c, pages);
-	for (c = 0, calls = 0; c < pages * PAGE && calls < 1000; calls++) {
-		struct sgx_enclave_remove_pages rm = { .offset = offset + c, .length = pages * PAGE - c };
-
-		if (softsgx_ioctl(fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm))
-			EXPECT_TRUE(errno == EAGAIN || errno == EBUSY);
-		c += rm.count;
-	}
-	EXPECT_EQ(c, pages * PAGE);
+	EXPECT_EQ(sgx2_until_done(fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, offset, len, SGX_PAGE_TYPE_TRIM),
+		  len);
+	EXPECT_EQ(accept_all(e, 0, base, pages, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED), pages);
+	EXPECT_EQ(sgx2_until_done(fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, offset, len, 0), len);
 	ASSERT_EQ(softsgx_enclave_pages(fd, &resident, &swapped), 0);
 	EXPECT_EQ(resident + swapped, before - pages);
 	EXPECT_EQ(te_run(e, 0, TE_OP_RDSELF), softsgx_enclave_base(e));
@@ -224,47 +239,30 @@ TEST(sgx2_ioctls_on_evicted_range)
 /*
  * An enclave whose added memory alone is as large as the EPC (a thread's
  * stack of 256 pages, measured) loads and initializes; then that memory is
- * trimmed, accepted by the other thread and removed in one REMOVE_PAGES.
+ * trimmed, accepted by the other thread and removed in one REMOVE_PAGES
+ * range (a page a reclaim batch holds just then would be EBUSY: retried).
  */
 static void heap_as_large_as_epc(void)
 {
 	struct softsgx_load_options opts = { .nr_tcs = 2, .stack_pages = EPC_PAGES };
 	struct softsgx_enclave *e = NULL;
-	struct sgx_enclave_modify_types mt;
-	struct sgx_enclave_remove_pages rm;
-	uint64_t start, offset, len = EPC_PAGES * PAGE, c, resident, swapped;
-	int fd, calls;
+	uint64_t start, offset, len = EPC_PAGES * PAGE, resident, swapped, before;
+	int fd;
 
 	ASSERT_EQ(softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &opts, &e), 0);
 	EXPECT_TRUE(softsgx_counter(SOFTSGX_CNT_EPC_EVICTED) > EPC_PAGES);
 	fd = softsgx_enclave_fd(e);
 	start = softsgx_enclave_tcs(e, 0) + SOFTSGX_LOAD_STACK_OFFSET;
 	offset = start - softsgx_enclave_base(e);
-	for (c = 0, calls = 0; c < len && calls < 1000; calls++) {
-		mt = (struct sgx_enclave_modify_types){ .offset = offset + c, .length = len - c,
-							.page_type = SGX_PAGE_TYPE_TRIM };
-		if (softsgx_ioctl(fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, &mt))
-			EXPECT_TRUE(errno == EAGAIN);
-		c += mt.count;
-	}
-	ASSERT_EQ(c, len);
-	for (c = 0; c < len; c += PAGE)
-		if (te_run(e, 1, TE_OP_EACCEPT, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED, start + c))
-			break;
-	ASSERT_EQ(c, len);
+	ASSERT_EQ(sgx2_until_done(fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, offset, len, SGX_PAGE_TYPE_TRIM),
+		  len);
+	ASSERT_EQ(accept_all(e, 1, start, EPC_PAGES, SGX_SECINFO_TRIM | SGX_SECINFO_MODIFIED),
+		  EPC_PAGES);
+	ASSERT_EQ(softsgx_enclave_pages(fd, &before, &swapped), 0);
+	before += swapped;
+	EXPECT_EQ(sgx2_until_done(fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, offset, len, 0), len);
 	ASSERT_EQ(softsgx_enclave_pages(fd, &resident, &swapped), 0);
-	rm = (struct sgx_enclave_remove_pages){ .offset = offset, .length = len };
-	/* One range; a page a reclaim batch holds just then would be EBUSY, and is retried. */
-	for (c = 0, calls = 0; c < len && calls < 1000; calls++) {
-		rm = (struct sgx_enclave_remove_pages){ .offset = offset + c, .length = len - c };
-		if (softsgx_ioctl(fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rm))
-			EXPECT_TRUE(errno == EBUSY || errno == EAGAIN);
-		c += rm.count;
-	}
-	EXPECT_EQ(c, len);
-	resident += swapped;
-	ASSERT_EQ(softsgx_enclave_pages(fd, &c, &swapped), 0);
-	EXPECT_EQ(c + swapped, resident - EPC_PAGES);
+	EXPECT_EQ(resident + swapped, before - EPC_PAGES);
 	EXPECT_EQ(te_run(e, 1, TE_OP_RDSELF), softsgx_enclave_base(e));
 	softsgx_unload(e);
 }
