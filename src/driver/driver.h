@@ -209,7 +209,7 @@ struct sgx_platform {
 	uint64_t reclaim_gen;
 	uint16_t batch_seq;         /* the last reclaim batch's number (lru_lock) */
 	_Atomic uint64_t reclaim_zaps; /* page-table entries the reclaimer took away (aging, eviction) */
-	bool ksgxd_running;         /* its thread exists (in this process: not after fork) */
+	bool ksgxd_running;         /* its thread was started (in this process: not after fork) */
 	bool ksgxd_busy;            /* it is in a batch */
 	unsigned int ksgxd_paused;  /* sgx_ksgxd_pause() callers */
 	struct sgx_ipi_ops ipi;
@@ -331,8 +331,14 @@ bool sgx_should_reclaim(struct sgx_platform *plat, size_t watermark);
 void sgx_reclaim_pages(struct sgx_platform *plat);
 /* One batch if fewer than SGX_NR_LOW_PAGES are free (Linux's sgx_reclaim_direct()). */
 void sgx_reclaim_direct(struct sgx_platform *plat);
-/* Wake the reclaimer thread, starting it on first use. */
+/* Wake the reclaimer thread (if it was started). */
 void sgx_wake_ksgxd(struct sgx_platform *plat);
+/*
+ * Start the reclaimer thread, once per process (a fork()ed child starts
+ * its own): from CREATE, an ordinary context (never a signal handler, as
+ * the fault path may be) with every signal blocked.
+ */
+void sgx_ksgxd_start(struct sgx_platform *plat);
 /*
  * Tests and checkers: keep the reclaimer thread from starting batches
  * (@pause), waiting for the one it is in, or let it go on again. Direct

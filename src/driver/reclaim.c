@@ -812,8 +812,15 @@ void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause)
 
 void sgx_wake_ksgxd(struct sgx_platform *plat)
 {
+	pthread_mutex_lock(&plat->lru_lock);
+	pthread_cond_signal(&plat->ksgxd_wake);
+	pthread_mutex_unlock(&plat->lru_lock);
+}
+
+void sgx_ksgxd_start(struct sgx_platform *plat)
+{
 	static atomic_bool told;
-	sigset_t all, old;
+	uint64_t all = ~0ull, old;
 	pthread_attr_t attr;
 	pthread_t tid;
 	bool start;
@@ -821,21 +828,18 @@ void sgx_wake_ksgxd(struct sgx_platform *plat)
 	pthread_mutex_lock(&plat->lru_lock);
 	start = !plat->ksgxd_running;
 	plat->ksgxd_running = true;
-	pthread_cond_signal(&plat->ksgxd_wake);
 	pthread_mutex_unlock(&plat->lru_lock);
 	if (!start)
 		return;
 	/* No signal of the program's or softsgx's is ever delivered to it. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	sys_sigprocmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, ksgxd, plat)) {
+	if (pthread_create(&tid, &attr, ksgxd, plat))
 		warn_once(&told, "softsgx: the reclaimer thread could not be started; "
 				 "EPC pages are reclaimed only when allocations need them\n");
-	} else {
+	else
 		pthread_setname_np(tid, "ksgxd");
-	}
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sys_sigprocmask(SIG_SETMASK, &old, NULL);
 }

@@ -9,8 +9,7 @@
  * again. To make the signal arrive at that moment, a helper thread holds
  * the lock of the enclave those pages belong to, so the reclaim batch waits
  * for it; the helper sends the signal, then lets go. The reclaimer thread
- * is kept from starting (it would evict pages meanwhile): direct reclaim
- * alone.
+ * is paused (it would evict pages meanwhile): direct reclaim alone.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -98,10 +97,7 @@ static void signal_stops_direct_reclaim(void)
 		sink = *(volatile uint8_t *)dfx_ptr(hot, (uint64_t)i * PAGE);
 	(void)sink;
 	ASSERT_TRUE(dfx_free_epc() > SGX_NR_HIGH_PAGES); /* the reclaimer thread had no work */
-	pthread_mutex_lock(&sgx_platform_get()->lru_lock);
-	ASSERT_TRUE(!sgx_platform_get()->ksgxd_running);
-	sgx_platform_get()->ksgxd_running = true; /* so it is never started */
-	pthread_mutex_unlock(&sgx_platform_get()->lru_lock);
+	sgx_ksgxd_pause(sgx_platform_get(), true);
 	h.hot = encl_of(hot);
 	pthread_mutex_init(&h.locked, NULL);
 	pthread_mutex_lock(&h.locked);
@@ -125,6 +121,7 @@ static void signal_stops_direct_reclaim(void)
 	e = calloc(1, sizeof(*e));
 	EXPECT_EQ(dfx_create(e, ENCL_SIZE, 0), 0);
 	dfx_close(e);
+	sgx_ksgxd_pause(sgx_platform_get(), false);
 	dfx_close(fill);
 	dfx_close(hot);
 }
