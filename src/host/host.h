@@ -122,6 +122,12 @@ struct host_thread {
 		uint32_t error_code;
 		unsigned int count; /* how often in a row (trap.c: resolved_again()) */
 	} resolved;
+	struct host_insn {         /* the bytes around the trapping instruction of enclave code,
+				    * read once per trap (trap.c: insn_snapshot()) */
+		uint64_t start;
+		uint8_t len;
+		uint8_t b[2 + 16];
+	} insn;
 	struct host_thread *next;  /* registry */
 };
 

@@ -46,11 +46,11 @@
 void (*host_raw_syscall_hook)(ucontext_t *uc);
 
 /*
- * The instruction bytes at @rip. Enclave code may be execute-only in the
- * host mapping, so anything but softsgx's own text is read with a copy
- * that fails instead of faulting.
+ * The instruction bytes at @rip as they are now. Enclave code may be
+ * execute-only in the host mapping, so anything but softsgx's own text is
+ * read with a copy that fails instead of faulting.
  */
-static bool read_insn(uint64_t rip, uint8_t *buf, size_t len)
+static bool read_insn_now(uint64_t rip, uint8_t *buf, size_t len)
 {
 	struct sgx_platform *plat = sgx_platform_peek();
 	uint64_t epc = 0;
@@ -71,11 +71,54 @@ static bool read_insn(uint64_t rip, uint8_t *buf, size_t len)
 	return i == len || copy_from_user(buf, (const void *)(uintptr_t)rip, len) == 0;
 }
 
-static bool is_enclu(uint64_t rip)
+/*
+ * The instruction bytes at @rip: from @snap (the trap's snapshot, may be
+ * NULL) where it holds them, else as they are now.
+ */
+static bool read_insn(const struct host_insn *snap, uint64_t rip, uint8_t *buf, size_t len)
+{
+	if (snap && snap->len && rip >= snap->start && rip + len <= snap->start + snap->len) {
+		memcpy(buf, snap->b + (rip - snap->start), len);
+		return true;
+	}
+	return read_insn_now(rip, buf, len);
+}
+
+/*
+ * Take @t's snapshot of the bytes around the instruction at @rip that
+ * trapped in enclave code (two before it, for INT n, and sixteen from it, as
+ * far as they can be read), so that every decoder of this trap sees the
+ * same bytes. Return: false if not even the byte at @rip can be read while
+ * it lies in an enclave mapping: the reclaimer took the page away after the
+ * fetch. Running the instruction again is then what hardware, where fetch
+ * and trap are one, would have seen: its fetch faults, the driver brings
+ * the page back, and the instruction traps anew.
+ */
+static bool insn_snapshot(struct host_thread *t, uint64_t rip)
+{
+	struct host_insn *snap = &t->insn;
+	size_t before = rip >= 2 && read_insn_now(rip - 2, snap->b, 2) ? 2 : 0;
+	size_t page_left = 4096 - (rip & 0xfff), n;
+
+	snap->len = 0;
+	/* Sixteen bytes, else what is left of the page, else the one byte. */
+	n = 16;
+	if (!read_insn_now(rip, snap->b + before, n)) {
+		n = page_left < 16 ? page_left : 1;
+		if (!read_insn_now(rip, snap->b + before, n) &&
+		    (n == 1 || !read_insn_now(rip, snap->b + before, n = 1)))
+			return !sgx_range_may_be_enclave(rip, 1);
+	}
+	snap->start = rip - before;
+	snap->len = (uint8_t)(before + n);
+	return true;
+}
+
+static bool is_enclu(const struct host_insn *snap, uint64_t rip)
 {
 	uint8_t b[3];
 
-	return read_insn(rip, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xd7;
+	return read_insn(snap, rip, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xd7;
 }
 
 /*
@@ -83,7 +126,7 @@ static bool is_enclu(uint64_t rip)
  * SGX but it is not enabled (many VMs) it may raise #GP, or even a #PF on
  * an operand: SIGSEGV. An instruction fetch fault is never one.
  */
-static bool enclu_trap(int sig, const ucontext_t *uc)
+static bool enclu_trap(const struct host_insn *snap, int sig, const ucontext_t *uc)
 {
 	const greg_t *g = uc->uc_mcontext.gregs;
 
@@ -91,14 +134,14 @@ static bool enclu_trap(int sig, const ucontext_t *uc)
 		return false;
 	if (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF && (g[REG_ERR] & SGX_PF_I))
 		return false;
-	return is_enclu(g[REG_RIP]);
+	return is_enclu(snap, g[REG_RIP]);
 }
 
 static bool is_cpuid(uint64_t rip)
 {
 	uint8_t b[2];
 
-	return read_insn(rip, b, 2) && b[0] == 0x0f && b[1] == 0xa2;
+	return read_insn_now(rip, b, 2) && b[0] == 0x0f && b[1] == 0xa2;
 }
 
 /* Register state */
@@ -763,20 +806,21 @@ static bool illegal_at(struct host_thread *t, uint64_t rip)
 	uint8_t b[15];
 	size_t n = sizeof(b);
 
-	if (!read_insn(rip, b, n)) {
+	if (!read_insn(&t->insn, rip, b, n)) {
 		n = 4096 - (rip & 0xfff);
-		if (n > sizeof(b) || !read_insn(rip, b, n))
+		if (n > sizeof(b) || !read_insn(&t->insn, rip, b, n))
 			return false;
 	}
 	return host_insn_illegal_in_enclave(b, n, !sgx_cpu_config(t->plat->cpu)->sgx2);
 }
 
 /* INT 3 and INT 4 (CD 03, CD 04) trap with RIP past them: the instruction ends at @rip. */
-static bool int_n_before(uint64_t rip)
+static bool int_n_before(const struct host_thread *t, uint64_t rip)
 {
 	uint8_t b[2];
 
-	return rip >= 2 && read_insn(rip - 2, b, 2) && b[0] == 0xcd && (b[1] == 3 || b[1] == 4);
+	return rip >= 2 && read_insn(&t->insn, rip - 2, b, 2) && b[0] == 0xcd &&
+	       (b[1] == 3 || b[1] == 4);
 }
 
 /* The 64-bit user code segment, as the kernel gives every 64-bit thread. */
@@ -819,7 +863,7 @@ static struct sgx_exception exception_of(struct host_thread *t, int sig, const s
 			exc.addr = (uintptr_t)info->si_addr;
 			if (exc.error_code & SGX_PF_I)
 				return exc; /* the instruction could not even be fetched */
-		} else if (g[REG_TRAPNO] == VEC_OF && int_n_before(r->rip)) {
+		} else if (g[REG_TRAPNO] == VEC_OF && int_n_before(t, r->rip)) {
 			r->rip -= 2; /* INT 4: Linux's #OF gate lets user code in */
 			return ud;
 		} else {
@@ -834,7 +878,7 @@ static struct sgx_exception exception_of(struct host_thread *t, int sig, const s
 	case SIGILL:
 		return ud;
 	case SIGTRAP:
-		if (g[REG_TRAPNO] == SGX_VEC_BP && int_n_before(r->rip)) {
+		if (g[REG_TRAPNO] == SGX_VEC_BP && int_n_before(t, r->rip)) {
 			r->rip -= 2; /* INT 3 in its two-byte form: #BP on the host */
 			return ud;
 		}
@@ -894,27 +938,6 @@ static void enclave_signal(struct host_thread *t, int sig, siginfo_t *info, ucon
 	chain(sig, info, uc);
 }
 
-/*
- * A trap other than a page fault whose instruction's page has no page-table
- * entry any more: the reclaimer aged or evicted it after the fetch, so its
- * bytes cannot be decoded now. Running it again is what hardware, where
- * fetch and trap are one, would have seen: the fetch faults, the driver
- * brings the page back, and the instruction traps anew.
- */
-static bool insn_gone(int sig, const ucontext_t *uc)
-{
-	const greg_t *g = uc->uc_mcontext.gregs;
-	struct sgx_platform *plat = sgx_platform_peek();
-	uint64_t rip = (uint64_t)g[REG_RIP];
-
-	if (!plat || sig == host_ipi_signal() || (sig == SIGSEGV && g[REG_TRAPNO] == SGX_VEC_PF))
-		return false;
-	if (!sgx_range_may_be_enclave(rip, 16))
-		return false;
-	return !sgx_pte_lookup(plat, rip & ~0xfffull) ||
-	       ((rip & 0xfff) > 0xff0 && !sgx_pte_lookup(plat, (rip & ~0xfffull) + 0x1000));
-}
-
 /* Whether @sig is the program's rather than a trap of the thread's own instruction. */
 static bool program_signal(int sig, const siginfo_t *info)
 {
@@ -936,11 +959,14 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 		return;
 	}
 	regs_from_uc(&r, uc, t->encl_fs, t->encl_gs);
-	if (insn_gone(sig, uc)) {
+	t->insn.len = 0;
+	/* A trap other than a page fault: the instruction's bytes, read once. */
+	if (sig != host_ipi_signal() && !(sig == SIGSEGV && uc->uc_mcontext.gregs[REG_TRAPNO] == SGX_VEC_PF) &&
+	    !insn_snapshot(t, r.rip)) {
 		go_enclave(t, &r, uc);
 		return;
 	}
-	if (enclu_trap(sig, uc)) {
+	if (enclu_trap(&t->insn, sig, uc)) {
 		enclave_enclu(t, uc, info);
 		return;
 	}
@@ -1132,10 +1158,10 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 		/* Not in enclave code: it left already, nothing to do. */
 		if (trace_on())
 			trace_ipi_received(false);
-	} else if (!t && enclu_trap(sig, uc) && !program_signal(sig, info) &&
+	} else if (!t && enclu_trap(NULL, sig, uc) && !program_signal(sig, info) &&
 		   (t = host_register_from_trap(uc))) {
 		/* done: the ENCLU runs again, on the thread's alternate stack */
-	} else if (t && enclu_trap(sig, uc) && !program_signal(sig, info)) {
+	} else if (t && enclu_trap(NULL, sig, uc) && !program_signal(sig, info)) {
 		host_enclu(t, uc, info);
 	} else if (info->si_code > 0 && host_cpuid_trap(t, sig, uc)) {
 		/* done */

@@ -12,6 +12,7 @@
  * is paused (it would evict pages meanwhile): direct reclaim alone.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -58,7 +59,7 @@ static int isolated_pages(struct sgx_encl *encl)
 struct helper {
 	struct sgx_encl *hot;       /* its lock is held until the signal is sent */
 	pid_t tid;                  /* the thread in CREATE */
-	pthread_mutex_t locked;     /* held by the main thread until the helper holds hot's lock */
+	sem_t locked;               /* posted once the helper holds hot's lock */
 	int batches_waiting;
 };
 
@@ -68,7 +69,7 @@ static void *helper(void *arg)
 	int ms;
 
 	pthread_mutex_lock(&h->hot->lock);
-	pthread_mutex_unlock(&h->locked);
+	sem_post(&h->locked);
 	/* The CREATE's reclaim batch reaches the hot enclave's lock and waits. */
 	for (ms = 0; ms < 5000 && isolated_pages(h->hot) < SGX_NR_TO_SCAN; ms++)
 		usleep(1000);
@@ -99,10 +100,10 @@ static void signal_stops_direct_reclaim(void)
 	ASSERT_TRUE(dfx_free_epc() > SGX_NR_HIGH_PAGES); /* the reclaimer thread had no work */
 	sgx_ksgxd_pause(sgx_platform_get(), true);
 	h.hot = encl_of(hot);
-	pthread_mutex_init(&h.locked, NULL);
-	pthread_mutex_lock(&h.locked);
+	sem_init(&h.locked, 0, 0);
 	ASSERT_EQ(pthread_create(&th, NULL, helper, &h), 0);
-	pthread_mutex_lock(&h.locked); /* the helper holds the hot enclave's lock now */
+	while (sem_wait(&h.locked) && errno == EINTR)
+		; /* the helper holds the hot enclave's lock now */
 	/* Fill the rest of the EPC without reclaim: an uninitialized enclave takes every free page. */
 	ASSERT_EQ(dfx_create(fill, ENCL_SIZE, 0), 0);
 	free = dfx_free_epc();
