@@ -331,13 +331,12 @@ bool sgx_should_reclaim(struct sgx_platform *plat, size_t watermark);
 void sgx_reclaim_pages(struct sgx_platform *plat);
 /* One batch if fewer than SGX_NR_LOW_PAGES are free (Linux's sgx_reclaim_direct()). */
 void sgx_reclaim_direct(struct sgx_platform *plat);
-/* Wake the reclaimer thread (if it was started). */
-void sgx_wake_ksgxd(struct sgx_platform *plat);
 /*
- * Start the reclaimer thread, once per process (a fork()ed child starts
- * its own): from CREATE, an ordinary context (never a signal handler, as
- * the fault path may be) with every signal blocked.
+ * Wake the reclaimer thread, starting it the first time (once per process;
+ * a fork()ed child starts its own): a program that never runs low on EPC
+ * pages has no thread of softsgx's. It is started with every signal blocked.
  */
+void sgx_wake_ksgxd(struct sgx_platform *plat);
 void sgx_ksgxd_start(struct sgx_platform *plat);
 /*
  * Tests and checkers: keep the reclaimer thread from starting batches

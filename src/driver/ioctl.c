@@ -54,7 +54,6 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 
 	if (!secs->size || (secs->size & (secs->size - 1)))
 		return -EINVAL;
-	sgx_ksgxd_start(plat);
 	/* The first VA page (the SECS is the first page counted). */
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	ret = sgx_encl_grow(encl, true, &va);

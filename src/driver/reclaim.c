@@ -812,6 +812,7 @@ void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause)
 
 void sgx_wake_ksgxd(struct sgx_platform *plat)
 {
+	sgx_ksgxd_start(plat);
 	pthread_mutex_lock(&plat->lru_lock);
 	pthread_cond_signal(&plat->ksgxd_wake);
 	pthread_mutex_unlock(&plat->lru_lock);

@@ -131,6 +131,7 @@ static struct sgx_epcm_info page_at(struct softsgx_enclave *e, uint64_t la, void
 
 	if (!encl)
 		return info;
+	pthread_rwlock_rdlock(&plat->mmap_lock);
 	page = sgx_encl_reserve_page(encl, la);
 	if (page) {
 		sgx_cpu_epcm_read(plat->cpu, page->epc, &info);
@@ -138,6 +139,7 @@ static struct sgx_epcm_info page_at(struct softsgx_enclave *e, uint64_t la, void
 			memcpy(copy, sgx_cpu_epc_mem(plat->cpu, page->epc), PAGE);
 	}
 	pthread_mutex_unlock(&encl->lock);
+	pthread_rwlock_unlock(&plat->mmap_lock);
 	sgx_encl_put(encl);
 	return info;
 }
