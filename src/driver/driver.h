@@ -82,11 +82,17 @@ struct sgx_encl_page {
 	uint8_t lru;                /* enum sgx_lru_state */
 };
 
-/* A version-array page: SGX_VA_SLOT_COUNT slots of 8 bytes (Linux's struct sgx_va_page). */
+/*
+ * A version-array page: SGX_VA_SLOT_COUNT slots of 8 bytes (Linux's struct
+ * sgx_va_page). The enclave's VA pages form a list, as Linux keeps them:
+ * the first has a free slot if any has (a page that fills goes to the
+ * tail, one that frees a slot to the head).
+ */
 struct sgx_va_page {
 	uint64_t epc;
 	uint64_t used[SGX_VA_SLOT_COUNT / 64];
 	unsigned int nr_used;
+	struct sgx_va_page *prev, *next;
 };
 
 /* An enclave mapping, like a VMA with sgx_vm_ops. Protected by plat->mmap_lock. */
@@ -113,9 +119,7 @@ struct sgx_encl {
 	int memfd;                  /* the enclave's memory: page i at offset i * 4096 */
 	uint8_t *phys;              /* the emulator's read-write view of memfd */
 	/* EPC paging (reclaim.c), under encl->lock */
-	struct sgx_va_page **va_pages; /* every VA page, in allocation order */
-	size_t nr_va_pages;
-	size_t va_hint;             /* no VA page before this one has a free slot */
+	struct sgx_va_page *va_head, *va_tail; /* its VA pages (struct sgx_va_page) */
 	uint64_t page_cnt;          /* pages counted for VA slots, the SECS included */
 	uint64_t secs_child_cnt;    /* resident child pages */
 	uint64_t nr_swapped;        /* child pages swapped out */
@@ -337,7 +341,6 @@ void sgx_reclaim_direct(struct sgx_platform *plat);
  * pages has no thread of softsgx's. It is started with every signal blocked.
  */
 void sgx_wake_ksgxd(struct sgx_platform *plat);
-void sgx_ksgxd_start(struct sgx_platform *plat);
 /*
  * Tests and checkers: keep the reclaimer thread from starting batches
  * (@pause), waiting for the one it is in, or let it go on again. Direct
@@ -352,7 +355,7 @@ int sgx_unmark_page_reclaimable(struct sgx_encl_page *page);
  * Count one more page of @encl (the SECS included), with a fresh VA page
  * in *@va when the count reaches a multiple of 512 (else NULL), allocated
  * as sgx_alloc_epc_page() with @reclaim (Linux's sgx_encl_grow()). A VA
- * page goes to encl->va_pages with sgx_encl_add_va_page() once the page
+ * page goes on the enclave's list with sgx_encl_add_va_page() once the page
  * it was made for is in. Return: 0 or -errno (-EFAULT: EPA failed).
  */
 int sgx_encl_grow(struct sgx_encl *encl, bool reclaim, struct sgx_va_page **va);
@@ -372,14 +375,22 @@ void sgx_encl_paging_release(struct sgx_encl *encl, bool leaves);
  */
 struct sgx_encl_page *sgx_encl_load_resident(struct sgx_encl *encl, uint64_t addr, int *err);
 /*
- * sgx_encl_load_resident() again after each reclaim batch while it says
- * -EBUSY, for a bounded time (Linux's sgx_encl_reserve_page()). Returns
- * with encl->lock held: the page, or NULL (no page, or it could not be
- * made resident).
+ * @fn(@encl, @ctx) under encl->lock, and again after each reclaim batch
+ * while it says -EBUSY (a page being reclaimed, no EPC page free), at most
+ * 1000 times, each wait at most 10 ms: Linux's retried fault
+ * (VM_FAULT_NOPAGE) and sgx_encl_reserve_page() loop, bounded. Caller
+ * holds plat->mmap_lock for reading. Returns @fn's last result, with
+ * encl->lock held.
+ */
+int sgx_encl_lock_retrying(struct sgx_encl *encl, int (*fn)(struct sgx_encl *encl, void *ctx),
+			   void *ctx);
+#define RECLAIM_WAIT_MS 10 /* a wait for the reclaimer ends with its next batch, or after this */
+/*
+ * sgx_encl_load_resident() through sgx_encl_lock_retrying() (Linux's
+ * sgx_encl_reserve_page()). Returns with encl->lock held: the page, or
+ * NULL (no page, or it could not be made resident).
  */
 struct sgx_encl_page *sgx_encl_reserve_page(struct sgx_encl *encl, uint64_t addr);
-#define RECLAIM_WAITS 1000   /* how often a caller waits for the reclaimer before giving up */
-#define RECLAIM_WAIT_MS 10   /* each wait ends with a reclaim batch, or after this */
 /* The SECS reloaded if it is swapped out, under encl->lock. Return: 0, or as sgx_encl_load_resident(). */
 int sgx_encl_load_secs(struct sgx_encl *encl);
 /*

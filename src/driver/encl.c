@@ -237,23 +237,29 @@ static int fault_locked(struct sgx_encl *encl, struct sgx_vma *vma, uint64_t add
 	return map_page(plat, page, addr) ? -ENOMEM : 0;
 }
 
+struct fault_args {
+	struct sgx_vma *vma;
+	uint64_t addr;
+	uint32_t pfec;
+	uint64_t *populated;
+};
+
+static int fault_args_locked(struct sgx_encl *encl, void *ctx)
+{
+	struct fault_args *f = ctx;
+
+	return fault_locked(encl, f->vma, f->addr, f->pfec, f->populated);
+}
+
 /* fault_locked() under encl->lock, again after each batch of the reclaimer while it says -EBUSY. */
 static int fault_page_waiting(struct sgx_encl *encl, struct sgx_vma *vma, uint64_t addr,
 			      uint32_t pfec, uint64_t *populated)
 {
-	unsigned int waits = 0;
-	uint64_t gen;
-	int ret;
+	struct fault_args f = { .vma = vma, .addr = addr, .pfec = pfec, .populated = populated };
+	int ret = sgx_encl_lock_retrying(encl, fault_args_locked, &f);
 
-	for (;;) {
-		pthread_mutex_lock(&encl->lock);
-		gen = sgx_reclaim_gen(encl->plat);
-		ret = fault_locked(encl, vma, addr, pfec, populated);
-		pthread_mutex_unlock(&encl->lock);
-		if (ret != -EBUSY || waits++ == RECLAIM_WAITS)
-			return ret;
-		sgx_reclaim_wait(encl->plat, gen, RECLAIM_WAIT_MS);
-	}
+	pthread_mutex_unlock(&encl->lock);
+	return ret;
 }
 
 /*

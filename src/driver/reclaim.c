@@ -156,9 +156,8 @@ void sgx_reclaim_wait(struct sgx_platform *plat, uint64_t gen, unsigned int ms)
 /* Version-array pages */
 
 /* Byte offsets in the backing store. */
-static uint64_t backing_page_off(const struct sgx_encl *encl, uint64_t index)
+static uint64_t backing_page_off(uint64_t index)
 {
-	(void)encl;
 	return index * PAGE;
 }
 
@@ -200,25 +199,45 @@ int sgx_encl_grow(struct sgx_encl *encl, bool reclaim, struct sgx_va_page **out)
 	return 0;
 }
 
+static void va_unlink(struct sgx_encl *encl, struct sgx_va_page *va)
+{
+	if (va->prev)
+		va->prev->next = va->next;
+	else
+		encl->va_head = va->next;
+	if (va->next)
+		va->next->prev = va->prev;
+	else
+		encl->va_tail = va->prev;
+	va->prev = va->next = NULL;
+}
+
+static void va_add_head(struct sgx_encl *encl, struct sgx_va_page *va)
+{
+	va->prev = NULL;
+	va->next = encl->va_head;
+	if (encl->va_head)
+		encl->va_head->prev = va;
+	else
+		encl->va_tail = va;
+	encl->va_head = va;
+}
+
+static void va_add_tail(struct sgx_encl *encl, struct sgx_va_page *va)
+{
+	va->next = NULL;
+	va->prev = encl->va_tail;
+	if (encl->va_tail)
+		encl->va_tail->next = va;
+	else
+		encl->va_head = va;
+	encl->va_tail = va;
+}
+
 void sgx_encl_add_va_page(struct sgx_encl *encl, struct sgx_va_page *va)
 {
-	struct sgx_va_page **pages;
-
-	if (!va)
-		return;
-	pages = realloc(encl->va_pages, (encl->nr_va_pages + 1) * sizeof(*pages));
-	if (!pages) {
-		/* Without room to record it the VA page is never used: slots still suffice
-		 * only if others have room, so give the page back and forget the count. */
-		encl->page_cnt--;
-		sgx_encl_free_epc_page(encl->plat, va->epc);
-		free(va);
-		return;
-	}
-	pages[encl->nr_va_pages++] = va;
-	encl->va_pages = pages;
-	if (va->nr_used < SGX_VA_SLOT_COUNT && encl->va_hint > encl->nr_va_pages - 1)
-		encl->va_hint = encl->nr_va_pages - 1;
+	if (va)
+		va_add_head(encl, va);
 }
 
 void sgx_encl_shrink(struct sgx_encl *encl, struct sgx_va_page *va)
@@ -230,42 +249,39 @@ void sgx_encl_shrink(struct sgx_encl *encl, struct sgx_va_page *va)
 	}
 }
 
-/* A free VA slot: its page in *@va. There always is one (page_cnt <= 512 per VA page). */
+/*
+ * A free VA slot from the first VA page (Linux's sgx_alloc_va_slot()), its
+ * page in *@out; a page that fills goes to the tail. There always is one:
+ * page_cnt reserves a slot for every page.
+ */
 static uint16_t alloc_va_slot(struct sgx_encl *encl, struct sgx_va_page **out)
 {
-	struct sgx_va_page *va;
+	struct sgx_va_page *va = encl->va_head;
 	unsigned int i, bit;
 
-	for (; encl->va_hint < encl->nr_va_pages; encl->va_hint++) {
-		va = encl->va_pages[encl->va_hint];
-		if (va->nr_used == SGX_VA_SLOT_COUNT)
-			continue;
-		for (i = 0; i < SGX_VA_SLOT_COUNT / 64; i++) {
-			if (va->used[i] == ~0ull)
-				continue;
-			bit = (unsigned int)__builtin_ctzll(~va->used[i]);
-			va->used[i] |= 1ull << bit;
-			va->nr_used++;
-			*out = va;
-			return (uint16_t)(i * 64 + bit);
-		}
-	}
 	*out = NULL;
+	for (i = 0; va && i < SGX_VA_SLOT_COUNT / 64; i++) {
+		if (va->used[i] == ~0ull)
+			continue;
+		bit = (unsigned int)__builtin_ctzll(~va->used[i]);
+		va->used[i] |= 1ull << bit;
+		if (++va->nr_used == SGX_VA_SLOT_COUNT) {
+			va_unlink(encl, va);
+			va_add_tail(encl, va);
+		}
+		*out = va;
+		return (uint16_t)(i * 64 + bit);
+	}
 	return 0;
 }
 
+/* Give a slot back; its page goes to the head, where the next slot is taken. */
 static void free_va_slot(struct sgx_encl *encl, struct sgx_va_page *va, uint16_t slot)
 {
-	size_t i;
-
 	va->used[slot / 64] &= ~(1ull << (slot % 64));
 	va->nr_used--;
-	for (i = 0; i < encl->va_hint; i++) {
-		if (encl->va_pages[i] == va) {
-			encl->va_hint = i;
-			break;
-		}
-	}
+	va_unlink(encl, va);
+	va_add_head(encl, va);
 }
 
 /* The backing store */
@@ -289,16 +305,14 @@ int sgx_encl_backing_init(struct sgx_encl *encl, uint64_t size)
 
 void sgx_encl_paging_release(struct sgx_encl *encl, bool leaves)
 {
-	size_t i;
+	struct sgx_va_page *va;
 
-	for (i = 0; i < encl->nr_va_pages; i++) {
+	while ((va = encl->va_head)) {
+		va_unlink(encl, va);
 		if (leaves)
-			sgx_encl_free_epc_page(encl->plat, encl->va_pages[i]->epc);
-		free(encl->va_pages[i]);
+			sgx_encl_free_epc_page(encl->plat, va->epc);
+		free(va);
 	}
-	free(encl->va_pages);
-	encl->va_pages = NULL;
-	encl->nr_va_pages = 0;
 	if (encl->backing_fd >= 0)
 		sys_close(encl->backing_fd);
 	encl->backing_fd = -1;
@@ -315,7 +329,7 @@ static int backing_alloc(struct sgx_encl *encl, uint64_t addr)
 {
 	uint64_t index = backing_index(encl, addr);
 
-	if (fallocate(encl->backing_fd, 0, (off_t)backing_page_off(encl, index), (off_t)PAGE) ||
+	if (fallocate(encl->backing_fd, 0, (off_t)backing_page_off(index), (off_t)PAGE) ||
 	    fallocate(encl->backing_fd, 0, (off_t)(backing_pcmd_off(encl, index) & ~(PAGE - 1)),
 		      (off_t)PAGE))
 		return -ENOMEM;
@@ -380,7 +394,7 @@ static int encl_ewb(struct sgx_encl *encl, uint64_t epc, uint64_t addr, struct s
 		return ret;
 	}
 	/* The space was allocated before (backing_alloc()): these writes do not fail. */
-	backing_io(encl, true, encl->bounce, PAGE, backing_page_off(encl, index));
+	backing_io(encl, true, encl->bounce, PAGE, backing_page_off(index));
 	backing_io(encl, true, encl->bounce + PAGE, sizeof(struct sgx_pcmd),
 		   backing_pcmd_off(encl, index));
 	sgx_count(plat, SOFTSGX_CNT_EPC_EVICTED, 1);
@@ -412,7 +426,7 @@ static int encl_eldu(struct sgx_encl *encl, uint64_t addr, void *mem, struct sgx
 	size_t i;
 	int ret;
 
-	if (!backing_io(encl, false, encl->bounce, PAGE, backing_page_off(encl, index)) ||
+	if (!backing_io(encl, false, encl->bounce, PAGE, backing_page_off(index)) ||
 	    !backing_io(encl, false, encl->bounce + PAGE, sizeof(struct sgx_pcmd),
 			backing_pcmd_off(encl, index)))
 		return -EFAULT;
@@ -435,7 +449,7 @@ static int encl_eldu(struct sgx_encl *encl, uint64_t addr, void *mem, struct sgx
 	free_va_slot(encl, va, slot);
 	/* The backing page and PCMD entry are not needed any more (Linux truncates them). */
 	backing_io(encl, true, (void *)&zero, sizeof(zero), backing_pcmd_off(encl, index));
-	punch(encl->backing_fd, backing_page_off(encl, index), PAGE);
+	punch(encl->backing_fd, backing_page_off(index), PAGE);
 	pcmd_page = backing_pcmd_off(encl, index) & ~(PAGE - 1);
 	pcmds = encl->bounce; /* the page is in the EPC now: the bounce buffer is free */
 	if (backing_io(encl, false, pcmds, PAGE, pcmd_page)) {
@@ -493,22 +507,47 @@ struct sgx_encl_page *sgx_encl_load_resident(struct sgx_encl *encl, uint64_t add
 	return page;
 }
 
-struct sgx_encl_page *sgx_encl_reserve_page(struct sgx_encl *encl, uint64_t addr)
+/* How often a caller waits for the reclaimer before it gives up; Linux retries until it is there. */
+#define RECLAIM_WAITS 1000
+
+int sgx_encl_lock_retrying(struct sgx_encl *encl, int (*fn)(struct sgx_encl *encl, void *ctx),
+			   void *ctx)
 {
-	struct sgx_encl_page *page;
 	unsigned int waits = 0;
 	uint64_t gen;
-	int err;
+	int ret;
 
 	for (;;) {
 		pthread_mutex_lock(&encl->lock);
 		gen = sgx_reclaim_gen(encl->plat);
-		page = sgx_encl_load_resident(encl, addr, &err);
-		if (page || err != -EBUSY || waits++ == RECLAIM_WAITS)
-			return page;
+		ret = fn(encl, ctx);
+		if (ret != -EBUSY || waits++ == RECLAIM_WAITS)
+			return ret;
 		pthread_mutex_unlock(&encl->lock);
 		sgx_reclaim_wait(encl->plat, gen, RECLAIM_WAIT_MS);
 	}
+}
+
+struct reserve {
+	uint64_t addr;
+	struct sgx_encl_page *page;
+};
+
+static int reserve_locked(struct sgx_encl *encl, void *ctx)
+{
+	struct reserve *r = ctx;
+	int err;
+
+	r->page = sgx_encl_load_resident(encl, r->addr, &err);
+	return r->page ? 0 : err;
+}
+
+struct sgx_encl_page *sgx_encl_reserve_page(struct sgx_encl *encl, uint64_t addr)
+{
+	struct reserve r = { .addr = addr };
+
+	sgx_encl_lock_retrying(encl, reserve_locked, &r);
+	return r.page;
 }
 
 /* The reclaimer */
@@ -810,15 +849,8 @@ void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause)
 	pthread_mutex_unlock(&plat->lru_lock);
 }
 
-void sgx_wake_ksgxd(struct sgx_platform *plat)
-{
-	sgx_ksgxd_start(plat);
-	pthread_mutex_lock(&plat->lru_lock);
-	pthread_cond_signal(&plat->ksgxd_wake);
-	pthread_mutex_unlock(&plat->lru_lock);
-}
-
-void sgx_ksgxd_start(struct sgx_platform *plat)
+/* Start the reclaimer thread, once per process, with every signal blocked. */
+static void ksgxd_start(struct sgx_platform *plat)
 {
 	static atomic_bool told;
 	uint64_t all = ~0ull, old;
@@ -843,4 +875,12 @@ void sgx_ksgxd_start(struct sgx_platform *plat)
 		pthread_setname_np(tid, "ksgxd");
 	pthread_attr_destroy(&attr);
 	sys_sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void sgx_wake_ksgxd(struct sgx_platform *plat)
+{
+	ksgxd_start(plat);
+	pthread_mutex_lock(&plat->lru_lock);
+	pthread_cond_signal(&plat->ksgxd_wake);
+	pthread_mutex_unlock(&plat->lru_lock);
 }
