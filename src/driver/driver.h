@@ -208,6 +208,7 @@ struct sgx_platform {
 	/* The reclaimer (reclaim.c) */
 	pthread_mutex_t lru_lock;   /* the list below and each page's lru state */
 	struct sgx_encl_page *lru_head, *lru_tail; /* reclaimable pages, oldest first */
+	size_t nr_isolated;         /* pages SGX_LRU_ISOLATED: a batch may free them yet */
 	pthread_cond_t ksgxd_wake;  /* under lru_lock: free pages ran low */
 	pthread_cond_t reclaim_done; /* under lru_lock: a batch finished (reclaim_gen moved) */
 	uint64_t reclaim_gen;

@@ -68,19 +68,33 @@ int sgx_alloc_epc_page(struct sgx_platform *plat, void *mem, bool reclaim, uint6
 	size_t rounds = 0, max = DIRECT_RECLAIM_ROUNDS(sgx_cpu_epc_pages(plat->cpu));
 	uint64_t epc;
 
+	bool listed, isolated;
+	uint64_t gen;
+
 	while (!(epc = take_free(plat))) {
+		/*
+		 * Linux's test is the list alone. The pages a batch holds are
+		 * off it, and in an EPC of a few pages they can be all there
+		 * are: those are waited for, not ENOMEM (docs/fidelity.md).
+		 */
 		pthread_mutex_lock(&plat->lru_lock);
-		epc = plat->lru_head != NULL;
+		listed = plat->lru_head != NULL;
+		isolated = plat->nr_isolated != 0;
+		gen = plat->reclaim_gen;
 		pthread_mutex_unlock(&plat->lru_lock);
-		if (!epc || rounds++ == max)
+		if ((!listed && !isolated) || rounds++ == max)
 			return -ENOMEM;
 		if (!reclaim) {
-			sgx_wake_ksgxd(plat);
+			if (listed)
+				sgx_wake_ksgxd(plat);
 			return -EBUSY;
 		}
 		if (sgx_signal_pending())
 			return -ERESTARTSYS;
-		sgx_reclaim_pages(plat);
+		if (listed)
+			sgx_reclaim_pages(plat);
+		else
+			sgx_reclaim_wait(plat, gen, RECLAIM_WAIT_MS);
 	}
 	if (sgx_should_reclaim(plat, SGX_NR_LOW_PAGES))
 		sgx_wake_ksgxd(plat);

@@ -46,6 +46,17 @@ static void warn_once(atomic_bool *told, const char *msg)
 
 /* The list of reclaimable pages (plat->lru_lock) */
 
+/* Every change of a page's lru state goes here: plat->nr_isolated follows. */
+static void lru_set(struct sgx_platform *plat, struct sgx_encl_page *page,
+		    enum sgx_lru_state state)
+{
+	if (page->lru == SGX_LRU_ISOLATED)
+		plat->nr_isolated--;
+	if (state == SGX_LRU_ISOLATED)
+		plat->nr_isolated++;
+	page->lru = state;
+}
+
 static void lru_unlink(struct sgx_platform *plat, struct sgx_encl_page *page)
 {
 	if (page->lru_prev)
@@ -68,7 +79,7 @@ static void lru_add_tail(struct sgx_platform *plat, struct sgx_encl_page *page)
 	else
 		plat->lru_head = page;
 	plat->lru_tail = page;
-	page->lru = SGX_LRU_LISTED;
+	lru_set(plat, page, SGX_LRU_LISTED);
 }
 
 void sgx_reclaim_init(struct sgx_platform *plat)
@@ -77,6 +88,7 @@ void sgx_reclaim_init(struct sgx_platform *plat)
 	pthread_cond_init(&plat->ksgxd_wake, NULL);
 	pthread_cond_init(&plat->reclaim_done, NULL);
 	plat->lru_head = plat->lru_tail = NULL;
+	plat->nr_isolated = 0;
 	plat->reclaim_gen = 0;
 	plat->ksgxd_running = false;
 }
@@ -105,7 +117,7 @@ int sgx_unmark_page_reclaimable(struct sgx_encl_page *page)
 		ret = -EBUSY;
 	} else if (page->lru == SGX_LRU_LISTED) {
 		lru_unlink(plat, page);
-		page->lru = SGX_LRU_NONE;
+		lru_set(plat, page, SGX_LRU_NONE);
 	}
 	pthread_mutex_unlock(&plat->lru_lock);
 	return ret;
@@ -653,7 +665,7 @@ static void batch_release(struct sgx_encl_page *page, uint16_t batch, bool relis
 		if (relist)
 			lru_add_tail(plat, page);
 		else
-			page->lru = SGX_LRU_NONE;
+			lru_set(plat, page, SGX_LRU_NONE);
 	}
 	pthread_mutex_unlock(&plat->lru_lock);
 	sgx_encl_put(encl);
@@ -702,11 +714,11 @@ void sgx_reclaim_pages(struct sgx_platform *plat)
 		lru_unlink(plat, page);
 		/* Pages of an enclave being torn down (or a forked child's copy) are dropped. */
 		if (!sgx_encl_detached(page->encl) && encl_tryget(page->encl)) {
-			page->lru = SGX_LRU_ISOLATED;
+			lru_set(plat, page, SGX_LRU_ISOLATED);
 			page->lru_batch = batch;
 			chunk[cnt++] = page;
 		} else {
-			page->lru = SGX_LRU_NONE;
+			lru_set(plat, page, SGX_LRU_NONE);
 		}
 	}
 	pthread_mutex_unlock(&plat->lru_lock);
@@ -757,7 +769,7 @@ int sgx_encl_isolate_page(struct sgx_encl *encl, uint64_t addr, bool being_recla
 		} else {
 			if (page->lru == SGX_LRU_LISTED)
 				lru_unlink(plat, page);
-			page->lru = SGX_LRU_ISOLATED;
+			lru_set(plat, page, SGX_LRU_ISOLATED);
 			page->lru_batch = ++plat->batch_seq;
 			sgx_encl_get(encl);
 		}

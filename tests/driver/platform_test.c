@@ -6,6 +6,7 @@
  * (the configuration is fixed when a platform is made), so nothing in this
  * file may make one in the parent.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -86,6 +87,85 @@ static void nothing_reclaimable(void)
 TEST(create_and_add_nothing_reclaimable_enomem)
 {
 	harness_in_child(&tiny_epc, nothing_reclaimable);
+}
+
+/*
+ * Pages a reclaim batch holds are off the list but still reclaimable: in
+ * an EPC of 16 pages a batch can hold all of them. With none free, an
+ * allocation without reclaim is EBUSY (a fault waits), not ENOMEM; direct
+ * reclaim waits for the batch, and gives up with ENOMEM after its bound
+ * when the batch never ends.
+ */
+struct held {
+	struct sgx_encl_page *page[16];
+	unsigned int n;
+};
+
+static void hold_all(struct dfx_encl *e, struct held *h)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_encl *encl = sgx_encl_from_fd(plat, e->fd);
+	uint64_t off;
+
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	for (h->n = 0, off = 0; off < 14 * PAGE; off += PAGE, h->n++)
+		ASSERT_EQ(sgx_encl_isolate_page(encl, e->base + off, false, &h->page[h->n]), 0);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	sgx_encl_put(encl);
+}
+
+/* The batch ends after 50 ms: its first page is written back, the others go back on the list. */
+static void *end_batch_later(void *arg)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct held *h = arg;
+	unsigned int i;
+
+	usleep(50 * 1000);
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	EXPECT_EQ(sgx_reclaim_isolated(h->page[0], true), 0);
+	for (i = 1; i < h->n; i++)
+		EXPECT_EQ(sgx_reclaim_isolated(h->page[i], false), 0);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	return NULL;
+}
+
+static void batch_holds_every_page(void)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_secinfo secinfo = { .flags = REG_R };
+	uint8_t *src = aligned_alloc(PAGE, 15 * PAGE);
+	struct sgx_enclave_add_pages add = { .src = (uintptr_t)src, .length = 14 * PAGE,
+					     .secinfo = (uintptr_t)&secinfo };
+	struct dfx_encl e;
+	struct held h;
+	pthread_t thread;
+	uint64_t epc;
+
+	memset(src, 0x5a, 15 * PAGE);
+	sgx_ksgxd_pause(plat, true);
+	ASSERT_EQ(dfx_create(&e, DFX_SIZE, SGX_ATTR_DEBUG), 0);
+	ASSERT_EQ(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), 0);
+	ASSERT_EQ(dfx_free_epc(), 0);
+	hold_all(&e, &h);
+	EXPECT_EQ(sgx_alloc_epc_page(plat, NULL, false, &epc), -EBUSY);
+	/* Direct reclaim waits for the batch; this one never ends. */
+	add = (struct sgx_enclave_add_pages){ .src = (uintptr_t)src, .offset = 14 * PAGE,
+					      .length = PAGE, .secinfo = (uintptr_t)&secinfo };
+	EXPECT_ERRNO(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), ENOMEM);
+	EXPECT_EQ(add.count, 0);
+	/* This one ends while ADD_PAGES waits: the page it writes back makes room. */
+	ASSERT_EQ(pthread_create(&thread, NULL, end_batch_later, &h), 0);
+	EXPECT_EQ(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), 0);
+	EXPECT_EQ(add.count, PAGE);
+	pthread_join(thread, NULL);
+	sgx_ksgxd_pause(plat, false);
+	free(src);
+}
+
+TEST(batch_holding_every_page_is_waited_for)
+{
+	harness_in_child(&tiny_epc, batch_holds_every_page);
 }
 
 /* A configuration the program cannot pass: EFAULT, before anything else is judged. */
