@@ -14,12 +14,20 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include "driver/inject.h"
 #include "sys.h"
 
 struct sgx_thread_local {
 	uint64_t virtual_blocked; /* host: softsgx's signals the program believes it blocks */
 	uint64_t call_mask;       /* driver/signal.c: the caller's mask during a call */
 	bool in_call;
+	/* driver/inject.c: this thread's number + 1 (0: none yet) and its calls of each point */
+	uint32_t inject_thread;
+	uint32_t inject_retry_left; /* fault.retry: retries still due at inject_retry_addr */
+	uint64_t inject_retry_addr;
+	uint64_t inject_ewb_addr;   /* ewb.not_tracked: the page last refused ... */
+	uint64_t inject_ewb_rounds; /* ... and the interrupt rounds then */
+	uint64_t inject_calls[SGX_NR_INJECT_POINTS];
 };
 
 struct sgx_tidlocal_slot {

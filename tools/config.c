@@ -24,7 +24,17 @@
 #define DEFAULT_EPC_SIZE (64ull << 20)
 #define MAX_EPC_SIZE (SGX_EPC_MAX_PAGES * 4096) /* the processor's limit: 1T */
 
-enum setting { SET_EPC_SIZE, SET_TRACKING, SET_SGX, SET_SEED, SET_TRACE, SET_HOST_DISABLE, NR_SETTINGS };
+enum setting {
+	SET_EPC_SIZE,
+	SET_TRACKING,
+	SET_SGX,
+	SET_SEED,
+	SET_INJECT,
+	SET_TRACE,
+	SET_HOST_DISABLE,
+	NR_SETTINGS
+};
+_Static_assert(SET_INJECT + 1 == SGX_NR_PLATFORM_SETTINGS, "the platform's settings come first");
 
 static const struct {
 	const char *option;
@@ -34,6 +44,7 @@ static const struct {
 	[SET_TRACKING] = { "--tracking", "SOFTSGX_TRACKING" },
 	[SET_SGX] = { "--sgx", "SOFTSGX_SGX" },
 	[SET_SEED] = { "--seed", "SOFTSGX_SEED" },
+	[SET_INJECT] = { "--inject", "SOFTSGX_INJECT" },
 	[SET_TRACE] = { "--trace", "SOFTSGX_TRACE" },
 	[SET_HOST_DISABLE] = { "--host-disable", "SOFTSGX_HOST_DISABLE" },
 };
@@ -239,6 +250,7 @@ static int config_check(const struct cli_command *cmd, struct softsgx_config *cf
 	applied.tracking = cfg->tracking;
 	applied.sgx1 = cfg->sgx1;
 	applied.seed_given = cfg->seed != NULL;
+	applied.inject = cfg->inject;
 	if (cfg->seed)
 		setting(SET_SEED, &applied.seed_from);
 	ret = parse_host_disable(cmd);

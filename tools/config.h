@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The emulated platform's configuration as the softsgx command takes it:
- * six settings, each a command-line option and an environment variable
+ * seven settings, each a command-line option and an environment variable
  * of the same name (docs/configuration.md lists them):
  *   --epc-size SIZE     SOFTSGX_EPC_SIZE   EPC bytes (K, M, G suffixes)
  *   --tracking MODE     SOFTSGX_TRACKING   per-page | batched
  *   --sgx VERSION       SOFTSGX_SGX        2 (SGX2, default) | 1 (SGX1 only)
  *   --seed HEX          SOFTSGX_SEED       platform key seed, 64 hex digits
+ *   --inject SPEC       SOFTSGX_INJECT     failures to inject (docs/injection.md)
  *   --trace FILE        SOFTSGX_TRACE      event trace (Chrome trace JSON)
  *   --host-disable LIST SOFTSGX_HOST_DISABLE host features left unused (testing)
  * An option wins over the variable. config_apply() checks them and hands
@@ -28,6 +29,8 @@
 	"  --tracking MODE     per-page (as Linux, default) or batched [SOFTSGX_TRACKING]\n" \
 	"  --sgx VERSION       2 (SGX2 with EDMM, default) or 1 (SGX1 only) [SOFTSGX_SGX]\n" \
 	"  --seed HEX          platform key seed, 64 hex digits; built in [SOFTSGX_SEED]\n"  \
+	"  --inject SPEC       results to inject, e.g. restrict.eagain=0.1,seed=7\n"      \
+	"                      (docs/injection.md) [SOFTSGX_INJECT]\n"                     \
 	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"  \
 	"  --host-disable LIST host features not to use: fsgsbase, sud, cpuid-faulting,\n"   \
 	"                      tsc-faulting, fsgsbase-read, all [SOFTSGX_HOST_DISABLE]\n"
@@ -67,6 +70,7 @@ struct config_view {
 	bool seed_given;
 	const char *seed_from;      /* "--seed" or "SOFTSGX_SEED" when given */
 	const char *trace;          /* NULL: no trace */
+	const char *inject;         /* the injection specification; NULL: none */
 };
 const struct config_view *config_get(void);
 

@@ -111,9 +111,9 @@ uint64_t demo_call_handled(struct demo *d, uint64_t tcs, uint64_t op, uint64_t a
 /* Return: the TCS of thread @i of the loaded layout. */
 uint64_t demo_tcs(struct demo *d, unsigned int i);
 /*
- * An ioctl on the enclave's descriptor. The SGX2 ioctls are called again
- * from offset + count after EAGAIN, EBUSY or EINTR, as runtimes do, and
- * count covers all the calls. Return: 0, or -1 with errno as Linux gives it.
+ * An ioctl on the enclave's descriptor, called again as runtimes do while
+ * Linux's result says the condition passes (softsgx_ioctl_retrying()).
+ * Return: 0, or -1 with errno as Linux gives it.
  */
 int demo_ioctl(struct demo *d, unsigned long request, void *arg);
 

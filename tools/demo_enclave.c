@@ -8,9 +8,7 @@
  * asks for ERESUME. ERESUME has to come from that same entry-function
  * call: the enclave EEXITs to the stack it was entered on.
  */
-#include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "demo.h"
 #include "driver/driver.h"
@@ -21,8 +19,6 @@
 #define ERESUME 3
 #define EEXIT 4
 #define CALL_FAILED (~0ull)
-/* Calls of one SGX2 ioctl range stopped by EAGAIN, EBUSY or EINTR, 1 ms apart. */
-#define DEMO_SGX2_TRIES 1000
 
 static const char *vector_name(unsigned int vector)
 {
@@ -128,62 +124,7 @@ uint64_t demo_tcs(struct demo *d, unsigned int i)
 	return softsgx_enclave_tcs(d->e, i);
 }
 
-/* The range fields of an SGX2 ioctl's argument, or false for other ioctls. */
-static bool sgx2_range(unsigned long request, void *arg, __u64 **offset, __u64 **length,
-		       __u64 **count)
-{
-	switch (request) {
-	case SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS: {
-		struct sgx_enclave_restrict_permissions *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count;
-		return true;
-	}
-	case SGX_IOC_ENCLAVE_MODIFY_TYPES: {
-		struct sgx_enclave_modify_types *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count;
-		return true;
-	}
-	case SGX_IOC_ENCLAVE_REMOVE_PAGES: {
-		struct sgx_enclave_remove_pages *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count;
-		return true;
-	}
-	default:
-		return false;
-	}
-}
-
-/*
- * The SGX2 ioctls stop with EAGAIN or EBUSY where Linux meets a page that
- * is being reclaimed or finds no free EPC page, and with EINTR on a
- * signal; a runtime calls again from offset + count. The demo does too, a
- * bounded number of times, and reports the range as one call: @arg's
- * offset and length as given, count the pages done by all the calls.
- */
 int demo_ioctl(struct demo *d, unsigned long request, void *arg)
 {
-	static const struct timespec pause = { .tv_nsec = 1000 * 1000 };
-	__u64 *offset, *length, *count, start, len, done = 0;
-	unsigned int tries;
-	int ret = -1, saved;
-
-	if (!sgx2_range(request, arg, &offset, &length, &count))
-		return softsgx_ioctl(d->fd, request, arg);
-	start = *offset, len = *length;
-	for (tries = 0; tries < DEMO_SGX2_TRIES; tries++) {
-		ret = softsgx_ioctl(d->fd, request, arg);
-		done += *count;
-		if (ret == 0 || (errno != EAGAIN && errno != EBUSY && errno != EINTR) ||
-		    done >= len)
-			break;
-		*offset = start + done, *length = len - done;
-		nanosleep(&pause, NULL);
-	}
-	saved = errno;
-	*offset = start, *length = len, *count = done;
-	errno = saved;
-	return ret;
+	return softsgx_ioctl_retrying(d->fd, request, arg);
 }

@@ -193,9 +193,31 @@ static void print_driver(FILE *f)
 	print_cells(f, "paging", paging, sizeof(paging) / sizeof(paging[0]));
 }
 
+/* The injections of --inject that struck, by point ("injected: restrict.eagain" ...). */
+static void print_injected(FILE *f)
+{
+	unsigned int c, n = 0;
+	const char *name;
+	uint64_t v;
+
+	for (c = SOFTSGX_CNT_INJECT_EMODPR_CONFLICT; c <= SOFTSGX_CNT_INJECT_ETRACK_IRQ; c++) {
+		v = softsgx_counter((enum softsgx_counter)c);
+		if (!v)
+			continue;
+		name = softsgx_counter_name((enum softsgx_counter)c) + strlen("injected: ");
+		if (n % 2 == 0)
+			fprintf(f, "  %-12s", n ? "" : "injected");
+		fprintf(f, "%-21s%6" PRIu64 "%s", name, v, n % 2 ? "\n" : "    ");
+		n++;
+	}
+	if (n % 2)
+		fprintf(f, "\n");
+}
+
 void demo_print_counters(FILE *f)
 {
 	fprintf(f, "counters (the whole run)\n");
 	print_leaves(f);
 	print_driver(f);
+	print_injected(f);
 }

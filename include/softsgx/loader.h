@@ -166,6 +166,19 @@ uint64_t softsgx_enclave_free_start(const struct softsgx_enclave *e);
 const uint8_t *softsgx_enclave_mrenclave(const struct softsgx_enclave *e);
 const uint8_t *softsgx_enclave_mrsigner(const struct softsgx_enclave *e);
 
+/*
+ * softsgx_ioctl_retrying() - softsgx_ioctl() as a careful runtime makes the
+ * call: again while Linux's result says the condition passes, at most
+ * 1000 times (after the first few, 1 ms apart). CREATE, ADD_PAGES and
+ * INIT are called again after EBUSY (another ioctl on the enclave) and
+ * EINTR (a signal). The SGX2 ioctls (RESTRICT_PERMISSIONS, MODIFY_TYPES,
+ * REMOVE_PAGES) continue from offset + count after EAGAIN, EBUSY, EINTR,
+ * and EFAULT with result SGX_EPC_PAGE_CONFLICT; @arg's offset and length
+ * are left as given, count covers the pages done by all the calls.
+ * Return: 0, or -1 with errno (and result) of the last call.
+ */
+int softsgx_ioctl_retrying(int fd, unsigned long request, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,9 @@ struct softsgx_config {
 	bool sgx1;                       /* an SGX1 processor: no SGX2 leaves, the SGX2 ioctls
 					  * fail with ENODEV and faults never EAUG (a runtime's
 					  * fallback path) */
+	const char *inject;              /* failures to inject (docs/injection.md), e.g.
+					  * "restrict.eagain=0.1,seed=42"; NULL: the
+					  * environment's SOFTSGX_INJECT, if set */
 };
 
 /*
@@ -205,6 +208,25 @@ enum softsgx_counter {
 	SOFTSGX_CNT_RECLAIM_BATCHES,     /* reclaimer passes (batches of up to 16 pages) */
 	SOFTSGX_CNT_PAGING_ETRACK,       /* ETRACKs paging needed (EWB said NOT_TRACKED) */
 	SOFTSGX_CNT_PAGING_IPI,          /* interrupt rounds paging needed */
+	/* Injected results (docs/injection.md), one counter per injection point. */
+	SOFTSGX_CNT_INJECT_EMODPR_CONFLICT,
+	SOFTSGX_CNT_INJECT_EMODT_CONFLICT,
+	SOFTSGX_CNT_INJECT_EACCEPT_NOT_TRACKED,
+	SOFTSGX_CNT_INJECT_EINIT_UNMASKED_EVENT,
+	SOFTSGX_CNT_INJECT_EWB_NOT_TRACKED,
+	SOFTSGX_CNT_INJECT_IOCTL_EBUSY,
+	SOFTSGX_CNT_INJECT_ADD_SIGNAL,
+	SOFTSGX_CNT_INJECT_RESTRICT_EAGAIN,
+	SOFTSGX_CNT_INJECT_MODIFY_EAGAIN,
+	SOFTSGX_CNT_INJECT_REMOVE_EAGAIN,
+	SOFTSGX_CNT_INJECT_REMOVE_EBUSY,
+	SOFTSGX_CNT_INJECT_ALLOC_ENOMEM,
+	SOFTSGX_CNT_INJECT_ALLOC_EBUSY,
+	SOFTSGX_CNT_INJECT_FAULT_SIGBUS,
+	SOFTSGX_CNT_INJECT_FAULT_RETRY,
+	SOFTSGX_CNT_INJECT_EVICT,
+	SOFTSGX_CNT_INJECT_AEX,
+	SOFTSGX_CNT_INJECT_ETRACK_IRQ,
 	SOFTSGX_NR_COUNTERS
 };
 

@@ -79,6 +79,21 @@ const char *sgx_code_name(int code);
  * What CPUID leaf 0x12 reports, and the rest of the platform's
  * configuration. sgx_cpu_config_default() gives a sensible SGX2 machine.
  */
+/*
+ * Outcomes of a leaf that depend on the world around the processor model
+ * (another logical processor's leaf, a pending interrupt, a tracking cycle
+ * the platform has not finished), asked where the SDM tests them; the
+ * hostile platform answers (driver/inject.c), in the order of its points.
+ */
+enum sgx_cpu_event {
+	SGX_EVENT_EMODPR_CONFLICT,      /* EMODPR: SGX_EPC_PAGE_CONFLICT */
+	SGX_EVENT_EMODT_CONFLICT,       /* EMODT: SGX_EPC_PAGE_CONFLICT */
+	SGX_EVENT_EACCEPT_NOT_TRACKED,  /* EACCEPT of a change: SGX_NOT_TRACKED */
+	SGX_EVENT_EINIT_UNMASKED_EVENT, /* EINIT: SGX_UNMASKED_EVENT */
+	SGX_EVENT_EWB_NOT_TRACKED,      /* EWB of an enclave page: SGX_NOT_TRACKED */
+	SGX_NR_CPU_EVENTS
+};
+
 struct sgx_cpu_config {
 	size_t epc_pages;          /* size of the EPC in 4 KiB pages */
 	bool sgx2;                 /* CPUID.(12H,0).EAX bit 1 */
@@ -97,6 +112,13 @@ struct sgx_cpu_config {
 	void (*pause_hook)(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc);
 	void *pause_ctx;
 	bool check_invariants;     /* run sgx_cpu_check_invariants() after every leaf */
+	/*
+	 * Whether @event happens now, to the page at @linaddr (0 for EINIT) of
+	 * the enclave with ID @eid. Called with the processor locked; NULL:
+	 * never. The leaf then fails as the SDM says, with no other effect.
+	 */
+	bool (*event_hook)(void *ctx, enum sgx_cpu_event event, uint64_t eid, uint64_t linaddr);
+	void *event_ctx;
 };
 
 void sgx_cpu_config_default(struct sgx_cpu_config *cfg);
@@ -146,6 +168,8 @@ int sgx_cpu_epc_set_mem(struct sgx_cpu *cpu, uint64_t epc, void *mem);
 void sgx_cpu_set_pause_hook(struct sgx_cpu *cpu,
 			    void (*hook)(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc),
 			    void *ctx);
+/* The enclave ID of the SECS at @secs_epc (1 for the platform's first ECREATE ...), or 0. */
+uint64_t sgx_cpu_secs_eid(struct sgx_cpu *cpu, uint64_t secs_epc);
 /* IA32_SGXLEPUBKEYHASH0..3, written as one 32-byte value. */
 void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32]);
 /* Number of times each leaf (SGX_LEAF_* id) ran. */

@@ -235,6 +235,12 @@ int track_etrack(struct secs_state *st);
 void track_stamp(struct epc_page *pg);
 /* True when the change stamped on @pg is tracked (or there is none). */
 bool track_complete(const struct epc_page *pg);
+/*
+ * Whether the platform makes @event happen now (cfg.event_hook) to the page
+ * at @linaddr of the enclave whose SECS is @secs (NULL: none known).
+ */
+bool cpu_event(struct sgx_lp *lp, enum sgx_cpu_event event, const struct epc_page *secs,
+	       uint64_t linaddr);
 /* Number of LPs executing inside the enclave of @secs_pg. */
 uint32_t track_inside(const struct epc_page *secs_pg);
 

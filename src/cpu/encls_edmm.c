@@ -165,7 +165,8 @@ static int __emodpr(struct sgx_lp *lp, const struct sgx_secinfo *secinfo, uint64
 	if (!pg->valid)
 		return pf_epc(lp, epc);
 	/* EMODPR: in use by another SGX2 instruction -> SGX_EPC_PAGE_CONFLICT */
-	if (!epc_use_try(lp, pg, EPC_USE_SGX2))
+	if (!epc_use_try(lp, pg, EPC_USE_SGX2) ||
+	    cpu_event(lp, SGX_EVENT_EMODPR_CONFLICT, pg->secs, pg->linaddr))
 		return lp_err(lp, SGX_EPC_PAGE_CONFLICT);
 	epc_pause(lp, pg);
 	/* EMODPR: PENDING or MODIFIED -> SGX_PAGE_NOT_MODIFIABLE (before the type check) */
@@ -240,7 +241,8 @@ static int __emodt(struct sgx_lp *lp, const struct sgx_secinfo *secinfo, uint64_
 	if (!pg->valid)
 		return pf_epc(lp, epc);
 	/* EMODT: in use by another SGX2 instruction -> SGX_EPC_PAGE_CONFLICT */
-	if (!epc_use_try(lp, pg, EPC_USE_SGX2))
+	if (!epc_use_try(lp, pg, EPC_USE_SGX2) ||
+	    cpu_event(lp, SGX_EVENT_EMODT_CONFLICT, pg->secs, pg->linaddr))
 		return lp_err(lp, SGX_EPC_PAGE_CONFLICT);
 	epc_pause(lp, pg);
 	return emodt_commit(lp, pg, epc, type);

@@ -209,7 +209,10 @@ static int __einit(struct sgx_lp *lp, const struct sgx_sigstruct *sig, uint64_t 
 		return lp_pf(lp, secs_epc, SGX_PF_SGX | SGX_PF_P | SGX_PF_W);
 	if (!sigstruct_well_formed(sig))
 		return lp_err(lp, SGX_INVALID_SIG_STRUCT);
-	/* SGX_UNMASKED_EVENT: no interrupt is ever pending in this model. */
+	/* EINIT: an unmasked event pending -> SGX_UNMASKED_EVENT (only when the platform says so) */
+	if (cpu_event(lp, SGX_EVENT_EINIT_UNMASKED_EVENT,
+		      pg->valid && pg->type == SGX_PAGE_TYPE_SECS ? pg : NULL, 0))
+		return lp_err(lp, SGX_UNMASKED_EVENT);
 	if (!sigstruct_signature_ok(sig, padding))
 		return lp_err(lp, SGX_INVALID_SIGNATURE);
 	/* EINIT: SECS being modified by another instruction (base access shared) -> #GP */

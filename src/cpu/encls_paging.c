@@ -278,7 +278,8 @@ static int ewb_check_type(struct sgx_lp *lp, const struct epc_page *pg, uint64_t
 		if (!pg->blocked)
 			return lp_err(lp, SGX_PAGE_NOT_BLOCKED);
 		/* EWB: tracking not complete -> SGX_NOT_TRACKED */
-		if (!track_complete(pg))
+		if (!track_complete(pg) ||
+		    cpu_event(lp, SGX_EVENT_EWB_NOT_TRACKED, pg->secs, pg->linaddr))
 			return lp_err(lp, SGX_NOT_TRACKED);
 		*hdr_eid = *pcmd_eid = pg->secs->secs_state->eid;
 	} else if (pg->type == SGX_PAGE_TYPE_SECS) {

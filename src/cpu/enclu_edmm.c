@@ -90,7 +90,9 @@ static int eaccept_commit(struct sgx_lp *lp, struct epc_page *pg, uint64_t f, ui
 	if (eaccept_mismatch(pg, f, la))
 		return lp_err(lp, SGX_PAGE_ATTRIBUTES_MISMATCH);
 	/* EACCEPT: an EMODPR/EMODT change not yet tracked -> SGX_NOT_TRACKED */
-	if (!track_complete(pg))
+	if (!track_complete(pg) ||
+	    ((pg->pr || pg->modified) &&
+	     cpu_event(lp, SGX_EVENT_EACCEPT_NOT_TRACKED, pg->secs, la)))
 		return lp_err(lp, SGX_NOT_TRACKED);
 	/* EACCEPT: TCS not in its initial state -> #GP */
 	if (secinfo_type(f) == SGX_PAGE_TYPE_TCS && !eaccept_tcs_ok(pg))

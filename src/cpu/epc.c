@@ -331,6 +331,28 @@ void sgx_cpu_set_pause_hook(struct sgx_cpu *cpu,
 	pthread_mutex_unlock(&cpu->lock);
 }
 
+uint64_t sgx_cpu_secs_eid(struct sgx_cpu *cpu, uint64_t secs_epc)
+{
+	struct epc_page *pg;
+	uint64_t eid = 0;
+
+	pthread_mutex_lock(&cpu->lock);
+	pg = epc_page_at(cpu, secs_epc);
+	if (pg && pg->valid && pg->type == SGX_PAGE_TYPE_SECS)
+		eid = pg->secs_state->eid;
+	pthread_mutex_unlock(&cpu->lock);
+	return eid;
+}
+
+bool cpu_event(struct sgx_lp *lp, enum sgx_cpu_event event, const struct epc_page *secs,
+	       uint64_t linaddr)
+{
+	const struct sgx_cpu_config *cfg = &lp->cpu->cfg;
+
+	return cfg->event_hook &&
+	       cfg->event_hook(cfg->event_ctx, event, secs ? secs->secs_state->eid : 0, linaddr);
+}
+
 void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32])
 {
 	pthread_mutex_lock(&cpu->lock);

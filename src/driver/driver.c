@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "driver/driver.h"
 #include "driver/uaccess.h"
+#include "tidlocal.h"
 #include "trace/trace.h"
 #include "sys.h"
 
@@ -30,6 +32,9 @@
 static struct softsgx_config pending_config;
 static uint8_t pending_seed[32];
 static bool have_seed;
+/* softsgx_configure()'s copy of config->inject */
+#define INJECT_SPEC_MAX 4096
+static char pending_inject[INJECT_SPEC_MAX];
 static struct sgx_platform *platform;
 static pthread_mutex_t platform_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -48,6 +53,66 @@ static void lp_destructor(void *arg)
 
 	sgx_lp_destroy(s->lp);
 	free(s);
+}
+
+/* The processor's questions to the platform (cpu.h) are injection points of the same names. */
+_Static_assert((int)SGX_EVENT_EWB_NOT_TRACKED == (int)SGX_INJ_EWB_NOT_TRACKED &&
+		       (int)SGX_NR_CPU_EVENTS == (int)SGX_INJ_IOCTL_EBUSY,
+	       "the processor's events lead the injection points");
+
+static bool cpu_event(void *ctx, enum sgx_cpu_event event, uint64_t eid, uint64_t linaddr)
+{
+	struct sgx_platform *plat = ctx;
+	struct sgx_thread_local *tl;
+	uint64_t rounds;
+
+	if (event != SGX_EVENT_EWB_NOT_TRACKED)
+		return sgx_inject_hit(plat, (enum sgx_inject_point)event, eid, linaddr);
+	/*
+	 * EWB's tracking is complete once an interrupt round has followed the
+	 * ETRACK (the driver's last retry): a page refused before that round is
+	 * not refused again after it.
+	 */
+	tl = sgx_thread_local();
+	rounds = atomic_load(&plat->counters[SOFTSGX_CNT_IPI_ROUNDS]);
+	if (tl->inject_ewb_addr == linaddr && tl->inject_ewb_rounds != rounds) {
+		tl->inject_ewb_addr = 0;
+		return false;
+	}
+	if (!sgx_inject_hit(plat, SGX_INJ_EWB_NOT_TRACKED, eid, linaddr))
+		return false;
+	tl->inject_ewb_addr = linaddr;
+	tl->inject_ewb_rounds = rounds;
+	return true;
+}
+
+/*
+ * The hostile platform of @spec (or of SOFTSGX_INJECT without one), if any;
+ * a bad SOFTSGX_INJECT is named on stderr and ignored.
+ */
+static void inject_create(struct sgx_platform *plat, struct sgx_cpu_config *cfg, const char *spec)
+{
+	const char *why;
+	char msg[256];
+	int err;
+
+	if (!spec) {
+		spec = getenv("SOFTSGX_INJECT");
+		if (!spec || !*spec)
+			return;
+	}
+	why = sgx_inject_parse(spec, &plat->inject, msg, sizeof(msg));
+	if (why) {
+		fprintf(stderr, "softsgx: SOFTSGX_INJECT='%s' ignored: %s\n", spec, why);
+		return;
+	}
+	if (plat->inject && (err = sgx_inject_open_log(plat->inject)))
+		fprintf(stderr, "softsgx: SOFTSGX_INJECT_LOG: %s; injections are not logged\n",
+			strerror(-err));
+	if (plat->inject) {
+		cfg->event_hook = cpu_event;
+		cfg->event_ctx = plat;
+	}
 }
 
 static struct sgx_platform *platform_create(void)
@@ -72,8 +137,10 @@ static struct sgx_platform *platform_create(void)
 	cfg.check_invariants = false; /* O(EPC) per leaf: for the processor's own tests */
 	if (have_seed)
 		memcpy(cfg.seed, pending_seed, sizeof(cfg.seed));
+	inject_create(plat, &cfg, plat->cfg.inject);
 	if (sgx_cpu_create(&cfg, &plat->cpu) || sgx_epc_init(plat)) {
 		sgx_cpu_destroy(plat->cpu);
+		sgx_inject_free(plat->inject);
 		free(plat);
 		return NULL;
 	}
@@ -110,18 +177,28 @@ void sgx_platform_set_ipi(struct sgx_platform *plat, const struct sgx_ipi_ops *o
 	plat->ipi = *ops;
 	atomic_store(&plat->own_signals, ops->own_signals);
 	pthread_rwlock_unlock(&plat->mmap_lock);
+	sgx_inject_start_aex(plat);
 }
 
 int softsgx_configure(const struct softsgx_config *config)
 {
 	struct softsgx_config cfg;
 	uint8_t seed[sizeof(pending_seed)];
+	char inject[sizeof(pending_inject)], why[256];
+	long len = 0;
 	int ret = 0;
 
 	/* The program's memory is read as a system call reads it: EFAULT, not a crash. */
 	if (copy_from_user(&cfg, config, sizeof(cfg)) ||
-	    (cfg.seed && copy_from_user(seed, cfg.seed, sizeof(seed)))) {
+	    (cfg.seed && copy_from_user(seed, cfg.seed, sizeof(seed))) ||
+	    (cfg.inject && (len = strncpy_from_user(inject, cfg.inject, sizeof(inject))) < 0)) {
 		errno = EFAULT;
+		return -1;
+	}
+	/* A specification that does not fit, or does not parse, is not one. */
+	if (cfg.inject && ((size_t)len == sizeof(inject) ||
+			   sgx_inject_parse(inject, NULL, why, sizeof(why)))) {
+		errno = EINVAL;
 		return -1;
 	}
 	pthread_mutex_lock(&platform_lock);
@@ -136,6 +213,10 @@ int softsgx_configure(const struct softsgx_config *config)
 		if (have_seed)
 			memcpy(pending_seed, seed, sizeof(pending_seed));
 		pending_config.seed = NULL;
+		if (cfg.inject) {
+			memcpy(pending_inject, inject, (size_t)len + 1);
+			pending_config.inject = pending_inject;
+		}
 	}
 	pthread_mutex_unlock(&platform_lock);
 	if (ret) {
@@ -772,7 +853,28 @@ static const char *const counter_names[SOFTSGX_NR_COUNTERS] = {
 	[SOFTSGX_CNT_RECLAIM_BATCHES] = "paging: reclaimer passes",
 	[SOFTSGX_CNT_PAGING_ETRACK] = "paging: ETRACKs",
 	[SOFTSGX_CNT_PAGING_IPI] = "paging: interrupt rounds",
+	[SOFTSGX_CNT_INJECT_EMODPR_CONFLICT] = "injected: emodpr.conflict",
+	[SOFTSGX_CNT_INJECT_EMODT_CONFLICT] = "injected: emodt.conflict",
+	[SOFTSGX_CNT_INJECT_EACCEPT_NOT_TRACKED] = "injected: eaccept.not_tracked",
+	[SOFTSGX_CNT_INJECT_EINIT_UNMASKED_EVENT] = "injected: einit.unmasked_event",
+	[SOFTSGX_CNT_INJECT_EWB_NOT_TRACKED] = "injected: ewb.not_tracked",
+	[SOFTSGX_CNT_INJECT_IOCTL_EBUSY] = "injected: ioctl.ebusy",
+	[SOFTSGX_CNT_INJECT_ADD_SIGNAL] = "injected: add.signal",
+	[SOFTSGX_CNT_INJECT_RESTRICT_EAGAIN] = "injected: restrict.eagain",
+	[SOFTSGX_CNT_INJECT_MODIFY_EAGAIN] = "injected: modify.eagain",
+	[SOFTSGX_CNT_INJECT_REMOVE_EAGAIN] = "injected: remove.eagain",
+	[SOFTSGX_CNT_INJECT_REMOVE_EBUSY] = "injected: remove.ebusy",
+	[SOFTSGX_CNT_INJECT_ALLOC_ENOMEM] = "injected: alloc.enomem",
+	[SOFTSGX_CNT_INJECT_ALLOC_EBUSY] = "injected: alloc.ebusy",
+	[SOFTSGX_CNT_INJECT_FAULT_SIGBUS] = "injected: fault.sigbus",
+	[SOFTSGX_CNT_INJECT_FAULT_RETRY] = "injected: fault.retry",
+	[SOFTSGX_CNT_INJECT_EVICT] = "injected: evict",
+	[SOFTSGX_CNT_INJECT_AEX] = "injected: aex.rate",
+	[SOFTSGX_CNT_INJECT_ETRACK_IRQ] = "injected: etrack.irq",
 };
+_Static_assert(SOFTSGX_CNT_INJECT_ETRACK_IRQ - SOFTSGX_CNT_INJECT_EMODPR_CONFLICT ==
+		       SGX_INJ_ETRACK_IRQ,
+	       "one counter per injection point, in their order");
 
 uint64_t softsgx_counter(enum softsgx_counter counter)
 {

@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include "cpu/cpu.h"
+#include "driver/inject.h"
 #include "driver/pagemap.h"
 #include "softsgx/softsgx.h"
 
@@ -114,6 +115,7 @@ struct sgx_encl {
 	uint64_t attributes;
 	uint64_t attributes_mask;
 	uint64_t secs_epc;          /* the SECS's EPC page */
+	uint64_t eid;               /* the processor's enclave ID: 1 for the first ECREATE ... */
 	struct pagemap pages;       /* page index (offset >> 12) -> struct sgx_encl_page * */
 	atomic_uint refs;           /* the fd and each VMA, as file references */
 	int memfd;                  /* the enclave's memory: page i at offset i * 4096 */
@@ -132,9 +134,10 @@ struct sgx_encl {
 /* The host's side of "interrupt every thread inside the enclave". */
 struct sgx_ipi_ops {
 	/*
-	 * Interrupt every thread currently executing inside @encl and return
-	 * once each has left enclave mode (AEX), like on_each_cpu_mask(...,
-	 * wait=1). Returns how many threads were interrupted.
+	 * Interrupt every thread currently executing inside @encl (NULL:
+	 * inside any enclave) and return once each has left enclave mode
+	 * (AEX), like on_each_cpu_mask(..., wait=1). Returns how many threads
+	 * were interrupted.
 	 */
 	unsigned int (*interrupt)(void *ctx, struct sgx_encl *encl);
 	void *ctx;
@@ -220,6 +223,7 @@ struct sgx_platform {
 	struct sgx_ipi_ops ipi;
 	_Atomic uint64_t own_signals; /* ipi.own_signals, readable without mmap_lock */
 	struct sgx_host_ops host;
+	struct sgx_inject *inject;  /* NULL: nothing is injected (inject.c) */
 	pthread_key_t lp_key;       /* the calling thread's logical processor (driver.c) */
 	pthread_mutex_t lp_lock;
 	struct lp_slot *foreign_lps; /* those of threads that share another's thread data */
@@ -235,6 +239,13 @@ struct sgx_platform {
  * runtime starts) reads them directly.
  */
 extern _Atomic uint64_t sgx_hull_start, sgx_hull_end;
+
+/* Whether to inject @point's result here (inject.h); one test when nothing is injected. */
+static inline bool sgx_inject(struct sgx_platform *plat, enum sgx_inject_point point, uint64_t eid,
+			      uint64_t addr)
+{
+	return __builtin_expect(plat->inject != NULL, 0) && sgx_inject_hit(plat, point, eid, addr);
+}
 
 static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, uint64_t n)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "tidlocal.h"
 #include "trace/trace.h"
 #include "sys.h"
 
@@ -272,6 +273,67 @@ static enum sgx_fault_result refresh(struct sgx_platform *plat, uint64_t addr)
 	return sgx_update_host(plat, addr, addr + PAGE) ? SGX_FAULT_SIGBUS : SGX_FAULT_RETRY;
 }
 
+/*
+ * The hostile platform's answers to a fault the driver would serve:
+ * fault.sigbus (what a fault gets when EAUG or ELDU finds no EPC page) and
+ * fault.retry (served only after the access faulted n more times, as
+ * Linux's VM_FAULT_NOPAGE while the page is being reclaimed). Return:
+ * true with *@res, or false to serve the fault.
+ */
+static bool injected_fault(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t addr,
+			   enum sgx_fault_result *res)
+{
+	struct sgx_thread_local *tl;
+
+	if (sgx_inject(plat, SGX_INJ_FAULT_SIGBUS, encl->eid, addr)) {
+		*res = SGX_FAULT_SIGBUS;
+		return true;
+	}
+	tl = sgx_thread_local();
+	if (tl->inject_retry_left && tl->inject_retry_addr == addr) {
+		tl->inject_retry_left--;
+	} else if (sgx_inject(plat, SGX_INJ_FAULT_RETRY, encl->eid, addr)) {
+		tl->inject_retry_addr = addr;
+		tl->inject_retry_left = sgx_inject_retries(plat) - 1;
+	} else {
+		return false;
+	}
+	/* As after the reclaimer took a mapping: a leaf's fault that recurs is retried (host/trap.c). */
+	atomic_fetch_add(&plat->reclaim_zaps, 1);
+	*res = SGX_FAULT_RETRY;
+	return true;
+}
+
+/*
+ * evict: one resident page of @encl other than the one at @addr (which the
+ * fault just served), chosen by the point's random stream, written back as
+ * the reclaimer writes pages back.
+ */
+static void injected_evict(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t addr)
+{
+	struct sgx_encl_page *page;
+	uint64_t key, val, victim = 0, n = 0, pick;
+	size_t pos = 0;
+
+	pthread_mutex_lock(&encl->lock);
+	while (pagemap_next(&encl->pages, &pos, &key, &val)) {
+		page = (struct sgx_encl_page *)(uintptr_t)val;
+		n += page->epc && page->addr != addr;
+	}
+	pick = n ? sgx_inject_choice(plat, SGX_INJ_EVICT) % n : 0;
+	for (pos = 0; n && pagemap_next(&encl->pages, &pos, &key, &val);) {
+		page = (struct sgx_encl_page *)(uintptr_t)val;
+		if (page->epc && page->addr != addr && !pick--) {
+			victim = page->addr;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&encl->lock);
+	/* A page a reclaim batch holds already, or no room in the backing store: left alone. */
+	if (victim)
+		sgx_encl_evict_page(encl, victim);
+}
+
 enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, uint32_t access,
 				    uint32_t *pfec)
 {
@@ -334,7 +396,12 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 			trace_fault(TRACE_FAULT_STALE, addr, *pfec);
 		return refresh(plat, addr);
 	}
-	res = fault_page_waiting(encl, vma, addr, *pfec, NULL) ? SGX_FAULT_SIGBUS : refresh(plat, addr);
+	if (!plat->inject || !injected_fault(plat, encl, addr, &res)) {
+		res = fault_page_waiting(encl, vma, addr, *pfec, NULL) ? SGX_FAULT_SIGBUS
+								       : refresh(plat, addr);
+		if (res == SGX_FAULT_RETRY && sgx_inject(plat, SGX_INJ_EVICT, encl->eid, addr))
+			injected_evict(plat, encl, addr);
+	}
 	if (res == SGX_FAULT_SIGBUS) {
 		sgx_count(plat, SOFTSGX_CNT_FAULT_SIGBUS, 1);
 		if (trace_on())
@@ -406,6 +473,9 @@ int sgx_enclave_etrack(struct sgx_encl *encl)
 	 */
 	if (!encl->secs_epc)
 		return 0;
+	/* etrack.irq: an interrupt round that comes while the flow runs. */
+	if (sgx_inject(plat, SGX_INJ_ETRACK_IRQ, encl->eid, 0))
+		sgx_ipi(encl);
 	sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
 	ret = encls_etrack(lp, encl->secs_epc);
 	if (ret) {

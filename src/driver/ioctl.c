@@ -83,6 +83,7 @@ static int sgx_encl_create(struct sgx_encl *encl, const struct sgx_secs *secs)
 		ret = -EIO;
 		goto err_epc;
 	}
+	encl->eid = sgx_cpu_secs_eid(plat->cpu, encl->secs_epc);
 	/*
 	 * The enclave's memory: one sparse file, page i at offset i * 4096. Made
 	 * once ECREATE has accepted the size: Linux's backing file takes any
@@ -306,6 +307,12 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, void *arg)
 				ret = -ERESTARTSYS;
 			break;
 		}
+		/* add.signal: as a signal whose handler has no SA_RESTART (nothing restarts it). */
+		if (sgx_inject(plat, SGX_INJ_ADD_SIGNAL, encl->eid, encl->base + add.offset + c)) {
+			if (!c)
+				ret = -EINTR;
+			break;
+		}
 		ret = sgx_encl_add_page(encl, add.src + c, add.offset + c, &secinfo, add.flags, bounce,
 					&src_vma);
 		if (ret)
@@ -483,25 +490,32 @@ static int after_range_change(struct sgx_encl *encl, uint64_t start, uint64_t le
  * of [offset, offset + length) under encl->lock, reloaded if it is swapped
  * out, stopping at the first error (-EFAULT where the enclave has no page or
  * the reload failed, -EAGAIN where it is being reclaimed or no EPC page is
- * free for the reload). Returns that error or 0, and in *@count the bytes of
- * the pages completed before it.
+ * free for the reload, or where injection point @eagain says so). Returns
+ * that error or 0, and in *@count the bytes of the pages completed before it.
  */
 static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t length,
 			  long (*fn)(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx),
-			  void *ctx, __u64 *count)
+			  void *ctx, enum sgx_inject_point eagain, __u64 *count)
 {
 	struct sgx_encl_page *page;
-	uint64_t c, gen = 0;
+	uint64_t c, gen = 0, addr;
+	bool injected = false;
 	long ret = 0;
 	int err;
 
 	for (c = 0; c < length && !ret; c += PAGE) {
+		addr = encl->base + offset + c;
 		sgx_reclaim_direct(encl->plat);
 		pthread_mutex_lock(&encl->lock);
 		gen = sgx_reclaim_gen(encl->plat);
 		/* Being reclaimed, or no EPC page to reload it in: -EAGAIN, else -EFAULT. */
-		page = sgx_encl_load_resident(encl, encl->base + offset + c, &err);
-		ret = page ? fn(encl, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
+		if (sgx_inject(encl->plat, eagain, encl->eid, addr)) {
+			ret = -EAGAIN;
+			injected = true;
+		} else {
+			page = sgx_encl_load_resident(encl, addr, &err);
+			ret = page ? fn(encl, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
+		}
 		pthread_mutex_unlock(&encl->lock);
 	}
 	/*
@@ -509,7 +523,7 @@ static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t lengt
 	 * at once, it could take encl->lock again before the batch gets it
 	 * (pthread mutexes are not fair), for ever. Let the batch end first.
 	 */
-	if (ret == -EAGAIN || ret == -EBUSY)
+	if ((ret == -EAGAIN || ret == -EBUSY) && !injected)
 		sgx_reclaim_wait(encl->plat, gen, RECLAIM_WAIT_MS);
 	*count = ret ? c - PAGE : c;
 	return ret;
@@ -536,7 +550,8 @@ static long restrict_page(struct sgx_encl *encl, struct sgx_encl_page *page, voi
 static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
 					     struct sgx_enclave_restrict_permissions *modp)
 {
-	long ret = for_each_page(encl, modp->offset, modp->length, restrict_page, modp, &modp->count);
+	long ret = for_each_page(encl, modp->offset, modp->length, restrict_page, modp,
+				 SGX_INJ_RESTRICT_EAGAIN, &modp->count);
 	int err = after_range_change(encl, encl->base + modp->offset, modp->count);
 
 	return ret ? ret : err;
@@ -621,7 +636,8 @@ static long sgx_enclave_modify_types(struct sgx_encl *encl, struct sgx_enclave_m
 
 	if (modt->page_type != SGX_PAGE_TYPE_TCS && modt->page_type != SGX_PAGE_TYPE_TRIM)
 		return -EINVAL; /* (copied back with count and result 0) */
-	ret = for_each_page(encl, modt->offset, modt->length, modify_page, modt, &modt->count);
+	ret = for_each_page(encl, modt->offset, modt->length, modify_page, modt,
+			    SGX_INJ_MODIFY_EAGAIN, &modt->count);
 	err = after_range_change(encl, encl->base + modt->offset, modt->count);
 	return ret ? ret : err;
 }
@@ -667,7 +683,8 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 	err = encls_emodpr(lp, &rwx, page->epc);
 	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
 		return -EPERM;
-	if (sgx_unmark_page_reclaimable(page))
+	if (sgx_inject(plat, SGX_INJ_REMOVE_EBUSY, encl->eid, page->addr) ||
+	    sgx_unmark_page_reclaimable(page))
 		return -EBUSY; /* a reclaim batch holds it */
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
 	/* An EREMOVE failure leaks the EPC page (never reused), as in Linux; the page goes anyway. */
@@ -694,7 +711,8 @@ static long sgx_ioc_enclave_remove_pages(struct sgx_encl *encl, void *arg)
 	if (params.count)
 		return -EINVAL;
 	pthread_rwlock_rdlock(&plat->mmap_lock);
-	ret = for_each_page(encl, params.offset, params.length, remove_page, NULL, &params.count);
+	ret = for_each_page(encl, params.offset, params.length, remove_page, NULL,
+			    SGX_INJ_REMOVE_EAGAIN, &params.count);
 	sgx_update_host(plat, encl->base + params.offset, encl->base + params.offset + params.count);
 	pthread_rwlock_unlock(&plat->mmap_lock);
 	if (copy_to_user(arg, &params, sizeof(params)))
@@ -722,8 +740,12 @@ long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg)
 	long ret = -ENOTTY; /* -ENOIOCTLCMD, as user space sees it */
 	size_t i;
 
-	/* One ioctl at a time per enclave, decided before the command is even looked at. */
-	if (atomic_fetch_or(&encl->flags, SGX_ENCL_IOCTL) & SGX_ENCL_IOCTL)
+	/*
+	 * One ioctl at a time per enclave, decided before the command is even
+	 * looked at (ioctl.ebusy: as if another thread's were running).
+	 */
+	if (sgx_inject(encl->plat, SGX_INJ_IOCTL_EBUSY, encl->eid, 0) ||
+	    (atomic_fetch_or(&encl->flags, SGX_ENCL_IOCTL) & SGX_ENCL_IOCTL))
 		return -EBUSY;
 	for (i = 0; i < sizeof(sgx_ioctls) / sizeof(sgx_ioctls[0]); i++) {
 		if (sgx_ioctls[i].cmd == cmd) {

@@ -71,6 +71,11 @@ int sgx_alloc_epc_page(struct sgx_platform *plat, void *mem, bool reclaim, uint6
 	bool listed, isolated;
 	uint64_t gen;
 
+	/* The EPC as full as it can be: nothing reclaimable, or (no reclaim) nothing free now. */
+	if (sgx_inject(plat, SGX_INJ_ALLOC_ENOMEM, 0, 0))
+		return -ENOMEM;
+	if (!reclaim && sgx_inject(plat, SGX_INJ_ALLOC_EBUSY, 0, 0))
+		return -EBUSY;
 	while (!(epc = take_free(plat))) {
 		/*
 		 * Linux's test is the list alone. The pages a batch holds are

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "driver/inject.h"
 #include "driver/settings.h"
 
 #define MAX_EPC_SIZE (SGX_EPC_MAX_PAGES * 4096) /* the processor's limit: 1T */
@@ -15,6 +16,7 @@ static const char *const env_names[SGX_NR_PLATFORM_SETTINGS] = {
 	[SGX_SET_TRACKING] = "SOFTSGX_TRACKING",
 	[SGX_SET_SGX] = "SOFTSGX_SGX",
 	[SGX_SET_SEED] = "SOFTSGX_SEED",
+	[SGX_SET_INJECT] = "SOFTSGX_INJECT",
 };
 
 const char *sgx_setting_env(enum sgx_setting setting)
@@ -97,6 +99,15 @@ const char *sgx_setting_parse(enum sgx_setting setting, const char *v, struct so
 		}
 		cfg->seed = seed;
 		return NULL;
+	case SGX_SET_INJECT: {
+		static char why[256];
+
+		/* @v stays where it is (argv or the environment): the platform reads it later. */
+		if (sgx_inject_parse(v, NULL, why, sizeof(why)))
+			return why;
+		cfg->inject = v;
+		return NULL;
+	}
 	default:
 		return "no such setting";
 	}

@@ -18,6 +18,7 @@ enum sgx_setting {
 	SGX_SET_TRACKING,
 	SGX_SET_SGX,
 	SGX_SET_SEED,
+	SGX_SET_INJECT,
 	SGX_NR_PLATFORM_SETTINGS, /* the ones above go to softsgx_configure() */
 };
 

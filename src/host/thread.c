@@ -485,8 +485,8 @@ void host_thread_not_entered(struct host_thread *t)
 }
 
 /*
- * The driver's "interrupt every thread inside @encl and wait": a signal to
- * each such thread; its handler performs the AEX. Threads running
+ * The driver's "interrupt every thread inside @encl (NULL: any enclave) and
+ * wait": a signal to each such thread; its handler performs the AEX. Threads running
  * emulator code take it when they return to enclave code, or never need
  * it (EEXIT).
  */
@@ -501,7 +501,7 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 	for (t = registry; t && n < ARENA_SLOTS; t = t->next) {
 		snapshot[n] = atomic_load(&t->exits);
 		if (!atomic_load(&t->inside) ||
-		    __atomic_load_n(&t->elrange_base, __ATOMIC_RELAXED) != encl->base)
+		    (encl && __atomic_load_n(&t->elrange_base, __ATOMIC_RELAXED) != encl->base))
 			continue;
 		targets[n++] = t;
 	}

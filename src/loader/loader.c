@@ -134,7 +134,7 @@ static int provision(struct softsgx_enclave *e)
 	if (pfd < 0)
 		return -errno;
 	prov.fd = (uint64_t)pfd;
-	if (softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_PROVISION, &prov))
+	if (softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_PROVISION, &prov))
 		ret = -errno;
 	softsgx_close(pfd);
 	return ret;
@@ -157,7 +157,7 @@ static int create(struct softsgx_enclave *e, const struct softsgx_load_options *
 	secs->attributes.flags = secs_attributes(o);
 	secs->attributes.xfrm = o->xfrm;
 	create.src = (uint64_t)(uintptr_t)secs;
-	if (softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &create))
+	if (softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_CREATE, &create))
 		ret = -errno;
 	free(secs);
 	if (!ret && (o->attributes & SGX_ATTR_PROVISIONKEY))
@@ -182,11 +182,9 @@ static int add_run(struct softsgx_enclave *e, const struct layout *l, const stru
 			.secinfo = (uint64_t)(uintptr_t)&secinfo,
 			.flags = SGX_PAGE_MEASURE,
 		};
-		if (softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add)) {
-			if (errno == EINTR && !add.count)
-				continue; /* a signal before the first page: nothing was added */
+		/* EBUSY and EINTR come before the first page: nothing was added. */
+		if (softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add))
 			return -errno;
-		}
 		if (!add.count)
 			return -EIO; /* no progress and no error: do not spin */
 		done += add.count;
@@ -241,7 +239,7 @@ static int init(struct softsgx_enclave *e, const struct softsgx_load_options *o,
 	}
 	if (!ret) {
 		init.sigstruct = (uint64_t)(uintptr_t)sig;
-		if (softsgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &init))
+		if (softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_INIT, &init))
 			ret = -errno;
 	}
 	free(sig);

@@ -121,6 +121,19 @@ void trace_paging(bool evict, uint64_t addr, uint64_t index, int result)
 	trace_emit(&ev, TRACE_SPAN_NONE);
 }
 
+void trace_inject(const char *point, uint64_t thread, uint64_t call, uint64_t eid, uint64_t addr)
+{
+	struct trace_event ev;
+
+	ev_start(&ev, point, "inject", 'i');
+	ev_arg_int(&ev, "thread", (int64_t)thread);
+	ev_arg_int(&ev, "call", (int64_t)call);
+	ev_arg_int(&ev, "enclave", (int64_t)eid);
+	ev_arg_hex(&ev, "addr", addr);
+	ev_finish(&ev);
+	trace_emit(&ev, TRACE_SPAN_NONE);
+}
+
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base)
 {
 	struct trace_event ev;

@@ -63,6 +63,11 @@ void trace_fault(enum trace_fault_kind kind, uint64_t addr, uint32_t pfec);
  * with the leaf's @result).
  */
 void trace_paging(bool evict, uint64_t addr, uint64_t index, int result);
+/*
+ * The hostile platform injected @point's result at call @call of thread
+ * @thread (its numbering), for the enclave with ID @eid, page @addr.
+ */
+void trace_inject(const char *point, uint64_t thread, uint64_t call, uint64_t eid, uint64_t addr);
 /* Interrupt round @round of the ETRACK flow hit @threads threads of the enclave at @base. */
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base);
 /* The calling thread received the interrupt, @inside enclave code or after leaving it. */
