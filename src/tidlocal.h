@@ -24,6 +24,7 @@ struct sgx_thread_local {
 	/* driver/inject.c: this thread's number + 1 (0: none yet) and its calls of each point */
 	uint32_t inject_thread;
 	uint32_t inject_retry_left; /* fault.retry: retries still due at inject_retry_addr */
+	bool inject_probe;          /* REMOVE_PAGES's EMODPR probe runs: emodpr.conflict is not for it */
 	uint64_t inject_retry_addr;
 	uint64_t inject_ewb_addr;   /* ewb.not_tracked: the page last refused ... */
 	uint64_t inject_ewb_rounds; /* ... and the interrupt rounds then */

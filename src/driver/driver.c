@@ -66,6 +66,8 @@ static bool cpu_event(void *ctx, enum sgx_cpu_event event, uint64_t eid, uint64_
 	struct sgx_thread_local *tl;
 	uint64_t rounds;
 
+	if (event == SGX_EVENT_EMODPR_CONFLICT && sgx_thread_local()->inject_probe)
+		return false;
 	if (event != SGX_EVENT_EWB_NOT_TRACKED)
 		return sgx_inject_hit(plat, (enum sgx_inject_point)event, eid, linaddr);
 	/*

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
-#include "tidlocal.h"
 #include "trace/trace.h"
 #include "sys.h"
+#include "tidlocal.h"
 
 #define PAGE 4096ull
 

@@ -22,6 +22,7 @@
 #include "softsgx/sign.h"
 #include "trace/trace.h"
 #include "sys.h"
+#include "tidlocal.h"
 
 #define PAGE 4096ull
 
@@ -679,8 +680,16 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 
 	if (page->type != SGX_PAGE_TYPE_TRIM)
 		return -EPERM;
-	/* Probe: EMODPR of an accepted TRIM page #PFs; an unaccepted one is not modifiable. */
+	/*
+	 * Probe: EMODPR of an accepted TRIM page #PFs; an unaccepted one is not
+	 * modifiable. (emodpr.conflict spares it: Linux's EPERM for a conflict
+	 * here cannot be told from an unaccepted page's.)
+	 */
+	if (plat->inject)
+		sgx_thread_local()->inject_probe = true;
 	err = encls_emodpr(lp, &rwx, page->epc);
+	if (plat->inject)
+		sgx_thread_local()->inject_probe = false;
 	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
 		return -EPERM;
 	if (sgx_inject(plat, SGX_INJ_REMOVE_EBUSY, encl->eid, page->addr) ||
