@@ -206,11 +206,11 @@ static void print_injected(FILE *f)
 			continue;
 		name = softsgx_counter_name((enum softsgx_counter)c) + strlen("injected: ");
 		if (n % 2 == 0)
-			fprintf(f, "  %-12s", n ? "" : "injected");
-		fprintf(f, "%-21s%6" PRIu64 "%s", name, v, n % 2 ? "\n" : "    ");
+			fprintf(f, "%s  %-12s", n ? "\n" : "", n ? "" : "injected");
+		fprintf(f, "%s%-21s%6" PRIu64, n % 2 ? "    " : "", name, v);
 		n++;
 	}
-	if (n % 2)
+	if (n)
 		fprintf(f, "\n");
 }
 

@@ -540,3 +540,35 @@ TEST(bad_specification_einval)
 
 	harness_in_child(&plain, bad_specs);
 }
+
+/* A program that does not say: SOFTSGX_INJECT, read when the platform is made. */
+static void from_env(void)
+{
+	struct dfx_encl *e = dfx_build();
+	struct sgx_enclave_restrict_permissions rp;
+
+	ASSERT_TRUE(e);
+	EXPECT_ERRNO(dfx_restrict(e, DFX_DATA, PAGE, SGX_SECINFO_R, &rp), EAGAIN);
+	EXPECT_EQ(INJECTED(RESTRICT_EAGAIN), 1);
+}
+
+/* A bad SOFTSGX_INJECT is named on stderr and ignored: nothing is injected. */
+static void bad_env_ignored(void)
+{
+	struct dfx_encl *e = dfx_build();
+
+	ASSERT_TRUE(e);
+	EXPECT_EQ(dfx_restrict(e, DFX_DATA, PAGE, SGX_SECINFO_R, NULL), 0);
+	EXPECT_EQ(INJECTED(RESTRICT_EAGAIN), 0);
+}
+
+TEST(specification_from_environment)
+{
+	static const struct softsgx_config plain = { 0 };
+
+	setenv("SOFTSGX_INJECT", "restrict.eagain=#1", 1);
+	harness_in_child(&plain, from_env);
+	setenv("SOFTSGX_INJECT", "restrict.eagain=#1:encl=0", 1);
+	harness_in_child(&plain, bad_env_ignored);
+	unsetenv("SOFTSGX_INJECT");
+}

@@ -87,7 +87,7 @@ static bool sgx2(struct soaker *s, unsigned long request, void *arg, const __u64
 
 static bool round_trip(struct soaker *s, uint64_t seed)
 {
-	uint64_t off = s->addr - softsgx_enclave_base(s->e), ret;
+	uint64_t off = s->addr - softsgx_enclave_base(s->e), ret = 0;
 	struct sgx_enclave_restrict_permissions rp = { .offset = off, .length = PAGES * PAGE,
 						       .permissions = SGX_SECINFO_R };
 	struct sgx_enclave_modify_types mt = { .offset = off, .length = PAGES * PAGE,

@@ -141,6 +141,62 @@ TEST(demo_trace_option_writes_file)
 	rmdir(dir);
 }
 
+/*
+ * `softsgx demo --inject`: the demo's runtime calls survive injected
+ * failures, the counter table says which struck, and the trace has an
+ * event for each.
+ */
+TEST(demo_inject_every_step_ok_injections_traced)
+{
+	char dir[] = "/tmp/softsgx-demo-inject-XXXXXX", path[64];
+	struct tool_result r;
+
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/demo.json", dir);
+	r = TOOL(NULL, "demo", "--trace", path, "--inject",
+		 "restrict.eagain=1/2,modify.eagain=1/2,remove.ebusy=#1,emodpr.conflict=#1,"
+		 "ioctl.ebusy=1/5,add.signal=1/3,fault.retry=1/4,evict=1/50,seed=3");
+	EXPECT_EQ(r.status, 0);
+	expect_all_steps_ok(&r);
+	EXPECT_CONTAINS(r.out, "  injected    ");
+	EXPECT_CONTAINS(r.out, "restrict.eagain");
+	EXPECT_CONTAINS(r.out, "emodpr.conflict           1");
+	EXPECT_CONTAINS(r.out, "add.signal");
+	tool_result_free(&r);
+	{
+		struct trace t;
+
+		ASSERT_TRUE(trace_read(path, &t));
+		EXPECT_TRUE(trace_check_format(&t));
+		EXPECT_EQ(trace_count(&t, "emodpr.conflict", 0), 1);
+		EXPECT_TRUE(trace_count(&t, "restrict.eagain", 0) > 0);
+		EXPECT_TRUE(trace_count(&t, "fault.retry", 0) > 0);
+		trace_free(&t);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST(demo_inject_from_env_and_bad_spec_usage_2)
+{
+	const char *const env[] = { "SOFTSGX_INJECT=ioctl.ebusy=#1", NULL };
+	const char *const bad[] = { "SOFTSGX_INJECT=restrict.eagain=1/0", NULL };
+	struct tool_result r = TOOL(env, "demo");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "ioctl.ebusy               1");
+	tool_result_free(&r);
+	r = TOOL(bad, "demo");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "SOFTSGX_INJECT='restrict.eagain=1/0': ");
+	EXPECT_CONTAINS(r.err, "expected a probability (0.1), a period (1/50) or a call (#17)");
+	tool_result_free(&r);
+	r = TOOL(NULL, "demo", "--inject", "no.such=1");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "no such injection point (docs/injection.md lists them)");
+	tool_result_free(&r);
+}
+
 TEST(demo_trace_unwritable_fails_with_message)
 {
 	const char *const env[] = { "SOFTSGX_TRACE=/nonexistent-dir/x.json", NULL };
