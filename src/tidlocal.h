@@ -24,10 +24,8 @@ struct sgx_thread_local {
 	/* driver/inject.c: this thread's number + 1 (0: none yet) and its calls of each point */
 	uint32_t inject_thread;
 	uint32_t inject_retry_left; /* fault.retry: retries still due at inject_retry_addr */
-	bool inject_probe;          /* REMOVE_PAGES's EMODPR probe runs: emodpr.conflict is not for it */
+	uint32_t inject_spared;     /* 1 << SGX_EVENT_*: the leaf running cannot meet that event */
 	uint64_t inject_retry_addr;
-	uint64_t inject_ewb_addr;   /* ewb.not_tracked: the page last refused ... */
-	uint64_t inject_ewb_rounds; /* ... and the interrupt rounds then */
 	uint64_t inject_calls[SGX_NR_INJECT_POINTS];
 };
 

@@ -63,29 +63,28 @@ _Static_assert((int)SGX_EVENT_EWB_NOT_TRACKED == (int)SGX_INJ_EWB_NOT_TRACKED &&
 static bool cpu_event(void *ctx, enum sgx_cpu_event event, uint64_t eid, uint64_t linaddr)
 {
 	struct sgx_platform *plat = ctx;
-	struct sgx_thread_local *tl;
-	uint64_t rounds;
 
-	if (event == SGX_EVENT_EMODPR_CONFLICT && sgx_thread_local()->inject_probe)
-		return false;
-	if (event != SGX_EVENT_EWB_NOT_TRACKED)
-		return sgx_inject_hit(plat, (enum sgx_inject_point)event, eid, linaddr);
 	/*
-	 * EWB's tracking is complete once an interrupt round has followed the
-	 * ETRACK (the driver's last retry): a page refused before that round is
-	 * not refused again after it.
+	 * Where the hardware cannot give the result, neither does the
+	 * platform: REMOVE_PAGES's EMODPR probe (see inject.h) and the EWB
+	 * after the interrupt round that completes its tracking.
 	 */
+	if (sgx_thread_local()->inject_spared & (1u << event))
+		return false;
+	return sgx_inject_hit(plat, (enum sgx_inject_point)event, eid, linaddr);
+}
+
+void sgx_inject_spare(struct sgx_platform *plat, enum sgx_cpu_event event, bool spare)
+{
+	struct sgx_thread_local *tl;
+
+	if (!plat->inject)
+		return;
 	tl = sgx_thread_local();
-	rounds = atomic_load(&plat->counters[SOFTSGX_CNT_IPI_ROUNDS]);
-	if (tl->inject_ewb_addr == linaddr && tl->inject_ewb_rounds != rounds) {
-		tl->inject_ewb_addr = 0;
-		return false;
-	}
-	if (!sgx_inject_hit(plat, SGX_INJ_EWB_NOT_TRACKED, eid, linaddr))
-		return false;
-	tl->inject_ewb_addr = linaddr;
-	tl->inject_ewb_rounds = rounds;
-	return true;
+	if (spare)
+		tl->inject_spared |= 1u << event;
+	else
+		tl->inject_spared &= ~(1u << event);
 }
 
 /*

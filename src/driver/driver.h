@@ -247,6 +247,12 @@ static inline bool sgx_inject(struct sgx_platform *plat, enum sgx_inject_point p
 	return __builtin_expect(plat->inject != NULL, 0) && sgx_inject_hit(plat, point, eid, addr);
 }
 
+/*
+ * While @spare holds, the calling thread's leaves do not meet @event from
+ * the injector: the leaf it runs next cannot meet it on hardware.
+ */
+void sgx_inject_spare(struct sgx_platform *plat, enum sgx_cpu_event event, bool spare);
+
 static inline void sgx_count(struct sgx_platform *plat, enum softsgx_counter c, uint64_t n)
 {
 	atomic_fetch_add_explicit(&plat->counters[c], n, memory_order_relaxed);

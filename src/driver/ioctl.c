@@ -22,7 +22,6 @@
 #include "softsgx/sign.h"
 #include "trace/trace.h"
 #include "sys.h"
-#include "tidlocal.h"
 
 #define PAGE 4096ull
 
@@ -685,11 +684,9 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 	 * modifiable. (emodpr.conflict spares it: Linux's EPERM for a conflict
 	 * here cannot be told from an unaccepted page's.)
 	 */
-	if (plat->inject)
-		sgx_thread_local()->inject_probe = true;
+	sgx_inject_spare(plat, SGX_EVENT_EMODPR_CONFLICT, true);
 	err = encls_emodpr(lp, &rwx, page->epc);
-	if (plat->inject)
-		sgx_thread_local()->inject_probe = false;
+	sgx_inject_spare(plat, SGX_EVENT_EMODPR_CONFLICT, false);
 	if (!sgx_is_fault(err) || sgx_fault_vector(err) != SGX_VEC_PF)
 		return -EPERM;
 	if (sgx_inject(plat, SGX_INJ_REMOVE_EBUSY, encl->eid, page->addr) ||

@@ -368,8 +368,9 @@ static void punch(int fd, uint64_t off, uint64_t len)
 
 /*
  * Linux's sgx_encl_ewb(): write the blocked EPC page @epc (the page at
- * @addr, 0 for the SECS) to the backing store. NOT_TRACKED: ETRACK and
- * again; then an interrupt round and again. Under encl->lock. Return: 0
+ * @addr, 0 for the SECS) to the backing store. NOT_TRACKED: ETRACK (after
+ * an interrupt round if an earlier cycle is still open) and again; then an
+ * interrupt round and again. Under encl->lock. Return: 0
  * with the VA slot in *@va / *@slot, or the leaf's error.
  */
 static int encl_ewb(struct sgx_encl *encl, uint64_t epc, uint64_t addr, struct sgx_va_page **va,
@@ -392,12 +393,26 @@ static int encl_ewb(struct sgx_encl *encl, uint64_t epc, uint64_t addr, struct s
 	if (ret == SGX_NOT_TRACKED) {
 		sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
 		sgx_count(plat, SOFTSGX_CNT_PAGING_ETRACK, 1);
-		encls_etrack(lp, encl->secs_epc);
+		/*
+		 * An earlier tracking cycle still open: Linux goes on, and its
+		 * last EWB fails as no cycle began after the EBLOCK. Close it
+		 * with an interrupt round and start this one (docs/fidelity.md).
+		 */
+		if (encls_etrack(lp, encl->secs_epc) == SGX_PREV_TRK_INCMPL) {
+			sgx_count(plat, SOFTSGX_CNT_PAGING_IPI, 1);
+			sgx_ipi(encl);
+			sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
+			sgx_count(plat, SOFTSGX_CNT_PAGING_ETRACK, 1);
+			encls_etrack(lp, encl->secs_epc);
+		}
 		ret = encls_ewb(lp, &pginfo, epc, va_slot);
 		if (ret == SGX_NOT_TRACKED) {
 			sgx_count(plat, SOFTSGX_CNT_PAGING_IPI, 1);
 			sgx_ipi(encl);
+			/* Every thread inside has left since the ETRACK: tracking is complete. */
+			sgx_inject_spare(plat, SGX_EVENT_EWB_NOT_TRACKED, true);
 			ret = encls_ewb(lp, &pginfo, epc, va_slot);
+			sgx_inject_spare(plat, SGX_EVENT_EWB_NOT_TRACKED, false);
 		}
 	}
 	if (ret) {

@@ -385,3 +385,28 @@ TEST_BUILT(enclave_pages_errors)
 	dfx_page_free(bad);
 	softsgx_close(prov);
 }
+
+/*
+ * EWB meets an open tracking cycle: a thread entered before the last ETRACK
+ * is still inside, so the reclaimer's own ETRACK is SGX_PREV_TRK_INCMPL.
+ * The interrupt round comes first, then a new cycle: the page is written
+ * back (where Linux's last EWB would fail and lose it).
+ */
+TEST_FLOW(ewb_after_open_tracking_cycle)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct dfx_ipi ipi = { .aex = true };
+	uint64_t rounds = DFX_COUNT(SOFTSGX_CNT_PAGING_IPI);
+
+	dfx_ipi_add(&ipi, t);
+	dfx_ipi_install(&ipi);
+	/* t is inside: an ETRACK now leaves its cycle open. */
+	ASSERT_SGX(encls_etrack(sgx_current_lp(plat), encl_of(e)->secs_epc), SGX_SUCCESS);
+	EXPECT_EQ(evict(e, DFX_DATA), 0);
+	EXPECT_TRUE(!dfx_epcm(e, DFX_DATA).valid);
+	EXPECT_EQ(t->interrupted, 1);
+	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_PAGING_IPI), rounds + 1);
+	/* Back inside, the page comes back on its access. */
+	ASSERT_SGX(dfx_resume(t), SGX_SUCCESS);
+	EXPECT_SGX(dfx_access(t, dfx_la(e, DFX_DATA), SGX_PF_W), SGX_SUCCESS);
+}
