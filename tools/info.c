@@ -82,6 +82,8 @@ static void print_platform(struct sgx_platform *plat)
 		       : "per-page: ETRACK, interrupts after each EMODPR/EMODT (Linux)");
 	printf("  %-20s %s%s (never secret: protect nothing with it)\n", "platform key seed",
 	       cfg->seed_given ? "from " : "built in", cfg->seed_given ? cfg->seed_from : "");
+	printf("  %-20s %s\n", "injection", cfg->inject && *cfg->inject ? cfg->inject
+								: "none (docs/injection.md)");
 	print_cpuid(plat->cpu);
 }
 

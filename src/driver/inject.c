@@ -163,7 +163,7 @@ static const char *parse_options(char *opts, struct rule *r, struct sgx_inject *
 			r->after = v;
 		else if (!strcmp(opt, "max") && v > 0)
 			r->max = v;
-		else if (!strcmp(opt, "thread"))
+		else if (!strcmp(opt, "thread") && v < UINT32_MAX)
 			r->thread = v + 1;
 		else if (!strcmp(opt, "n") && r == &inj->rule[SGX_INJ_FAULT_RETRY] && v >= 1 &&
 			 v <= MAX_RETRIES)
@@ -308,36 +308,34 @@ static void put_num(struct line *l, uint64_t v, unsigned int base)
 	put(l, digits + i);
 }
 
+/* @key, then @v in @base. */
+static void put_kv(struct line *l, const char *key, uint64_t v, unsigned int base)
+{
+	put(l, key);
+	put_num(l, v, base);
+}
+
 static void log_line(struct sgx_inject *inj, unsigned int point, uint64_t seq, uint64_t thread,
 		     uint64_t call, uint64_t eid, uint64_t addr)
 {
 	const struct rule *r = &inj->rule[point];
 	struct line l = { .n = 0 };
 
-	put(&l, "inject ");
-	put_num(&l, seq, 10);
+	put_kv(&l, "inject ", seq, 10);
 	put(&l, " ");
 	put(&l, point_names[point]);
-	put(&l, " thread=");
-	put_num(&l, thread, 10);
-	put(&l, " call=");
-	put_num(&l, call, 10);
-	put(&l, " encl=");
-	put_num(&l, eid, 10);
-	put(&l, " addr=");
-	put_num(&l, addr, 16);
+	put_kv(&l, " thread=", thread, 10);
+	put_kv(&l, " call=", call, 10);
+	put_kv(&l, " encl=", eid, 10);
+	put_kv(&l, " addr=", addr, 16);
 	if (r->kind != RULE_RATE) {
 		/* The same injection alone: the call counts only the enclave's calls under encl=. */
 		put(&l, " replay=");
 		put(&l, point_names[point]);
-		put(&l, "=#");
-		put_num(&l, call, 10);
-		put(&l, ":thread=");
-		put_num(&l, thread, 10);
-		if (r->encl) {
-			put(&l, ":encl=");
-			put_num(&l, r->encl, 10);
-		}
+		put_kv(&l, "=#", call, 10);
+		put_kv(&l, ":thread=", thread, 10);
+		if (r->encl)
+			put_kv(&l, ":encl=", r->encl, 10);
 	}
 	put(&l, "\n");
 	if (write(inj->log_fd, l.s, l.n) < 0)
@@ -382,11 +380,11 @@ bool sgx_inject_hit(struct sgx_platform *plat, enum sgx_inject_point point, uint
 	struct sgx_thread_local *tl;
 	uint64_t thread, call;
 
-	if (r->kind == RULE_OFF || r->kind == RULE_RATE || (r->encl && eid != r->encl))
+	if (r->kind == RULE_OFF || r->kind == RULE_RATE)
 		return false;
 	tl = sgx_thread_local();
 	thread = thread_number(inj, tl);
-	if (r->thread && thread != r->thread - 1)
+	if ((r->encl && eid != r->encl) || (r->thread && thread != r->thread - 1))
 		return false;
 	call = ++tl->inject_calls[point];
 	if (!decide(inj, r, point, thread, call))

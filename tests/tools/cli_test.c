@@ -178,6 +178,7 @@ TEST(info_platform_and_host)
 	EXPECT_CONTAINS(r.out, "MODE64BIT");
 	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000003");
 	EXPECT_CONTAINS(r.out, "from SOFTSGX_SEED");
+	EXPECT_CONTAINS(r.out, "injection            none (docs/injection.md)");
 	EXPECT_CONTAINS(r.out, "FSGSBASE");
 	EXPECT_CONTAINS(r.out, "Syscall User Dispatch");
 	EXPECT_CONTAINS(r.out, "CPUID faulting");
@@ -200,6 +201,15 @@ TEST(info_platform_and_host)
 
 /* Starting costs what the EPC's pages in use cost, not its size: the command's peak RSS. */
 #define EPC_RESIDENT_BOUND_KIB (64l << 10)
+
+TEST(info_shows_injection)
+{
+	struct tool_result r = TOOL(NULL, "info", "--inject", "evict=0.1,seed=4");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "injection            evict=0.1,seed=4\n");
+	tool_result_free(&r);
+}
 
 TEST(info_large_epc_resident_memory_small)
 {
