@@ -10,6 +10,7 @@
  * child process; nothing here may make one in the parent.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -571,4 +572,51 @@ TEST(specification_from_environment)
 	setenv("SOFTSGX_INJECT", "restrict.eagain=#1:encl=0", 1);
 	harness_in_child(&plain, bad_env_ignored);
 	unsetenv("SOFTSGX_INJECT");
+}
+
+/*
+ * alloc.enomem where no reclaim is allowed, from a second thread (thread=1:
+ * the main thread built the enclave): a fault that needs a page is SIGBUS,
+ * the reload of a swapped-out page inside RESTRICT_PERMISSIONS is EFAULT.
+ */
+struct second {
+	struct dfx_encl *e;
+	enum sgx_fault_result fault;
+	int restrict_ret, restrict_errno;
+	uint64_t count;
+};
+
+static void *second_thread(void *arg)
+{
+	struct second *s = arg;
+	struct sgx_enclave_restrict_permissions rp;
+	uint32_t pfec;
+
+	s->fault = dfx_vma_fault(dfx_la(s->e, DFX_FREE), SGX_PF_W, &pfec);
+	s->restrict_ret = dfx_restrict(s->e, DFX_DATA, 2 * PAGE, SGX_SECINFO_R, &rp);
+	s->restrict_errno = errno;
+	s->count = rp.count;
+	return NULL;
+}
+
+INJECT_TEST(alloc_enomem_fault_sigbus_reload_efault, "alloc.enomem=1:thread=1")
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	struct second s = { .e = dfx_build() };
+	pthread_t thread;
+
+	ASSERT_TRUE(s.e);
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	EXPECT_EQ(sgx_encl_evict_page(encl_of(s.e), dfx_la(s.e, DFX_DATA + PAGE)), 0);
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	ASSERT_EQ(pthread_create(&thread, NULL, second_thread, &s), 0);
+	pthread_join(thread, NULL);
+	EXPECT_EQ(s.fault, SGX_FAULT_SIGBUS);
+	EXPECT_TRUE(!dfx_epcm(s.e, DFX_FREE).valid);
+	EXPECT_EQ(s.restrict_ret, -1);
+	EXPECT_EQ(s.restrict_errno, EFAULT);
+	EXPECT_EQ(s.count, PAGE); /* the resident page before the swapped-out one */
+	EXPECT_EQ(INJECTED(ALLOC_ENOMEM), 2);
+	/* The main thread (thread 0) allocates as usual. */
+	EXPECT_EQ(dfx_restrict(s.e, DFX_DATA + PAGE, PAGE, SGX_SECINFO_R, NULL), 0);
 }
