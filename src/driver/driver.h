@@ -77,6 +77,7 @@ struct sgx_encl_page {
 	struct sgx_va_page *va_page; /* while swapped out: its VA page ... */
 	uint16_t va_slot;           /* ... and the slot in it */
 	uint16_t lru_batch;         /* the reclaim batch that holds it (SGX_LRU_ISOLATED) */
+	bool lru_relist;            /* reloaded while a batch holds it: listed when it lets go */
 	uint8_t vm_max_prot_bits;   /* the most a mapping of it may allow */
 	uint8_t type;               /* SGX_PAGE_TYPE_* as the driver recorded it */
 	uint8_t desc;               /* SGX_ENCL_PAGE_* */

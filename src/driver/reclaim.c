@@ -99,10 +99,14 @@ void sgx_mark_page_reclaimable(struct sgx_encl_page *page)
 
 	/*
 	 * A page reloaded after its EWB may still be in the batch that wrote it
-	 * (ISOLATED): it is listed now, and the batch leaves it so.
+	 * (ISOLATED): the batch lists it when it lets go. Until then it stays
+	 * the batch's, so that nothing frees it under the batch (REMOVE_PAGES
+	 * says EBUSY, as for a page being reclaimed).
 	 */
 	pthread_mutex_lock(&plat->lru_lock);
-	if (page->lru != SGX_LRU_LISTED)
+	if (page->lru == SGX_LRU_ISOLATED)
+		page->lru_relist = true;
+	else if (page->lru == SGX_LRU_NONE)
 		lru_add_tail(plat, page);
 	pthread_mutex_unlock(&plat->lru_lock);
 }
@@ -666,9 +670,8 @@ static bool encl_tryget(struct sgx_encl *encl)
 }
 
 /*
- * Batch @batch lets the page go: back on the list (@relist), or off it
- * (written back), unless a reload between its EWB and now listed it again
- * already (and another batch may hold it since). The batch's reference goes.
+ * Batch @batch lets the page go: back on the list (@relist, or reloaded
+ * since its EWB), or off it (written back). The batch's reference goes.
  */
 static void batch_release(struct sgx_encl_page *page, uint16_t batch, bool relist)
 {
@@ -677,10 +680,11 @@ static void batch_release(struct sgx_encl_page *page, uint16_t batch, bool relis
 
 	pthread_mutex_lock(&plat->lru_lock);
 	if (page->lru == SGX_LRU_ISOLATED && page->lru_batch == batch) {
-		if (relist)
+		if (relist || page->lru_relist)
 			lru_add_tail(plat, page);
 		else
 			lru_set(plat, page, SGX_LRU_NONE);
+		page->lru_relist = false;
 	}
 	pthread_mutex_unlock(&plat->lru_lock);
 	sgx_encl_put(encl);
