@@ -153,24 +153,30 @@ static const char *parse_options(char *opts, struct rule *r, struct sgx_inject *
 
 	for (opt = strtok_r(opts, ":", &save); opt; opt = strtok_r(NULL, ":", &save)) {
 		eq = strchr(opt, '=');
+		if (eq && !strcmp(opt, "thread=ksgxd") && r != &inj->rule[SGX_INJ_AEX]) {
+			r->thread = (uint64_t)SGX_INJECT_KSGXD + 1;
+			continue;
+		}
 		if (!eq || !number(eq + 1, &v))
 			return fail(why, len, "'%s': an option is name=number", item);
 		*eq = 0;
+		if (r == &inj->rule[SGX_INJ_AEX] && strcmp(opt, "max"))
+			return fail(why, len, "'%s': aex.rate takes one option, max=M", item);
 		if (!strcmp(opt, "encl") && v > 0 && r != &inj->rule[SGX_INJ_ALLOC_ENOMEM] &&
-		    r != &inj->rule[SGX_INJ_ALLOC_EBUSY] && r != &inj->rule[SGX_INJ_AEX])
+		    r != &inj->rule[SGX_INJ_ALLOC_EBUSY])
 			r->encl = v;
 		else if (!strcmp(opt, "after"))
 			r->after = v;
 		else if (!strcmp(opt, "max") && v > 0)
 			r->max = v;
-		else if (!strcmp(opt, "thread") && v < UINT32_MAX)
+		else if (!strcmp(opt, "thread") && v < SGX_INJECT_KSGXD)
 			r->thread = v + 1;
 		else if (!strcmp(opt, "n") && r == &inj->rule[SGX_INJ_FAULT_RETRY] && v >= 1 &&
 			 v <= MAX_RETRIES)
 			inj->retries = (unsigned int)v;
 		else
-			return fail(why, len, "'%s': options are encl=N (from 1; not for alloc.* and "
-					      "aex.rate), after=K, max=M (from 1), thread=T, and n=1..16 "
+			return fail(why, len, "'%s': options are encl=N (from 1; not for alloc.*), "
+					      "after=K, max=M (from 1), thread=T (or ksgxd), and n=1..16 "
 					      "for fault.retry", item);
 	}
 	return NULL;
@@ -273,12 +279,17 @@ static uint64_t draw(const struct sgx_inject *inj, unsigned int point, uint64_t 
 	return mix(inj->seed ^ mix((uint64_t)point << 40 ^ thread << 20 ^ mix(call)));
 }
 
-/* The calling thread's number, given at its first point. */
+/* The calling thread's number, given at its first point (the reclaimer thread's is fixed). */
 static uint32_t thread_number(struct sgx_inject *inj, struct sgx_thread_local *tl)
 {
 	if (!tl->inject_thread)
 		tl->inject_thread = atomic_fetch_add(&inj->threads, 1) + 1;
 	return tl->inject_thread - 1;
+}
+
+void sgx_inject_thread_is_ksgxd(void)
+{
+	sgx_thread_local()->inject_thread = SGX_INJECT_KSGXD + 1;
 }
 
 /* The log: text made by hand, one write() per line (this runs in signal handlers). */
@@ -315,6 +326,17 @@ static void put_kv(struct line *l, const char *key, uint64_t v, unsigned int bas
 	put_num(l, v, base);
 }
 
+/* @key, then the thread's number, or "ksgxd". */
+static void put_thread(struct line *l, const char *key, uint64_t thread)
+{
+	if (thread == SGX_INJECT_KSGXD) {
+		put(l, key);
+		put(l, "ksgxd");
+	} else {
+		put_kv(l, key, thread, 10);
+	}
+}
+
 static void log_line(struct sgx_inject *inj, unsigned int point, uint64_t seq, uint64_t thread,
 		     uint64_t call, uint64_t eid, uint64_t addr)
 {
@@ -324,16 +346,20 @@ static void log_line(struct sgx_inject *inj, unsigned int point, uint64_t seq, u
 	put_kv(&l, "inject ", seq, 10);
 	put(&l, " ");
 	put(&l, point_names[point]);
-	put_kv(&l, " thread=", thread, 10);
-	put_kv(&l, " call=", call, 10);
-	put_kv(&l, " encl=", eid, 10);
-	put_kv(&l, " addr=", addr, 16);
-	if (r->kind != RULE_RATE) {
+	if (r->kind == RULE_RATE) {
+		/* aex.rate: its round, and how many threads it interrupted. */
+		put_kv(&l, " round=", call, 10);
+		put_kv(&l, " threads=", thread, 10);
+	} else {
+		put_thread(&l, " thread=", thread);
+		put_kv(&l, " call=", call, 10);
+		put_kv(&l, " encl=", eid, 10);
+		put_kv(&l, " addr=", addr, 16);
 		/* The same injection alone: the call counts only the enclave's calls under encl=. */
 		put(&l, " replay=");
 		put(&l, point_names[point]);
 		put_kv(&l, "=#", call, 10);
-		put_kv(&l, ":thread=", thread, 10);
+		put_thread(&l, ":thread=", thread);
 		if (r->encl)
 			put_kv(&l, ":encl=", r->encl, 10);
 	}
@@ -349,7 +375,9 @@ static void record(struct sgx_platform *plat, unsigned int point, uint64_t threa
 	uint64_t seq = atomic_fetch_add(&inj->seq, 1) + 1;
 
 	sgx_count(plat, (enum softsgx_counter)(SOFTSGX_CNT_INJECT_EMODPR_CONFLICT + point), 1);
-	if (trace_on())
+	if (trace_on() && point == SGX_INJ_AEX)
+		trace_inject_round(point_names[point], call, thread);
+	else if (trace_on())
 		trace_inject(point_names[point], thread, call, eid, addr);
 	if (inj->log_fd >= 0)
 		log_line(inj, point, seq, thread, call, eid, addr);
@@ -431,7 +459,7 @@ static void *aex_thread(void *arg)
 			continue;
 		sgx_count(plat, SOFTSGX_CNT_IPI_ROUNDS, 1);
 		sgx_count(plat, SOFTSGX_CNT_IPI_THREADS, n);
-		record(plat, SGX_INJ_AEX, 0, round, 0, 0);
+		record(plat, SGX_INJ_AEX, n, round, 0, 0);
 		if (r->max && ++hits >= r->max)
 			return NULL;
 	}

@@ -7,8 +7,9 @@
  * what that cause gives; the caller produces the result and its state.
  *
  * Decisions are a function of the seed, the point, the calling thread's
- * number (threads are numbered in the order they first reach any point)
- * and how often that thread has reached the point: the same program with
+ * number (threads are numbered in the order they first reach any point;
+ * the reclaimer thread has a number of its own) and how often that thread
+ * has reached the point: the same program with
  * the same seed gets the same injections in the same order, per thread.
  */
 #ifndef SOFTSGX_DRIVER_INJECT_H
@@ -71,6 +72,10 @@ void sgx_inject_free(struct sgx_inject *inj);
  */
 bool sgx_inject_hit(struct sgx_platform *plat, enum sgx_inject_point point, uint64_t eid,
 		    uint64_t addr);
+/* The number of the reclaimer thread ("thread=ksgxd"), beyond every other thread's. */
+#define SGX_INJECT_KSGXD 0xfffffffeu
+/* The calling thread is the reclaimer thread: its decisions go by SGX_INJECT_KSGXD. */
+void sgx_inject_thread_is_ksgxd(void);
 /* For fault.retry: how many times the fault is retried before it is served (n=, 1..16). */
 unsigned int sgx_inject_retries(struct sgx_platform *plat);
 /* For evict: a number to choose a page with (the point's own random stream). */

@@ -848,6 +848,9 @@ static void *ksgxd(void *arg)
 {
 	struct sgx_platform *plat = arg;
 
+	if (plat->inject)
+		sgx_inject_thread_is_ksgxd();
+
 	pthread_mutex_lock(&plat->lru_lock);
 	for (;;) {
 		while (!ksgxd_work(plat)) {

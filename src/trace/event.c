@@ -134,6 +134,17 @@ void trace_inject(const char *point, uint64_t thread, uint64_t call, uint64_t ei
 	trace_emit(&ev, TRACE_SPAN_NONE);
 }
 
+void trace_inject_round(const char *point, uint64_t round, uint64_t threads)
+{
+	struct trace_event ev;
+
+	ev_start(&ev, point, "inject", 'i');
+	ev_arg_int(&ev, "round", (int64_t)round);
+	ev_arg_int(&ev, "threads", (int64_t)threads);
+	ev_finish(&ev);
+	trace_emit(&ev, TRACE_SPAN_NONE);
+}
+
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base)
 {
 	struct trace_event ev;

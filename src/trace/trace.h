@@ -68,6 +68,8 @@ void trace_paging(bool evict, uint64_t addr, uint64_t index, int result);
  * @thread (its numbering), for the enclave with ID @eid, page @addr.
  */
 void trace_inject(const char *point, uint64_t thread, uint64_t call, uint64_t eid, uint64_t addr);
+/* The hostile platform's interrupt round @round (@point: aex.rate) hit @threads threads. */
+void trace_inject_round(const char *point, uint64_t round, uint64_t threads);
 /* Interrupt round @round of the ETRACK flow hit @threads threads of the enclave at @base. */
 void trace_ipi_sent(uint64_t round, unsigned int threads, uint64_t base);
 /* The calling thread received the interrupt, @inside enclave code or after leaving it. */

@@ -515,6 +515,7 @@ static void bad_specs(void)
 		"restrict.eagain=1/0",  "restrict.eagain=#0", "aex.rate=0.5",
 		"aex.rate=1000",        "seed=x",             "fault.retry=1:n=17",
 		"alloc.enomem=1:encl=1", "restrict.eagain=0.1:bogus=1", "restrict.eagain=-0.1",
+		"aex.rate=100/s:after=1", "aex.rate=100/s:thread=ksgxd", "evict=1:thread=x",
 	};
 	struct softsgx_config cfg = { 0 };
 	char huge[5000];
@@ -531,7 +532,7 @@ static void bad_specs(void)
 	cfg.inject = (const char *)16;
 	EXPECT_ERRNO(softsgx_configure(&cfg), EFAULT);
 	cfg.inject = "restrict.eagain=0.5:encl=1:after=2:max=3:thread=0,fault.retry=1/3:n=2,"
-		     "aex.rate=100/s,seed=9";
+		     "ewb.not_tracked=0.5:thread=ksgxd,aex.rate=100/s:max=5,seed=9";
 	EXPECT_EQ(softsgx_configure(&cfg), 0);
 }
 

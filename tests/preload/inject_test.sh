@@ -25,8 +25,9 @@ status=$?
 for point in fault.retry evict aex.rate etrack.irq alloc.ebusy einit.unmasked_event; do
 	grep -q "^inject [0-9]* $point " "$tmp/log" || fail "no $point in the log"
 done
-# Every line says what it was and how to make it again (aex.rate: its own thread, no replay).
-bad=$(grep -v -E '^inject [0-9]+ [a-z_.]+ thread=[0-9]+ call=[0-9]+ encl=[0-9]+ addr=0x[0-9a-f]+( replay=[a-z_.]+=#[0-9]+:thread=[0-9]+)?$' "$tmp/log" | head -3)
+# Every line says what it was and how to make it again (aex.rate: its round, no replay).
+line='^inject [0-9]+ [a-z_.]+ thread=([0-9]+|ksgxd) call=[0-9]+ encl=[0-9]+ addr=0x[0-9a-f]+ replay=[a-z_.]+=#[0-9]+:thread=([0-9]+|ksgxd)$'
+bad=$(grep -v -E "$line" "$tmp/log" | grep -v -E '^inject [0-9]+ aex.rate round=[0-9]+ threads=[1-9][0-9]*$' | head -3)
 [ -z "$bad" ] || fail "log lines not as documented: $bad"
 
 [ "$failures" -eq 0 ] || exit 1
