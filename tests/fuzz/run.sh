@@ -13,7 +13,7 @@ set -u
 build=${1:?usage: run.sh BUILD [SECONDS] [TARGET...]}
 seconds=${2:-60}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-"fuzz_driver fuzz_leaves fuzz_elf fuzz_sigstruct"}
+targets=${*:-"fuzz_driver fuzz_leaves fuzz_elf fuzz_sigstruct fuzz_inject"}
 src=$(dirname "$0")
 status=0
 
