@@ -76,7 +76,6 @@ struct sgx_encl_page {
 	struct sgx_encl_page *lru_prev, *lru_next;
 	struct sgx_va_page *va_page; /* while swapped out: its VA page ... */
 	uint16_t va_slot;           /* ... and the slot in it */
-	uint16_t lru_batch;         /* the reclaim batch that holds it (SGX_LRU_ISOLATED) */
 	bool lru_relist;            /* reloaded while a batch holds it: listed when it lets go */
 	uint8_t vm_max_prot_bits;   /* the most a mapping of it may allow */
 	uint8_t type;               /* SGX_PAGE_TYPE_* as the driver recorded it */
@@ -216,7 +215,6 @@ struct sgx_platform {
 	pthread_cond_t ksgxd_wake;  /* under lru_lock: free pages ran low */
 	pthread_cond_t reclaim_done; /* under lru_lock: a batch finished (reclaim_gen moved) */
 	uint64_t reclaim_gen;
-	uint16_t batch_seq;         /* the last reclaim batch's number (lru_lock) */
 	_Atomic uint64_t reclaim_zaps; /* page-table entries the reclaimer took away (aging, eviction) */
 	bool ksgxd_running;         /* its thread was started (in this process: not after fork) */
 	bool ksgxd_busy;            /* it is in a batch */
@@ -453,6 +451,12 @@ int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, unsign
 void sgx_ipi(struct sgx_encl *encl);
 /* ETRACK, then interrupt the threads inside (Linux's sgx_enclave_etrack()). 0 or -EFAULT. */
 int sgx_enclave_etrack(struct sgx_encl *encl);
+/*
+ * A new tracking cycle for @encl: ETRACK, and where it fails (the previous
+ * cycle still open) an interrupt round and ETRACK again; counted as
+ * paging's with @paging. Under encl->lock. Return: the last ETRACK's result.
+ */
+int sgx_etrack_cycle(struct sgx_encl *encl, bool paging);
 /* vma.c: the page-table entry of @addr: its EPC address, or 0. */
 uint64_t sgx_pte_lookup(struct sgx_platform *plat, uint64_t addr);
 /* vma.c: map @addr to @epc. Return: 0, -ENOMEM. */

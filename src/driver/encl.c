@@ -463,8 +463,6 @@ void sgx_ipi(struct sgx_encl *encl)
 int sgx_enclave_etrack(struct sgx_encl *encl)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_lp *lp = sgx_current_lp(plat);
-	int ret;
 
 	/*
 	 * The reclaimer wrote the SECS back with the enclave's last page since
@@ -476,15 +474,25 @@ int sgx_enclave_etrack(struct sgx_encl *encl)
 	/* etrack.irq: an interrupt round that comes while the flow runs. */
 	if (sgx_inject(plat, SGX_INJ_ETRACK_IRQ, encl->eid, 0))
 		sgx_ipi(encl);
-	sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
-	ret = encls_etrack(lp, encl->secs_epc);
-	if (ret) {
-		sgx_ipi(encl);
-		sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
-		ret = encls_etrack(lp, encl->secs_epc);
-		if (ret)
-			return -EFAULT;
-	}
+	if (sgx_etrack_cycle(encl, false))
+		return -EFAULT;
 	sgx_ipi(encl);
 	return 0;
+}
+
+static int counted_etrack(struct sgx_encl *encl, bool paging)
+{
+	sgx_count(encl->plat, SOFTSGX_CNT_ETRACK, 1);
+	sgx_count(encl->plat, SOFTSGX_CNT_PAGING_ETRACK, paging);
+	return encls_etrack(sgx_current_lp(encl->plat), encl->secs_epc);
+}
+
+int sgx_etrack_cycle(struct sgx_encl *encl, bool paging)
+{
+	if (!counted_etrack(encl, paging))
+		return 0;
+	/* The previous cycle is still open (SGX_PREV_TRK_INCMPL): its threads leave first. */
+	sgx_count(encl->plat, SOFTSGX_CNT_PAGING_IPI, paging);
+	sgx_ipi(encl);
+	return counted_etrack(encl, paging);
 }

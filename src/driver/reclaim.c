@@ -395,20 +395,12 @@ static int encl_ewb(struct sgx_encl *encl, uint64_t epc, uint64_t addr, struct s
 	va_slot = (*va)->epc + *slot * 8ull;
 	ret = encls_ewb(lp, &pginfo, epc, va_slot);
 	if (ret == SGX_NOT_TRACKED) {
-		sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
-		sgx_count(plat, SOFTSGX_CNT_PAGING_ETRACK, 1);
 		/*
-		 * An earlier tracking cycle still open: Linux goes on, and its
-		 * last EWB fails as no cycle began after the EBLOCK. Close it
-		 * with an interrupt round and start this one (docs/fidelity.md).
+		 * Where an earlier tracking cycle is still open, Linux goes on
+		 * and its last EWB fails, as no cycle began after the EBLOCK;
+		 * here the ETRACK flow's own retry closes it (docs/fidelity.md).
 		 */
-		if (encls_etrack(lp, encl->secs_epc) == SGX_PREV_TRK_INCMPL) {
-			sgx_count(plat, SOFTSGX_CNT_PAGING_IPI, 1);
-			sgx_ipi(encl);
-			sgx_count(plat, SOFTSGX_CNT_ETRACK, 1);
-			sgx_count(plat, SOFTSGX_CNT_PAGING_ETRACK, 1);
-			encls_etrack(lp, encl->secs_epc);
-		}
+		sgx_etrack_cycle(encl, true);
 		ret = encls_ewb(lp, &pginfo, epc, va_slot);
 		if (ret == SGX_NOT_TRACKED) {
 			sgx_count(plat, SOFTSGX_CNT_PAGING_IPI, 1);
@@ -670,22 +662,21 @@ static bool encl_tryget(struct sgx_encl *encl)
 }
 
 /*
- * Batch @batch lets the page go: back on the list (@relist, or reloaded
- * since its EWB), or off it (written back). The batch's reference goes.
+ * The batch that holds the page (ISOLATED, which only this ends) lets it
+ * go: back on the list (@relist, or reloaded since its EWB), or off it
+ * (written back). The batch's reference goes.
  */
-static void batch_release(struct sgx_encl_page *page, uint16_t batch, bool relist)
+static void batch_release(struct sgx_encl_page *page, bool relist)
 {
 	struct sgx_platform *plat = page->encl->plat;
 	struct sgx_encl *encl = page->encl;
 
 	pthread_mutex_lock(&plat->lru_lock);
-	if (page->lru == SGX_LRU_ISOLATED && page->lru_batch == batch) {
-		if (relist || page->lru_relist)
-			lru_add_tail(plat, page);
-		else
-			lru_set(plat, page, SGX_LRU_NONE);
-		page->lru_relist = false;
-	}
+	if (relist || page->lru_relist)
+		lru_add_tail(plat, page);
+	else
+		lru_set(plat, page, SGX_LRU_NONE);
+	page->lru_relist = false;
 	pthread_mutex_unlock(&plat->lru_lock);
 	sgx_encl_put(encl);
 }
@@ -699,7 +690,7 @@ static void batch_done(struct sgx_platform *plat)
 }
 
 /* Block, then write back, the pages of @chunk (NULL entries skipped); each loses its reference. */
-static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt, uint16_t batch)
+static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt)
 {
 	size_t i;
 	int ret = 0;
@@ -711,10 +702,10 @@ static int reclaim_chunk(struct sgx_encl_page **chunk, size_t cnt, uint16_t batc
 		if (!chunk[i])
 			continue;
 		if (reclaimer_write(chunk[i])) {
-			batch_release(chunk[i], batch, true);
+			batch_release(chunk[i], true);
 			ret = -EIO;
 		} else {
-			batch_release(chunk[i], batch, false);
+			batch_release(chunk[i], false);
 		}
 	}
 	return ret;
@@ -724,17 +715,14 @@ void sgx_reclaim_pages(struct sgx_platform *plat)
 {
 	struct sgx_encl_page *chunk[SGX_NR_TO_SCAN], *page;
 	size_t cnt = 0, i;
-	uint16_t batch;
 	bool reclaim;
 
 	pthread_mutex_lock(&plat->lru_lock);
-	batch = ++plat->batch_seq;
 	while (cnt < SGX_NR_TO_SCAN && (page = plat->lru_head)) {
 		lru_unlink(plat, page);
 		/* Pages of an enclave being torn down (or a forked child's copy) are dropped. */
 		if (!sgx_encl_detached(page->encl) && encl_tryget(page->encl)) {
 			lru_set(plat, page, SGX_LRU_ISOLATED);
-			page->lru_batch = batch;
 			chunk[cnt++] = page;
 		} else {
 			lru_set(plat, page, SGX_LRU_NONE);
@@ -752,11 +740,11 @@ void sgx_reclaim_pages(struct sgx_platform *plat)
 			page->desc |= SGX_ENCL_PAGE_BEING_RECLAIMED;
 		pthread_mutex_unlock(&page->encl->lock);
 		if (!reclaim) {
-			batch_release(page, batch, true);
+			batch_release(page, true);
 			chunk[i] = NULL;
 		}
 	}
-	reclaim_chunk(chunk, cnt, batch);
+	reclaim_chunk(chunk, cnt);
 	batch_done(plat);
 }
 
@@ -789,7 +777,6 @@ int sgx_encl_isolate_page(struct sgx_encl *encl, uint64_t addr, bool being_recla
 			if (page->lru == SGX_LRU_LISTED)
 				lru_unlink(plat, page);
 			lru_set(plat, page, SGX_LRU_ISOLATED);
-			page->lru_batch = ++plat->batch_seq;
 			sgx_encl_get(encl);
 		}
 		pthread_mutex_unlock(&plat->lru_lock);
@@ -816,12 +803,12 @@ int sgx_reclaim_isolated(struct sgx_encl_page *page, bool write)
 		ret = write ? 0 : -ENOMEM;
 	}
 	if (write) {
-		ret = reclaim_chunk(&page, 1, page->lru_batch);
+		ret = reclaim_chunk(&page, 1);
 	} else {
 		pthread_mutex_lock(&page->encl->lock);
 		page->desc &= ~SGX_ENCL_PAGE_BEING_RECLAIMED;
 		pthread_mutex_unlock(&page->encl->lock);
-		batch_release(page, page->lru_batch, true);
+		batch_release(page, true);
 	}
 	batch_done(plat);
 	return ret;

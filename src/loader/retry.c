@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "driver/uaccess.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -18,31 +19,35 @@
 #define RETRIES 1000
 #define BACK_TO_BACK 8
 
-/* The range fields of an SGX2 ioctl's argument (result NULL for REMOVE_PAGES), or false. */
-static bool sgx2_range(unsigned long request, void *arg, __u64 **offset, __u64 **length,
-		       __u64 **count, __u64 **result)
+/* An SGX2 ioctl's argument, copied in from the caller's. */
+union sgx2_arg {
+	struct sgx_enclave_restrict_permissions rp;
+	struct sgx_enclave_modify_types mt;
+	struct sgx_enclave_remove_pages rm;
+};
+
+/*
+ * The size of @request's argument if it is an SGX2 ioctl (else 0), and the
+ * range fields in @a (result NULL for REMOVE_PAGES).
+ */
+static size_t sgx2_range(unsigned long request, union sgx2_arg *a, __u64 **offset, __u64 **length,
+			 __u64 **count, __u64 **result)
 {
 	switch (request) {
-	case SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS: {
-		struct sgx_enclave_restrict_permissions *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count, *result = &p->result;
-		return true;
-	}
-	case SGX_IOC_ENCLAVE_MODIFY_TYPES: {
-		struct sgx_enclave_modify_types *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count, *result = &p->result;
-		return true;
-	}
-	case SGX_IOC_ENCLAVE_REMOVE_PAGES: {
-		struct sgx_enclave_remove_pages *p = arg;
-
-		*offset = &p->offset, *length = &p->length, *count = &p->count, *result = NULL;
-		return true;
-	}
+	case SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS:
+		*offset = &a->rp.offset, *length = &a->rp.length, *count = &a->rp.count;
+		*result = &a->rp.result;
+		return sizeof(a->rp);
+	case SGX_IOC_ENCLAVE_MODIFY_TYPES:
+		*offset = &a->mt.offset, *length = &a->mt.length, *count = &a->mt.count;
+		*result = &a->mt.result;
+		return sizeof(a->mt);
+	case SGX_IOC_ENCLAVE_REMOVE_PAGES:
+		*offset = &a->rm.offset, *length = &a->rm.length, *count = &a->rm.count;
+		*result = NULL;
+		return sizeof(a->rm);
 	default:
-		return false;
+		return 0;
 	}
 }
 
@@ -69,10 +74,16 @@ static bool passing(int err, const __u64 *result)
 int softsgx_ioctl_retrying(int fd, unsigned long request, void *arg)
 {
 	__u64 *offset, *length, *count, *result, start, len, done = 0;
+	size_t size;
+	union sgx2_arg a;
 	unsigned int tries;
 	int ret = -1, err = 0;
 
-	if (!sgx2_range(request, arg, &offset, &length, &count, &result)) {
+	size = sgx2_range(request, &a, &offset, &length, &count, &result);
+	/* An argument it cannot read is the ioctl's to refuse, by Linux's rules and order. */
+	if (size && copy_from_user(&a, arg, size))
+		return softsgx_ioctl(fd, request, arg);
+	if (!size) {
 		/* CREATE, ADD_PAGES's first page, INIT: EBUSY and EINTR left nothing done. */
 		for (tries = 0; tries < RETRIES; tries++) {
 			pause_before(tries);
@@ -88,13 +99,17 @@ int softsgx_ioctl_retrying(int fd, unsigned long request, void *arg)
 		*offset = start + done, *length = len - done, *count = 0;
 		if (result)
 			*result = 0;
-		ret = softsgx_ioctl(fd, request, arg);
+		ret = softsgx_ioctl(fd, request, &a);
 		err = errno;
 		done += *count;
 		if (!ret || !passing(err, result) || done >= len)
 			break;
 	}
 	*offset = start, *length = len, *count = done;
+	if (copy_to_user(arg, &a, size)) {
+		errno = EFAULT; /* as the ioctl's own copy back */
+		return -1;
+	}
 	errno = err;
 	return ret;
 }

@@ -621,3 +621,36 @@ INJECT_TEST(alloc_enomem_fault_sigbus_reload_efault, "alloc.enomem=1:thread=1")
 	/* The main thread (thread 0) allocates as usual. */
 	EXPECT_EQ(dfx_restrict(s.e, DFX_DATA + PAGE, PAGE, SGX_SECINFO_R, NULL), 0);
 }
+
+/*
+ * softsgx_ioctl_retrying() reads and writes the caller's argument as the
+ * ioctl does: one it cannot read gets the ioctl's own answer (EFAULT once
+ * the enclave is initialized), one it cannot write back EFAULT; nothing
+ * crashes.
+ */
+static void retrying_bad_pointers(void)
+{
+	struct dfx_encl *e = dfx_build();
+	struct sgx_enclave_restrict_permissions rp = { .offset = DFX_DATA, .length = PAGE,
+						       .permissions = SGX_SECINFO_R };
+	void *ro;
+
+	ASSERT_TRUE(e);
+	EXPECT_ERRNO(softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
+					    dfx_unreadable()), EFAULT);
+	ro = dfx_ro_copy(&rp, sizeof(rp));
+	EXPECT_ERRNO(softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, ro), EFAULT);
+	EXPECT_TRUE(dfx_epcm(e, DFX_DATA).pr); /* the call ran; only its copy back failed */
+	EXPECT_ERRNO(softsgx_ioctl_retrying(-1, SGX_IOC_ENCLAVE_REMOVE_PAGES, &rp), EBADF);
+	/* Retried after the injected EAGAIN, from offset + count: one call's worth. */
+	rp.count = 0;
+	EXPECT_EQ(softsgx_ioctl_retrying(e->fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &rp), 0);
+	EXPECT_EQ(rp.count, PAGE);
+	EXPECT_EQ(rp.offset, DFX_DATA);
+	EXPECT_EQ(INJECTED(RESTRICT_EAGAIN), 1);
+}
+
+TEST(ioctl_retrying_bad_pointers_efault)
+{
+	in_child("restrict.eagain=#2", retrying_bad_pointers);
+}
