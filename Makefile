@@ -6,7 +6,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-test build release demo bench test test-asan test-tsan test-clang format clean
+.PHONY: all deps deps-test deps-bench build release demo bench test test-asan test-tsan test-clang format clean
 
 all: build
 
@@ -15,6 +15,9 @@ deps:
 
 deps-test:
 	@./scripts/deps.sh test
+
+deps-bench:
+	@./scripts/deps.sh bench
 
 build/%/CMakeCache.txt: | deps
 	@mkdir -p build/$*
@@ -35,8 +38,12 @@ release: build/release/CMakeCache.txt
 demo: release
 	./build/release/softsgx demo
 
-bench: release
-	./build/release/bench/softsgx_bench
+# make bench [BENCH_FLAGS=--quick]: every benchmark; the figures as CSV and the
+# RESTRICT_PERMISSIONS sweep as SVG in build/bench/ (gnuplot comes with deps-bench).
+BENCH_FLAGS ?=
+bench: release deps-bench
+	@mkdir -p build/bench
+	./build/release/softsgx bench $(BENCH_FLAGS) --csv build/bench/bench.csv --plot build/bench/sweep.svg
 
 test-asan: build/asan/CMakeCache.txt
 	cmake --build build/asan -j$(JOBS)

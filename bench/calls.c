@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The calls on ordinary files that libsoftsgx-preload.so interposes,
- * timed in a program that knows nothing of softsgx: `softsgx_bench` runs it
+ * timed in a program that knows nothing of softsgx: `softsgx bench` runs it
  * with and without the preload library and compares. Prints one line:
  * nanoseconds per open+close, per mmap+munmap of a page of the file, per
  * mprotect of an anonymous page, per fstat (each the median of 7 rounds).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A program's own system calls, timed in a program that knows nothing of
- * softsgx: `softsgx_bench` runs it with and without the preload library
+ * softsgx: `softsgx bench` runs it with and without the preload library
  * (which then traps the calls that matter with its seccomp filter) and
  * compares. Its SYSCALL instruction is in its own code, as a library
  * OS's loader has it. Prints one line: nanoseconds per getppid (let

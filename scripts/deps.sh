@@ -4,7 +4,8 @@
 # "deps.sh test" adds what the tests need beyond the build (clang: the tree
 # must build warning-free with it too; python3: an unmodified program that
 # softsgx exec must run unchanged); "deps.sh fuzz" adds clang's
-# libFuzzer and sanitizer runtimes (make fuzz).
+# libFuzzer and sanitizer runtimes (make fuzz); "deps.sh bench" adds gnuplot,
+# which draws the plot of make bench.
 set -eu
 
 packages="gcc make cmake pkg-config libssl-dev linux-libc-dev"
@@ -12,6 +13,8 @@ if [ "${1:-}" = test ]; then
 	packages="$packages clang python3"
 elif [ "${1:-}" = fuzz ]; then
 	packages="$packages clang libclang-rt-14-dev"
+elif [ "${1:-}" = bench ]; then
+	packages="$packages gnuplot-nox"
 fi
 missing=""
 for p in $packages; do

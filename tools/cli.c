@@ -48,7 +48,7 @@ int cli_fail(const struct cli_command *cmd, const char *fmt, ...)
 
 void cli_print_help(const struct cli_command *cmd)
 {
-	printf("usage: %s\n\n%s\n%s", cmd->synopsis, cmd->help, CONFIG_HELP);
+	printf("usage: %s\n\n%s\n%s", cmd->synopsis, cmd->help, cmd->no_config ? "" : CONFIG_HELP);
 }
 
 static const struct cli_option *find_option(const struct cli_option *opts, const char *name,

@@ -27,6 +27,7 @@ struct cli_command {
 	const char *synopsis;       /* "softsgx NAME ..." lines of the usage */
 	const char *help;           /* what --help prints after the synopsis */
 	int (*run)(const struct cli_command *cmd, int argc, char **argv);
+	bool no_config;             /* takes no configuration options (its help omits them) */
 };
 
 /* One option of a subcommand: a flag (@flag set) or an option with an argument (@value). */

@@ -12,5 +12,6 @@ extern const struct cli_command sign_command;
 extern const struct cli_command keygen_command;
 extern const struct cli_command load_command;    /* load.c */
 extern const struct cli_command exec_command;    /* exec.c */
+extern const struct cli_command bench_command;   /* bench.c */
 
 #endif /* SOFTSGX_TOOLS_COMMANDS_H */

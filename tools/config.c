@@ -76,6 +76,16 @@ bool config_option(const char *name, const char *value)
 	return false;
 }
 
+const char *config_option_given(void)
+{
+	int i;
+
+	for (i = 0; i < NR_SETTINGS; i++)
+		if (option_values[i])
+			return names[i].option;
+	return NULL;
+}
+
 /* The value of setting @i and where it came from ("--x" or "SOFTSGX_X"); NULL if unset. */
 static const char *setting(int i, const char **from)
 {

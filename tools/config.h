@@ -35,6 +35,9 @@
 	"  --host-disable LIST host features not to use: fsgsbase, sud, cpuid-faulting,\n"   \
 	"                      tsc-faulting, fsgsbase-read, all [SOFTSGX_HOST_DISABLE]\n"
 
+/* Return: the name of a configuration option given on the command line, or NULL. */
+const char *config_option_given(void);
+
 /* Return: true if @name ("--epc-size" ...) is a configuration option. */
 bool config_known(const char *name);
 

@@ -14,7 +14,7 @@
 
 static const struct cli_command *const commands[] = {
 	&demo_command, &info_command, &measure_command,
-	&sign_command, &keygen_command, &load_command, &exec_command,
+	&sign_command, &keygen_command, &load_command, &exec_command, &bench_command,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

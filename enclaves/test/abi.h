@@ -71,6 +71,8 @@ enum te_op {
 				 *     page (i * stride) % pages for i = 0 .. pages - 1 (stride 0 or 1:
 				 *     in order; it must be prime to pages); ret = mismatched words,
 				 *     out[0] = the first one's address */
+	TE_OP_ACCEPT_RANGE = 24, /* (secinfo flags, addr, pages): EACCEPT each page in order;
+				 *     ret = 0, or the first error with out[0] its page */
 	TE_NR_OPS
 };
 

@@ -242,6 +242,20 @@ static uint64_t op_check(uint64_t addr, uint64_t pages, uint64_t seed, uint64_t 
 	return bad;
 }
 
+static uint64_t op_accept_range(uint64_t flags, uint64_t addr, uint64_t pages, uint64_t out[8])
+{
+	uint64_t p, err;
+
+	for (p = 0; p < pages; p++) {
+		err = op_eaccept(ENCLU_EACCEPT, flags, addr + p * 4096, 0);
+		if (err) {
+			out[0] = addr + p * 4096;
+			return err;
+		}
+	}
+	return 0;
+}
+
 static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8])
 {
 	switch (c->op) {
@@ -292,6 +306,8 @@ static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8]
 		return op_fill(c->arg[0], c->arg[1], c->arg[2], c->arg[3], out);
 	case TE_OP_CHECK:
 		return op_check(c->arg[0], c->arg[1], c->arg[2], c->arg[3], out);
+	case TE_OP_ACCEPT_RANGE:
+		return op_accept_range(c->arg[0], c->arg[1], c->arg[2], out);
 	case TE_OP_THREAD_INFO:
 		out[0] = enclave_base() + thread_word(TE_THREAD_TCS);
 		out[1] = enclave_base() + thread_word(TE_THREAD_SELF);

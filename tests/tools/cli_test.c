@@ -260,3 +260,88 @@ TEST(epc_size_host_cannot_map_fails_1)
 	EXPECT_EQ(r.status, 0);
 	tool_result_free(&r);
 }
+
+/* softsgx bench: its usage errors come before any benchmark runs. */
+TEST(bench_usage_errors)
+{
+	struct tool_result r = TOOL(NULL, "bench", "--help");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "usage: softsgx bench [--quick] [--csv FILE] [--plot FILE.svg] [NAME...]");
+	EXPECT_TRUE(!strstr(r.out, "--tracking MODE")); /* it takes no configuration */
+	tool_result_free(&r);
+	r = TOOL(NULL, "bench", "nothing");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx bench: no benchmark 'nothing'");
+	tool_result_free(&r);
+	r = TOOL(NULL, "bench", "--epc-size", "1M", "ecall");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx bench: --epc-size: each benchmark sets the platform it needs");
+	tool_result_free(&r);
+	r = TOOL(NULL, "--tracking", "batched", "bench", "ecall");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx bench: --tracking: each benchmark sets the platform it needs");
+	tool_result_free(&r);
+	r = TOOL(NULL, "bench", "--csv", "/nonexistent-dir/figures.csv", "ecall");
+	EXPECT_EQ(r.status, 1);
+	EXPECT_CONTAINS(r.err, "softsgx bench: /nonexistent-dir/figures.csv: No such file or directory");
+	EXPECT_TRUE(!strstr(r.out, "ecall ("));
+	tool_result_free(&r);
+}
+
+/* The number of lines of @csv whose first field is "@bench". */
+static int csv_rows(const char *csv, const char *bench)
+{
+	char want[32];
+	const char *p;
+	int n = 0;
+
+	snprintf(want, sizeof(want), "\n\"%s\",", bench);
+	for (p = csv; (p = strstr(p, want)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * softsgx bench --quick on two cheap benchmarks: the table, and every row
+ * in the CSV with its floor and ratio. Figures are not judged: a test
+ * asserts no timing.
+ */
+TEST(bench_quick_writes_table_and_csv)
+{
+	struct tool_limits limits = { .seconds = 600 };
+	char path[] = "/tmp/softsgx-bench-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct tool_result r;
+	FILE *f;
+	char *csv;
+
+	EXPECT_TRUE(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	r = TOOL_LIMITED(&limits, NULL, "bench", "--quick", "--csv", path, "signal", "memory");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "softsgx bench --quick on ");
+	EXPECT_CONTAINS(r.out, "signal to a thread inside, until its handler");
+	EXPECT_CONTAINS(r.out, "interrupt round: RESTRICT of 1 page [batched, 3 inside]");
+	EXPECT_CONTAINS(r.out, "1.00 interrupt rounds per call");
+	EXPECT_CONTAINS(r.out, "emulator memory per enclave page (EAUG+EACCEPT), N=65536");
+	EXPECT_TRUE(!strstr(r.out, "ecall (")); /* only the benchmarks named */
+	f = fopen(path, "r");
+	if (f)
+		fseek(f, 0, SEEK_END); /* tool_slurp() reads up to the file position */
+	csv = f ? tool_slurp(f) : NULL;
+	EXPECT_TRUE(csv != NULL);
+	if (csv) {
+		EXPECT_CONTAINS(csv, "bench,operation,setting,n,unit,median,lowest,highest,runs,"
+				     "compared_with,compared_median,ratio,target,counts\n");
+		EXPECT_EQ(csv_rows(csv, "signal"), 3);
+		EXPECT_EQ(csv_rows(csv, "memory"), 2);
+		EXPECT_CONTAINS(csv, "\"signal\",\"interrupt round: RESTRICT of 1 page\",\"batched, 1 inside\",0,\"us\",");
+		EXPECT_CONTAINS(csv, "\"memory\",\"emulator memory per enclave page (EAUG+EACCEPT)\",\"\",65536,\"B/page\",");
+	}
+	free(csv);
+	unlink(path);
+	tool_result_free(&r);
+}
