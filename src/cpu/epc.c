@@ -546,10 +546,8 @@ bool mem_is_zero(const void *p, size_t len)
 {
 	const uint8_t *b = p;
 
-	while (len--)
-		if (*b++)
-			return false;
-	return true;
+	/* Zero if the first byte is and every byte equals the one before it. */
+	return !len || (!b[0] && !memcmp(b, b + 1, len - 1));
 }
 
 bool secinfo_reserved_ok(const struct sgx_secinfo *si)

@@ -329,6 +329,8 @@ void sgx_free_epc_page(struct sgx_platform *plat, uint64_t epc);
  * sgx_encl_free_epc_page() does. Return: 0, or the EREMOVE error.
  */
 int sgx_encl_free_epc_page(struct sgx_platform *plat, uint64_t epc);
+/* The same on logical processor @lp (the caller's, found once for many pages). */
+int sgx_encl_free_epc_page_on(struct sgx_lp *lp, struct sgx_platform *plat, uint64_t epc);
 
 /* reclaim.c: EPC paging, as Linux's reclaimer (main.c) and its encl.c helpers */
 #define SGX_NR_TO_SCAN 16    /* pages per reclaim batch */

@@ -494,9 +494,11 @@ static int after_range_change(struct sgx_encl *encl, uint64_t start, uint64_t le
  * that error or 0, and in *@count the bytes of the pages completed before it.
  */
 static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t length,
-			  long (*fn)(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx),
+			  long (*fn)(struct sgx_encl *encl, struct sgx_lp *lp,
+				     struct sgx_encl_page *page, void *ctx),
 			  void *ctx, enum sgx_inject_point eagain, __u64 *count)
 {
+	struct sgx_lp *lp = sgx_current_lp(encl->plat); /* once: it costs a system call */
 	struct sgx_encl_page *page;
 	uint64_t c, gen = 0, addr;
 	bool injected = false;
@@ -514,7 +516,7 @@ static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t lengt
 			injected = true;
 		} else {
 			page = sgx_encl_load_resident(encl, addr, &err);
-			ret = page ? fn(encl, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
+			ret = page ? fn(encl, lp, page, ctx) : err == -EBUSY ? -EAGAIN : -EFAULT;
 		}
 		pthread_mutex_unlock(&encl->lock);
 	}
@@ -530,7 +532,8 @@ static long for_each_page(struct sgx_encl *encl, uint64_t offset, uint64_t lengt
 }
 
 /* One page of RESTRICT_PERMISSIONS, under encl->lock. */
-static long restrict_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
+static long restrict_page(struct sgx_encl *encl, struct sgx_lp *lp, struct sgx_encl_page *page,
+			  void *ctx)
 {
 	struct sgx_enclave_restrict_permissions *modp = ctx;
 	struct sgx_secinfo secinfo = { .flags = modp->permissions };
@@ -538,7 +541,7 @@ static long restrict_page(struct sgx_encl *encl, struct sgx_encl_page *page, voi
 
 	if (page->type != SGX_PAGE_TYPE_REG)
 		return -EINVAL; /* EMODPR would #PF on TCS and TRIM pages: fail early */
-	err = encls_emodpr(sgx_current_lp(encl->plat), &secinfo, page->epc);
+	err = encls_emodpr(lp, &secinfo, page->epc);
 	if (err) {
 		if (!sgx_is_fault(err))
 			modp->result = err;
@@ -583,8 +586,8 @@ static long sgx_ioc_enclave_restrict_permissions(struct sgx_encl *encl, void *ar
 }
 
 /* One page of MODIFY_TYPES, under encl->lock. */
-static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint64_t type,
-			__u64 *result)
+static long modify_type(struct sgx_encl *encl, struct sgx_lp *lp, struct sgx_encl_page *page,
+			uint64_t type, __u64 *result)
 {
 	struct sgx_secinfo secinfo = { .flags = SGX_SECINFO_PT(type) };
 	uint8_t max_prot_restore = page->vm_max_prot_bits;
@@ -606,7 +609,7 @@ static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint6
 		sgx_zap_ptes(encl->plat, page->addr, page->addr + PAGE);
 		sgx_mark_page_reclaimable(page);
 	}
-	err = encls_emodt(sgx_current_lp(encl->plat), &secinfo, page->epc);
+	err = encls_emodt(lp, &secinfo, page->epc);
 	if (err) {
 		page->vm_max_prot_bits = max_prot_restore;
 		if (type == SGX_PAGE_TYPE_TCS) /* its PTE is gone: so is its host access */
@@ -622,11 +625,12 @@ static long modify_type(struct sgx_encl *encl, struct sgx_encl_page *page, uint6
 	return 0;
 }
 
-static long modify_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
+static long modify_page(struct sgx_encl *encl, struct sgx_lp *lp, struct sgx_encl_page *page,
+			void *ctx)
 {
 	struct sgx_enclave_modify_types *modt = ctx;
 
-	return modify_type(encl, page, modt->page_type, &modt->result);
+	return modify_type(encl, lp, page, modt->page_type, &modt->result);
 }
 
 static long sgx_enclave_modify_types(struct sgx_encl *encl, struct sgx_enclave_modify_types *modt)
@@ -670,10 +674,10 @@ static long sgx_ioc_enclave_modify_types(struct sgx_encl *encl, void *arg)
  * to PT_TRIM, EACCEPT(TRIM|MODIFIED) of each page inside the enclave, then
  * REMOVE_PAGES. Only a trimmed page the enclave has accepted is removed.
  */
-static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void *ctx)
+static long remove_page(struct sgx_encl *encl, struct sgx_lp *lp, struct sgx_encl_page *page,
+			void *ctx)
 {
 	struct sgx_platform *plat = encl->plat;
-	struct sgx_lp *lp = sgx_current_lp(plat);
 	struct sgx_secinfo rwx = { .flags = SGX_SECINFO_PERM_MASK };
 	int err;
 
@@ -694,7 +698,7 @@ static long remove_page(struct sgx_encl *encl, struct sgx_encl_page *page, void 
 		return -EBUSY; /* a reclaim batch holds it */
 	sgx_zap_ptes(plat, page->addr, page->addr + PAGE);
 	/* An EREMOVE failure leaks the EPC page (never reused), as in Linux; the page goes anyway. */
-	sgx_encl_free_epc_page(plat, page->epc);
+	sgx_encl_free_epc_page_on(lp, plat, page->epc);
 	encl->secs_child_cnt--;
 	pagemap_erase(&encl->pages, (page->addr - encl->base) / PAGE);
 	free(page);

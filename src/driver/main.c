@@ -136,10 +136,15 @@ size_t sgx_nr_free_epc_pages(struct sgx_platform *plat)
 
 int sgx_encl_free_epc_page(struct sgx_platform *plat, uint64_t epc)
 {
+	return sgx_encl_free_epc_page_on(sgx_current_lp(plat), plat, epc);
+}
+
+int sgx_encl_free_epc_page_on(struct sgx_lp *lp, struct sgx_platform *plat, uint64_t epc)
+{
 	static atomic_bool told;
 	char msg[] = "softsgx: EREMOVE returned 0x???????? and an EPC page was leaked. "
 		     "SGX may become unusable.\n";
-	int ret = encls_eremove(sgx_current_lp(plat), epc), i;
+	int ret = encls_eremove(lp, epc), i;
 
 	if (ret) {
 		/* Linux's EREMOVE_ERROR_MESSAGE (WARN_ONCE), then the page is leaked. */
