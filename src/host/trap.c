@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -982,6 +983,15 @@ static void enclave_trap(struct host_thread *t, int sig, siginfo_t *info, uconte
 			atomic_fetch_add(&t->interrupts, 1);
 			host_thread_left(t);
 			if (!eresume(t, &r, &irq)) {
+				/*
+				 * The interrupt that makes a real AEX also gives the
+				 * kernel a chance to schedule. Here the sender may be
+				 * waiting for threads inside that are runnable but
+				 * have no CPU (more threads than CPUs): without the
+				 * yield they would get one only at the end of this
+				 * thread's time slice, milliseconds later.
+				 */
+				sched_yield();
 				go_enclave(t, &r, uc);
 				return;
 			}
