@@ -5,7 +5,9 @@
  * call, after INIT only; the pages are PENDING and the enclave still
  * EACCEPTs each, without a fault. madvise on other memory is madvise(2)'s.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -164,6 +166,43 @@ TEST_BUILT(populate_madvise_enclave_and_host_range)
 	EXPECT_EQ(advise(e, DFX_SIZE - 2 * PAGE, 4 * PAGE, MADV_WILLNEED), 0);
 	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 2);
 	EXPECT_TRUE(dfx_epcm(e, DFX_SIZE - PAGE).pending);
+}
+
+/* Bytes of host memory the enclave's memory file holds. */
+static uint64_t memfd_bytes(struct dfx_encl *e)
+{
+	struct sgx_encl *encl = sgx_encl_from_fd(sgx_platform_get(), e->fd);
+	struct stat st;
+
+	sgx_encl_put(encl); /* the fd keeps it */
+	return fstat(encl->memfd, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+/*
+ * Populate allocates the host memory of many pages at once before their
+ * EAUGs; when the EPC runs out part way (alloc.enomem, the fifth
+ * allocation), the pages not added give theirs back: the memory file
+ * holds the four pages added, not the range.
+ */
+TEST_BUILT(populate_enomem_gives_back_host_memory)
+{
+	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), before = memfd_bytes(e);
+	struct sgx_platform *plat = sgx_platform_get();
+	struct sgx_inject *inj;
+	char why[128];
+
+	/* This thread's first calls of the point under injection: #5 is the fifth from here. */
+	ASSERT_TRUE(!sgx_inject_parse("alloc.enomem=#5", &inj, why, sizeof(why)));
+	plat->inject = inj;
+	errno = 0;
+	EXPECT_EQ(advise(e, DFX_FREE, 64 * PAGE, MADV_WILLNEED), -1);
+	EXPECT_EQ(errno, ENOMEM);
+	plat->inject = NULL;
+	sgx_inject_free(inj);
+	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 4);
+	EXPECT_EQ(memfd_bytes(e), before + 4 * PAGE);
+	EXPECT_TRUE(dfx_epcm(e, DFX_FREE + 3 * PAGE).pending);
+	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE + 4 * PAGE).valid);
 }
 
 TEST(populate_madvise_non_enclave_uses_madvise)
