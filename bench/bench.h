@@ -124,9 +124,12 @@ struct bench_spinners;
 struct bench_spinners *bench_spin_start(struct softsgx_enclave *e, unsigned int n);
 void bench_spin_stop(struct bench_spinners *s);
 
-/* The host operations: one ENCLU trap and return (us), mprotect of @pages touched pages (us). */
+/*
+ * The host operations: one ENCLU trap and return (us); one mprotect of
+ * @pages touched pages while @spinning threads of the process spin (us).
+ */
 double bench_host_trap_us(int calls);
-double bench_host_mprotect_us(uint64_t pages);
+double bench_host_mprotect_us(uint64_t pages, unsigned int spinning);
 
 /* Print @name's rows as a table; write every row as CSV to @path (false: a message said why). */
 void bench_print(const struct bench *b, const char *name);

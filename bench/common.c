@@ -233,8 +233,40 @@ double bench_host_trap_us(int calls)
 	return t;
 }
 
-/* One mprotect(2) taking write away from @pages pages in use (touched: page-table entries). */
-double bench_host_mprotect_us(uint64_t pages)
+static double mprotect_us(uint64_t pages);
+static volatile int host_spin_stop;
+
+static void *host_spin(void *arg)
+{
+	(void)arg;
+	while (!host_spin_stop)
+		__builtin_ia32_pause();
+	return NULL;
+}
+
+/*
+ * One mprotect(2) taking write away from @pages pages in use (touched:
+ * page-table entries), while @spinning other threads of the process spin
+ * (a change of the mappings then flushes their CPUs' TLBs too).
+ */
+double bench_host_mprotect_us(uint64_t pages, unsigned int spinning)
+{
+	pthread_t th[MAX_SPINNERS];
+	unsigned int i;
+	double t;
+
+	host_spin_stop = 0;
+	for (i = 0; i < spinning && i < MAX_SPINNERS; i++)
+		pthread_create(&th[i], NULL, host_spin, NULL);
+	usleep(spinning ? 5000 : 0);
+	t = mprotect_us(pages);
+	host_spin_stop = 1;
+	for (i = 0; i < spinning && i < MAX_SPINNERS; i++)
+		pthread_join(th[i], NULL);
+	return t;
+}
+
+static double mprotect_us(uint64_t pages)
 {
 	char *area = mmap(NULL, pages * BENCH_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -87,7 +87,10 @@ static void remove_range(struct softsgx_enclave *e, uint64_t addr, uint64_t page
 /* sweep */
 
 static const uint64_t sweep_sizes[MAX_SIZES] = { 1, 16, 256, 4096, 65536 };
-static double sweep_floor[MAX_SIZES];
+static const unsigned int sweep_inside[] = { 0, 1, 3 };
+#define NR_INSIDE (sizeof(sweep_inside) / sizeof(sweep_inside[0]))
+/* One mprotect of N pages, with as many host threads spinning as there are threads inside. */
+static double sweep_floor[NR_INSIDE][MAX_SIZES];
 
 static int sweep_nr_sizes(const struct bench *b)
 {
@@ -149,18 +152,21 @@ static void sweep_child(struct bench *b, void *arg)
 {
 	static const char *const names[NR_OPS] = { "RESTRICT_PERMISSIONS (R)", "MODIFY_TYPES (TRIM)",
 						   "REMOVE_PAGES" };
-	static const unsigned int inside[] = { 0, 1, 3 };
 	enum softsgx_tracking tracking = *(enum softsgx_tracking *)arg;
 	struct softsgx_enclave *e = bench_load(b, 4, 512ull << 20);
 	uint64_t base = softsgx_enclave_free_start(e);
+	static const char *const floor_name[NR_INSIDE] = { "one mprotect of N pages",
+							   "same, 1 host thread spinning",
+							   "same, 3 host threads spinning" };
 	char variant[40];
 	size_t k;
 	int s, op, r;
 
-	for (k = 0; k < sizeof(inside) / sizeof(inside[0]); k++) {
-		struct bench_spinners *spin = inside[k] ? bench_spin_start(e, inside[k]) : NULL;
+	for (k = 0; k < NR_INSIDE; k++) {
+		struct bench_spinners *spin = sweep_inside[k] ? bench_spin_start(e, sweep_inside[k]) : NULL;
 
-		snprintf(variant, sizeof(variant), "%s, %u inside", tracking_name(tracking), inside[k]);
+		snprintf(variant, sizeof(variant), "%s, %u inside", tracking_name(tracking),
+			 sweep_inside[k]);
 		for (s = 0; s < sweep_nr_sizes(b); s++) {
 			uint64_t pages = sweep_sizes[s];
 			int runs = sweep_runs(b, pages);
@@ -170,8 +176,8 @@ static void sweep_child(struct bench *b, void *arg)
 				sweep_pass(e, base, pages, r, t);
 			for (op = 0; op < NR_OPS; op++) {
 				struct bench_row *row = bench_add(b, "sweep", names[op], variant, pages, "us",
-								  t[op].us, runs, "one mprotect of N pages",
-								  sweep_floor[s]);
+								  t[op].us, runs, floor_name[k],
+								  sweep_floor[k][s]);
 
 				if (!row)
 					continue;
@@ -194,14 +200,15 @@ static void run_sweep(struct bench *b)
 	static enum softsgx_tracking modes[] = { SOFTSGX_TRACK_PER_PAGE, SOFTSGX_TRACK_BATCHED };
 	struct softsgx_config cfg = { .epc_size = 320ull << 20 };
 	double v[16];
+	size_t m, k;
 	int s, r;
-	size_t m;
 
-	for (s = 0; s < sweep_nr_sizes(b); s++) {
-		for (r = 0; r < b->runs; r++)
-			v[r] = bench_host_mprotect_us(sweep_sizes[s]);
-		sweep_floor[s] = bench_median(v, b->runs);
-	}
+	for (k = 0; k < NR_INSIDE; k++)
+		for (s = 0; s < sweep_nr_sizes(b); s++) {
+			for (r = 0; r < b->runs; r++)
+				v[r] = bench_host_mprotect_us(sweep_sizes[s], sweep_inside[k]);
+			sweep_floor[k][s] = bench_median(v, b->runs);
+		}
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		cfg.tracking = modes[m];
 		bench_child(b, tracking_name(modes[m]), &cfg, NULL, sweep_child, &modes[m]);

@@ -211,7 +211,7 @@ bool bench_plot(const struct bench *b, const char *path, const char *machine)
 	for (i = 0; i < b->rows->nr && i < BENCH_MAX_ROWS; i++) {
 		r = &b->rows->row[i];
 		if (strcmp(r->bench, "sweep") || strncmp(r->what, "RESTRICT", 8) || r->n <= last_n ||
-		    r->floor <= 0)
+		    r->floor <= 0 || strcmp(r->floor_what, "one mprotect of N pages"))
 			continue;
 		fprintf(p, "%llu %.6g\n", (unsigned long long)r->n, r->floor);
 		last_n = r->n;
