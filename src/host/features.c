@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -210,6 +211,18 @@ bool host_umip(void)
 			umip = strstr(line, " umip") != NULL;
 	fclose(f);
 	return umip;
+}
+
+bool host_populate_write(void)
+{
+	void *p = sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok;
+
+	if (p == MAP_FAILED)
+		return false;
+	ok = !sys_madvise(p, 4096, MADV_POPULATE_WRITE);
+	sys_munmap(p, 4096);
+	return ok;
 }
 
 bool host_seccomp_filter(void)

@@ -59,5 +59,11 @@ bool host_ia32_emulation(void);
 bool host_seccomp_filter(void);
 /* host_umip() - whether the kernel runs with UMIP (SGDT & co. fault and are emulated). */
 bool host_umip(void);
+/*
+ * Whether madvise(MADV_POPULATE_WRITE) works (Linux 5.14+): batched EAUG
+ * then allocates the host memory of many pages in one call; without it
+ * each page takes a host fault, which costs time, not behaviour.
+ */
+bool host_populate_write(void);
 
 #endif /* SOFTSGX_HOST_FEATURES_H */

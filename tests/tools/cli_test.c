@@ -185,6 +185,7 @@ TEST(info_platform_and_host)
 	EXPECT_CONTAINS(r.out, "TSC faulting");
 	EXPECT_CONTAINS(r.out, "IA32 emulation");
 	EXPECT_CONTAINS(r.out, "UMIP");
+	EXPECT_CONTAINS(r.out, "MADV_POPULATE_WRITE");
 	tool_result_free(&r);
 	/* Every feature turned off: none is used, whatever the host has. */
 	r = TOOL(NULL, "--host-disable", "all", "info");
