@@ -31,6 +31,19 @@ static const char *tracking_name(enum softsgx_tracking t)
 	return t == SOFTSGX_TRACK_BATCHED ? "batched" : "per-page";
 }
 
+/* @fn in a child process with per-page, then batched tracking; @cfg's other settings kept. */
+static void each_tracking(struct bench *b, struct softsgx_config *cfg,
+			  void (*fn)(struct bench *b, void *arg))
+{
+	static enum softsgx_tracking modes[] = { SOFTSGX_TRACK_PER_PAGE, SOFTSGX_TRACK_BATCHED };
+	size_t m;
+
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		cfg->tracking = modes[m];
+		bench_child(b, tracking_name(modes[m]), cfg, NULL, fn, &modes[m]);
+	}
+}
+
 static uint64_t offset_of(struct softsgx_enclave *e, uint64_t addr)
 {
 	return addr - softsgx_enclave_base(e);
@@ -197,10 +210,9 @@ static void sweep_child(struct bench *b, void *arg)
 
 static void run_sweep(struct bench *b)
 {
-	static enum softsgx_tracking modes[] = { SOFTSGX_TRACK_PER_PAGE, SOFTSGX_TRACK_BATCHED };
 	struct softsgx_config cfg = { .epc_size = 320ull << 20 };
 	double v[16];
-	size_t m, k;
+	size_t k;
 	int s, r;
 
 	for (k = 0; k < NR_INSIDE; k++)
@@ -209,10 +221,7 @@ static void run_sweep(struct bench *b)
 				v[r] = bench_host_mprotect_us(sweep_sizes[s], sweep_inside[k]);
 			sweep_floor[k][s] = bench_median(v, b->runs);
 		}
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		cfg.tracking = modes[m];
-		bench_child(b, tracking_name(modes[m]), &cfg, NULL, sweep_child, &modes[m]);
-	}
+	each_tracking(b, &cfg, sweep_child);
 }
 
 const struct bench_def bench_sweep = {
@@ -380,14 +389,9 @@ static void heap_child(struct bench *b, void *arg)
 
 static void run_heap(struct bench *b)
 {
-	static enum softsgx_tracking modes[] = { SOFTSGX_TRACK_PER_PAGE, SOFTSGX_TRACK_BATCHED };
 	struct softsgx_config cfg = { .epc_size = heap_pages(b) * BENCH_PAGE + (32ull << 20) };
-	size_t m;
 
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		cfg.tracking = modes[m];
-		bench_child(b, tracking_name(modes[m]), &cfg, NULL, heap_child, &modes[m]);
-	}
+	each_tracking(b, &cfg, heap_child);
 }
 
 const struct bench_def bench_heap = {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "softsgx/arch.h"
 #include "test/abi.h"
 
@@ -26,16 +27,7 @@
 /* The process's anonymous memory in bytes, or 0 if unreadable. */
 static uint64_t anonymous_bytes(void)
 {
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	unsigned long long kb = 0;
-	char line[128];
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Anonymous: %llu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb * 1024;
+	return cli_proc_bytes("/proc/self/smaps_rollup", "Anonymous");
 }
 
 /* Bytes of anonymous memory the platform's start added, into the shared slot @arg. */

@@ -338,3 +338,19 @@ char *cli_size(uint64_t bytes, char *out)
 	snprintf(out, 32, "%llu %s", (unsigned long long)bytes, units[u]);
 	return out;
 }
+
+uint64_t cli_proc_bytes(const char *path, const char *name)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long kib = 0;
+	size_t len = strlen(name);
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, " %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kib << 10;
+}

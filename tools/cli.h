@@ -75,6 +75,12 @@ void cli_print_help(const struct cli_command *cmd);
  */
 bool cli_parse_u64(const char *s, bool suffixes, uint64_t *out);
 
+/*
+ * cli_proc_bytes() - the "NAME: N kB" line @name of the /proc file @path
+ * (e.g. "/proc/self/status", "VmSize"), in bytes. Return: it, or 0 if unknown.
+ */
+uint64_t cli_proc_bytes(const char *path, const char *name);
+
 /* The enclave layout options shared by measure, sign and load. */
 struct cli_layout {
 	const char *threads;

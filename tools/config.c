@@ -134,16 +134,7 @@ static char *rounded_size(uint64_t bytes, char *out)
 /* This process's VmSize (bytes mapped), from /proc/self/status; 0 if unknown. */
 static uint64_t mapped_now(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	unsigned long long kib = 0;
-	char line[256];
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmSize: %llu kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return (uint64_t)kib << 10;
+	return cli_proc_bytes("/proc/self/status", "VmSize");
 }
 
 /* Why the host refuses a mapping: its limit, in words, into @why (@len bytes). */
