@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -19,6 +20,7 @@
 _Noreturn void cpu_crypto_panic(const char *what)
 {
 	fprintf(stderr, "softsgx: libcrypto failed in %s\n", what);
+	ERR_print_errors_fp(stderr); /* libcrypto's reasons, if it queued any */
 	abort();
 }
 

@@ -870,9 +870,34 @@ void sgx_ksgxd_pause(struct sgx_platform *plat, bool pause)
 	pthread_mutex_unlock(&plat->lru_lock);
 }
 
+/*
+ * At exit the reclaimer stops after its batch. exit() runs libcrypto's
+ * cleanup (an atexit handler libcrypto registered before this one, so it
+ * runs after it), and an EWB sealing a page with libcrypto torn down would
+ * abort the exiting process. Not in a forked child that never started one.
+ */
+static void ksgxd_stop_at_exit(void)
+{
+	struct sgx_platform *plat = sgx_platform_peek();
+	struct timespec until;
+
+	if (!plat)
+		return;
+	/* A batch waits for the threads inside to take an interrupt: bounded, exit must not hang. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&plat->lru_lock);
+	plat->ksgxd_paused++;
+	while (plat->ksgxd_busy)
+		if (pthread_cond_timedwait(&plat->reclaim_done, &plat->lru_lock, &until))
+			break;
+	pthread_mutex_unlock(&plat->lru_lock);
+}
+
 /* Start the reclaimer thread, once per process, with every signal blocked. */
 static void ksgxd_start(struct sgx_platform *plat)
 {
+	static atomic_bool exit_hook;
 	static atomic_bool told;
 	uint64_t all = ~0ull, old;
 	pthread_attr_t attr;
@@ -889,6 +914,8 @@ static void ksgxd_start(struct sgx_platform *plat)
 	sys_sigprocmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (!atomic_exchange(&exit_hook, true))
+		atexit(ksgxd_stop_at_exit);
 	if (pthread_create(&tid, &attr, ksgxd, plat))
 		warn_once(&told, "softsgx: the reclaimer thread could not be started; "
 				 "EPC pages are reclaimed only when allocations need them\n");

@@ -10,6 +10,8 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "test_enclave.h"
@@ -270,4 +272,43 @@ static void heap_as_large_as_epc(void)
 TEST(heap_as_large_as_epc_built_then_removed)
 {
 	harness_in_child(&small_epc, heap_as_large_as_epc);
+}
+
+/*
+ * A program that exits while the reclaimer is writing pages back exits
+ * with its own status: exit() runs libcrypto's cleanup, and an EWB after
+ * it would abort the process. Each child fills an enclave twice the EPC
+ * and calls exit(0) at once, with the reclaimer still catching up.
+ */
+static void exit_while_reclaiming(void)
+{
+	struct softsgx_enclave *e = te_load();
+
+	if (!e || te_run(e, 0, TE_OP_FILL, softsgx_enclave_free_start(e), 2 * EPC_PAGES, 9, 1))
+		_exit(3);
+	exit(0); /* atexit handlers, the enclave still loaded */
+}
+
+TEST(exit_while_reclaiming_exits_cleanly)
+{
+	int i, status, bad = 0;
+
+	for (i = 0; i < 20; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			if (softsgx_configure(&small_epc))
+				_exit(4);
+			exit_while_reclaiming();
+		}
+		ASSERT_TRUE(pid > 0);
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			harness_fail(__FILE__, __LINE__, "child %d: %s %d", i,
+				     WIFSIGNALED(status) ? "signal" : "status",
+				     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			bad++;
+		}
+	}
+	EXPECT_EQ(bad, 0);
 }
