@@ -70,6 +70,8 @@ static void print_platform(struct sgx_platform *plat)
 
 	printf("emulated platform\n");
 	printf("  %-20s %s / %s\n", "SGX1 / SGX2", "yes", c->sgx2 ? "yes" : "no");
+	printf("  %-20s %s\n", "AEX-Notify",
+	       c->aexnotify ? "yes: EDECCSSA, ATTRIBUTES.AEXNOTIFY, TCS.FLAGS.AEXNOTIFY" : "no");
 	printf("  %-20s %s (%zu pages), one section at %#llx\n", "EPC", cli_size(epc_size, size),
 	       sgx_cpu_epc_pages(plat->cpu),
 	       (unsigned long long)sgx_cpu_epc_base(plat->cpu));

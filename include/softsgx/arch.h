@@ -47,7 +47,8 @@ enum sgx_enclu_leaf {
 	ENCLU_EACCEPT = 0x05,
 	ENCLU_EMODPE = 0x06,
 	ENCLU_EACCEPTCOPY = 0x07,
-	ENCLU_NR_LEAVES = 0x08,
+	ENCLU_NR_LEAVES = 0x08,  /* the SGX1 and SGX2 leaves 0..7 */
+	ENCLU_EDECCSSA = 0x09,   /* AEX-Notify: where CPUID.(12H,0):EAX[11] = 1 */
 };
 
 /*
@@ -207,7 +208,8 @@ _Static_assert(offsetof(struct sgx_secs, config_svn) == 260, "SECS.CONFIGSVN");
 
 /* TCS: one 4 KiB page; bytes 72..4095 reserved. */
 #define SGX_TCS_FLAGS_DBGOPTIN 0x1ull
-#define SGX_TCS_FLAGS_RESERVED_MASK (~SGX_TCS_FLAGS_DBGOPTIN)
+#define SGX_TCS_FLAGS_AEXNOTIFY 0x2ull /* reserved on a processor without AEX-Notify */
+#define SGX_TCS_FLAGS_RESERVED_MASK (~(SGX_TCS_FLAGS_DBGOPTIN | SGX_TCS_FLAGS_AEXNOTIFY))
 struct sgx_tcs {
 	uint64_t state;
 	uint64_t flags;
@@ -251,7 +253,8 @@ struct sgx_gprsgx {
 	uint64_t ursp;
 	uint64_t urbp;
 	uint32_t exitinfo;
-	uint32_t reserved;
+	uint8_t reserved[3];
+	uint8_t aexnotify;       /* AEX-Notify: bit 0 (with TCS.FLAGS.AEXNOTIFY) arms the notify */
 	uint64_t fsbase;
 	uint64_t gsbase;
 } __attribute__((packed));
@@ -260,6 +263,7 @@ _Static_assert(offsetof(struct sgx_gprsgx, rflags) == 128, "GPRSGX.RFLAGS");
 _Static_assert(offsetof(struct sgx_gprsgx, rip) == 136, "GPRSGX.RIP");
 _Static_assert(offsetof(struct sgx_gprsgx, ursp) == 144, "GPRSGX.URSP");
 _Static_assert(offsetof(struct sgx_gprsgx, exitinfo) == 160, "GPRSGX.EXITINFO");
+_Static_assert(offsetof(struct sgx_gprsgx, aexnotify) == 167, "GPRSGX.AEXNOTIFY");
 _Static_assert(offsetof(struct sgx_gprsgx, fsbase) == 168, "GPRSGX.FSBASE");
 _Static_assert(offsetof(struct sgx_gprsgx, gsbase) == 176, "GPRSGX.GSBASE");
 

@@ -61,8 +61,8 @@ static inline int sgx_fault_vector(int ret)
 /* A leaf identity, for counters and hooks: ENCLS n is n, ENCLU n is 0x10 + n. */
 #define SGX_LEAF_ENCLS(n) (n)
 #define SGX_LEAF_ENCLU(n) (ENCLS_NR_LEAVES + (n))
-#define SGX_LEAF_AEX (ENCLS_NR_LEAVES + ENCLU_NR_LEAVES)
-#define SGX_NR_LEAF_IDS (SGX_LEAF_AEX + 1)
+#define SGX_LEAF_AEX (ENCLS_NR_LEAVES + ENCLU_NR_LEAVES) /* 24: ENCLU leaf 8 is not modelled */
+#define SGX_NR_LEAF_IDS (SGX_LEAF_ENCLU(ENCLU_EDECCSSA) + 1)
 const char *sgx_leaf_name(unsigned int leaf_id);
 const char *sgx_code_name(int code);
 
@@ -97,6 +97,8 @@ enum sgx_cpu_event {
 struct sgx_cpu_config {
 	size_t epc_pages;          /* size of the EPC in 4 KiB pages */
 	bool sgx2;                 /* CPUID.(12H,0).EAX bit 1 */
+	bool aexnotify;            /* AEX-Notify: CPUID.(12H,0).EAX bit 11 (EDECCSSA) and
+				    * ATTRIBUTES.AEXNOTIFY in CPUID.(12H,1).EAX (bit 10) */
 	uint32_t miscselect;       /* CPUID.(12H,0).EBX: supported MISCSELECT bits */
 	uint8_t max_enclave_size_64; /* CPUID.(12H,0).EDX[15:8]: log2 of the limit */
 	uint8_t max_enclave_size_32; /* CPUID.(12H,0).EDX[7:0] */
@@ -289,6 +291,8 @@ int enclu_eexit(struct sgx_lp *lp, struct sgx_regs *regs);
 int enclu_eaccept(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_emodpe(struct sgx_lp *lp, uint64_t secinfo, uint64_t page);
 int enclu_eacceptcopy(struct sgx_lp *lp, uint64_t secinfo, uint64_t dst, uint64_t src);
+/* AEX-Notify (cfg.aexnotify): CSSA back to the interrupted frame, inside the enclave. */
+int enclu_edeccssa(struct sgx_lp *lp);
 /*
  * ENCLU as an instruction: the leaf in RAX with its operands in RBX, RCX
  * and RDX of @regs. On success @regs is as after the instruction: RAX and

@@ -30,7 +30,8 @@ void sgx_cpu_cpuid(const struct sgx_cpu *cpu, uint32_t leaf, uint32_t subleaf, u
 	case CPUID_LEAF_SGX:
 		switch (subleaf) {
 		case 0:
-			regs[0] = 1u | (c->sgx2 ? 2u : 0u);
+			/* SGX1, SGX2, and bit 11: EDECCSSA (AEX-Notify) */
+			regs[0] = 1u | (c->sgx2 ? 2u : 0u) | (c->aexnotify ? 1u << 11 : 0u);
 			regs[1] = c->miscselect;
 			regs[2] = 0;
 			regs[3] = (uint32_t)c->max_enclave_size_64 << 8 | c->max_enclave_size_32;

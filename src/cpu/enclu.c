@@ -61,6 +61,9 @@ static int enclu_leaf(struct sgx_lp *lp, struct sgx_regs *r)
 		return enclu_emodpe(lp, r->rbx, r->rcx);
 	case ENCLU_EACCEPTCOPY:
 		return enclu_eacceptcopy(lp, r->rbx, r->rcx, r->rdx);
+	case ENCLU_EDECCSSA:
+		/* Without AEX-Notify, leaf 9 is undefined (reference §7) */
+		return lp->cpu->cfg.aexnotify ? enclu_edeccssa(lp) : lp_gp(lp);
 	default:
 		return lp_gp(lp); /* ENCLU prologue: undefined leaf -> #GP(0) */
 	}
@@ -82,6 +85,7 @@ int enclu(struct sgx_lp *lp, struct sgx_regs *regs)
 		/* fall through */
 	case ENCLU_EREPORT:
 	case ENCLU_EMODPE:
+	case ENCLU_EDECCSSA:
 		regs->rip += ENCLU_INSN_LEN;
 		break;
 	default:

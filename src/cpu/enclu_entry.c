@@ -177,6 +177,12 @@ static int ssa_frame(struct sgx_lp *lp, struct entry *en, uint32_t frame)
 	return 0;
 }
 
+/* TCS.FLAGS bits EENTER and ERESUME refuse: AEXNOTIFY too on a processor without AEX-Notify. */
+static uint64_t tcs_flags_reserved(const struct sgx_cpu *cpu)
+{
+	return SGX_TCS_FLAGS_RESERVED_MASK | (cpu->cfg.aexnotify ? 0 : SGX_TCS_FLAGS_AEXNOTIFY);
+}
+
 static bool tcs_page_ok(const struct epc_page *pg, uint64_t la)
 {
 	return pg->valid && !pg->blocked && !pg->pending && !pg->modified &&
@@ -225,8 +231,8 @@ static int tcs_check(struct sgx_lp *lp, const struct entry *en)
 	/* EENTER/ERESUME: OFSBASE or OGSBASE not 4K-aligned -> #GP */
 	if (!is_aligned(tcs->ofsbase, SGX_PAGE_SIZE) || !is_aligned(tcs->ogsbase, SGX_PAGE_SIZE))
 		return lp_gp(lp);
-	/* EENTER/ERESUME: TCS.FLAGS reserved bits 63:1 set -> #GP */
-	if (tcs->flags & SGX_TCS_FLAGS_RESERVED_MASK)
+	/* EENTER/ERESUME: TCS.FLAGS reserved bits set (63:2; 63:1 without AEX-Notify) -> #GP */
+	if (tcs->flags & tcs_flags_reserved(lp->cpu))
 		return lp_gp(lp);
 	/* EENTER/ERESUME: enclave not initialized -> #GP */
 	if (!en->secs_pg->secs_state->initialized)
@@ -236,6 +242,10 @@ static int tcs_check(struct sgx_lp *lp, const struct entry *en)
 		return lp_gp(lp);
 	/* EENTER/ERESUME: OSXSAVE=1 and XFRM not a subset of XCR0 (= cfg.xfrm) -> #GP */
 	if ((xfrm & lp->cpu->cfg.xfrm) != xfrm)
+		return lp_gp(lp);
+	/* EENTER/ERESUME: DBGOPTIN = 0 and TCS.FLAGS.AEXNOTIFY != SECS.ATTRIBUTES.AEXNOTIFY -> #GP */
+	if (!(tcs->flags & SGX_TCS_FLAGS_DBGOPTIN) &&
+	    !(tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) != !(en->secs->attributes.flags & SGX_ATTR_AEXNOTIFY))
 		return lp_gp(lp);
 	return 0;
 }
@@ -266,10 +276,11 @@ static void leave_mode(struct sgx_lp *lp, struct sgx_regs *regs)
 	track_leave(lp);
 }
 
+static int enter_at_oentry(struct sgx_lp *lp, struct entry *en, struct sgx_regs *regs);
+
 static int __eenter(struct sgx_lp *lp, struct sgx_regs *regs)
 {
 	struct entry en;
-	uint64_t base;
 	int ret;
 
 	/* ENCLU: EENTER in enclave mode -> #GP */
@@ -286,24 +297,35 @@ static int __eenter(struct sgx_lp *lp, struct sgx_regs *regs)
 	ret = ssa_frame(lp, &en, en.tcs->cssa);
 	if (ret)
 		return ret;
-	base = en.secs->base;
+	return enter_at_oentry(lp, &en, regs);
+}
+
+/*
+ * EENTER from its OENTRY check on, and ERESUME's notify branch (AEX-Notify)
+ * likewise: into the enclave at TCS.OENTRY with RAX = CSSA and the TCS's
+ * FS/GS bases, the outside RSP/RBP kept in frame CSSA (located in @en).
+ */
+static int enter_at_oentry(struct sgx_lp *lp, struct entry *en, struct sgx_regs *regs)
+{
+	uint64_t base = en->secs->base;
+
 	/* EENTER: BASE+OENTRY not canonical -> #GP */
-	if (!is_canonical(base + en.tcs->oentry))
+	if (!is_canonical(base + en->tcs->oentry))
 		return lp_gp(lp);
 	/* EENTER: BASE+OFSBASE or BASE+OGSBASE not canonical -> #GP (SDMnew order) */
-	if (!is_canonical(base + en.tcs->ofsbase) || !is_canonical(base + en.tcs->ogsbase))
+	if (!is_canonical(base + en->tcs->ofsbase) || !is_canonical(base + en->tcs->ogsbase))
 		return lp_gp(lp);
 	/* EENTER: TCS already active -> #GP (reference §6) */
-	if (en.tcs_pg->tcs_active)
+	if (en->tcs_pg->tcs_active)
 		return lp_gp(lp);
-	enter_mode(lp, &en, regs);
+	enter_mode(lp, en, regs);
 	regs->rcx = regs->rip + ENCLU_INSN_LEN;
-	regs->rip = base + en.tcs->oentry;
-	regs->rax = en.tcs->cssa;
-	en.gpr->ursp = regs->rsp;
-	en.gpr->urbp = regs->rbp;
-	regs->fsbase = base + en.tcs->ofsbase;
-	regs->gsbase = base + en.tcs->ogsbase;
+	regs->rip = base + en->tcs->oentry;
+	regs->rax = en->tcs->cssa;
+	en->gpr->ursp = regs->rsp;
+	en->gpr->urbp = regs->rbp;
+	regs->fsbase = base + en->tcs->ofsbase;
+	regs->gsbase = base + en->tcs->ogsbase;
 	/* No RAX code: RFLAGS untouched (no lp_ok()). */
 	return SGX_SUCCESS;
 }
@@ -373,6 +395,27 @@ static void resume_load(const struct entry *en, struct sgx_regs *regs)
 	en->tcs->cssa--;
 }
 
+/*
+ * ERESUME's notify branch (AEX-Notify): the interrupted frame CSSA-1 stays
+ * as AEX left it, and the thread enters at OENTRY as EENTER would, on frame
+ * CSSA, so that the enclave's handler runs first (it can return to the
+ * interrupted frame with EDECCSSA). No XRSTOR, no GPR or RFLAGS load, CSSA
+ * unchanged. RCX: the address after ENCLU, as for EENTER (docs/fidelity.md).
+ */
+static int eresume_notify(struct sgx_lp *lp, struct entry *en, struct sgx_regs *regs)
+{
+	int ret;
+
+	/* ERESUME (notify): CSSA >= NSSA -> #GP */
+	if (en->tcs->cssa >= en->tcs->nssa)
+		return lp_gp(lp);
+	/* ERESUME (notify): frame CSSA's XSAVE and GPRSGX pages, as EENTER checks them -> #PF */
+	ret = ssa_frame(lp, en, en->tcs->cssa);
+	if (ret)
+		return ret;
+	return enter_at_oentry(lp, en, regs);
+}
+
 static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 {
 	struct entry en;
@@ -392,6 +435,9 @@ static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 	ret = ssa_frame(lp, &en, en.tcs->cssa - 1);
 	if (ret)
 		return ret;
+	/* ERESUME: NOTIFY = TCS.FLAGS.AEXNOTIFY AND frame CSSA-1's AEXNOTIFY bit 0 */
+	if ((en.tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) && (en.gpr->aexnotify & 1))
+		return eresume_notify(lp, &en, regs);
 	/* ERESUME: GPRSGX.RIP not canonical -> #GP */
 	if (!is_canonical(en.gpr->rip))
 		return lp_gp(lp);
@@ -414,6 +460,47 @@ int enclu_eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 {
 	leaf_begin(lp, SGX_LEAF_ENCLU(ENCLU_ERESUME));
 	return leaf_end(lp, __eresume(lp, regs));
+}
+
+/*
+ * EDECCSSA (AEX-Notify): back to the interrupted frame without leaving the
+ * enclave. CSSA is decremented and the next AEX saves into frame CSSA-1;
+ * nothing else changes (no register or state is loaded: the handler copies
+ * what it needs from the frame first).
+ */
+static int __edeccssa(struct sgx_lp *lp)
+{
+	struct entry en;
+	int ret;
+
+	/* ENCLU: EDECCSSA outside enclave mode -> #GP */
+	if (!lp->in_enclave)
+		return lp_gp(lp);
+	/* EDECCSSA: TCS in use by another SGX instruction -> #GP */
+	if (!epc_use_try(lp, lp->tcs, EPC_USE_SHARED))
+		return lp_gp(lp);
+	epc_pause(lp, lp->tcs);
+	en.tcs_pg = lp->tcs;
+	en.tcs = tcs_of(lp->tcs);
+	en.secs_pg = lp->secs;
+	en.secs = secs_of(lp->secs);
+	/* EDECCSSA: CSSA = 0 -> #GP */
+	if (en.tcs->cssa == 0)
+		return lp_gp(lp);
+	/* EDECCSSA: frame CSSA-1's XSAVE and GPRSGX pages not RW, not EPC, or bad EPCM -> #PF */
+	ret = ssa_frame(lp, &en, en.tcs->cssa - 1);
+	if (ret)
+		return ret;
+	en.tcs->cssa--;
+	lp->ssa_xsave = en.xsave;
+	lp->ssa_gpr = en.gpr;
+	return SGX_SUCCESS;
+}
+
+int enclu_edeccssa(struct sgx_lp *lp)
+{
+	leaf_begin(lp, SGX_LEAF_ENCLU(ENCLU_EDECCSSA));
+	return leaf_end(lp, __edeccssa(lp));
 }
 
 static int __eexit(struct sgx_lp *lp, struct sgx_regs *regs)
@@ -519,7 +606,8 @@ static void aex_save(const struct entry *en, struct sgx_regs *regs, const struct
 
 	aex_save_gprs(en->gpr, regs);
 	en->gpr->exitinfo = aex_exitinfo(exc, exinfo, &write_exinfo);
-	en->gpr->reserved = 0;
+	memset(en->gpr->reserved, 0, sizeof(en->gpr->reserved));
+	/* GPRSGX.AEXNOTIFY (byte 167) is software's: AEX leaves it (reference §7) */
 	if (write_exinfo) {
 		ei->maddr = exc->vector == SGX_VEC_PF ? exc->addr : 0;
 		ei->errcd = exc->has_error_code ? exc->error_code : 0;

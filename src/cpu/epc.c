@@ -76,6 +76,7 @@ static const char *const leaf_names[SGX_NR_LEAF_IDS] = {
 	[SGX_LEAF_ENCLU(ENCLU_EACCEPT)] = "EACCEPT",
 	[SGX_LEAF_ENCLU(ENCLU_EMODPE)] = "EMODPE",
 	[SGX_LEAF_ENCLU(ENCLU_EACCEPTCOPY)] = "EACCEPTCOPY",
+	[SGX_LEAF_ENCLU(ENCLU_EDECCSSA)] = "EDECCSSA",
 	[SGX_LEAF_AEX] = "AEX",
 };
 
@@ -126,11 +127,13 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->epc_pages = 8192; /* 32 MiB */
 	cfg->sgx2 = true;
+	cfg->aexnotify = true;
 	cfg->miscselect = SGX_MISC_EXINFO;
 	cfg->max_enclave_size_64 = SGX_MAX_ENCLAVE_SIZE_64_LOG2;
 	cfg->max_enclave_size_32 = 31;
 	cfg->attributes = SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT |
-			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
+			  SGX_ATTR_PROVISIONKEY | SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS |
+			  SGX_ATTR_AEXNOTIFY;
 	cfg->xfrm = 0x7; /* x87, SSE, AVX */
 	memset(cfg->cpusvn, 0, sizeof(cfg->cpusvn));
 	cfg->cpusvn[0] = 1;
@@ -174,6 +177,9 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	if (!cpu)
 		return -ENOMEM;
 	cpu->cfg = *cfg;
+	/* ATTRIBUTES.AEXNOTIFY can be set only where AEX-Notify exists. */
+	if (!cfg->aexnotify)
+		cpu->cfg.attributes &= ~SGX_ATTR_AEXNOTIFY;
 	cpu->epc_base = EPC_BASE;
 	cpu->nr_pages = cfg->epc_pages;
 	cpu->nr_chunks = (cpu->nr_pages + EPC_CHUNK_PAGES - 1) >> EPC_CHUNK_SHIFT;

@@ -132,6 +132,7 @@ static struct sgx_platform *platform_create(void)
 	sgx_cpu_config_default(&cfg);
 	cfg.epc_pages = plat->cfg.epc_size / 4096;
 	cfg.sgx2 = !plat->cfg.sgx1;
+	cfg.aexnotify = !plat->cfg.sgx1; /* an SGX1 processor predates AEX-Notify */
 	/* The enclaves may use every XSAVE component the host enables that the processor models. */
 	if (plat->host.xfeatures)
 		cfg.xfrm = (plat->host.xfeatures() & SGX_XFRM_MODELED) | 0x3;

@@ -106,6 +106,7 @@ static inline struct fx *fx_new_sgx1(void)
 	sgx_cpu_config_default(&cfg);
 	cfg.epc_pages = 256;
 	cfg.sgx2 = false;
+	cfg.aexnotify = false;
 	return fx_new_config(&cfg);
 }
 

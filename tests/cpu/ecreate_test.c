@@ -231,8 +231,31 @@ ECREATE_TEST(ecreate_base_not_multiple_of_size_gp, a->src->base = FX_ENCL_BASE +
 
 TEST(ecreate_attribute_unsupported_gp)
 {
-	ECREATE_EXPECT(a->src->attributes.flags |= SGX_ATTR_AEXNOTIFY, SGX_GP);
+	ECREATE_EXPECT(a->src->attributes.flags |= SGX_ATTR_CET, SGX_GP); /* not enumerated */
 	ECREATE_EXPECT(a->src->attributes.flags |= 1ull << 3 /* reserved */, SGX_GP);
+}
+
+/* ATTRIBUTES.AEXNOTIFY: settable where CPUID.(12H,1):EAX[10] says so, #GP where not. */
+ECREATE_TEST(ecreate_aexnotify_where_enumerated_success,
+	     a->src->attributes.flags |= SGX_ATTR_AEXNOTIFY, SGX_SUCCESS)
+
+TEST(ecreate_aexnotify_not_enumerated_gp)
+{
+	struct sgx_cpu_config cfg;
+	struct ecreate_args *a;
+	struct fx *fx;
+	uint32_t r[4] = { 0 };
+
+	sgx_cpu_config_default(&cfg);
+	cfg.epc_pages = 256;
+	cfg.aexnotify = false;
+	fx = fx_new_config(&cfg);
+	sgx_cpu_cpuid(fx->cpu, 0x12, 1, r);
+	EXPECT_EQ(r[0] & SGX_ATTR_AEXNOTIFY, 0);
+	a = args_new(fx);
+	a->src->attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	EXPECT_SGX(run(fx, a), SGX_GP);
+	args_free(fx, a);
 }
 
 ECREATE_TEST(ecreate_attribute_init_set_gp, a->src->attributes.flags |= SGX_ATTR_INIT, SGX_GP)

@@ -218,8 +218,8 @@ TEST(eenter_tcs_flags_reserved_gp)
 {
 	SETUP_FX_LP(fx, e, lp);
 
-	/* TCS.FLAGS bit 1 (reserved without AEX-Notify), set behind the processor's back. */
-	tcs_mem(e, FX_TCS0)->flags = 0x2;
+	/* TCS.FLAGS bit 2 (reserved; bit 1 is AEXNOTIFY: aexnotify_test), behind the processor's back. */
+	tcs_mem(e, FX_TCS0)->flags = 0x4;
 	EXPECT_SGX(eenter_at(lp, fx_la(e, FX_TCS0)), SGX_GP);
 	/* DBGOPTIN alone is fine. */
 	tcs_mem(e, FX_TCS0)->flags = SGX_TCS_FLAGS_DBGOPTIN;

@@ -309,7 +309,6 @@ TEST_SECS(create_unsupported_attribute_eio)
 {
 	static const uint64_t bits[] = {
 		SGX_ATTR_CET,       /* not offered by the platform */
-		SGX_ATTR_AEXNOTIFY, /* nor this */
 		1ull << 3,          /* reserved */
 		1ull << 63,
 	};
@@ -320,6 +319,18 @@ TEST_SECS(create_unsupported_attribute_eio)
 		secs->attributes.flags |= bits[i];
 		EXPECT_CREATE_FAILS(secs, EIO);
 	}
+}
+
+/* AEX-Notify (Linux 6.2+): ATTRIBUTES.AEXNOTIFY needs no privilege where the processor has it. */
+TEST_SECS(create_aexnotify_attribute_accepted)
+{
+	int fd = open_enclave();
+
+	ASSERT_TRUE(fd >= 0);
+	secs->attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	EXPECT_EQ(create(fd, secs), 0);
+	EXPECT_TRUE(is_created(fd));
+	softsgx_close(fd);
 }
 
 TEST_SECS(create_init_attribute_set_eio)

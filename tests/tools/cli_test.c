@@ -135,10 +135,13 @@ TEST(sgx_version_setting)
 
 	EXPECT_EQ(r.status, 0);
 	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / no");
+	EXPECT_CONTAINS(r.out, "AEX-Notify           no");
+	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000001");
 	tool_result_free(&r);
 	r = TOOL(sgx1, "info", "--sgx=2");
 	EXPECT_EQ(r.status, 0);
 	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / yes");
+	EXPECT_CONTAINS(r.out, "AEX-Notify           yes: EDECCSSA");
 	tool_result_free(&r);
 	r = TOOL(sgx1, "load", SOFTSGX_TEST_ENCLAVE);
 	EXPECT_EQ(r.status, 0);
@@ -176,7 +179,7 @@ TEST(info_platform_and_host)
 	EXPECT_CONTAINS(r.out, "64 MiB (16384 pages)");
 	EXPECT_CONTAINS(r.out, "EXINFO");
 	EXPECT_CONTAINS(r.out, "MODE64BIT");
-	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000003");
+	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000803"); /* SGX1, SGX2, EDECCSSA */
 	EXPECT_CONTAINS(r.out, "from SOFTSGX_SEED");
 	EXPECT_CONTAINS(r.out, "injection            none (docs/injection.md)");
 	EXPECT_CONTAINS(r.out, "FSGSBASE");
