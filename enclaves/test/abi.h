@@ -16,6 +16,8 @@
 #define TE_THREAD_TCS 8         /* offset of the thread's TCS */
 #define TE_THREAD_STACK_TOP 16  /* offset of the end of its stack */
 #define TE_THREAD_OSSA 24       /* offset of its first SSA frame */
+#define TE_THREAD_NOTIFY 32     /* AEX-Notify: non-zero when the thread takes notifications */
+#define TE_THREAD_NOTIFIED 40   /* AEX-Notify: notifications its handler ran (EDECCSSA) */
 #define TE_THREAD_SAVE 64       /* TE_MAX_NEST save slots, one per CSSA value */
 #define TE_SAVE_RSP 0           /* in a slot: the untrusted RSP, RBP and RCX (return address) */
 #define TE_SAVE_RBP 8
@@ -25,9 +27,12 @@
 #define TE_MAX_NEST 4           /* entries with CSSA >= this EEXIT at once */
 #define TE_SSA_FRAME_SIZE 4096  /* SECS.SSAFRAMESIZE 1, as the loader creates it */
 #define TE_GPRSGX_RSP (TE_SSA_FRAME_SIZE - 184 + 32)
+#define TE_GPRSGX_OFFSET (TE_SSA_FRAME_SIZE - 184) /* GPRSGX in an SSA frame */
 #define TE_RED_ZONE 128         /* kept free below an interrupted frame's RSP */
 
 #define TE_ENCLU_EEXIT 4
+#define TE_ENCLU_EDECCSSA 9
+#define TE_GPRSGX_AEXNOTIFY 167 /* in GPRSGX: the byte whose bit 0 arms the notification */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -73,6 +78,11 @@ enum te_op {
 				 *     out[0] = the first one's address */
 	TE_OP_ACCEPT_RANGE = 24, /* (secinfo flags, addr, pages): EACCEPT each page in order;
 				 *     ret = 0, or the first error with out[0] its page */
+	TE_OP_NOTIFY = 25,      /* (on): AEX-Notify for this thread on or off: the handler
+				 *     (entry.S) runs after each AEX of a notifying enclave,
+				 *     counts it, EDECCSSA, and continues; ret = the count */
+	TE_OP_COMPUTE = 26,     /* (seed, rounds): ret = te_compute(seed, rounds), computed
+				 *     in registers (to be interrupted while it runs) */
 	TE_NR_OPS
 };
 
@@ -84,6 +94,16 @@ static inline uint64_t te_pattern(uint64_t seed, uint64_t addr)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
 	return x ^ (x >> 31);
+}
+
+/* What TE_OP_COMPUTE returns: @rounds steps of a mixing function from @seed. */
+static inline uint64_t te_compute(uint64_t seed, uint64_t rounds)
+{
+	uint64_t x = seed;
+
+	while (rounds--)
+		x = te_pattern(x, rounds);
+	return x;
 }
 
 /* ret of TE_OP_UD2 once past the instruction. */
@@ -110,7 +130,9 @@ struct te_thread {
 	uint64_t tcs;
 	uint64_t stack_top;
 	uint64_t ossa;
-	uint64_t reserved[4];
+	uint64_t notify;
+	uint64_t notified;
+	uint64_t reserved[2];
 	struct {
 		uint64_t rsp;
 		uint64_t rbp;
@@ -124,6 +146,9 @@ _Static_assert(__builtin_offsetof(struct te_thread, tcs) == TE_THREAD_TCS, "te_t
 _Static_assert(__builtin_offsetof(struct te_thread, stack_top) == TE_THREAD_STACK_TOP,
 	       "te_thread.stack_top");
 _Static_assert(__builtin_offsetof(struct te_thread, ossa) == TE_THREAD_OSSA, "te_thread.ossa");
+_Static_assert(__builtin_offsetof(struct te_thread, notify) == TE_THREAD_NOTIFY, "te_thread.notify");
+_Static_assert(__builtin_offsetof(struct te_thread, notified) == TE_THREAD_NOTIFIED,
+	       "te_thread.notified");
 _Static_assert(__builtin_offsetof(struct te_thread, save) == TE_THREAD_SAVE, "te_thread.save");
 _Static_assert(sizeof(((struct te_thread *)0)->save[0]) == TE_SAVE_SIZE, "te_thread save slot");
 _Static_assert(TE_SAVE_SIZE == 1 << TE_SAVE_SHIFT, "TE_SAVE_SHIFT");

@@ -20,6 +20,20 @@
 	.type enclave_entry, @function
 enclave_entry:
 	cld
+	/* CSSA > 0 on a thread taking notifications, frame CSSA - 1 armed: ERESUME's notify. */
+	test %rax, %rax
+	jz .Lenter
+	cmpq $0, %gs:TE_THREAD_NOTIFY
+	je .Lenter
+	lea -1(%rax), %r11
+	shl $12, %r11
+	add %gs:TE_THREAD_OSSA, %r11
+	lea __ehdr_start(%rip), %r10
+	add %r10, %r11
+	add $TE_GPRSGX_OFFSET, %r11             /* GPRSGX of frame CSSA - 1 */
+	testb $1, TE_GPRSGX_AEXNOTIFY(%r11)
+	jnz .Lnotify
+.Lenter:
 	cmp $TE_MAX_NEST, %rax
 	jae .Ltoo_deep
 	mov %rax, %r10
@@ -62,6 +76,68 @@ enclave_entry:
 	mov $TE_ENCLU_EEXIT, %eax
 	ENCLU
 	ud2
+
+/*
+ * The AEX-Notify handler, as the Intel SGX SDK's: the interrupted state
+ * (GPRSGX of frame CSSA - 1, R11 here) is copied below the interrupted
+ * RSP's red zone, its extended state restored from the frame, the
+ * notification counted; the frame is disarmed and given back (EDECCSSA),
+ * so that an AEX from then on resumes normally; the registers come back
+ * from the copy, and the one-byte store that re-arms the frame is the last
+ * thing before the return to the interrupted RIP (an AEX after it
+ * notifies again, with a state that resumes correctly).
+ * Copy, from RSP up: RCX RDX RBX RBP RSI RDI R8-R15, re-arm address, RAX,
+ * RFLAGS, RIP (18 words); then the red zone; then the interrupted RSP.
+ */
+.Lnotify:
+	mov 32(%r11), %rsp                      /* GPRSGX.RSP */
+	sub $(TE_RED_ZONE + 18 * 8), %rsp
+	mov 8(%r11), %rax;   mov %rax, 0(%rsp)   /* RCX */
+	mov 16(%r11), %rax;  mov %rax, 8(%rsp)   /* RDX */
+	mov 24(%r11), %rax;  mov %rax, 16(%rsp)  /* RBX */
+	mov 40(%r11), %rax;  mov %rax, 24(%rsp)  /* RBP */
+	mov 48(%r11), %rax;  mov %rax, 32(%rsp)  /* RSI */
+	mov 56(%r11), %rax;  mov %rax, 40(%rsp)  /* RDI */
+	mov 64(%r11), %rax;  mov %rax, 48(%rsp)  /* R8 */
+	mov 72(%r11), %rax;  mov %rax, 56(%rsp)  /* R9 */
+	mov 80(%r11), %rax;  mov %rax, 64(%rsp)  /* R10 */
+	mov 88(%r11), %rax;  mov %rax, 72(%rsp)  /* R11 */
+	mov 96(%r11), %rax;  mov %rax, 80(%rsp)  /* R12 */
+	mov 104(%r11), %rax; mov %rax, 88(%rsp)  /* R13 */
+	mov 112(%r11), %rax; mov %rax, 96(%rsp)  /* R14 */
+	mov 120(%r11), %rax; mov %rax, 104(%rsp) /* R15 */
+	lea TE_GPRSGX_AEXNOTIFY(%r11), %rax
+	mov %rax, 112(%rsp)                     /* where to re-arm */
+	mov 0(%r11), %rax;   mov %rax, 120(%rsp) /* RAX */
+	mov 128(%r11), %rax; mov %rax, 128(%rsp) /* RFLAGS */
+	mov 136(%r11), %rax; mov %rax, 136(%rsp) /* RIP */
+	lea -TE_GPRSGX_OFFSET(%r11), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rcx)                         /* the frame's XSAVE area */
+	incq %gs:TE_THREAD_NOTIFIED
+	movb $0, TE_GPRSGX_AEXNOTIFY(%r11)
+	mov $TE_ENCLU_EDECCSSA, %eax
+	ENCLU
+	pop %rcx
+	pop %rdx
+	pop %rbx
+	pop %rbp
+	pop %rsi
+	pop %rdi
+	pop %r8
+	pop %r9
+	pop %r10
+	pop %r11
+	pop %r12
+	pop %r13
+	pop %r14
+	pop %r15
+	pop %rax
+	movb $1, (%rax)                         /* re-armed */
+	pop %rax
+	popfq
+	ret $TE_RED_ZONE
 	.size enclave_entry, . - enclave_entry
 
 /*

@@ -242,6 +242,22 @@ static uint64_t op_check(uint64_t addr, uint64_t pages, uint64_t seed, uint64_t 
 	return bad;
 }
 
+static void thread_set(unsigned int offset, uint64_t v)
+{
+	asm volatile("mov %0, %%gs:(%1)" : : "r"(v), "r"((uint64_t)offset) : "memory");
+}
+
+/* AEX-Notify on or off for this thread: the flag entry.S reads, and frame @cssa armed. */
+static uint64_t op_notify(uint64_t on, uint64_t cssa)
+{
+	uint8_t *gpr = (uint8_t *)(uintptr_t)(enclave_base() + thread_word(TE_THREAD_OSSA)) +
+		       cssa * TE_SSA_FRAME_SIZE + TE_GPRSGX_OFFSET;
+
+	thread_set(TE_THREAD_NOTIFY, on);
+	*(volatile uint8_t *)(gpr + TE_GPRSGX_AEXNOTIFY) = on ? 1 : 0;
+	return thread_word(TE_THREAD_NOTIFIED);
+}
+
 static uint64_t op_accept_range(uint64_t flags, uint64_t addr, uint64_t pages, uint64_t out[8])
 {
 	uint64_t p, err;
@@ -308,6 +324,10 @@ static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8]
 		return op_check(c->arg[0], c->arg[1], c->arg[2], c->arg[3], out);
 	case TE_OP_ACCEPT_RANGE:
 		return op_accept_range(c->arg[0], c->arg[1], c->arg[2], out);
+	case TE_OP_NOTIFY:
+		return op_notify(c->arg[0], cssa);
+	case TE_OP_COMPUTE:
+		return te_compute(c->arg[0], c->arg[1]);
 	case TE_OP_THREAD_INFO:
 		out[0] = enclave_base() + thread_word(TE_THREAD_TCS);
 		out[1] = enclave_base() + thread_word(TE_THREAD_SELF);

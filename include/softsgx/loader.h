@@ -79,7 +79,8 @@ struct softsgx_load_options {
 				  * 0: 16 MiB */
 	EVP_PKEY *key;           /* RSA-3072 key, exponent 3; NULL: a process-wide key made once */
 	uint64_t attributes;     /* ATTRIBUTES flags beyond MODE64BIT/DEBUG (PROVISIONKEY: the
-				  * loader issues SGX_IOC_ENCLAVE_PROVISION itself) */
+				  * loader issues SGX_IOC_ENCLAVE_PROVISION itself; AEXNOTIFY:
+				  * every TCS gets FLAGS.AEXNOTIFY too) */
 	bool no_debug;           /* a production enclave: no DEBUG attribute */
 	uint64_t xfrm;           /* ATTRIBUTES.XFRM; 0: 3 (x87, SSE) */
 	uint16_t isv_prod_id;

@@ -105,6 +105,7 @@ static int place_thread(struct layout *l, const struct elf_image *img, unsigned 
 	struct softsgx_thread_data *td;
 	int ret;
 
+	tcs->flags = l->tcs_flags;
 	tcs->ossa = tcs_off + SOFTSGX_LOAD_SSA_OFFSET;
 	tcs->nssa = SOFTSGX_LOAD_NSSA;
 	tcs->oentry = img->entry;
@@ -136,6 +137,8 @@ int layout_build(const struct elf_image *img, const struct softsgx_load_options 
 	l->nr_tcs = opts->nr_tcs;
 	l->stack_pages = opts->stack_pages;
 	l->thread_size = SOFTSGX_LOAD_THREAD_PAGES((uint64_t)opts->stack_pages) * PAGE;
+	/* An AEX-Notify enclave's threads all take the notification (EENTER wants both or neither). */
+	l->tcs_flags = (opts->attributes & SGX_ATTR_AEXNOTIFY) ? SGX_TCS_FLAGS_AEXNOTIFY : 0;
 	if (l->image_end > l->size || l->thread_size > (l->size - l->image_end) / l->nr_tcs)
 		return -E2BIG;
 	l->end = l->image_end + l->nr_tcs * l->thread_size;

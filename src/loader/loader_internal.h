@@ -86,6 +86,7 @@ struct layout {
 	unsigned int nr_tcs;
 	unsigned int stack_pages;
 	uint64_t thread_size;       /* bytes of one thread's area */
+	uint64_t tcs_flags;         /* TCS.FLAGS of every thread: AEXNOTIFY with the attribute */
 	uint8_t *data;              /* @end bytes: the contents of every added page */
 	struct layout_run *runs;    /* in the order of EADD (and of the measurement) */
 	size_t nr_runs;
