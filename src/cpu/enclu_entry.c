@@ -183,6 +183,15 @@ static uint64_t tcs_flags_reserved(const struct sgx_cpu *cpu)
 	return SGX_TCS_FLAGS_RESERVED_MASK | (cpu->cfg.aexnotify ? 0 : SGX_TCS_FLAGS_AEXNOTIFY);
 }
 
+/* The TCS and enclave of the thread @lp runs (in enclave mode). */
+static void entry_current(const struct sgx_lp *lp, struct entry *en)
+{
+	en->tcs_pg = lp->tcs;
+	en->tcs = tcs_of(lp->tcs);
+	en->secs_pg = lp->secs;
+	en->secs = secs_of(lp->secs);
+}
+
 static bool tcs_page_ok(const struct epc_page *pg, uint64_t la)
 {
 	return pg->valid && !pg->blocked && !pg->pending && !pg->modified &&
@@ -480,10 +489,7 @@ static int __edeccssa(struct sgx_lp *lp)
 	if (!epc_use_try(lp, lp->tcs, EPC_USE_SHARED))
 		return lp_gp(lp);
 	epc_pause(lp, lp->tcs);
-	en.tcs_pg = lp->tcs;
-	en.tcs = tcs_of(lp->tcs);
-	en.secs_pg = lp->secs;
-	en.secs = secs_of(lp->secs);
+	entry_current(lp, &en);
 	/* EDECCSSA: CSSA = 0 -> #GP */
 	if (en.tcs->cssa == 0)
 		return lp_gp(lp);
@@ -650,10 +656,7 @@ static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exce
 	if (!lp->in_enclave)
 		return lp_gp(lp);
 	epc_pause(lp, lp->tcs);
-	en.tcs_pg = lp->tcs;
-	en.tcs = tcs_of(lp->tcs);
-	en.secs_pg = lp->secs;
-	en.secs = secs_of(lp->secs);
+	entry_current(lp, &en);
 	/*
 	 * The frame is written where EENTER/ERESUME found it (CR_XSAVE_PAGE_n,
 	 * CR_GPR_PA): no page walk, so an AEX completes even when the enclave's
