@@ -7,6 +7,7 @@
  * configuration options are not taken.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,21 +65,6 @@ static void describe_machine(char *buf, size_t len)
 		 u.release, features);
 }
 
-/* Whether @prog is an executable file in PATH. */
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *end;
-	char file[4096];
-
-	for (; path && *path; path = *end ? end + 1 : end) {
-		end = strchrnul(path, ':');
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - path), path, prog);
-		if (!access(file, X_OK))
-			return true;
-	}
-	return false;
-}
-
 /* Whether @path can be written; false after a message. Checked before minutes of work. */
 static bool writable(const struct cli_command *cmd, const char *path)
 {
@@ -113,7 +99,8 @@ static int run_bench(const struct cli_command *cmd, int argc, char **argv)
 		{ 0 },
 	};
 	struct bench b = { 0 };
-	char machine[512];
+	char machine[512], gnuplot[PATH_MAX];
+	pid_t pid;
 	int n, i;
 	size_t j;
 
@@ -134,9 +121,13 @@ static int run_bench(const struct cli_command *cmd, int argc, char **argv)
 			if (benches[j] == d)
 				picked[j] = true;
 	}
+	for (j = 0; j < NR_BENCHES && benches[j] != &bench_sweep; j++)
+		;
+	if (plot && n && !picked[j])
+		return cli_usage_error(cmd, "--plot draws the sweep: name 'sweep' too");
 	if ((csv && !writable(cmd, csv)) || (plot && !writable(cmd, plot)))
 		return CLI_EXIT_FAIL;
-	if (plot && !in_path("gnuplot"))
+	if (plot && cli_find_program("gnuplot", gnuplot))
 		return cli_fail(cmd, "--plot needs gnuplot, which is not installed "
 			       "(make deps-bench, or apt-get install gnuplot-nox)");
 	/* The platform's settings come from each benchmark, not from the environment. */
@@ -150,12 +141,14 @@ static int run_bench(const struct cli_command *cmd, int argc, char **argv)
 	b.rows = mmap(NULL, sizeof(*b.rows), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (b.rows == MAP_FAILED)
 		return cli_fail(cmd, "a table for the results: %s", strerror(errno));
-	if (!fork()) {
+	pid = fork();
+	if (!pid) {
 		describe_machine(b.rows->machine, sizeof(b.rows->machine));
 		b.rows->host_present = host_features_present();
 		_exit(0);
 	}
-	wait(NULL);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 	snprintf(machine, sizeof(machine), "%s", b.rows->machine);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("softsgx bench%s on %s\n", quick ? " --quick" : "", machine);

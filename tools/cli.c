@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,4 +354,26 @@ uint64_t cli_proc_bytes(const char *path, const char *name)
 	if (f)
 		fclose(f);
 	return (uint64_t)kib << 10;
+}
+
+int cli_find_program(const char *name, char *out)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	int err = ENOENT;
+
+	if (strchr(name, '/')) {
+		snprintf(out, PATH_MAX, "%s", name);
+		return access(out, F_OK) ? errno : 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(out, PATH_MAX, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", name);
+		if (!access(out, X_OK))
+			return 0;
+		if (errno == EACCES)
+			err = EACCES;
+	}
+	return err;
 }

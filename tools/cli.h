@@ -75,6 +75,9 @@ void cli_print_help(const struct cli_command *cmd);
  */
 bool cli_parse_u64(const char *s, bool suffixes, uint64_t *out);
 
+/* cli_find_program() - @name as execvp() finds it (@out: PATH_MAX bytes). Return: 0, or an errno. */
+int cli_find_program(const char *name, char *out);
+
 /*
  * cli_proc_bytes() - the "NAME: N kB" line @name of the /proc file @path
  * (e.g. "/proc/self/status", "VmSize"), in bytes. Return: it, or 0 if unknown.

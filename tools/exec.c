@@ -41,29 +41,6 @@ static int find_preload(char *out, size_t len)
 	return access(out, R_OK) ? -1 : 0;
 }
 
-/* @name as execvp() finds it (@out: PATH_MAX bytes). Return: 0, or an errno. */
-static int find_program(const char *name, char *out)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	int err = ENOENT;
-
-	if (strchr(name, '/')) {
-		snprintf(out, PATH_MAX, "%s", name);
-		return access(out, F_OK) ? errno : 0;
-	}
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		snprintf(out, PATH_MAX, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", name);
-		if (!access(out, X_OK))
-			return 0;
-		if (errno == EACCES)
-			err = EACCES;
-	}
-	return err;
-}
-
 /*
  * Why the dynamic linker would not preload into the program at @path, or
  * NULL: a script is judged by its interpreter (@depth: levels of those).
@@ -163,7 +140,7 @@ static int cmd_exec(const struct cli_command *cmd, int argc, char **argv)
 	if (find_preload(preload, sizeof(preload)))
 		return cli_fail(cmd, "%s is neither beside this command nor where it is installed",
 				PRELOAD_NAME);
-	err = find_program(argv[i], program);
+	err = cli_find_program(argv[i], program);
 	if (err) {
 		fprintf(stderr, "softsgx exec: %s: %s\n", argv[i], strerror(err));
 		return err == ENOENT ? 127 : 126;

@@ -286,6 +286,10 @@ TEST(bench_usage_errors)
 	EXPECT_EQ(r.status, 2);
 	EXPECT_CONTAINS(r.err, "softsgx bench: --tracking: each benchmark sets the platform it needs");
 	tool_result_free(&r);
+	r = TOOL(NULL, "bench", "--plot", "/tmp/softsgx-unused.svg", "ecall");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "softsgx bench: --plot draws the sweep: name 'sweep' too");
+	tool_result_free(&r);
 	r = TOOL(NULL, "bench", "--csv", "/nonexistent-dir/figures.csv", "ecall");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_CONTAINS(r.err, "softsgx bench: /nonexistent-dir/figures.csv: No such file or directory");
