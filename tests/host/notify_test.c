@@ -67,13 +67,14 @@ static void restrict_page(struct softsgx_enclave *e, uint64_t page)
 
 /*
  * Thread 1 computes (notifications armed or not) while the ETRACK flow
- * interrupts it @want times; into *@out: AEXs, notifications, page faults.
+ * interrupts it @want times; into *@out: AEXs, notifications, and the AEXs that may
+ * have struck inside the handler (page faults, interrupt rounds not its own).
  */
 static void run_interrupted(bool arm, uint64_t want, uint64_t out[3])
 {
 	struct softsgx_enclave *e = load_notifying();
 	struct computer c = { .e = e, .arm = arm };
-	uint64_t page, aex0, faults0, rounds = 0;
+	uint64_t page, aex0, faults0, rounds0, rounds = 0;
 	pthread_t th;
 
 	ASSERT_TRUE(e);
@@ -82,6 +83,7 @@ static void run_interrupted(bool arm, uint64_t want, uint64_t out[3])
 			 SGX_SECINFO_PENDING, page), 0);
 	aex0 = softsgx_leaf_count(24); /* AEX */
 	faults0 = page_faults();
+	rounds0 = softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS);
 	ASSERT_EQ(pthread_create(&th, NULL, compute, &c), 0);
 	while (!__atomic_load_n(&c.started, __ATOMIC_ACQUIRE))
 		usleep(100);
@@ -98,7 +100,9 @@ static void run_interrupted(bool arm, uint64_t want, uint64_t out[3])
 	pthread_join(th, NULL);
 	out[0] = softsgx_leaf_count(24) - aex0;
 	out[1] = c.notified;
-	out[2] = page_faults() - faults0;
+	/* AEXs the spaced rounds do not account for: faults, and rounds beyond one per RESTRICT
+	 * (the reclaimer's, an ETRACK that met an open cycle), which may land in the handler. */
+	out[2] = page_faults() - faults0 + (softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS) - rounds0) - rounds;
 	EXPECT_TRUE(out[0] >= want);
 	EXPECT_EQ(c.wrong, 0);
 	EXPECT_TRUE(c.calls >= 2);
@@ -112,12 +116,13 @@ static void interrupted_many_times(void)
 	run_interrupted(true, WANT_INTERRUPTS, n);
 	/*
 	 * Each interrupt's AEX (from the armed frame: the computation) ran the
-	 * handler once. The AEXs the handler did not see are the page faults
-	 * its own first touches took (its frame is never armed) and nothing else.
+	 * handler once. The AEXs the handler did not see can only be those
+	 * that struck it while its own frame was unarmed: page faults, and
+	 * interrupt rounds other than the one per RESTRICT (the reclaimer's).
 	 */
 	EXPECT_TRUE(n[1] <= n[0]);
 	if (n[0] - n[1] > n[2])
-		harness_fail(__FILE__, __LINE__, "%llu AEXs, %llu notifications, %llu page faults",
+		harness_fail(__FILE__, __LINE__, "%llu AEXs, %llu notifications, %llu faults or other rounds",
 			     (unsigned long long)n[0], (unsigned long long)n[1],
 			     (unsigned long long)n[2]);
 }
