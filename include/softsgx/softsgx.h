@@ -208,6 +208,8 @@ enum softsgx_counter {
 	SOFTSGX_CNT_RECLAIM_BATCHES,     /* reclaimer passes (batches of up to 16 pages) */
 	SOFTSGX_CNT_PAGING_ETRACK,       /* ETRACKs paging needed (EWB said NOT_TRACKED) */
 	SOFTSGX_CNT_PAGING_IPI,          /* interrupt rounds paging needed */
+	SOFTSGX_CNT_AEX_ARMED,           /* AEX-Notify: AEXs from a frame armed for notification */
+	SOFTSGX_CNT_ERESUME_NOTIFY,      /* AEX-Notify: ERESUMEs that entered the handler */
 	/* Injected results (docs/injection.md), one counter per injection point. */
 	SOFTSGX_CNT_INJECT_EMODPR_CONFLICT,
 	SOFTSGX_CNT_INJECT_EMODT_CONFLICT,

@@ -176,6 +176,13 @@ uint64_t sgx_cpu_secs_eid(struct sgx_cpu *cpu, uint64_t secs_epc);
 void sgx_cpu_write_lepubkeyhash(struct sgx_cpu *cpu, const uint8_t hash[32]);
 /* Number of times each leaf (SGX_LEAF_* id) ran. */
 uint64_t sgx_cpu_leaf_count(const struct sgx_cpu *cpu, unsigned int leaf_id);
+/* Events within leaves, counted by the processor. */
+enum sgx_cpu_stat {
+	SGX_CPU_STAT_AEX_ARMED,      /* AEX of a frame whose ERESUME will notify (AEX-Notify) */
+	SGX_CPU_STAT_ERESUME_NOTIFY, /* ERESUME that took the notify branch into OENTRY */
+	SGX_CPU_NR_STATS
+};
+uint64_t sgx_cpu_stat_count(const struct sgx_cpu *cpu, enum sgx_cpu_stat stat);
 /*
  * Check every EPCM invariant (see the state machine in epcm.c).
  * Return: 0, or -1 after describing the first violation in @why.

@@ -108,6 +108,7 @@ struct sgx_lp {
 	uint8_t held_mode[LP_MAX_HELD];
 	int nheld;
 	unsigned int leaf;         /* leaf being executed */
+	bool notify;               /* it is an ERESUME that took the notify branch */
 };
 
 struct sgx_cpu {
@@ -132,6 +133,7 @@ struct sgx_cpu {
 	uint8_t paging_key[16];    /* EWB/ELDx sealing key */
 	struct secs_state *parked; /* hidden state of evicted SECS pages */
 	_Atomic uint64_t leaf_count[SGX_NR_LEAF_IDS];
+	_Atomic uint64_t stat_count[SGX_CPU_NR_STATS];
 };
 
 /* epc.c: pages and addresses */
@@ -179,6 +181,8 @@ bool secinfo_reserved_ok(const struct sgx_secinfo *si);
 /* epc.c: leaf frame */
 void leaf_begin(struct sgx_lp *lp, unsigned int leaf_id);
 int leaf_end(struct sgx_lp *lp, int ret);
+/* Count processor statistic @stat (sgx_cpu_stat_count()). */
+void cpu_count_stat(struct sgx_cpu *cpu, enum sgx_cpu_stat stat);
 /* #GP(0). */
 int lp_gp(struct sgx_lp *lp);
 /* #PF at linear address @addr with error code @pfec. */

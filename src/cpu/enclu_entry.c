@@ -422,7 +422,12 @@ static int eresume_notify(struct sgx_lp *lp, struct entry *en, struct sgx_regs *
 	ret = ssa_frame(lp, en, en->tcs->cssa);
 	if (ret)
 		return ret;
-	return enter_at_oentry(lp, en, regs);
+	ret = enter_at_oentry(lp, en, regs);
+	if (ret == SGX_SUCCESS) {
+		lp->notify = true;
+		cpu_count_stat(lp->cpu, SGX_CPU_STAT_ERESUME_NOTIFY);
+	}
+	return ret;
 }
 
 static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
@@ -665,6 +670,9 @@ static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exce
 	en.xsave = lp->ssa_xsave;
 	en.gpr = lp->ssa_gpr;
 	aex_save(&en, regs, exc);
+	/* The frame's ERESUME will notify: counted for AEX-Notify's users. */
+	if ((en.tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) && (en.gpr->aexnotify & 1))
+		cpu_count_stat(lp->cpu, SGX_CPU_STAT_AEX_ARMED);
 	aex_synthesize(&en, lp, regs);
 	en.tcs->cssa++;
 	leave_mode(lp, regs);

@@ -371,6 +371,16 @@ uint64_t sgx_cpu_leaf_count(const struct sgx_cpu *cpu, unsigned int leaf_id)
 	return leaf_id < SGX_NR_LEAF_IDS ? atomic_load(&cpu->leaf_count[leaf_id]) : 0;
 }
 
+uint64_t sgx_cpu_stat_count(const struct sgx_cpu *cpu, enum sgx_cpu_stat stat)
+{
+	return (unsigned int)stat < SGX_CPU_NR_STATS ? atomic_load(&cpu->stat_count[stat]) : 0;
+}
+
+void cpu_count_stat(struct sgx_cpu *cpu, enum sgx_cpu_stat stat)
+{
+	atomic_fetch_add_explicit(&cpu->stat_count[stat], 1, memory_order_relaxed);
+}
+
 uint64_t cpu_next_eid(struct sgx_cpu *cpu)
 {
 	return cpu->next_eid++;
@@ -431,6 +441,7 @@ void leaf_begin(struct sgx_lp *lp, unsigned int leaf_id)
 	atomic_fetch_add_explicit(&lp->cpu->leaf_count[leaf_id], 1, memory_order_relaxed);
 	pthread_mutex_lock(&lp->cpu->lock);
 	lp->leaf = leaf_id;
+	lp->notify = false;
 	lp->nheld = 0;
 }
 
@@ -457,7 +468,7 @@ int leaf_end(struct sgx_lp *lp, int ret)
 	}
 	pthread_mutex_unlock(&cpu->lock);
 	if (trace_on())
-		trace_leaf(lp->leaf, ret, &lp->fault);
+		trace_leaf(lp->leaf, ret, &lp->fault, lp->notify);
 	if (cpu->cfg.check_invariants && sgx_cpu_check_invariants(cpu, why, sizeof(why))) {
 		fprintf(stderr, "softsgx: EPCM invariant broken after %s: %s\n",
 			sgx_leaf_name(lp->leaf), why);

@@ -855,6 +855,8 @@ static const char *const counter_names[SOFTSGX_NR_COUNTERS] = {
 	[SOFTSGX_CNT_RECLAIM_BATCHES] = "paging: reclaimer passes",
 	[SOFTSGX_CNT_PAGING_ETRACK] = "paging: ETRACKs",
 	[SOFTSGX_CNT_PAGING_IPI] = "paging: interrupt rounds",
+	[SOFTSGX_CNT_AEX_ARMED] = "AEX-Notify: AEXs of an armed frame",
+	[SOFTSGX_CNT_ERESUME_NOTIFY] = "AEX-Notify: notifying ERESUMEs",
 	[SOFTSGX_CNT_INJECT_EMODPR_CONFLICT] = "injected: emodpr.conflict",
 	[SOFTSGX_CNT_INJECT_EMODT_CONFLICT] = "injected: emodt.conflict",
 	[SOFTSGX_CNT_INJECT_EACCEPT_NOT_TRACKED] = "injected: eaccept.not_tracked",
@@ -884,6 +886,11 @@ uint64_t softsgx_counter(enum softsgx_counter counter)
 
 	if (!plat || (unsigned int)counter >= SOFTSGX_NR_COUNTERS)
 		return 0;
+	/* The processor counts what only it sees. */
+	if (counter == SOFTSGX_CNT_AEX_ARMED)
+		return sgx_cpu_stat_count(plat->cpu, SGX_CPU_STAT_AEX_ARMED);
+	if (counter == SOFTSGX_CNT_ERESUME_NOTIFY)
+		return sgx_cpu_stat_count(plat->cpu, SGX_CPU_STAT_ERESUME_NOTIFY);
 	return atomic_load(&plat->counters[counter]);
 }
 

@@ -5,7 +5,9 @@
  * an event that races with the close of the trace is dropped by the writer.
  *
  *   leaf      instant, name = leaf ("EACCEPT"), cat encls/enclu,
- *             args result, code (+ vector, error_code, addr if it faulted)
+ *             args result, code (+ vector, error_code, addr if it faulted;
+ *             + notify = 1 for an ERESUME that entered the enclave's
+ *             AEX-Notify handler)
  *   enclave   span B..E per stay inside an enclave, args tcs, enclave
  *   AEX       instant, args vector, exception (+ error_code, addr)
  *   fault X   instant, X = eaug/map/vma/epcm/sigbus/stale, args kind, addr, error_code
@@ -19,7 +21,7 @@
 
 #define VEC_INTERRUPT 32
 
-void trace_leaf(unsigned int leaf_id, int result, const struct sgx_fault_info *fault)
+void trace_leaf(unsigned int leaf_id, int result, const struct sgx_fault_info *fault, bool notify)
 {
 	struct trace_event ev;
 
@@ -33,6 +35,8 @@ void trace_leaf(unsigned int leaf_id, int result, const struct sgx_fault_info *f
 		ev_arg_hex(&ev, "error_code", fault->error_code);
 		ev_arg_hex(&ev, "addr", fault->addr);
 	}
+	if (notify)
+		ev_arg_int(&ev, "notify", 1);
 	ev_finish(&ev);
 	trace_emit(&ev, TRACE_SPAN_NONE);
 }

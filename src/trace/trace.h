@@ -48,7 +48,7 @@ enum trace_fault_kind {
 void trace_open_env(void);
 
 /* A leaf (SGX_LEAF_* id) finished with @result; @fault when it faulted. */
-void trace_leaf(unsigned int leaf_id, int result, const struct sgx_fault_info *fault);
+void trace_leaf(unsigned int leaf_id, int result, const struct sgx_fault_info *fault, bool notify);
 /* The calling thread entered enclave mode through the TCS at @tcs of the enclave at @base. */
 void trace_enclave_enter(uint64_t tcs, uint64_t base);
 /* The calling thread left enclave mode (EEXIT or AEX). */
