@@ -28,6 +28,7 @@ enum setting {
 	SET_EPC_SIZE,
 	SET_TRACKING,
 	SET_SGX,
+	SET_AEX_NOTIFY,
 	SET_SEED,
 	SET_INJECT,
 	SET_TRACE,
@@ -43,6 +44,7 @@ static const struct {
 	[SET_EPC_SIZE] = { "--epc-size", "SOFTSGX_EPC_SIZE" },
 	[SET_TRACKING] = { "--tracking", "SOFTSGX_TRACKING" },
 	[SET_SGX] = { "--sgx", "SOFTSGX_SGX" },
+	[SET_AEX_NOTIFY] = { "--aex-notify", "SOFTSGX_AEX_NOTIFY" },
 	[SET_SEED] = { "--seed", "SOFTSGX_SEED" },
 	[SET_INJECT] = { "--inject", "SOFTSGX_INJECT" },
 	[SET_TRACE] = { "--trace", "SOFTSGX_TRACE" },
@@ -50,7 +52,7 @@ static const struct {
 };
 
 static const char *option_values[NR_SETTINGS];
-static struct config_view applied = { .epc_size = DEFAULT_EPC_SIZE };
+static struct config_view applied = { .epc_size = DEFAULT_EPC_SIZE, .aex_notify = true };
 static uint8_t seed[32];
 
 bool config_known(const char *name)
@@ -247,9 +249,15 @@ static int config_check(const struct cli_command *cmd, struct softsgx_config *cf
 	for (i = 0; i < SGX_NR_PLATFORM_SETTINGS; i++)
 		if (parse_setting(cmd, i, cfg))
 			return CLI_EXIT_USAGE;
+	if (sgx_settings_conflict(cfg)) {
+		const char *v = setting(SET_AEX_NOTIFY, &from);
+
+		return bad_value(cmd, from, v, sgx_settings_conflict(cfg));
+	}
 	applied.epc_size = cfg->epc_size;
 	applied.tracking = cfg->tracking;
 	applied.sgx1 = cfg->sgx1;
+	applied.aex_notify = !cfg->sgx1 && cfg->aex_notify != SOFTSGX_AEX_NOTIFY_NO;
 	applied.seed_given = cfg->seed != NULL;
 	applied.inject = cfg->inject;
 	if (cfg->seed)

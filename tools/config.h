@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The emulated platform's configuration as the softsgx command takes it:
- * seven settings, each a command-line option and an environment variable
+ * eight settings, each a command-line option and an environment variable
  * of the same name (docs/configuration.md lists them):
  *   --epc-size SIZE     SOFTSGX_EPC_SIZE   EPC bytes (K, M, G suffixes)
  *   --tracking MODE     SOFTSGX_TRACKING   per-page | batched
  *   --sgx VERSION       SOFTSGX_SGX        2 (SGX2, default) | 1 (SGX1 only)
+ *   --aex-notify YES/NO SOFTSGX_AEX_NOTIFY yes (default with SGX2) | no
  *   --seed HEX          SOFTSGX_SEED       platform key seed, 64 hex digits
  *   --inject SPEC       SOFTSGX_INJECT     failures to inject (docs/injection.md)
  *   --trace FILE        SOFTSGX_TRACE      event trace (Chrome trace JSON)
@@ -28,6 +29,8 @@
 	"  --epc-size SIZE     EPC bytes, K/M/G/T suffixes; 64M [SOFTSGX_EPC_SIZE]\n"        \
 	"  --tracking MODE     per-page (as Linux, default) or batched [SOFTSGX_TRACKING]\n" \
 	"  --sgx VERSION       2 (SGX2 with EDMM, default) or 1 (SGX1 only) [SOFTSGX_SGX]\n" \
+	"  --aex-notify YES/NO yes (default with SGX2) or no: an SGX2 processor without\n"   \
+	"                      AEX-Notify (EDECCSSA) [SOFTSGX_AEX_NOTIFY]\n"              \
 	"  --seed HEX          platform key seed, 64 hex digits; built in [SOFTSGX_SEED]\n"  \
 	"  --inject SPEC       results to inject, e.g. restrict.eagain=0.1,seed=7\n"      \
 	"                      (docs/injection.md) [SOFTSGX_INJECT]\n"                     \
@@ -70,6 +73,7 @@ struct config_view {
 	size_t epc_size;
 	enum softsgx_tracking tracking;
 	bool sgx1;                  /* --sgx 1: a processor without SGX2 */
+	bool aex_notify;            /* the processor has AEX-Notify */
 	bool seed_given;
 	const char *seed_from;      /* "--seed" or "SOFTSGX_SEED" when given */
 	const char *trace;          /* NULL: no trace */

@@ -26,6 +26,13 @@ enum softsgx_tracking {
 	SOFTSGX_TRACK_BATCHED = 1,  /* once per ioctl call, after its page loop */
 };
 
+/* Whether the processor has AEX-Notify (ENCLU[EDECCSSA], ATTRIBUTES.AEXNOTIFY). */
+enum softsgx_aex_notify {
+	SOFTSGX_AEX_NOTIFY_DEFAULT = 0, /* yes on an SGX2 processor, no on an SGX1 one */
+	SOFTSGX_AEX_NOTIFY_YES = 1,     /* yes (SGX2 only: EINVAL with sgx1) */
+	SOFTSGX_AEX_NOTIFY_NO = 2,      /* no: an SGX2 processor from before AEX-Notify */
+};
+
 struct softsgx_config {
 	size_t epc_size;                 /* bytes of EPC (multiple of 4096); 0: 64 MiB */
 	enum softsgx_tracking tracking;
@@ -36,13 +43,15 @@ struct softsgx_config {
 	const char *inject;              /* failures to inject (docs/injection.md), e.g.
 					  * "restrict.eagain=0.1,seed=42"; NULL: the
 					  * environment's SOFTSGX_INJECT, if set */
+	enum softsgx_aex_notify aex_notify;
 };
 
 /*
  * softsgx_configure() - set the platform's configuration; only before the
  * first softsgx_open(). Return: 0, or -1 with errno EFAULT (@config or its
  * seed unreadable), EBUSY (the platform exists already) or EINVAL (bad
- * epc_size or tracking).
+ * epc_size, tracking, injection or aex_notify, or AEX-Notify asked of an
+ * SGX1 processor).
  */
 int softsgx_configure(const struct softsgx_config *config);
 

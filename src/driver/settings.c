@@ -15,6 +15,7 @@ static const char *const env_names[SGX_NR_PLATFORM_SETTINGS] = {
 	[SGX_SET_EPC_SIZE] = "SOFTSGX_EPC_SIZE",
 	[SGX_SET_TRACKING] = "SOFTSGX_TRACKING",
 	[SGX_SET_SGX] = "SOFTSGX_SGX",
+	[SGX_SET_AEX_NOTIFY] = "SOFTSGX_AEX_NOTIFY",
 	[SGX_SET_SEED] = "SOFTSGX_SEED",
 	[SGX_SET_INJECT] = "SOFTSGX_INJECT",
 };
@@ -87,6 +88,14 @@ const char *sgx_setting_parse(enum sgx_setting setting, const char *v, struct so
 			return "expected 1 (SGX1 only) or 2 (SGX2, with EDMM)";
 		cfg->sgx1 = !strcmp(v, "1");
 		return NULL;
+	case SGX_SET_AEX_NOTIFY:
+		if (!strcmp(v, "yes"))
+			cfg->aex_notify = SOFTSGX_AEX_NOTIFY_YES;
+		else if (!strcmp(v, "no"))
+			cfg->aex_notify = SOFTSGX_AEX_NOTIFY_NO;
+		else
+			return "expected 'yes' or 'no'";
+		return NULL;
 	case SGX_SET_SEED:
 		if (strlen(v) != 64)
 			return "expected 64 hex digits (32 bytes)";
@@ -113,17 +122,31 @@ const char *sgx_setting_parse(enum sgx_setting setting, const char *v, struct so
 	}
 }
 
+const char *sgx_settings_conflict(const struct softsgx_config *cfg)
+{
+	if (cfg->sgx1 && cfg->aex_notify == SOFTSGX_AEX_NOTIFY_YES)
+		return "AEX-Notify needs an SGX2 processor, and SGX1 was asked for";
+	return NULL;
+}
+
 void sgx_settings_from_env(struct softsgx_config *cfg, uint8_t seed[32])
 {
 	unsigned int i;
+	const char *why;
 
 	for (i = 0; i < SGX_NR_PLATFORM_SETTINGS; i++) {
-		const char *v = getenv(env_names[i]), *why;
+		const char *v = getenv(env_names[i]);
 
 		if (!v || !*v)
 			continue;
 		why = sgx_setting_parse(i, v, cfg, seed);
 		if (why)
 			fprintf(stderr, "softsgx: %s='%s' ignored: %s\n", env_names[i], v, why);
+	}
+	why = sgx_settings_conflict(cfg);
+	if (why) {
+		fprintf(stderr, "softsgx: %s='%s' ignored: %s\n", env_names[SGX_SET_AEX_NOTIFY],
+			getenv(env_names[SGX_SET_AEX_NOTIFY]), why);
+		cfg->aex_notify = SOFTSGX_AEX_NOTIFY_DEFAULT;
 	}
 }

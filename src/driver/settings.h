@@ -17,6 +17,7 @@ enum sgx_setting {
 	SGX_SET_EPC_SIZE,
 	SGX_SET_TRACKING,
 	SGX_SET_SGX,
+	SGX_SET_AEX_NOTIFY,
 	SGX_SET_SEED,
 	SGX_SET_INJECT,
 	SGX_NR_PLATFORM_SETTINGS, /* the ones above go to softsgx_configure() */
@@ -39,9 +40,13 @@ bool sgx_parse_u64(const char *s, bool suffixes, uint64_t *out);
 const char *sgx_setting_parse(enum sgx_setting setting, const char *value,
 			      struct softsgx_config *cfg, uint8_t seed[32]);
 
+/* Return: NULL if the settings in @cfg go together, else why not. */
+const char *sgx_settings_conflict(const struct softsgx_config *cfg);
+
 /*
  * sgx_settings_from_env() - @cfg from the SOFTSGX_* variables (the
- * defaults where unset). A bad value is named on stderr and ignored.
+ * defaults where unset). A bad value is named on stderr and ignored, and
+ * so is a setting that contradicts another.
  */
 void sgx_settings_from_env(struct softsgx_config *cfg, uint8_t seed[32]);
 

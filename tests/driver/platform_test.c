@@ -281,6 +281,51 @@ TEST(sgx1_platform_populate_unbacked_efault)
 }
 
 /*
+ * An SGX2 processor from before AEX-Notify: ECREATE refuses
+ * ATTRIBUTES.AEXNOTIFY, so CREATE fails as Linux 6.2+ fails there (EIO);
+ * everything else is SGX2 as before.
+ */
+static void no_aexnotify_platform(void)
+{
+	struct dfx_encl e;
+	struct dfx_encl *built = dfx_build();
+
+	EXPECT_EQ(dfx_create(&e, DFX_SIZE, SGX_ATTR_AEXNOTIFY), -EIO);
+	ASSERT_TRUE(built);
+	EXPECT_EQ(softsgx_leaf_count(SGX_LEAF_ENCLU(ENCLU_EDECCSSA)), 0);
+	EXPECT_EQ(softsgx_madvise(dfx_ptr(built, DFX_FREE), PAGE, MADV_WILLNEED), 0);
+	EXPECT_EQ(dfx_epcm(built, DFX_FREE).valid, true);
+}
+
+TEST(no_aexnotify_platform_refuses_the_attribute_eio)
+{
+	static const struct softsgx_config cfg = { .aex_notify = SOFTSGX_AEX_NOTIFY_NO };
+
+	harness_in_child(&cfg, no_aexnotify_platform);
+}
+
+/* AEX-Notify with SGX1 is no processor, and a value out of the enum none either: EINVAL. */
+static void aexnotify_config_checked(void)
+{
+	struct softsgx_config cfg = { .sgx1 = true, .aex_notify = SOFTSGX_AEX_NOTIFY_YES };
+
+	EXPECT_ERRNO(softsgx_configure(&cfg), EINVAL);
+	cfg = (struct softsgx_config){ .aex_notify = (enum softsgx_aex_notify)3 };
+	EXPECT_ERRNO(softsgx_configure(&cfg), EINVAL);
+	cfg = (struct softsgx_config){ .sgx1 = true, .aex_notify = SOFTSGX_AEX_NOTIFY_NO };
+	EXPECT_EQ(softsgx_configure(&cfg), 0);
+	cfg = (struct softsgx_config){ .aex_notify = SOFTSGX_AEX_NOTIFY_YES };
+	EXPECT_EQ(softsgx_configure(&cfg), 0);
+}
+
+TEST(configure_aexnotify_contradiction_einval)
+{
+	static const struct softsgx_config plain = { 0 };
+
+	harness_in_child(&plain, aexnotify_config_checked);
+}
+
+/*
  * The host runs out of mappings (vm.max_map_count): an access that needs a
  * page's host protection changed, and cannot get it, is SIGBUS rather than
  * a fault repeated for ever.

@@ -169,6 +169,41 @@ TEST(sgx_version_setting)
 	}
 }
 
+/* --aex-notify / SOFTSGX_AEX_NOTIFY: an SGX2 processor from before AEX-Notify. */
+TEST(aex_notify_setting)
+{
+	const char *const off[] = { "SOFTSGX_AEX_NOTIFY=no", NULL };
+	const char *const sgx1_on[] = { "SOFTSGX_SGX=1", "SOFTSGX_AEX_NOTIFY=yes", NULL };
+	struct tool_result r = TOOL(NULL, "info", "--aex-notify", "no");
+
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / yes");
+	EXPECT_CONTAINS(r.out, "AEX-Notify           no");
+	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000003");
+	tool_result_free(&r);
+	r = TOOL(off, "info");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "AEX-Notify           no");
+	tool_result_free(&r);
+	r = TOOL(off, "info", "--aex-notify=yes");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "AEX-Notify           yes: EDECCSSA");
+	EXPECT_CONTAINS(r.out, "subleaf 0: EAX=0x00000803");
+	tool_result_free(&r);
+	r = TOOL(NULL, "info", "--aex-notify", "maybe");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "--aex-notify='maybe': expected 'yes' or 'no'");
+	tool_result_free(&r);
+	r = TOOL(sgx1_on, "info");
+	EXPECT_EQ(r.status, 2);
+	EXPECT_CONTAINS(r.err, "SOFTSGX_AEX_NOTIFY='yes': AEX-Notify needs an SGX2 processor");
+	tool_result_free(&r);
+	r = TOOL(sgx1_on, "info", "--aex-notify", "no");
+	EXPECT_EQ(r.status, 0);
+	EXPECT_CONTAINS(r.out, "SGX1 / SGX2          yes / no");
+	tool_result_free(&r);
+}
+
 TEST(info_platform_and_host)
 {
 	const char *const env[] = { "SOFTSGX_SEED=" SEED, NULL };

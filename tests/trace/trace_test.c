@@ -398,3 +398,52 @@ TEST(trace_json_reader_is_strict)
 	EXPECT_TRUE(!strcmp(json_get(&j, "a")->items[5].str, "A\n"));
 	json_free(&j);
 }
+
+/*
+ * AEX-Notify: an ERESUME that entered the enclave's handler carries
+ * notify = 1, a plain one does not, and the handler's EDECCSSA is a leaf
+ * event: one of each per fault of the armed frame (EAUG on its EACCEPTs).
+ */
+TEST(trace_marks_notifying_eresume_and_edeccssa)
+{
+	const char *path = scratch_path("notify.json");
+	struct softsgx_load_options opts = { .attributes = SGX_ATTR_AEXNOTIFY };
+	struct softsgx_enclave *e = NULL;
+	size_t i, notifying = 0, plain = 0, edeccssa = 0;
+	uint64_t page;
+	struct trace t;
+
+	ASSERT_EQ(softsgx_load_file(SOFTSGX_TEST_ENCLAVE, &opts, &e), 0);
+	page = softsgx_enclave_free_start(e);
+	te_run(e, 1, TE_OP_NOTIFY, 1);
+	ASSERT_EQ(softsgx_trace_open(path), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_ACCEPT_RANGE, REG_RW | SGX_SECINFO_PENDING, page, 3), 0);
+	EXPECT_EQ(te_run(e, 1, TE_OP_NOTIFY, 0), 3);
+	/* Disarmed: the next fault resumes plainly. */
+	EXPECT_EQ(te_run(e, 1, TE_OP_EACCEPT, REG_RW | SGX_SECINFO_PENDING, page + 3 * PAGE), 0);
+	ASSERT_EQ(softsgx_trace_close(), 0);
+	softsgx_unload(e);
+	ASSERT_TRUE(trace_read(path, &t));
+	EXPECT_TRUE(trace_check_format(&t));
+	for (i = 0; i < t.n; i++) {
+		const struct json *ev = trace_event(&t, i);
+
+		/* An ERESUME whose SSA page was not mapped yet faults, and is made again. */
+		if (!strcmp(json_str(ev, "name"), "ERESUME") &&
+		    !strcmp(trace_arg_str(ev, "code") ?: "", "SUCCESS")) {
+			if (trace_arg_num(ev, "notify") == 1)
+				notifying++;
+			else
+				plain++;
+		}
+		if (!strcmp(json_str(ev, "name"), "EDECCSSA") &&
+		    !strcmp(trace_arg_str(ev, "code") ?: "", "SUCCESS"))
+			edeccssa++;
+	}
+	EXPECT_EQ(notifying, 3);
+	EXPECT_EQ(edeccssa, 3);
+	/* The unarmed fault, and any of the handler itself (a stack page mapped): plain. */
+	EXPECT_TRUE(plain >= 1);
+	EXPECT_EQ(trace_count(&t, "AEX", 0), notifying + plain);
+	trace_free(&t);
+}
