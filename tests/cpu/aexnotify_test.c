@@ -316,3 +316,51 @@ TEST(edeccssa_checks_in_order)
 		fx_exit(lp);
 	});
 }
+
+/* The pause hook of an EREMOVE of the TCS: the thread inside runs EDECCSSA right then. */
+struct tcs_in_use {
+	struct sgx_lp *inside;
+	struct fx_enclave *e;
+	unsigned int paused_leaf;
+	int result;
+};
+
+static void edeccssa_while_tcs_held(struct fx *fx, struct sgx_lp *lp, unsigned int leaf_id,
+				    uint64_t epc, void *ctx)
+{
+	struct tcs_in_use *u = ctx;
+	struct sgx_regs r = { .rax = ENCLU_EDECCSSA, .rip = fx_la(u->e, FX_CODE + 0x80) };
+
+	(void)fx, (void)lp, (void)epc;
+	u->paused_leaf = leaf_id;
+	u->result = enclu(u->inside, &r);
+}
+
+/*
+ * EDECCSSA of a TCS another SGX instruction holds (an EREMOVE of it, stopped
+ * at its pause point): #GP, nothing changed; the EREMOVE then finds the
+ * enclave active, and EDECCSSA made again succeeds.
+ */
+TEST(edeccssa_tcs_in_use_gp)
+{
+	NOTIFY_ENCLAVE(true, true, SGX_TCS_FLAGS_AEXNOTIFY, 2, {
+		struct tcs_in_use u = { .inside = lp, .e = e, .result = -1 };
+		struct sgx_lp *other = fx_lp(e);
+		struct sgx_regs r;
+
+		ASSERT_TRUE(enter_and_aex(lp, e, &r));
+		gprsgx(e, FX_SSA0, 0)->aexnotify = 1;
+		r.rip = FX_AEP;
+		ASSERT_SGX(enclu_eresume(lp, &r), SGX_SUCCESS); /* into the handler, CSSA 1 */
+		fx_on_pause(fx, edeccssa_while_tcs_held, &u);
+		EXPECT_SGX(encls_eremove(other, epc_of(e, FX_TCS0)), SGX_ENCLAVE_ACT);
+		EXPECT_EQ(u.paused_leaf, SGX_LEAF_ENCLS(ENCLS_EREMOVE));
+		EXPECT_SGX(u.result, SGX_GP);
+		EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 1);
+		EXPECT_TRUE(sgx_lp_in_enclave(lp));
+		r = (struct sgx_regs){ .rax = ENCLU_EDECCSSA, .rip = fx_la(e, FX_CODE + 0x80) };
+		EXPECT_SGX(enclu(lp, &r), SGX_SUCCESS);
+		EXPECT_EQ(tcs_mem(e, FX_TCS0)->cssa, 0);
+		fx_exit(lp);
+	});
+}
