@@ -36,6 +36,7 @@ static const struct {
 	{ "pages trimmed, accepted, removed", demo_step_trim },
 	{ "ETRACK interrupts a thread inside the enclave", demo_step_interrupt },
 	{ "EPC paging: an enclave twice the EPC, written and read back", demo_step_paging },
+	{ "AEX-Notify: an interrupt delivered to the enclave's handler", demo_step_notify },
 };
 #define NR_STEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -215,8 +216,10 @@ const struct cli_command demo_command = {
 		"by mprotect; a TCS added at run time; pages trimmed and removed; a thread\n"
 		"inside interrupted by ETRACK; a second enclave twice the size of the EPC\n"
 		"written and read back while the driver evicts and reloads its pages (on an\n"
-		"EPC of at most 128 MiB). Each step shows the EPCM state of its pages or its\n"
-		"counters; a table of counters ends the run.\n\n"
+		"EPC of at most 128 MiB); an interrupt of a thread delivered to its enclave's\n"
+		"AEX-Notify handler (or, with --aex-notify no, such an enclave refused). Each\n"
+		"step shows the EPCM state of its pages or its counters; a table of counters\n"
+		"ends the run.\n\n"
 		"Exit status: 0 if every step behaved as SGX2 on Linux does, 1 if one did not\n"
 		"(it is named), 2 for a wrong command line.\n",
 	.run = cmd_demo,

@@ -2,8 +2,8 @@
 /*
  * `softsgx demo`: the SGX2 life cycle of the bundled test enclave, step by
  * step, with real enclave code. demo.c runs the steps and judges them;
- * demo_basic.c, demo_perms.c, demo_types.c, demo_thread.c and
- * demo_paging.c hold the steps; demo_enclave.c enters the enclave (and handles its exceptions as
+ * demo_basic.c, demo_perms.c, demo_types.c, demo_thread.c, demo_paging.c
+ * and demo_notify.c hold the steps; demo_enclave.c enters the enclave (and handles its exceptions as
  * a runtime does); demo_view.c prints page maps (EPCM snapshots taken
  * through the driver's internals) and the counters.
  */
@@ -56,6 +56,7 @@ bool demo_step_tcs(struct demo *d);           /* demo_types.c */
 bool demo_step_trim(struct demo *d);
 bool demo_step_interrupt(struct demo *d);     /* demo_thread.c */
 bool demo_step_paging(struct demo *d);        /* demo_paging.c */
+bool demo_step_notify(struct demo *d);        /* demo_notify.c */
 
 /* demo.c: what a step says and what it checks. */
 void demo_say(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

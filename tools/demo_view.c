@@ -186,11 +186,17 @@ static void print_driver(FILE *f)
 		{ "ETRACK", softsgx_counter(SOFTSGX_CNT_PAGING_ETRACK) },
 		{ "rounds", softsgx_counter(SOFTSGX_CNT_PAGING_IPI) },
 	};
+	const struct counter_cell notify[] = {
+		{ "armed AEX", softsgx_counter(SOFTSGX_CNT_AEX_ARMED) },
+		{ "ERESUME in", softsgx_counter(SOFTSGX_CNT_ERESUME_NOTIFY) },
+		{ "EDECCSSA", softsgx_leaf_count(SGX_LEAF_ENCLU(ENCLU_EDECCSSA)) },
+	};
 
 	print_cells(f, "ioctls", ioctls, sizeof(ioctls) / sizeof(ioctls[0]));
 	print_cells(f, "faults", faults, sizeof(faults) / sizeof(faults[0]));
 	print_cells(f, "interrupts", tracking, sizeof(tracking) / sizeof(tracking[0]));
 	print_cells(f, "paging", paging, sizeof(paging) / sizeof(paging[0]));
+	print_cells(f, "AEX-Notify", notify, sizeof(notify) / sizeof(notify[0]));
 }
 
 /* The injections of --inject that struck, by point ("injected: restrict.eagain" ...). */

@@ -23,6 +23,7 @@ static const char *const step_lines[] = {
 	" 8  pages trimmed, accepted, removed ",
 	" 9  ETRACK interrupts a thread inside the enclave ",
 	"10  EPC paging: an enclave twice the EPC, written and read back ",
+	"11  AEX-Notify: an interrupt delivered to the enclave's handler ",
 };
 
 /* Every step line is there and says ok; the counters close the run. */
@@ -41,7 +42,7 @@ static void expect_all_steps_ok(const struct tool_result *r)
 		}
 	}
 	EXPECT_CONTAINS(r->out, "counters (the whole run)");
-	EXPECT_CONTAINS(r->out, "all 10 steps behaved as SGX2 on Linux does");
+	EXPECT_CONTAINS(r->out, "all 11 steps behaved as SGX2 on Linux does");
 }
 
 TEST(demo_default_exit0_every_step_ok)
@@ -59,6 +60,9 @@ TEST(demo_default_exit0_every_step_ok)
 	EXPECT_CONTAINS(r.out, "REG r-- PR");
 	EXPECT_CONTAINS(r.out, "TRIM M");
 	EXPECT_CONTAINS(r.out, "threads interrupted +");
+	EXPECT_CONTAINS(r.out, "ERESUME entered the enclave at its entry");
+	EXPECT_CONTAINS(r.out, "computations ");
+	EXPECT_CONTAINS(r.out, ", wrong 0\n");
 	EXPECT_CONTAINS(r.out, "per-page tracking");
 	EXPECT_CONTAINS(r.out, "grows to twice the EPC of 16384 pages");
 	EXPECT_CONTAINS(r.out, "It read every word back, in order and then page by page 509 apart.");
@@ -99,6 +103,19 @@ TEST(demo_tiny_epc_names_failing_step)
 	EXPECT_CONTAINS(r.out, "FAILED");
 	EXPECT_CONTAINS(r.err, "step 1 (build: CREATE, ADD_PAGES, INIT) did not behave as SGX2");
 	EXPECT_CONTAINS(r.err, "ENOMEM (too small an EPC? see --epc-size)");
+	tool_result_free(&r);
+}
+
+/* An SGX2 processor without AEX-Notify: step 11 shows the attribute refused (EIO). */
+TEST(demo_without_aex_notify_every_step_ok)
+{
+	struct tool_result r = TOOL(NULL, "demo", "--aex-notify", "no");
+
+	EXPECT_EQ(r.status, 0);
+	expect_all_steps_ok(&r);
+	EXPECT_CONTAINS(r.out, "This processor has no AEX-Notify (--aex-notify no)");
+	EXPECT_CONTAINS(r.out, "cannot be created: loading one -> -1 EIO.");
+	EXPECT_CONTAINS(r.out, "armed AEX         0");
 	tool_result_free(&r);
 }
 
