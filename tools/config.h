@@ -36,7 +36,8 @@
 	"                      (docs/injection.md) [SOFTSGX_INJECT]\n"                     \
 	"  --trace FILE        write an event trace of the run to FILE [SOFTSGX_TRACE]\n"  \
 	"  --host-disable LIST host features not to use: fsgsbase, sud, cpuid-faulting,\n"   \
-	"                      tsc-faulting, fsgsbase-read, all [SOFTSGX_HOST_DISABLE]\n"
+	"                      tsc-faulting, fsgsbase-read, populate-write, all\n"          \
+	"                      [SOFTSGX_HOST_DISABLE]\n"
 
 /* Return: the name of a configuration option given on the command line, or NULL. */
 const char *config_option_given(void);

@@ -147,9 +147,9 @@ static void print_host(void)
 	print_fact("seccomp filters", host_seccomp_filter(),
 		   "under softsgx exec, a program's own system calls on SGX reach softsgx",
 		   "under softsgx exec, a program's own system calls go to the host: no SGX device");
-	print_fact("MADV_POPULATE_WRITE", host_populate_write(),
-		   "MAP_POPULATE, MADV_WILLNEED: host memory of 512 pages per call before EAUG",
-		   "MAP_POPULATE, MADV_WILLNEED: a host page fault per EAUGed page (slower)");
+	print_feature("MADV_POPULATE_WRITE", HOST_POPULATE_WRITE,
+		      "MAP_POPULATE, MADV_WILLNEED: host memory of 512 pages per call before EAUG",
+		      "MAP_POPULATE, MADV_WILLNEED: a host page fault per EAUGed page (slower)");
 	print_fact("UMIP", host_umip(),
 		   "SGDT, SIDT, SLDT, STR in an enclave: the kernel emulates them (SGX: #UD)",
 		   "SGDT, SIDT, SLDT, STR in an enclave execute (SGX: #UD)");

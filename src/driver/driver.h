@@ -171,6 +171,11 @@ struct sgx_host_ops {
 	 * kernel's signal frames carry them); x87 and SSE at least.
 	 */
 	uint64_t (*xfeatures)(void);
+	/*
+	 * Whether madvise(MADV_POPULATE_WRITE) may be used on the enclave's
+	 * memory (Linux 5.14+, host feature populate-write); NULL: no.
+	 */
+	bool (*populate_write)(void);
 	void *ctx;
 };
 

@@ -424,11 +424,13 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
  * allocated and mapped in one call. EAUG zeroes its page, and the first
  * write to a fresh page of the file is a host page fault: most of what an
  * EAUG costs, and in a virtual machine more than all the rest. Kernels
- * before 5.14 have no MADV_POPULATE_WRITE: there the faults stay.
+ * before 5.14 have no MADV_POPULATE_WRITE (host feature populate-write):
+ * there the faults stay.
  */
 static void prefault_host(struct sgx_encl *encl, uint64_t start, uint64_t end)
 {
-	(void)sys_madvise(sgx_encl_phys(encl, start), end - start, MADV_POPULATE_WRITE);
+	if (encl->plat->host.populate_write && encl->plat->host.populate_write())
+		(void)sys_madvise(sgx_encl_phys(encl, start), end - start, MADV_POPULATE_WRITE);
 }
 
 /* Give back the host memory prefault_host() gave pages of [start, end) that were not added. */

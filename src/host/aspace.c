@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "driver/driver.h"
+#include "host/features.h"
 #include "host/host.h"
 #include "sys.h"
 
@@ -70,6 +71,11 @@ static int aspace_move(void *ctx, uint64_t from, uint64_t to, uint64_t len)
 	return got == MAP_FAILED ? -errno : 0;
 }
 
+static bool aspace_populate_write(void)
+{
+	return host_features() & HOST_POPULATE_WRITE;
+}
+
 static const struct sgx_host_ops aspace_ops = {
 	.map = aspace_map,
 	.protect = aspace_protect,
@@ -77,6 +83,7 @@ static const struct sgx_host_ops aspace_ops = {
 	.move = aspace_move,
 	.start = host_start,
 	.xfeatures = host_xfeatures,
+	.populate_write = aspace_populate_write,
 };
 
 const struct sgx_host_ops *sgx_host_default_ops(void);

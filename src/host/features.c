@@ -44,6 +44,7 @@ static const struct {
 	{ HOST_CPUID_FAULTING, "cpuid-faulting" },
 	{ HOST_TSC_FAULTING, "tsc-faulting" },
 	{ HOST_FSGSBASE_READ, "fsgsbase-read" },
+	{ HOST_POPULATE_WRITE, "populate-write" },
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -114,6 +115,19 @@ static bool fsgsbase_executes(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* Whether madvise(MADV_POPULATE_WRITE) works (Linux 5.14+). */
+static bool populate_write_works(void)
+{
+	void *p = sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok;
+
+	if (p == MAP_FAILED)
+		return false;
+	ok = !sys_madvise(p, 4096, MADV_POPULATE_WRITE);
+	sys_munmap(p, 4096);
+	return ok;
+}
+
 static unsigned int probe(void)
 {
 	unsigned int f = 0;
@@ -135,6 +149,8 @@ static unsigned int probe(void)
 		f |= HOST_CPUID_FAULTING;
 	if (!prctl(PR_GET_TSC, &tsc, 0, 0, 0))
 		f |= HOST_TSC_FAULTING;
+	if (populate_write_works())
+		f |= HOST_POPULATE_WRITE;
 	return f;
 }
 
@@ -211,18 +227,6 @@ bool host_umip(void)
 			umip = strstr(line, " umip") != NULL;
 	fclose(f);
 	return umip;
-}
-
-bool host_populate_write(void)
-{
-	void *p = sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bool ok;
-
-	if (p == MAP_FAILED)
-		return false;
-	ok = !sys_madvise(p, 4096, MADV_POPULATE_WRITE);
-	sys_munmap(p, 4096);
-	return ok;
 }
 
 bool host_seccomp_filter(void)

@@ -13,6 +13,10 @@
  *                    without fsgsbase, what enclave code's own WRFSBASE wrote
  *                    is read at its exits (on a host that does not announce
  *                    them, the kernel may lose such a base at a context switch)
+ *   populate-write   madvise(MADV_POPULATE_WRITE) (Linux 5.14+): batched EAUG
+ *                    allocates the host memory of many pages in one call;
+ *                    without it each page takes a host fault (time, not
+ *                    behaviour)
  *
  * IA32 emulation and UMIP are not used, only reported: they decide which
  * illegal instructions fault on the host at all (docs/fidelity.md).
@@ -28,7 +32,8 @@ enum host_feature {
 	HOST_CPUID_FAULTING = 1u << 2,
 	HOST_TSC_FAULTING = 1u << 3,
 	HOST_FSGSBASE_READ = 1u << 4,
-	HOST_ALL_FEATURES = (1u << 5) - 1,
+	HOST_POPULATE_WRITE = 1u << 5,
+	HOST_ALL_FEATURES = (1u << 6) - 1,
 };
 
 /* The features softsgx uses: those the host offers, less SOFTSGX_HOST_DISABLE's. */
@@ -59,11 +64,5 @@ bool host_ia32_emulation(void);
 bool host_seccomp_filter(void);
 /* host_umip() - whether the kernel runs with UMIP (SGDT & co. fault and are emulated). */
 bool host_umip(void);
-/*
- * Whether madvise(MADV_POPULATE_WRITE) works (Linux 5.14+): batched EAUG
- * then allocates the host memory of many pages in one call; without it
- * each page takes a host fault, which costs time, not behaviour.
- */
-bool host_populate_write(void);
 
 #endif /* SOFTSGX_HOST_FEATURES_H */

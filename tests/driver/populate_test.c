@@ -205,6 +205,25 @@ TEST_BUILT(populate_enomem_gives_back_host_memory)
 	EXPECT_TRUE(!dfx_epcm(e, DFX_FREE + 4 * PAGE).valid);
 }
 
+/*
+ * Without MADV_POPULATE_WRITE (a kernel before 5.14, or populate-write
+ * turned off) the host memory comes with each EAUG's first write instead:
+ * the same pages are added, and the memory file holds exactly them.
+ */
+TEST_BUILT(populate_without_populate_write_same_pages)
+{
+	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), before = memfd_bytes(e);
+	struct sgx_platform *plat = sgx_platform_get();
+	bool (*saved)(void) = plat->host.populate_write;
+
+	plat->host.populate_write = NULL;
+	EXPECT_EQ(advise(e, DFX_FREE, 8 * PAGE, MADV_WILLNEED), 0);
+	plat->host.populate_write = saved;
+	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + 8);
+	EXPECT_EQ(memfd_bytes(e), before + 8 * PAGE);
+	EXPECT_TRUE(dfx_epcm(e, DFX_FREE + 7 * PAGE).pending);
+}
+
 TEST(populate_madvise_non_enclave_uses_madvise)
 {
 	uint8_t *p = mmap(NULL, 2 * PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -25,6 +25,8 @@ TEST(host_disable_parses_names_all_none_empty)
 	EXPECT_EQ(m, HOST_SUD | HOST_CPUID_FAULTING);
 	EXPECT_EQ(host_features_parse("fsgsbase,tsc-faulting", &m, &bad), 0);
 	EXPECT_EQ(m, HOST_FSGSBASE | HOST_TSC_FAULTING);
+	EXPECT_EQ(host_features_parse("populate-write,fsgsbase-read", &m, &bad), 0);
+	EXPECT_EQ(m, HOST_POPULATE_WRITE | HOST_FSGSBASE_READ);
 }
 
 TEST(host_disable_unknown_name_points_at_it)

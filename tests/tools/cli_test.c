@@ -232,6 +232,8 @@ TEST(info_platform_and_host)
 	EXPECT_TRUE(!strstr(r.out, "Syscall User Dispatch  yes"));
 	EXPECT_TRUE(!strstr(r.out, "CPUID faulting         yes"));
 	EXPECT_TRUE(!strstr(r.out, "TSC faulting           yes"));
+	EXPECT_TRUE(!strstr(r.out, "MADV_POPULATE_WRITE    yes"));
+	EXPECT_CONTAINS(r.out, "a host page fault per EAUGed page");
 	tool_result_free(&r);
 	r = TOOL(NULL, "info", "extra");
 	EXPECT_EQ(r.status, 2);
