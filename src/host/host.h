@@ -319,7 +319,12 @@ void host_thread_bases_refresh(struct host_thread *t);
  * Return: 0, or -1 with errno as sigaltstack(2) (EFAULT, EINVAL, ENOMEM, EPERM).
  */
 int host_sigaltstack(const stack_t *ss, stack_t *old);
-/* The same for a program whose RSP is @sp (a trapped system call's). */
+/*
+ * The same for a program whose RSP is @sp (a trapped system call's).
+ * Return: 0 or -errno (the same errors); errno is left alone: a thread
+ * made by a raw clone() shares it with its creator, whose handlers may
+ * write it meanwhile.
+ */
 int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp);
 /*
  * The key of the calling thread's struct host_thread, once

@@ -73,9 +73,10 @@ const void *host_previous_action(int sig, unsigned long *flags, uint64_t *mask)
 	return previous[sig].handler;
 }
 
+/* rt_sigaction(2): 0 or -errno, errno untouched (a raw clone()'s is its creator's too). */
 static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
 {
-	return sys_rt_sigaction(sig, act, old) ? -errno : 0;
+	return (int)softsgx_raw_syscall(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0, 0);
 }
 
 /*
@@ -798,7 +799,7 @@ static struct host_thread *registered_self(void)
 
 int host_sigaltstack(const stack_t *ss, stack_t *old)
 {
-	return host_sigaltstack_at(ss, old, (uintptr_t)__builtin_frame_address(0));
+	return (int)sys_result(host_sigaltstack_at(ss, old, (uintptr_t)__builtin_frame_address(0)));
 }
 
 int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp)
@@ -808,11 +809,9 @@ int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp)
 	bool on;
 
 	if (!t)
-		return sys_sigaltstack(ss, old);
-	if (ss && copy_from_user(&in, ss, sizeof(in))) {
-		errno = EFAULT;
-		return -1;
-	}
+		return (int)softsgx_raw_syscall(SYS_sigaltstack, (long)ss, (long)old, 0, 0, 0, 0);
+	if (ss && copy_from_user(&in, ss, sizeof(in)))
+		return -EFAULT;
 	/* In a handler on the program's alternate stack (on_sig_stack()). */
 	on = !(t->prog_ss.ss_flags & SS_DISABLE) && t->prog_ss.ss_size &&
 	     sp > (uintptr_t)t->prog_ss.ss_sp && sp - (uintptr_t)t->prog_ss.ss_sp <= t->prog_ss.ss_size;
@@ -823,26 +822,18 @@ int host_sigaltstack_at(const stack_t *ss, stack_t *old, uintptr_t sp)
 	if (ss) {
 		int mode = (int)((unsigned int)in.ss_flags & ~SS_AUTODISARM);
 
-		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE) {
-			errno = EINVAL;
-			return -1;
-		}
-		if (on) {
-			errno = EPERM;
-			return -1;
-		}
-		if (mode == SS_DISABLE) {
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+			return -EINVAL;
+		if (on)
+			return -EPERM;
+		if (mode == SS_DISABLE)
 			in = (stack_t){ .ss_flags = SS_DISABLE };
-		} else if (in.ss_size < (size_t)sysconf(_SC_MINSIGSTKSZ)) {
-			errno = ENOMEM;
-			return -1;
-		}
+		else if (in.ss_size < (size_t)sysconf(_SC_MINSIGSTKSZ))
+			return -ENOMEM;
 		in.ss_flags &= ~SS_ONSTACK;
 	}
-	if (old && copy_to_user(old, &out, sizeof(out))) {
-		errno = EFAULT;
-		return -1;
-	}
+	if (old && copy_to_user(old, &out, sizeof(out)))
+		return -EFAULT;
 	if (ss)
 		t->prog_ss = in;
 	return 0;

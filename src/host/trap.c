@@ -1181,6 +1181,11 @@ softsgx_sig_handler(int sig, siginfo_t *info, ucontext_t *uc, struct host_thread
 	} else {
 		host_fault(sig, info, uc, sgx_platform_peek());
 	}
-	errno = saved_errno;
+	/*
+	 * Only where it changed: a thread made by a raw clone() shares errno
+	 * with its creator, and a store here could undo the creator's own.
+	 */
+	if (errno != saved_errno)
+		errno = saved_errno;
 	return t;
 }

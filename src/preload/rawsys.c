@@ -234,7 +234,7 @@ static void altstack_set(void *arg)
 {
 	struct altstack_change *c = arg;
 
-	c->ret = sys_sigaltstack(c->ss, NULL) ? -errno : 0;
+	c->ret = (int)softsgx_raw_syscall(SYS_sigaltstack, (long)c->ss, 0, 0, 0, 0, 0);
 }
 
 /*
@@ -242,7 +242,10 @@ static void altstack_set(void *arg)
  * stack beside softsgx's (host_sigaltstack()). Any other thread's is the
  * kernel's, set from a stack that is not the one this handler may run on,
  * and written into @uc too: the kernel's rt_sigreturn sets the one there
- * (or leaves it, where the handler ran on it).
+ * (or leaves it, where the handler ran on it). The answers come as -errno,
+ * never through errno: a thread made by a raw clone() shares the C
+ * library's errno with its creator, whose handlers may write it between
+ * the store and the read.
  */
 static long raw_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old)
 {
@@ -251,7 +254,7 @@ static long raw_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old)
 	unsigned int mode;
 
 	if (host_thread_self())
-		return host_sigaltstack_at(ss, old, sp) ? -errno : 0;
+		return host_sigaltstack_at(ss, old, sp);
 	if (ss && copy_from_user(&in, ss, sizeof(in)))
 		return -EFAULT;
 	if (old && copy_to_user(old, &cur, sizeof(cur)))
@@ -422,7 +425,8 @@ static void on_raw_syscall(ucontext_t *uc)
 		softsgx_call_on_stack(answer_call, uc, (uint8_t *)t + HOST_ALTSTACK_SIZE);
 	else
 		answer(uc);
-	errno = saved;
+	if (errno != saved) /* a raw clone()'s errno is its creator's too (trap.c) */
+		errno = saved;
 }
 
 static void *nothing(void *arg)
