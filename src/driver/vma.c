@@ -263,6 +263,23 @@ undo:
 	return ret;
 }
 
+/*
+ * The host memory of the moved range [to, to + len) of @encl's mapping:
+ * where it lies in ELRANGE, the memory of the pages of those addresses,
+ * which the fault handler maps there (the host mapping moved along
+ * still shows the pages of the old addresses). Return: 0 or -errno.
+ */
+static int moved_host_memory(struct sgx_platform *plat, struct sgx_encl *encl, uint64_t to,
+			     uint64_t len)
+{
+	uint64_t lo = to > encl->base ? to : encl->base;
+	uint64_t hi = to + len < encl->base + encl->size ? to + len : encl->base + encl->size;
+
+	if (!(atomic_load(&encl->flags) & SGX_ENCL_CREATED) || lo >= hi)
+		return 0;
+	return plat->host.map(plat->host.ctx, encl, lo, hi);
+}
+
 int sgx_mremap_move(struct sgx_platform *plat, uint64_t from, uint64_t len, uint64_t to)
 {
 	struct sgx_vma **pp, *vma;
@@ -272,9 +289,16 @@ int sgx_mremap_move(struct sgx_platform *plat, uint64_t from, uint64_t len, uint
 	ret = vma_split_range(plat, from, from + len);
 	if (ret)
 		return ret;
+	vma = sgx_find_vma(plat, from);
 	ret = plat->host.move(plat->host.ctx, from, to, len);
 	if (ret)
 		return ret;
+	ret = vma ? moved_host_memory(plat, vma->encl, to, len) : 0;
+	if (ret) {
+		/* Nothing moved but the host mapping: it goes back (a failure leaves it there). */
+		plat->host.move(plat->host.ctx, to, from, len);
+		return ret;
+	}
 	/* move_page_tables(): the entries go with the mapping, to the same EPC pages. */
 	pthread_mutex_lock(&plat->pt_lock);
 	for (i = 0; i < len && plat->ptes.count; i += PAGE) {

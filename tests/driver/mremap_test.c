@@ -4,7 +4,8 @@
  * VM_PFNMAP | VM_DONTEXPAND mapping: shrinking unmaps the tail, growing is
  * EFAULT, MREMAP_DONTUNMAP EINVAL; a move takes the page-table entries
  * along, so the moved address reaches the old page and the EPCM refuses
- * it. Host memory is mremap(2)'s.
+ * it, while a page faulted in there is the page of its own address, and
+ * so is the memory behind it. Other host memory is mremap(2)'s.
  */
 #include <stdlib.h>
 
@@ -87,4 +88,22 @@ TEST(mremap_host_memory_is_mremap)
 	ASSERT_TRUE(q != MAP_FAILED);
 	EXPECT_EQ(q[0], 7);
 	munmap(q, 8 * PAGE);
+}
+
+/*
+ * A move inside ELRANGE over addresses without entries: a page faulted in
+ * at a moved address is the page of that address, and so is the memory the
+ * enclave's accesses there reach (not the memory of the address it came from).
+ */
+TEST_ENTERED(mremap_moved_address_reaches_its_own_page)
+{
+	uint8_t *to = dfx_ptr(e, DFX_FREE + 12 * PAGE);
+
+	EXPECT_EQ(softsgx_mremap(dfx_ptr(e, DFX_FREE + 8 * PAGE), 2 * PAGE, 2 * PAGE,
+				 MREMAP_MAYMOVE | MREMAP_FIXED, to), (void *)to);
+	ASSERT_TRUE(dfx_eaug_accept(t, e, DFX_FREE + 12 * PAGE, 1));
+	EXPECT_SGX(dfx_access(t, dfx_la(e, DFX_FREE + 12 * PAGE), SGX_PF_W), SGX_SUCCESS);
+	to[100] = 0x5a;
+	EXPECT_EQ(((uint8_t *)dfx_mem(e, DFX_FREE + 12 * PAGE))[100], 0x5a);
+	EXPECT_EQ(((uint8_t *)dfx_mem(e, DFX_FREE + 8 * PAGE))[100], 0);
 }
