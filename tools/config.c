@@ -242,22 +242,22 @@ static int start_trace(const struct cli_command *cmd, const char *from, const ch
 /* Check every setting; the platform's go into @cfg. Return: 0 or a CLI_EXIT_* after a message. */
 static int config_check(const struct cli_command *cmd, struct softsgx_config *cfg)
 {
-	const char *from;
+	const char *from, *conflict, *v;
 	int i, ret;
 
 	*cfg = (struct softsgx_config){ .epc_size = DEFAULT_EPC_SIZE };
 	for (i = 0; i < SGX_NR_PLATFORM_SETTINGS; i++)
 		if (parse_setting(cmd, i, cfg))
 			return CLI_EXIT_USAGE;
-	if (sgx_settings_conflict(cfg)) {
-		const char *v = setting(SET_AEX_NOTIFY, &from);
-
-		return bad_value(cmd, from, v, sgx_settings_conflict(cfg));
+	conflict = sgx_settings_conflict(cfg);
+	if (conflict) {
+		v = setting(SET_AEX_NOTIFY, &from);
+		return bad_value(cmd, from, v, conflict);
 	}
 	applied.epc_size = cfg->epc_size;
 	applied.tracking = cfg->tracking;
 	applied.sgx1 = cfg->sgx1;
-	applied.aex_notify = !cfg->sgx1 && cfg->aex_notify != SOFTSGX_AEX_NOTIFY_NO;
+	applied.aex_notify = sgx_settings_aex_notify(cfg);
 	applied.seed_given = cfg->seed != NULL;
 	applied.inject = cfg->inject;
 	if (cfg->seed)

@@ -79,6 +79,13 @@ bool demo_check_call(struct demo *d, int ret, const char *what)
 	return demo_check(d, !ret, "%s failed: %s", what, demo_errname(err));
 }
 
+void demo_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 const char *demo_errname(int err)
 {
 	static __thread char buf[16];

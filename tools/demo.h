@@ -68,6 +68,8 @@ bool demo_check(struct demo *d, bool ok, const char *fmt, ...)
  * failed: <errno name>". Return: whether it was 0.
  */
 bool demo_check_call(struct demo *d, int ret, const char *what);
+/* Sleep @ms milliseconds (the steps that wait for another thread). */
+void demo_sleep_ms(long ms);
 /* Return: the errno name of @err ("EFAULT"), or "errno N". */
 const char *demo_errname(int err);
 /* Check that the EPCM state of @addr (demo_epcm_state()) is @want. Return: whether it is. */

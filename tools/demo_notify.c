@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "cpu/cpu.h"
@@ -59,13 +58,6 @@ static void *compute(void *arg)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 struct notify_counts {
 	uint64_t armed, notifying, edeccssa, rounds;
 };
@@ -97,7 +89,7 @@ static void restrict_until_notified(struct demo *d, struct softsgx_enclave *e, u
 		}
 		if (softsgx_counter(SOFTSGX_CNT_AEX_ARMED) > armed_before)
 			return;
-		sleep_ms(25);
+		demo_sleep_ms(25);
 	}
 	demo_check(d, false, "no interrupt struck the computing thread in %d RESTRICTs",
 		   RESTRICT_ATTEMPTS);
@@ -120,7 +112,7 @@ static bool interrupt_computation(struct demo *d, struct softsgx_enclave *e,
 	if (!demo_check(d, !err, "cannot start a thread: %s", strerror(err)))
 		return false;
 	while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE))
-		sleep_ms(1);
+		demo_sleep_ms(1);
 	restrict_until_notified(d, e, page, before.armed);
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cpu/cpu.h"
@@ -43,13 +42,6 @@ static void *spin(void *arg)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Wait until the spinner's EENTER has run (only it enters meanwhile). Return: true if it did. */
 static bool wait_inside(uint64_t eenters)
 {
@@ -57,10 +49,10 @@ static bool wait_inside(uint64_t eenters)
 
 	for (ms = 0; ms < WAIT_INSIDE_MS; ms++) {
 		if (softsgx_leaf_count(SGX_LEAF_ENCLU(ENCLU_EENTER)) > eenters) {
-			sleep_ms(10); /* from the leaf to the enclave's code */
+			demo_sleep_ms(10); /* from the leaf to the enclave's code */
 			return true;
 		}
-		sleep_ms(1);
+		demo_sleep_ms(1);
 	}
 	return false;
 }
@@ -83,7 +75,7 @@ static int restrict_until_interrupted(struct demo *d, uint64_t threads_before)
 			return i;
 		if (softsgx_counter(SOFTSGX_CNT_IPI_THREADS) > threads_before)
 			return i;
-		sleep_ms(50);
+		demo_sleep_ms(50);
 	}
 	demo_check(d, false, "the thread inside the enclave was never interrupted");
 	return i;

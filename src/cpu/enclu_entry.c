@@ -183,6 +183,12 @@ static uint64_t tcs_flags_reserved(const struct sgx_cpu *cpu)
 	return SGX_TCS_FLAGS_RESERVED_MASK | (cpu->cfg.aexnotify ? 0 : SGX_TCS_FLAGS_AEXNOTIFY);
 }
 
+/* AEX-Notify: NOTIFY = TCS.FLAGS.AEXNOTIFY AND bit 0 of the AEXNOTIFY byte of the frame @en locates. */
+static bool frame_notifies(const struct entry *en)
+{
+	return (en->tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) && (en->gpr->aexnotify & 1);
+}
+
 /* The TCS and enclave of the thread @lp runs (in enclave mode). */
 static void entry_current(const struct sgx_lp *lp, struct entry *en)
 {
@@ -450,7 +456,7 @@ static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 	if (ret)
 		return ret;
 	/* ERESUME: NOTIFY = TCS.FLAGS.AEXNOTIFY AND frame CSSA-1's AEXNOTIFY bit 0 */
-	if ((en.tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) && (en.gpr->aexnotify & 1))
+	if (frame_notifies(&en))
 		return eresume_notify(lp, &en, regs);
 	/* ERESUME: GPRSGX.RIP not canonical -> #GP */
 	if (!is_canonical(en.gpr->rip))
@@ -671,7 +677,7 @@ static int __aex(struct sgx_lp *lp, struct sgx_regs *regs, const struct sgx_exce
 	en.gpr = lp->ssa_gpr;
 	aex_save(&en, regs, exc);
 	/* The frame's ERESUME will notify: counted for AEX-Notify's users. */
-	if ((en.tcs->flags & SGX_TCS_FLAGS_AEXNOTIFY) && (en.gpr->aexnotify & 1))
+	if (frame_notifies(&en))
 		cpu_count_stat(lp->cpu, SGX_CPU_STAT_AEX_ARMED);
 	aex_synthesize(&en, lp, regs);
 	en.tcs->cssa++;

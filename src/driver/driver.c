@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "driver/settings.h"
 #include "driver/uaccess.h"
 #include "tidlocal.h"
 #include "trace/trace.h"
@@ -132,8 +133,7 @@ static struct sgx_platform *platform_create(void)
 	sgx_cpu_config_default(&cfg);
 	cfg.epc_pages = plat->cfg.epc_size / 4096;
 	cfg.sgx2 = !plat->cfg.sgx1;
-	/* An SGX1 processor predates AEX-Notify; an SGX2 one may too. */
-	cfg.aexnotify = !plat->cfg.sgx1 && plat->cfg.aex_notify != SOFTSGX_AEX_NOTIFY_NO;
+	cfg.aexnotify = sgx_settings_aex_notify(&plat->cfg);
 	/* The enclaves may use every XSAVE component the host enables that the processor models. */
 	if (plat->host.xfeatures)
 		cfg.xfrm = (plat->host.xfeatures() & SGX_XFRM_MODELED) | 0x3;
@@ -209,8 +209,7 @@ int softsgx_configure(const struct softsgx_config *config)
 		ret = EBUSY;
 	} else if ((cfg.epc_size & 4095) ||
 		   (cfg.tracking != SOFTSGX_TRACK_PER_PAGE && cfg.tracking != SOFTSGX_TRACK_BATCHED) ||
-		   (unsigned int)cfg.aex_notify > SOFTSGX_AEX_NOTIFY_NO ||
-		   (cfg.sgx1 && cfg.aex_notify == SOFTSGX_AEX_NOTIFY_YES)) {
+		   (unsigned int)cfg.aex_notify > SOFTSGX_AEX_NOTIFY_NO || sgx_settings_conflict(&cfg)) {
 		ret = EINVAL;
 	} else {
 		pending_config = cfg;

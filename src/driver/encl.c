@@ -412,13 +412,6 @@ enum sgx_fault_result sgx_vma_fault(struct sgx_platform *plat, uint64_t addr, ui
 }
 
 /*
- * MAP_POPULATE / MADV_WILLNEED: fault in every page of [start, end) in one
- * call, by the fault handler's rules (fault_page()): EAUG of the absent ones,
- * the page-table entry of each. Return: 0; -ENOMEM (a hole in the mappings,
- * EPC exhausted); -EFAULT where a fault would be SIGBUS (get_user_pages()'s
- * errno for it), e.g. no EAUG on SGX1 or a mapping beyond the page's maximum.
- */
-/*
  * The host memory behind the pages [start, end) of @encl (the enclave's
  * memory file, which each EPC page uses while the page is resident),
  * allocated and mapped in one call. EAUG zeroes its page, and the first
@@ -449,6 +442,13 @@ static void unprefault_host(struct sgx_encl *encl, uint64_t start, uint64_t end)
 /* Pages whose host memory populate allocates at a time: bounds what an EPC full early wastes. */
 #define PREFAULT_PAGES 512
 
+/*
+ * MAP_POPULATE / MADV_WILLNEED: fault in every page of [start, end) in one
+ * call, by the fault handler's rules (fault_page()): EAUG of the absent ones,
+ * the page-table entry of each. Return: 0; -ENOMEM (a hole in the mappings,
+ * EPC exhausted); -EFAULT where a fault would be SIGBUS (get_user_pages()'s
+ * errno for it), e.g. no EAUG on SGX1 or a mapping beyond the page's maximum.
+ */
 int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
 	uint64_t addr, done = 0, prefaulted = start;

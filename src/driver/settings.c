@@ -129,6 +129,12 @@ const char *sgx_settings_conflict(const struct softsgx_config *cfg)
 	return NULL;
 }
 
+bool sgx_settings_aex_notify(const struct softsgx_config *cfg)
+{
+	/* An SGX1 processor predates AEX-Notify; an SGX2 one may too. */
+	return !cfg->sgx1 && cfg->aex_notify != SOFTSGX_AEX_NOTIFY_NO;
+}
+
 void sgx_settings_from_env(struct softsgx_config *cfg, uint8_t seed[32])
 {
 	unsigned int i;

@@ -42,6 +42,8 @@ const char *sgx_setting_parse(enum sgx_setting setting, const char *value,
 
 /* Return: NULL if the settings in @cfg go together, else why not. */
 const char *sgx_settings_conflict(const struct softsgx_config *cfg);
+/* Return: whether the processor @cfg describes has AEX-Notify (SGX2, not turned off). */
+bool sgx_settings_aex_notify(const struct softsgx_config *cfg);
 
 /*
  * sgx_settings_from_env() - @cfg from the SOFTSGX_* variables (the
