@@ -495,7 +495,7 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 {
 	struct host_thread *t, *targets[ARENA_SLOTS];
 	unsigned int snapshot[ARENA_SLOTS], n = 0, i;
-	pid_t pid = getpid();
+	pid_t pid = getpid(), tids[ARENA_SLOTS];
 
 	(void)ctx;
 	pthread_mutex_lock(&registry_lock);
@@ -504,11 +504,14 @@ static unsigned int host_interrupt(void *ctx, struct sgx_encl *encl)
 		if (!atomic_load(&t->inside) ||
 		    (encl && __atomic_load_n(&t->elrange_base, __ATOMIC_RELAXED) != encl->base))
 			continue;
+		/* Read while registered: a thread that leaves clears it (slot_free()). */
+		tids[n] = __atomic_load_n(&t->tid, __ATOMIC_RELAXED);
 		targets[n++] = t;
 	}
 	pthread_mutex_unlock(&registry_lock);
+	/* One that left meanwhile is gone (ESRCH) or takes a signal it ignores outside. */
 	for (i = 0; i < n; i++)
-		syscall(SYS_tgkill, pid, targets[i]->tid, host_ipi_signal());
+		syscall(SYS_tgkill, pid, tids[i], host_ipi_signal());
 	for (i = 0; i < n; i++) {
 		struct timespec tick = { .tv_nsec = 1000000 };
 		unsigned int spins;
@@ -794,7 +797,7 @@ static struct host_thread *registered_self(void)
 	if (!sgx_platform_peek() || pthread_once(&init_once, process_init) || init_error)
 		return NULL;
 	t = pthread_getspecific(thread_key);
-	return t && t->tid == (int)syscall(SYS_gettid) ? t : NULL;
+	return t && __atomic_load_n(&t->tid, __ATOMIC_RELAXED) == (int)syscall(SYS_gettid) ? t : NULL;
 }
 
 int host_sigaltstack(const stack_t *ss, stack_t *old)

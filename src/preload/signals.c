@@ -189,7 +189,8 @@ EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
 
 	if (__atomic_load_n(&host_thread_key_ready, __ATOMIC_ACQUIRE) &&
 	    (t = pthread_getspecific(host_thread_key)) &&
-	    t->tid == (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0))
+	    __atomic_load_n(&t->tid, __ATOMIC_RELAXED) ==
+		    (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0))
 		return host_sigaltstack(ss, old);
 	return sys_sigaltstack(ss, old);
 }
