@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Building and tearing down an enclave: ECREATE, EADD, EEXTEND, EREMOVE.
- * Each worker follows the order of its SDM pseudo-code (see
- * reference/sgx-architecture.md, section 2): the first check that fails
- * decides what the caller sees.
+ * Each worker follows the order of its SDM pseudo-code: the first check
+ * that fails decides what the caller sees.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +53,7 @@ static bool ecreate_secs_ok(const struct sgx_cpu *cpu, const struct sgx_secs *se
 	/* XFRM[1:0] must be 11b and XFRM enclave-supported. */
 	if (!xfrm_ok(cpu, secs->attributes.xfrm))
 		return false;
-	/* Every MISCSELECT bit must be enumerated (SDM erratum, reference §6). */
+	/* Every MISCSELECT bit must be enumerated (SDM erratum: docs/fidelity.md). */
 	if (secs->miscselect & ~cfg->miscselect)
 		return false;
 	/* The SSA frame must hold XSAVE(XFRM) + GPRSGX + MISC. */
@@ -300,7 +299,7 @@ static int __eremove(struct sgx_lp *lp, uint64_t epc)
 			return lp_err(lp, SGX_CHILD_PRESENT);
 		break;
 	default:
-		/* An accepted TRIM page goes without the thread check (§6 erratum). */
+		/* An accepted TRIM page goes without the thread check (SDM erratum). */
 		if (!(pg->type == SGX_PAGE_TYPE_TRIM && !pg->modified) && track_inside(pg->secs))
 			return lp_err(lp, SGX_ENCLAVE_ACT);
 		pg->secs->secs_state->child_cnt--;

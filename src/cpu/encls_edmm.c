@@ -7,7 +7,7 @@
  * EACCEPT (enclu_edmm.c); EMODPR and EMODT stamp the page for epoch
  * tracking (track.c) so that EACCEPT fails with SGX_NOT_TRACKED until an
  * ETRACK and the exit of every thread that might hold a stale translation.
- * Checks run in the order of the SDM pseudo-code (reference §2).
+ * Checks run in the order of each leaf's SDM pseudo-code.
  */
 #include <string.h>
 

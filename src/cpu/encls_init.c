@@ -3,8 +3,8 @@
  * EINIT: verify the SIGSTRUCT (RSA-3072, exponent 3, PKCS#1 v1.5 over
  * SHA-256 of its two signed regions), compare the finished MRENCLAVE,
  * apply the launch-control rules (IA32_SGXLEPUBKEYHASH, EINITTOKEN) and
- * commit the enclave's identity. Order of the checks: SDM pseudo-code,
- * reference/sgx-architecture.md section 2.
+ * commit the enclave's identity. Order of the checks: the SDM's EINIT
+ * pseudo-code.
  */
 #include <string.h>
 
@@ -185,7 +185,7 @@ static int einit_check_token(struct sgx_lp *lp, const struct sgx_einittoken *tok
 		return lp_err(lp, SGX_INVALID_EINITTOKEN);
 	if (memcmp(token->mrenclave, mrenclave, 32) || memcmp(token->mrsigner, mrsigner, 32))
 		return lp_err(lp, SGX_INVALID_MEASUREMENT);
-	/* The SDM names an undefined code here; INVALID_ATTRIBUTE (reference §6). */
+	/* The SDM names an undefined code here; INVALID_ATTRIBUTE (an SDM erratum). */
 	if (memcmp(&token->attributes, &secs->attributes, sizeof(secs->attributes)))
 		return lp_err(lp, SGX_INVALID_ATTRIBUTE);
 	return 0;

@@ -62,7 +62,7 @@ static int enclu_leaf(struct sgx_lp *lp, struct sgx_regs *r)
 	case ENCLU_EACCEPTCOPY:
 		return enclu_eacceptcopy(lp, r->rbx, r->rcx, r->rdx);
 	case ENCLU_EDECCSSA:
-		/* Without AEX-Notify, leaf 9 is undefined (reference §7) */
+		/* Without AEX-Notify, leaf 9 is undefined (SDM: EDECCSSA) */
 		return lp->cpu->cfg.aexnotify ? enclu_edeccssa(lp) : lp_gp(lp);
 	default:
 		return lp_gp(lp); /* ENCLU prologue: undefined leaf -> #GP(0) */

@@ -5,8 +5,8 @@
  * EACCEPTCOPY initializes an EAUGed page from another enclave page and
  * sets its permissions, EMODPE extends the EPCM permissions of a regular
  * page. Operands are enclave linear addresses, translated through the LP's
- * MMU (enclu.c). Checks run in the order of the SDM pseudo-code (reference
- * §2), with the SDM errata of reference §6 corrected.
+ * MMU (enclu.c). Checks run in the order of the SDM pseudo-code, with its
+ * errata corrected (docs/fidelity.md, "Which SDM text").
  */
 #include <string.h>
 
@@ -30,7 +30,7 @@ static int enclu_sgx2_prologue(struct sgx_lp *lp)
 /*
  * The SECINFO operand at @la (already translated to @pg): a readable
  * regular page of the running enclave mapped at @la's page, else #PF(la)
- * (EACCEPT/EACCEPTCOPY compare ENCLAVEADDRESS with the page base: §6).
+ * (EACCEPT/EACCEPTCOPY compare ENCLAVEADDRESS with the page base: an erratum).
  * On success the 64 bytes are copied into @si (SCRATCH_SECINFO).
  */
 static int secinfo_fetch(struct sgx_lp *lp, const struct epc_page *pg, uint64_t la,
@@ -205,7 +205,7 @@ static int __emodpe(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx)
 	/* EMODPE: re-check, now with ENCLAVEADDRESS == RCX -> #PF(RCX) */
 	if (!emodpe_target_ok(lp, pg, rcx, true))
 		return lp_pf_epcm(lp, rcx, 0);
-	/* EMODPE: result would be W without R -> #GP (SDM18; SDMnew lost the action, §6) */
+	/* EMODPE: result would be W without R -> #GP (SDM18; SDMnew lost the action) */
 	if (!(pg->perm & SGX_SECINFO_R) && !flag(si.flags, SGX_SECINFO_R) &&
 	    flag(si.flags, SGX_SECINFO_W))
 		return lp_gp(lp);
@@ -220,7 +220,7 @@ int enclu_emodpe(struct sgx_lp *lp, uint64_t secinfo, uint64_t page)
 	return leaf_end(lp, __emodpe(lp, secinfo, page));
 }
 
-/* EACCEPTCOPY: destination before its mark (BLOCKED of the destination: §6). */
+/* EACCEPTCOPY: destination before its mark (BLOCKED of the destination: an erratum). */
 static bool eacceptcopy_dst_ok(const struct sgx_lp *lp, const struct epc_page *pg)
 {
 	return pg->valid && pg->pending && !pg->modified && !pg->blocked &&
@@ -274,7 +274,7 @@ static int eacceptcopy_checks(struct sgx_lp *lp, uint64_t rbx, uint64_t rcx, uin
 	    (flag(si->flags, SGX_SECINFO_W) && !flag(si->flags, SGX_SECINFO_R)) ||
 	    secinfo_type(si->flags) != SGX_PAGE_TYPE_REG)
 		return lp_gp(lp);
-	/* EACCEPTCOPY: source not a readable REG page of this enclave at RDX -> #PF(RDX) (§6) */
+	/* EACCEPTCOPY: source not a readable REG page of this enclave at RDX -> #PF(RDX) */
 	if (!epcm_enclave_page_ok(lp, pg[2], rdx, SGX_SECINFO_R))
 		return lp_pf_epcm(lp, rdx, 0);
 	/* EACCEPTCOPY: destination not a pending REG page of this enclave -> MISMATCH */

@@ -3,7 +3,7 @@
  * Entering and leaving an enclave: EENTER, ERESUME, EEXIT and the
  * asynchronous exit (AEX). These are the leaves that switch a logical
  * processor into and out of enclave mode: they mark the TCS active or
- * inactive (reference §6), swap the FS/GS bases, count the LP in or out of
+ * inactive (an SDM erratum: docs/fidelity.md), swap the FS/GS bases, count the LP in or out of
  * the enclave's tracking epoch (track.c) and move register state between
  * struct sgx_regs and the SSA frames (GPRSGX, MISC.EXINFO, XSAVE area).
  *
@@ -330,7 +330,7 @@ static int enter_at_oentry(struct sgx_lp *lp, struct entry *en, struct sgx_regs 
 	/* EENTER: BASE+OFSBASE or BASE+OGSBASE not canonical -> #GP (SDMnew order) */
 	if (!is_canonical(base + en->tcs->ofsbase) || !is_canonical(base + en->tcs->ogsbase))
 		return lp_gp(lp);
-	/* EENTER: TCS already active -> #GP (reference §6) */
+	/* EENTER: TCS already active -> #GP (SDM erratum: docs/fidelity.md) */
 	if (en->tcs_pg->tcs_active)
 		return lp_gp(lp);
 	enter_mode(lp, en, regs);
@@ -464,7 +464,7 @@ static int __eresume(struct sgx_lp *lp, struct sgx_regs *regs)
 	/* ERESUME: GPRSGX.FSBASE or GSBASE not canonical -> #GP */
 	if (!is_canonical(en.gpr->fsbase) || !is_canonical(en.gpr->gsbase))
 		return lp_gp(lp);
-	/* ERESUME: TCS already active -> #GP (reference §6) */
+	/* ERESUME: TCS already active -> #GP (SDM erratum: docs/fidelity.md) */
 	if (en.tcs_pg->tcs_active)
 		return lp_gp(lp);
 	/* ERESUME: XRSTOR of the frame faults -> #GP (TCS stays inactive) */
@@ -531,7 +531,7 @@ static int __eexit(struct sgx_lp *lp, struct sgx_regs *regs)
 	epc_pause(lp, lp->tcs);
 	regs->rip = regs->rbx;
 	regs->rcx = tcs_of(lp->tcs)->aep;
-	/* EEXIT restores no GPR (not even RSP/RBP: reference §6). */
+	/* EEXIT restores no GPR (not even RSP/RBP, whatever EENTER's prose says). */
 	leave_mode(lp, regs);
 	return SGX_SUCCESS;
 }
@@ -624,7 +624,7 @@ static void aex_save(const struct entry *en, struct sgx_regs *regs, const struct
 	aex_save_gprs(en->gpr, regs);
 	en->gpr->exitinfo = aex_exitinfo(exc, exinfo, &write_exinfo);
 	memset(en->gpr->reserved, 0, sizeof(en->gpr->reserved));
-	/* GPRSGX.AEXNOTIFY (byte 167) is software's: AEX leaves it (reference §7) */
+	/* GPRSGX.AEXNOTIFY (byte 167) is software's: AEX leaves it (SDM: AEX-Notify) */
 	if (write_exinfo) {
 		ei->maddr = exc->vector == SGX_VEC_PF ? exc->addr : 0;
 		ei->errcd = exc->has_error_code ? exc->error_code : 0;

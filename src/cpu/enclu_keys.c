@@ -127,7 +127,10 @@ static int __ereport(struct sgx_lp *lp, uint64_t ti_la, uint64_t rd_la, uint64_t
 	ret = operand_page(lp, rd_la, 128, SGX_SECINFO_R, &rd_pg);
 	if (ret)
 		return ret;
-	/* EREPORT: OUTPUTDATA not 512-aligned/outside ELRANGE -> #GP; bad page or W=0 -> #PF(RDX) (§6) */
+	/*
+	 * EREPORT: OUTPUTDATA not 512-aligned/outside ELRANGE -> #GP; bad page or W=0 -> #PF(RDX)
+	 * (its own PENDING/MODIFIED, not RCX's as the SDM reads them: an erratum)
+	 */
 	ret = operand_page(lp, out_la, 512, SGX_SECINFO_W, &out_pg);
 	if (ret)
 		return ret;

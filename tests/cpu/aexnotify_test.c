@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AEX-Notify (reference §7): the enumeration, ATTRIBUTES.AEXNOTIFY and
+ * AEX-Notify (SDM: ENCLU[EDECCSSA], ERESUME): the enumeration, ATTRIBUTES.AEXNOTIFY and
  * TCS.FLAGS.AEXNOTIFY in EENTER/ERESUME's checks (in the SDM's position),
  * ERESUME's notify branch (into the enclave at OENTRY on the next SSA frame,
  * CSSA unchanged) and ENCLU[EDECCSSA] with its checks in order; and a

@@ -56,6 +56,16 @@ TEST(eaccept_eaug_page_success)
 	fx_free(v.fx);
 }
 
+/* A SECINFO mid-page: its page's ENCLAVEADDRESS is compared with RBX's page base (erratum). */
+TEST(eaccept_secinfo_mid_page_success)
+{
+	SETUP_EAUG(v);
+
+	ASSERT_SGX(accept_at(&v, SI_OFF + 0x7C0, REG_PENDING, fx_la(v.e, FX_FREE)), SGX_SUCCESS);
+	EXPECT_TRUE(!fx_epcm(v.e, FX_FREE).pending);
+	fx_free(v.fx);
+}
+
 /* PR is not compared: a pending page accepted with PR=1 in the SECINFO. */
 TEST(eaccept_pr_not_compared_success)
 {
@@ -207,7 +217,7 @@ SECINFO_PF_TEST(eaccept_secinfo_page_tcs_pf, (void)0, FX_TCS1 + 0x800, true, PF_
 SECINFO_PF_TEST(eaccept_secinfo_page_blocked_pf,
 		ASSERT_SGX(encls_eblock(v.fx->klp, epc_of(v.e, SPARE)), SGX_SUCCESS), SPARE, true,
 		PF_EPCM)
-/* The SECINFO page's ENCLAVEADDRESS must be the page of RBX (SDM erratum §6). */
+/* The SECINFO page's ENCLAVEADDRESS must be the page of RBX (an SDM erratum). */
 SECINFO_PF_TEST(eaccept_secinfo_page_wrong_address_pf, map(v.e, ALIAS, epc_of(v.e, SPARE)),
 		ALIAS + 0x40, true, PF_EPCM)
 

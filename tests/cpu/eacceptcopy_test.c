@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * EACCEPTCOPY: every check of the SDM pseudo-code in order (with the
- * erratum fixes of reference §6: SECINFO page base, R of the source, BLOCKED
+ * erratum fixes (docs/fidelity.md): SECINFO page base, R of the source, BLOCKED
  * of the destination), and the effect: the source copied through the
  * processor's page storage, RWX from the SECINFO, PENDING cleared. The
  * in-use #GP is in edmm_race_test.c.
@@ -94,7 +94,7 @@ TEST(eacceptcopy_no_permissions_success)
 	fx_free(v.fx);
 }
 
-/* The SECINFO page base, not RBX itself, is compared with ENCLAVEADDRESS (§6). */
+/* The SECINFO page base, not RBX itself, is compared with ENCLAVEADDRESS (erratum). */
 TEST(eacceptcopy_secinfo_mid_page_success)
 {
 	SETUP_COPY(v);
@@ -236,7 +236,7 @@ SECINFO_GP_TEST(eacceptcopy_secinfo_not_reg_gp, SGX_SECINFO_TCS,
 
 /* Source operand */
 
-/* R is read from the source's EPCM entry, not the destination's (§6). */
+/* R is read from the source's EPCM entry, not the destination's (erratum). */
 TEST(eacceptcopy_src_not_readable_pf)
 {
 	struct env v;
@@ -330,7 +330,7 @@ TEST(eacceptcopy_dst_trim_mismatch)
 	fx_free(v.fx);
 }
 
-/* BLOCKED is read from the destination's entry (§6). */
+/* BLOCKED is read from the destination's entry (erratum). */
 TEST(eacceptcopy_dst_blocked_mismatch)
 {
 	SETUP_COPY(v);

@@ -317,6 +317,13 @@ EENTER_CRAFTED_TEST(eenter_fsbase_noncanonical_gp, tcs->ofsbase = NONCANONICAL -
 EENTER_CRAFTED_TEST(eenter_gsbase_noncanonical_gp, tcs->ogsbase = NONCANONICAL - FX_ENCL_BASE,
 		    SGX_GP)
 
+/* The FS/GS bases are checked after the SSA frame (SDMnew; SDM18 checked them before). */
+TEST(eenter_ssa_pf_before_fsbase_gp)
+{
+	CRAFTED(NULL, FX_FREE, tcs->ofsbase = NONCANONICAL - FX_ENCL_BASE,
+		eenter_pf(lp, e, FX_TCS0, FX_FREE, PF_PT_W));
+}
+
 TEST(eenter_lp_inside_eremove_enclave_act)
 {
 	SETUP_FX_LP(fx, e, lp);

@@ -299,7 +299,7 @@ EREPORT_AT_TEST(ereport_output_unmapped_pf, TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_
 		SGX_PF_U | SGX_PF_W, false)
 EREPORT_AT_TEST(ereport_output_readonly_pf, TI_OFF, RD_OFF, FX_RODATA, SGX_PF, FX_RODATA,
 		PF_EPCM_W, false)
-/* §6: the RDX page's own PENDING bit decides (the SDM reads RCX's). */
+/* Erratum: the RDX page's own PENDING bit decides (the SDM reads RCX's). */
 EREPORT_AT_TEST(ereport_output_pending_pf, TI_OFF, RD_OFF, FX_FREE, SGX_PF, FX_FREE, PF_EPCM_W,
 		true)
 

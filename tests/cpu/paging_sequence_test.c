@@ -399,6 +399,7 @@ TEST(paging_secs_evicted_after_children_reloaded_secs_first)
 	struct blob *b[FX_PAGES], *sb;
 	uint64_t offs[FX_PAGES], new_secs, secs_eid;
 	static uint8_t secs_page[SGX_PAGE_SIZE];
+	struct fx_enclave *other;
 	struct sgx_epcm_info info;
 	struct sgx_lp *lp;
 	int n, i;
@@ -416,6 +417,13 @@ TEST(paging_secs_evicted_after_children_reloaded_secs_first)
 	EXPECT_SGX(reload(&p, offs[0], b[0]), SGX_MAC_COMPARE_FAIL);
 	/* SECS first (ELDB: a SECS is never blocked), at another EPC address. */
 	new_secs = fx_epc_alloc(p.fx);
+	/* A SECS page reloads with PAGEINFO.SECS = 0 only (SDMnew): #GP, nothing loaded. */
+	other = fx_build_init(p.fx);
+	ASSERT_TRUE(other);
+	sb->pi.secs = other->secs;
+	EXPECT_SGX(encls_eldb(p.fx->klp, &sb->pi, new_secs, sb->slot), SGX_GP);
+	EXPECT_TRUE(!epcm_of(p.fx, new_secs).valid);
+	sb->pi.secs = 0;
 	ASSERT_SGX(encls_eldb(p.fx->klp, &sb->pi, new_secs, sb->slot), SGX_SUCCESS);
 	info = epcm_of(p.fx, new_secs);
 	EXPECT_TRUE(info.valid && !info.blocked && info.type == SGX_PAGE_TYPE_SECS);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ETRACK + interrupt flow the SGX2 ioctls run after each successful
- * EMODPR/EMODT (reference/linux-driver.md §2 "ETRACK flow"), observed with
+ * EMODPR/EMODT (Linux: sgx_enclave_etrack() and its callers), observed with
  * the IPI test double: one ETRACK and one interrupt round per page
  * (upstream) or per call (batched mode); only threads inside this enclave
  * are interrupted; EACCEPT answers SGX_NOT_TRACKED while a thread that was

@@ -1,7 +1,7 @@
 /* softsgx-test: threads */
 /* SPDX-License-Identifier: MIT */
 /*
- * SGX_IOC_ENCLAVE_MODIFY_TYPES (reference/linux-driver.md §2): the SGX2
+ * SGX_IOC_ENCLAVE_MODIFY_TYPES (Linux: sgx_ioc_enclave_modify_types()): the SGX2
  * checks before the copy, offset and length, page_type beyond 0xFF and
  * nonzero outputs (no copy back), a target other than TCS/TRIM (copied
  * back), the allowed transitions REG->TCS, REG->TRIM, TCS->TRIM, the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SGX_IOC_ENCLAVE_REMOVE_PAGES (reference/linux-driver.md §2): the SGX2
+ * SGX_IOC_ENCLAVE_REMOVE_PAGES (Linux: sgx_ioc_enclave_remove_pages()): the SGX2
  * checks before the copy, offset and length, a nonzero count (no copy
  * back), and the page loop: a page not recorded as TRIM is EPERM, a
  * trimmed page the enclave has not accepted is EPERM too (the EMODPR probe

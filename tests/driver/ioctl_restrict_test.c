@@ -1,7 +1,7 @@
 /* softsgx-test: threads */
 /* SPDX-License-Identifier: MIT */
 /*
- * SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS (reference/linux-driver.md §2): the
+ * SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS (Linux: sgx_ioc_enclave_restrict_permissions()): the
  * checks every SGX2 ioctl makes before it copies its argument, the offset
  * and length rules, the ioctl's own input checks (none of which copy the
  * struct back), and the page loop with its partial-success contract: count
