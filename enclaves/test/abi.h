@@ -56,7 +56,9 @@ enum te_op {
 	TE_OP_READ = 11,        /* (addr): ret = the byte there (1-byte load) */
 	TE_OP_WRITE = 12,       /* (addr): lock or $0 into the byte there (a write that keeps it) */
 	TE_OP_EXEC = 13,        /* (addr): call it (a page holding a ret) */
-	TE_OP_SPIN = 14,        /* (flag ptr): pause until *flag != 0; ret = iterations */
+	TE_OP_SPIN = 14,        /* (flag ptr, heartbeat ptr or 0): pause until *flag != 0, storing
+				 *     the iterations so far (from 1) at the heartbeat each time
+				 *     (test/spin.h); ret = iterations */
 	TE_OP_CPUID = 15,       /* (leaf, subleaf): out[0..3] = EAX, EBX, ECX, EDX */
 	TE_OP_SYSCALL = 16,     /* (): syscall with RAX = 39 (getpid); ret = RAX after it */
 	TE_OP_RDSELF = 17,      /* (): ret = the enclave base the enclave computed */

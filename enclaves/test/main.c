@@ -112,12 +112,15 @@ static uint64_t op_egetkey(uint64_t keyrequest, uint64_t out)
 	return ret;
 }
 
-static uint64_t op_spin(uint64_t flag)
+static uint64_t op_spin(uint64_t flag, uint64_t beat)
 {
 	const volatile uint64_t *f = (const volatile uint64_t *)(uintptr_t)flag;
+	volatile uint64_t *b = (volatile uint64_t *)(uintptr_t)beat;
 	uint64_t n = 0;
 
 	while (!*f) {
+		if (b)
+			*b = n + 1;
 		asm volatile("pause");
 		n++;
 	}
@@ -304,7 +307,7 @@ static uint64_t dispatch(const struct te_call *c, uint64_t cssa, uint64_t out[8]
 	case TE_OP_EGETKEY:
 		return op_egetkey(c->arg[0], c->arg[1]);
 	case TE_OP_SPIN:
-		return op_spin(c->arg[0]);
+		return op_spin(c->arg[0], c->arg[1]);
 	case TE_OP_CPUID:
 		op_cpuid(c->arg[0], c->arg[1], out);
 		return 0;

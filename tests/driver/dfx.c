@@ -816,6 +816,17 @@ size_t dfx_free_epc(void)
 	return sgx_nr_free_epc_pages(sgx_platform_get());
 }
 
+size_t dfx_free_epc_settled(void)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	size_t n;
+
+	sgx_ksgxd_pause(plat, true);
+	n = sgx_nr_free_epc_pages(plat);
+	sgx_ksgxd_pause(plat, false);
+	return n;
+}
+
 /* Arguments the driver reads but cannot write back, and ones it cannot read */
 
 int dfx_ioctl_ro(int fd, unsigned long cmd, void *arg, size_t len)

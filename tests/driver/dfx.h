@@ -213,6 +213,12 @@ bool dfx_maps_lookup(uint64_t addr, char perms[5], char *path, size_t path_len);
 int dfx_maps_lines(uint64_t start, uint64_t end);
 /* The shared platform's free EPC pages now. */
 size_t dfx_free_epc(void);
+/*
+ * The same once a reclaimer batch in progress has ended: a batch holds a
+ * reference to each enclave it works on, so that an enclave unmapped and
+ * closed meanwhile gives its pages back when the batch lets go of it.
+ */
+size_t dfx_free_epc_settled(void);
 
 /* Arguments the driver reads but cannot write back, and ones it cannot read */
 

@@ -16,6 +16,7 @@
 #include "driver/dfx.h"
 #include "harness.h"
 #include "test_enclave.h"
+#include "test/spin.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -220,16 +221,16 @@ TEST(exception_int3_goes_to_the_program_as_sigtrap)
 struct busy {
 	struct softsgx_enclave *e;
 	volatile uint64_t flag;
-	volatile int started;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 };
 
 static void *spin(void *arg)
 {
 	struct busy *b = arg;
-	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&b->flag } };
+	struct te_call c = { .op = TE_OP_SPIN,
+			     .arg = { (uintptr_t)&b->flag, (uintptr_t)&b->beat } };
 	struct sgx_enclave_run run;
 
-	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
 	te_enter(b->e, 1, &c, &run);
 	return NULL;
 }
@@ -244,9 +245,7 @@ TEST(busy_tcs_eenter_reported_gp_with_function_eenter)
 	b.e = te_load();
 	ASSERT_TRUE(b.e);
 	ASSERT_EQ(pthread_create(&th, NULL, spin, &b), 0);
-	while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
-		;
-	usleep(20000);
+	EXPECT_TRUE(te_spin_wait(&b.beat, 0)); /* TCS 1 is in use */
 	EXPECT_EQ(te_enter(b.e, 1, &c, &run), 0);
 	EXPECT_EQ(run.function, EENTER);
 	EXPECT_EQ(run.exception_vector, SGX_VEC_GP);
@@ -402,7 +401,7 @@ TEST(eenter_noncanonical_tcs_reported_gp)
 struct inside {
 	struct softsgx_enclave *e;
 	volatile uint64_t flag;
-	volatile int started;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 	int ret;
 	struct sgx_enclave_run run;
 };
@@ -410,9 +409,9 @@ struct inside {
 static void *spin_and_report(void *arg)
 {
 	struct inside *in = arg;
-	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&in->flag } };
+	struct te_call c = { .op = TE_OP_SPIN,
+			     .arg = { (uintptr_t)&in->flag, (uintptr_t)&in->beat } };
 
-	__atomic_store_n(&in->started, 1, __ATOMIC_RELEASE);
 	in->ret = te_enter(in->e, 1, &c, &in->run);
 	return NULL;
 }
@@ -427,7 +426,7 @@ static void *spin_and_report(void *arg)
 TEST(enclave_unloaded_under_a_thread_inside_reported_pf)
 {
 	struct inside in = { 0 };
-	size_t free_before = dfx_free_epc();
+	size_t free_before = dfx_free_epc_settled();
 	uint64_t base;
 	pthread_t th;
 
@@ -435,14 +434,13 @@ TEST(enclave_unloaded_under_a_thread_inside_reported_pf)
 	ASSERT_TRUE(in.e);
 	base = softsgx_enclave_base(in.e);
 	ASSERT_EQ(pthread_create(&th, NULL, spin_and_report, &in), 0);
-	while (!__atomic_load_n(&in.started, __ATOMIC_ACQUIRE))
-		;
-	usleep(20000);
+	/* Inside: without it, the unload would free what the thread's EENTER is about to read. */
+	ASSERT_TRUE(te_spin_wait(&in.beat, 0));
 	softsgx_unload(in.e);
 	pthread_join(th, NULL);
 	EXPECT_EQ(in.ret, 0);
 	EXPECT_EQ(in.run.function, 3); /* ERESUME: after the AEX */
 	EXPECT_EQ(in.run.exception_vector, SGX_VEC_PF);
 	EXPECT_TRUE(in.run.exception_addr >= base);
-	EXPECT_EQ(dfx_free_epc(), free_before);
+	EXPECT_EQ(dfx_free_epc_settled(), free_before);
 }

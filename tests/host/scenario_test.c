@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "host/features.h"
 #include "test_enclave.h"
+#include "test/spin.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -366,17 +367,17 @@ struct spinner {
 	struct te_call c;
 	struct sgx_enclave_run run;
 	int ret;
-	volatile int started;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 };
 
 static void *spin_thread(void *arg)
 {
 	struct spinner *s = arg;
 
-	s->c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&s->flag } };
+	s->c = (struct te_call){ .op = TE_OP_SPIN,
+				 .arg = { (uintptr_t)&s->flag, (uintptr_t)&s->beat } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = softsgx_enclave_tcs(s->e, 1);
-	__atomic_store_n(&s->started, 1, __ATOMIC_RELEASE);
 	s->ret = softsgx_call_enclave((long)&s->c, 0, 0, EENTER, 0, 0, &s->run);
 	return NULL;
 }
@@ -392,9 +393,7 @@ TEST(scenario8_restrict_interrupts_spinning_thread)
 	ASSERT_TRUE(s.e);
 	page = accepted_page(s.e, 0);
 	ASSERT_EQ(pthread_create(&th, NULL, spin_thread, &s), 0);
-	while (!__atomic_load_n(&s.started, __ATOMIC_ACQUIRE))
-		;
-	usleep(20000); /* let it get inside and spin */
+	EXPECT_TRUE(te_spin_wait(&s.beat, 0)); /* inside and spinning */
 	rounds = softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS);
 	threads = softsgx_counter(SOFTSGX_CNT_IPI_THREADS);
 	EXPECT_EQ(restrict_perms(s.e, page, PAGE, SGX_SECINFO_R, &p), 0);

@@ -22,12 +22,14 @@
 #include "softsgx/softsgx.h"
 #include "test/abi.h"
 #include "test_enclave.h"
+#include "test/spin.h"
 
 #define ERESUME 3
 #define LEAF_AEX 24
 
 /* Shared between the handler, the sending thread and the test (atomics: TSan runs this). */
 static uint64_t spin_flag;
+static uint64_t spin_beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 static int handled;
 static volatile greg_t seen_rip, seen_rax, seen_rbx, seen_rcx;
 static struct timespec sent_at, handled_at;
@@ -51,15 +53,18 @@ struct sender {
 };
 
 /*
- * After the enclave has spun a while, the signal goes to the thread inside
- * it; if no handler has run 5 s later, the enclave is let go (the test fails).
+ * Once the enclave spins, the signal goes to the thread inside it; if no
+ * handler has run 5 s later, the enclave is let go (the test fails).
  */
 static void *send_later(void *arg)
 {
 	struct sender *s = arg;
 	int i;
 
-	usleep(50000);
+	if (!te_spin_wait(&spin_beat, 0)) {
+		__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &sent_at);
 	pthread_kill(s->target, s->sig);
 	for (i = 0; i < 500 && !__atomic_load_n(&handled, __ATOMIC_SEQ_CST); i++)
@@ -89,9 +94,11 @@ static void signal_interrupts_spinning_enclave(int sig)
 	ASSERT_EQ(softsgx_sigaction(sig, &sa, &old), 0);
 	__atomic_store_n(&spin_flag, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&handled, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&spin_beat, 0, __ATOMIC_SEQ_CST);
 	aex = softsgx_leaf_count(LEAF_AEX);
 	ASSERT_EQ(pthread_create(&th, NULL, send_later, &s), 0);
-	c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&spin_flag } };
+	c = (struct te_call){ .op = TE_OP_SPIN,
+			      .arg = { (uintptr_t)&spin_flag, (uintptr_t)&spin_beat } };
 	EXPECT_EQ(te_enter(e, 0, &c, &run), 0);
 	pthread_join(th, NULL);
 	EXPECT_EQ(run.function, TE_EEXIT); /* resumed after the handler and left normally */

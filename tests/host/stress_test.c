@@ -96,9 +96,19 @@ static int nr_vmas(void)
 	return n;
 }
 
+/*
+ * Free EPC pages once a reclaimer batch in progress has ended: a batch holds
+ * its enclaves, and one unloaded meanwhile gives its pages back after it.
+ */
 static size_t free_epc(void)
 {
-	return sgx_nr_free_epc_pages(sgx_platform_get());
+	struct sgx_platform *plat = sgx_platform_get();
+	size_t n;
+
+	sgx_ksgxd_pause(plat, true);
+	n = sgx_nr_free_epc_pages(plat);
+	sgx_ksgxd_pause(plat, false);
+	return n;
 }
 
 /*

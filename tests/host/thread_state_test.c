@@ -24,6 +24,7 @@
 #include "harness.h"
 #include "host/features.h"
 #include "test_enclave.h"
+#include "test/spin.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -351,7 +352,7 @@ struct spinner {
 	struct te_call c;
 	struct sgx_enclave_run run;
 	uint64_t flag; /* read by the enclave: written with __atomic_store_n */
-	atomic_int started;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat: it spins in the enclave (test/spin.h) */
 	bool block_all;
 	int ret;
 	unsigned long host_fs;
@@ -386,10 +387,10 @@ static void *spin_thread(void *arg)
 		pthread_sigmask(SIG_SETMASK, &all, NULL);
 	}
 	syscall(SYS_arch_prctl, ARCH_GET_FS, &s->host_fs);
-	s->c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&s->flag } };
+	s->c = (struct te_call){ .op = TE_OP_SPIN,
+				 .arg = { (uintptr_t)&s->flag, (uintptr_t)&s->beat } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = softsgx_enclave_tcs(s->e, 1);
-	atomic_store(&s->started, 1);
 	s->ret = softsgx_call_enclave((long)&s->c, 0, 0, EENTER, 0, 0, &s->run);
 	return NULL;
 }
@@ -415,9 +416,8 @@ static void restrict_blocked_ipi(void)
 		_exit(3);
 	if (pthread_create(&th, NULL, spin_thread, &s))
 		_exit(4);
-	while (!atomic_load(&s.started))
-		;
-	usleep(20000); /* inside and spinning */
+	if (!te_spin_wait(&s.beat, 0))
+		_exit(7);
 	p = (struct sgx_enclave_restrict_permissions){
 		.offset = page - softsgx_enclave_base(s.e), .length = PAGE,
 		.permissions = SGX_SECINFO_R };
@@ -448,11 +448,9 @@ TEST(signals_program_signal_waits_for_enclave_exit)
 	usr1_spinner = &s;
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
 	ASSERT_EQ(pthread_create(&th, NULL, spin_thread, &s), 0);
-	while (!atomic_load(&s.started))
-		;
-	usleep(20000); /* inside and spinning */
+	EXPECT_TRUE(te_spin_wait(&s.beat, 0));
 	EXPECT_EQ(pthread_kill(th, SIGUSR1), 0);
-	usleep(20000);
+	usleep(20000); /* time for a wrong delivery in enclave mode to show */
 	EXPECT_EQ(atomic_load(&usr1_runs), 0); /* blocked while the thread is in enclave mode */
 	__atomic_store_n(&s.flag, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);

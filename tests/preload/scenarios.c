@@ -25,6 +25,7 @@
 #include "check.h"
 #include "scenarios.h"
 #include "test/abi.h"
+#include "test/spin.h"
 #ifdef PL_RAW_SYSCALLS
 #include "raw_sys.h" /* the runtime-shaped test: its own system calls */
 #endif
@@ -457,7 +458,7 @@ struct spinner {
 	struct te_call c;
 	struct sgx_enclave_run run;
 	int ret;
-	int started;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 	int done;
 };
 
@@ -465,10 +466,10 @@ static void *spin_thread(void *arg)
 {
 	struct spinner *s = arg;
 
-	s->c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&s->flag } };
+	s->c = (struct te_call){ .op = TE_OP_SPIN,
+				 .arg = { (uintptr_t)&s->flag, (uintptr_t)&s->beat } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = s->e->tcs[1];
-	__atomic_store_n(&s->started, 1, __ATOMIC_RELEASE);
 	s->ret = pl_call_enclave((long)&s->c, 0, 0, EENTER, 0, 0, &s->run, entry);
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -486,9 +487,7 @@ static void scenario_etrack_spinning_thread(void)
 	load(&e);
 	page = accepted_page(&e, 0);
 	REQUIRE(!pthread_create(&th, NULL, spin_thread, &s), "pthread_create");
-	while (!__atomic_load_n(&s.started, __ATOMIC_ACQUIRE))
-		sched_yield();
-	usleep(50000); /* let it get inside and spin */
+	CHECK(te_spin_wait(&s.beat, 0), "the thread never spun in the enclave");
 	CHECK_OK(restrict_perms(&e, page, PAGE, PL_SECINFO_R, &p));
 	CHECK_EQ(p.count, PAGE);
 	CHECK_EQ(p.result, 0);

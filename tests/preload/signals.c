@@ -30,6 +30,7 @@
 #include "check.h"
 #include "plain_loader.h"
 #include "test/abi.h"
+#include "test/spin.h"
 
 #define EENTER 2
 #define ERESUME 3
@@ -58,6 +59,7 @@ static int enter(unsigned int t, struct te_call *c, struct sgx_enclave_run *run)
 
 /* Shared by the handler, the sender and the test: atomics (TSan runs this). */
 static uint64_t spin_flag;
+static uint64_t spin_beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 static int alarms;
 static int sender_timed_out; /* the handler never ran: the sender ended the spin */
 static volatile double sent_ms, handled_ms;
@@ -85,7 +87,11 @@ static void *alarm_sender(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the thread in the enclave must take it */
-	usleep(50000);
+	if (!te_spin_wait(&spin_beat, 0)) {
+		__atomic_store_n(&sender_timed_out, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
+		return arg;
+	}
 	sent_ms = now_ms();
 	kill(getpid(), SIGALRM);
 	for (i = 0; i < 500 && !__atomic_load_n(&alarms, __ATOMIC_SEQ_CST); i++)
@@ -100,7 +106,8 @@ static void alarm_interrupts_enclave(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_alarm, .sa_flags = SA_SIGINFO };
 	struct sgx_enclave_run run;
-	struct te_call c = { .op = TE_OP_SPIN, .arg = { (uintptr_t)&spin_flag } };
+	struct te_call c = { .op = TE_OP_SPIN,
+			     .arg = { (uintptr_t)&spin_flag, (uintptr_t)&spin_beat } };
 	pthread_t th;
 
 	sigemptyset(&sa.sa_mask);

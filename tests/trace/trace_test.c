@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "test_enclave.h"
+#include "test/spin.h"
 #include "softsgx/arch.h"
 #include "softsgx/loader.h"
 #include "softsgx/softsgx.h"
@@ -188,13 +189,15 @@ struct spinner {
 	struct sgx_enclave_run run;
 	int ret;
 	atomic_int tid;
+	uint64_t beat; /* TE_OP_SPIN's heartbeat (test/spin.h) */
 };
 
 static void *spin_thread(void *arg)
 {
 	struct spinner *s = arg;
 
-	s->c = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uintptr_t)&s->flag } };
+	s->c = (struct te_call){ .op = TE_OP_SPIN,
+				 .arg = { (uintptr_t)&s->flag, (uintptr_t)&s->beat } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = softsgx_enclave_tcs(s->e, 1);
 	atomic_store(&s->tid, gettid());
@@ -208,10 +211,7 @@ static bool spinner_start(struct spinner *s, pthread_t *th)
 	s->e = te_load();
 	if (!s->e || pthread_create(th, NULL, spin_thread, s))
 		return false;
-	while (!atomic_load(&s->tid))
-		;
-	usleep(20000); /* let it get inside and spin */
-	return true;
+	return te_spin_wait(&s->beat, 0); /* inside and spinning */
 }
 
 static void spinner_stop(struct spinner *s, pthread_t th)
@@ -282,10 +282,10 @@ TEST(trace_open_and_close_while_inside_stay_balanced)
 		     softsgx_enclave_free_start(s.e)), 0);
 	resumes = softsgx_leaf_count(LEAF_ERESUME);
 	EXPECT_EQ(restrict_to_r(s.e, softsgx_enclave_free_start(s.e)), 0);
-	/* Let it get back in (ERESUME, then its B) before the close. */
+	/* Let it get back in (ERESUME, then its B) before the close: it spins again. */
 	while (softsgx_leaf_count(LEAF_ERESUME) == resumes)
 		usleep(1000);
-	usleep(50000);
+	EXPECT_TRUE(te_spin_wait(&s.beat, __atomic_load_n(&s.beat, __ATOMIC_ACQUIRE)));
 	ASSERT_EQ(softsgx_trace_close(), 0);
 	spinner_stop(&s, th);
 	ASSERT_TRUE(trace_read(path, &t));
