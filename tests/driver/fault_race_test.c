@@ -11,7 +11,10 @@
  * encl->lock; or the second thread's fault is handled only after the first
  * installed the page-table entry); the last runs the plain race many times.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -28,6 +31,7 @@ struct racer {
 	pthread_barrier_t *start;
 	atomic_int *go;             /* NULL: start at the barrier; else wait for it */
 	atomic_int *done;           /* if set, stored 1 when EACCEPT returned */
+	atomic_int tid;             /* its thread ID, once it runs */
 	int ret;                    /* EACCEPT's result */
 	uint8_t vector;             /* the exception's, if DFX_EXCEPTION */
 	uint32_t error_code;
@@ -37,6 +41,7 @@ static void *racer_main(void *arg)
 {
 	struct racer *r = arg;
 
+	atomic_store(&r->tid, gettid());
 	pthread_barrier_wait(r->start);
 	if (r->go)
 		while (!atomic_load(r->go))
@@ -55,12 +60,32 @@ struct eaug_pause {
 	atomic_int go;
 	atomic_int paused;
 	atomic_int second_faulted;
+	atomic_int second_waits;    /* it blocked (on encl->lock) before the EAUG ended */
+	const struct racer *second;
 };
+
+/* Whether the thread @tid waits in a futex (a mutex it cannot take): its system call, 202. */
+static bool waits_in_futex(int tid)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return !strncmp(buf, "202 ", 4);
+}
 
 static void eaug_pause_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc)
 {
 	struct eaug_pause *p = ctx;
-	struct timespec wait = { 0, 50 * 1000 * 1000 };
 	uint64_t aex;
 	int spins;
 
@@ -76,7 +101,13 @@ static void eaug_pause_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, 
 	for (spins = 0; spins < 20000 && softsgx_leaf_count(SGX_LEAF_AEX) == aex; spins++)
 		usleep(100);
 	atomic_store(&p->second_faulted, softsgx_leaf_count(SGX_LEAF_AEX) != aex);
-	nanosleep(&wait, NULL);
+	/*
+	 * Its fault handler looked the page-table entry up (none yet) and now
+	 * waits for encl->lock, which this EAUG holds: the only lock it can wait for.
+	 */
+	for (spins = 0; spins < 20000 && !waits_in_futex(atomic_load(&p->second->tid)); spins++)
+		usleep(100);
+	atomic_store(&p->second_waits, spins < 20000);
 }
 
 /* Wait (up to 2 s) until @cond holds. */
@@ -239,9 +270,11 @@ TEST_BUILT(fault_race_second_thread_faults_during_eaug_both_continue)
 			break;
 		maps = DFX_COUNT(SOFTSGX_CNT_FAULT_MAP);
 		rc.r[1].go = &pause.go;
+		pause.second = &rc.r[1];
 		round_run(&rc, round, eaug_pause_hook, &pause);
 		EXPECT_TRUE(atomic_load(&pause.paused));
 		EXPECT_TRUE(atomic_load(&pause.second_faulted));
+		EXPECT_TRUE(atomic_load(&pause.second_waits));
 		/* One EAUG; the second fault mapped the first thread's page, no SIGBUS. */
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_EAUG), eaug + 1);
 		EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_FAULT_MAP), maps + 1);
