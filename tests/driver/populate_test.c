@@ -259,7 +259,6 @@ TEST(populate_beyond_epc_reclaims)
 	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), size = 1ull << 20, resident, swapped;
 	uint64_t evicted = DFX_COUNT(SOFTSGX_CNT_EPC_EVICTED);
 	size_t free0 = dfx_free_epc();
-	int i;
 
 	while (size / PAGE < 2 * sgx_cpu_epc_pages(sgx_platform_get()->cpu))
 		size <<= 1;
@@ -275,9 +274,7 @@ TEST(populate_beyond_epc_reclaims)
 	EXPECT_TRUE(dfx_epcm(e, size - PAGE).pending);
 	dfx_close(e);
 	/* The reclaimer thread may still hold the enclave for the batch it is writing. */
-	for (i = 0; i < 1000 && dfx_free_epc() != free0; i++)
-		usleep(1000);
-	EXPECT_EQ(dfx_free_epc(), free0);
+	EXPECT_EQ(dfx_free_epc_settled(), free0);
 }
 
 /*
