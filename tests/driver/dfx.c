@@ -2,7 +2,10 @@
 /*
  * The driver test fixture (see dfx.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -814,6 +817,24 @@ int dfx_maps_lines(uint64_t start, uint64_t end)
 size_t dfx_free_epc(void)
 {
 	return sgx_nr_free_epc_pages(sgx_platform_get());
+}
+
+bool dfx_waits_in_futex(int tid)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return !strncmp(buf, "202 ", 4);
 }
 
 size_t dfx_free_epc_settled(void)

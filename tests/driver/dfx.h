@@ -219,6 +219,11 @@ size_t dfx_free_epc(void);
  * closed meanwhile gives its pages back when the batch lets go of it.
  */
 size_t dfx_free_epc_settled(void);
+/*
+ * Whether the thread @tid of this process waits in a futex now (a mutex or
+ * condition it cannot have yet): its system call is 202.
+ */
+bool dfx_waits_in_futex(int tid);
 
 /* Arguments the driver reads but cannot write back, and ones it cannot read */
 

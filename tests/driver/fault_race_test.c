@@ -11,10 +11,7 @@
  * encl->lock; or the second thread's fault is handled only after the first
  * installed the page-table entry); the last runs the plain race many times.
  */
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <string.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -64,25 +61,6 @@ struct eaug_pause {
 	const struct racer *second;
 };
 
-/* Whether the thread @tid waits in a futex (a mutex it cannot take): its system call, 202. */
-static bool waits_in_futex(int tid)
-{
-	char path[64], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return !strncmp(buf, "202 ", 4);
-}
-
 static void eaug_pause_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, uint64_t epc)
 {
 	struct eaug_pause *p = ctx;
@@ -105,7 +83,7 @@ static void eaug_pause_hook(void *ctx, struct sgx_lp *lp, unsigned int leaf_id, 
 	 * Its fault handler looked the page-table entry up (none yet) and now
 	 * waits for encl->lock, which this EAUG holds: the only lock it can wait for.
 	 */
-	for (spins = 0; spins < 20000 && !waits_in_futex(atomic_load(&p->second->tid)); spins++)
+	for (spins = 0; spins < 20000 && !dfx_waits_in_futex(atomic_load(&p->second->tid)); spins++)
 		usleep(100);
 	atomic_store(&p->second_waits, spins < 20000);
 }

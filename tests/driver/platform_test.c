@@ -99,6 +99,7 @@ TEST(create_and_add_nothing_reclaimable_enomem)
 struct held {
 	struct sgx_encl_page *page[16];
 	unsigned int n;
+	int waiter; /* the thread that will wait for the batch */
 };
 
 static void hold_all(struct dfx_encl *e, struct held *h)
@@ -114,14 +115,18 @@ static void hold_all(struct dfx_encl *e, struct held *h)
 	sgx_encl_put(encl);
 }
 
-/* The batch ends after 50 ms: its first page is written back, the others go back on the list. */
+/*
+ * The batch ends once ADD_PAGES waits for it (its thread, h->waiter, waits
+ * in a futex): its first page is written back, the others go back on the list.
+ */
 static void *end_batch_later(void *arg)
 {
 	struct sgx_platform *plat = sgx_platform_get();
 	struct held *h = arg;
 	unsigned int i;
 
-	usleep(50 * 1000);
+	for (i = 0; i < 20000 && !dfx_waits_in_futex(h->waiter); i++)
+		usleep(100);
 	pthread_rwlock_rdlock(&plat->mmap_lock);
 	EXPECT_EQ(sgx_reclaim_isolated(h->page[0], true), 0);
 	for (i = 1; i < h->n; i++)
@@ -155,6 +160,7 @@ static void batch_holds_every_page(void)
 	EXPECT_ERRNO(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), ENOMEM);
 	EXPECT_EQ(add.count, 0);
 	/* This one ends while ADD_PAGES waits: the page it writes back makes room. */
+	h.waiter = gettid();
 	ASSERT_EQ(pthread_create(&thread, NULL, end_batch_later, &h), 0);
 	EXPECT_EQ(softsgx_ioctl(e.fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add), 0);
 	EXPECT_EQ(add.count, PAGE);
