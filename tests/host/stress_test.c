@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "driver/dfx.h"
 #include "harness.h"
 #include "test_enclave.h"
 
@@ -96,19 +97,10 @@ static int nr_vmas(void)
 	return n;
 }
 
-/*
- * Free EPC pages once a reclaimer batch in progress has ended: a batch holds
- * its enclaves, and one unloaded meanwhile gives its pages back after it.
- */
+/* After the reclaimer's batch in progress, which holds its enclaves (dfx.h). */
 static size_t free_epc(void)
 {
-	struct sgx_platform *plat = sgx_platform_get();
-	size_t n;
-
-	sgx_ksgxd_pause(plat, true);
-	n = sgx_nr_free_epc_pages(plat);
-	sgx_ksgxd_pause(plat, false);
-	return n;
+	return dfx_free_epc_settled();
 }
 
 /*
