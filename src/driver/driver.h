@@ -520,7 +520,7 @@ int sgx_munmap(struct sgx_platform *plat, uint64_t start, uint64_t len);
  * Must be called with plat->mmap_lock held for writing. Return: 0 or -errno.
  */
 int sgx_mremap_move(struct sgx_platform *plat, uint64_t from, uint64_t len, uint64_t to);
-int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t len);
+int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end);
 
 /* encl.c: the fault handler */
 enum sgx_fault_result {

@@ -453,12 +453,15 @@ int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 {
 	uint64_t addr, done = 0, prefaulted = start;
 	struct sgx_vma *vma = NULL;
+	bool hole = false;
 	int ret = 0;
 
 	for (addr = start; addr < end && !ret; addr += PAGE) {
 		vma = sgx_find_vma(plat, addr);
-		if (!vma)
-			return -ENOMEM;
+		if (!vma) {
+			hole = true; /* the pages before it stay added, as with get_user_pages() */
+			break;
+		}
 		if (sgx_encl_detached(vma->encl))
 			continue; /* a forked child's (fork.c): nothing to populate, as upstream */
 		if (!(atomic_load(&vma->encl->flags) & SGX_ENCL_INITIALIZED))
@@ -478,7 +481,7 @@ int sgx_populate(struct sgx_platform *plat, uint64_t start, uint64_t end)
 		unprefault_host(vma->encl, addr - PAGE, prefaulted);
 	sgx_count(plat, SOFTSGX_CNT_BATCH_EAUG, done);
 	sgx_update_host(plat, start, addr);
-	return ret;
+	return hole ? -ENOMEM : ret;
 }
 
 void sgx_ipi(struct sgx_encl *encl)

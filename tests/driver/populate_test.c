@@ -294,3 +294,32 @@ TEST_ENTERED(populate_mapping_beyond_page_max_efault_as_fault)
 	EXPECT_EQ(sgx_pte_lookup(sgx_platform_get(), la), 0);
 	EXPECT_EQ(dfx_vma_fault(la, 0, &pfec), SGX_FAULT_SIGBUS);
 }
+
+/*
+ * A hole in the range (a page unmapped, as another thread's munmap can make
+ * one between mmap and its populate): the pages before it are added or
+ * mapped, and their host mappings made to match, then ENOMEM, as
+ * get_user_pages() leaves it.
+ */
+TEST_BUILT(populate_stops_at_a_hole_after_the_pages_before)
+{
+	struct sgx_platform *plat = sgx_platform_get();
+	uint64_t batch = DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG);
+	uint64_t absent = (DFX_FREE - DFX_RODATA - PAGE) / PAGE + 4, off;
+	char perms[5];
+	int ret;
+
+	ASSERT_EQ(softsgx_munmap(dfx_ptr(e, DFX_FREE + 4 * PAGE), PAGE), 0);
+	pthread_rwlock_rdlock(&plat->mmap_lock);
+	ret = sgx_populate(plat, dfx_la(e, DFX_DATA), dfx_la(e, DFX_FREE + 8 * PAGE));
+	pthread_rwlock_unlock(&plat->mmap_lock);
+	EXPECT_EQ(ret, -ENOMEM);
+	EXPECT_EQ(DFX_COUNT(SOFTSGX_CNT_BATCH_EAUG), batch + absent);
+	/* The data page is mapped now, read-write for the host as for the enclave. */
+	ASSERT_TRUE(dfx_maps_lookup(dfx_la(e, DFX_DATA), perms, NULL, 0));
+	EXPECT_EQ(strncmp(perms, "rw", 2), 0);
+	for (off = DFX_RODATA + PAGE; off < DFX_FREE + 4 * PAGE; off += PAGE)
+		EXPECT_TRUE(dfx_epcm(e, off).pending);
+	for (off = DFX_FREE + 5 * PAGE; off < DFX_FREE + 8 * PAGE; off += PAGE)
+		EXPECT_TRUE(!dfx_epcm(e, off).valid);
+}
