@@ -3,9 +3,10 @@
  * Entering and leaving an enclave: EENTER, ERESUME, EEXIT and the
  * asynchronous exit (AEX). These are the leaves that switch a logical
  * processor into and out of enclave mode: they mark the TCS active or
- * inactive (an SDM erratum: docs/fidelity.md), swap the FS/GS bases, count the LP in or out of
- * the enclave's tracking epoch (track.c) and move register state between
- * struct sgx_regs and the SSA frames (GPRSGX, MISC.EXINFO, XSAVE area).
+ * inactive (an SDM erratum: docs/fidelity.md), swap the FS/GS bases,
+ * count the LP in or out of the enclave's tracking epoch (track.c) and
+ * move register state between struct sgx_regs and the SSA frames (GPRSGX,
+ * MISC.EXINFO, XSAVE area).
  *
  * Processor model: always 64-bit mode with CR4.OSFXSR = CR4.OSXSAVE = 1 and
  * XCR0 = the platform's XFRM mask (cfg.xfrm); the checks on DS/ES/SS, the

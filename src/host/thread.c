@@ -296,7 +296,7 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	memset((uint8_t *)t + after, 0, sizeof(*t) - after);
 	t->plat = plat;
 	t->lp = sgx_current_lp(plat);
-	t->tid = (int)syscall(SYS_gettid);
+	__atomic_store_n(&t->tid, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
 	t->fsgsbase = (host_features() & HOST_FSGSBASE) != 0;
 	t->rdbase = !t->fsgsbase && (host_features() & HOST_FSGSBASE_READ);
 	t->tsc_faulting = t->plat->cpu && !sgx_cpu_config(t->plat->cpu)->sgx2 &&
