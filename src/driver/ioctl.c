@@ -750,13 +750,14 @@ long sgx_ioctl(struct sgx_encl *encl, unsigned int cmd, void *arg)
 	long ret = -ENOTTY; /* -ENOIOCTLCMD, as user space sees it */
 	size_t i;
 
-	/*
-	 * One ioctl at a time per enclave, decided before the command is even
-	 * looked at (ioctl.ebusy: as if another thread's were running).
-	 */
-	if (sgx_inject(encl->plat, SGX_INJ_IOCTL_EBUSY, encl->eid, 0) ||
-	    (atomic_fetch_or(&encl->flags, SGX_ENCL_IOCTL) & SGX_ENCL_IOCTL))
+	/* One ioctl at a time per enclave, decided before the command is even looked at. */
+	if (atomic_fetch_or(&encl->flags, SGX_ENCL_IOCTL) & SGX_ENCL_IOCTL)
 		return -EBUSY;
+	/* ioctl.ebusy: as if another thread's were running (the EID is read once it is ours). */
+	if (sgx_inject(encl->plat, SGX_INJ_IOCTL_EBUSY, encl->eid, 0)) {
+		atomic_fetch_and(&encl->flags, ~SGX_ENCL_IOCTL);
+		return -EBUSY;
+	}
 	for (i = 0; i < sizeof(sgx_ioctls) / sizeof(sgx_ioctls[0]); i++) {
 		if (sgx_ioctls[i].cmd == cmd) {
 			sgx_count(encl->plat, sgx_ioctls[i].counter, 1);

@@ -280,7 +280,6 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 {
 	stack_t ss = { .ss_sp = (uint8_t *)t + HOST_ALTSTACK_GUARD,
 		       .ss_size = HOST_ALTSTACK_SIZE - HOST_ALTSTACK_GUARD };
-	const size_t exits = __builtin_offsetof(struct host_thread, exits);
 	const size_t after = __builtin_offsetof(struct host_thread, elrange_base);
 	int ret;
 
@@ -291,7 +290,12 @@ static int thread_setup(struct host_thread *t, struct sgx_platform *plat)
 	 */
 	_Static_assert(__builtin_offsetof(struct host_thread, waiters) <
 		       __builtin_offsetof(struct host_thread, elrange_base), "host_thread layout");
-	memset(t, 0, exits);
+	_Static_assert(__builtin_offsetof(struct host_thread, exits) -
+			       __builtin_offsetof(struct host_thread, tid) <= 2 * sizeof(int),
+		       "only @tid and @inside lie between the memset and @exits");
+	/* The thread ID, which host_thread_self() of other threads reads, by atomic stores only. */
+	memset(t, 0, __builtin_offsetof(struct host_thread, tid));
+	atomic_store(&t->inside, false);
 	atomic_store(&t->interrupts, 0);
 	memset((uint8_t *)t + after, 0, sizeof(*t) - after);
 	t->plat = plat;
