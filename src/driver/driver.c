@@ -238,13 +238,17 @@ int softsgx_configure(const struct softsgx_config *config)
 struct sgx_lp *sgx_current_lp(struct sgx_platform *plat)
 {
 	int tid = (int)softsgx_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	struct lp_slot *mine = pthread_getspecific(plat->lp_key), *s;
+	struct lp_slot *mine = pthread_getspecific(plat->lp_key), *s, **pp;
 
 	if (mine && mine->tid == tid)
 		return mine->lp;
 	pthread_mutex_lock(&plat->lp_lock);
-	for (s = plat->foreign_lps; s && s->tid != tid; s = s->next)
+	for (pp = &plat->foreign_lps; *pp && (*pp)->tid != tid; pp = &(*pp)->next)
 		;
+	s = *pp;
+	/* A thread with thread data of its own takes the slot off the list: freed with it. */
+	if (s && !mine)
+		*pp = s->next;
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (s)
