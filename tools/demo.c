@@ -86,6 +86,29 @@ void demo_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+#define RESTRICT_ATTEMPTS 40
+
+bool demo_restrict_until(struct demo *d, int fd, uint64_t offset, enum softsgx_counter counter,
+			 uint64_t before, const char *who)
+{
+	struct sgx_enclave_restrict_permissions p;
+	int i, ret;
+
+	for (i = 0; i < RESTRICT_ATTEMPTS; i++) {
+		p = (struct sgx_enclave_restrict_permissions){
+			.offset = offset, .length = DEMO_PAGE, .permissions = SGX_SECINFO_R
+		};
+		ret = softsgx_ioctl_retrying(fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &p);
+		if (!demo_check_call(d, ret, "RESTRICT_PERMISSIONS"))
+			return false;
+		if (softsgx_counter(counter) > before)
+			return true;
+		demo_sleep_ms(25);
+	}
+	return demo_check(d, false, "no interrupt struck %s in %d RESTRICTs", who,
+			  RESTRICT_ATTEMPTS);
+}
+
 const char *demo_errname(int err)
 {
 	static __thread char buf[16];

@@ -70,6 +70,14 @@ bool demo_check(struct demo *d, bool ok, const char *fmt, ...)
 bool demo_check_call(struct demo *d, int ret, const char *what);
 /* Sleep @ms milliseconds (the steps that wait for another thread). */
 void demo_sleep_ms(long ms);
+/*
+ * RESTRICT_PERMISSIONS of the page at @offset of the enclave behind @fd to
+ * r--, again (25 ms apart, 40 calls at most) until the counter @counter has
+ * grown past @before: the interrupt struck @who, which may be outside the
+ * enclave at a call. Return: whether it did (else a failure is recorded).
+ */
+bool demo_restrict_until(struct demo *d, int fd, uint64_t offset, enum softsgx_counter counter,
+			 uint64_t before, const char *who);
 /* Return: the errno name of @err ("EFAULT"), or "errno N". */
 const char *demo_errname(int err);
 /* Check that the EPCM state of @addr (demo_epcm_state()) is @want. Return: whether it is. */

@@ -20,7 +20,6 @@
 #include "test/abi.h"
 
 #define COMPUTE_ROUNDS 2000000ull /* a few milliseconds a call */
-#define RESTRICT_ATTEMPTS 40
 #define REG_RW_PENDING (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_PENDING)
 
 struct computer {
@@ -70,31 +69,6 @@ static void notify_counts(struct notify_counts *n)
 	n->rounds = softsgx_counter(SOFTSGX_CNT_IPI_ROUNDS);
 }
 
-/* RESTRICT the page of @e at @page until an interrupt struck the armed thread. */
-static void restrict_until_notified(struct demo *d, struct softsgx_enclave *e, uint64_t page,
-				    uint64_t armed_before)
-{
-	struct sgx_enclave_restrict_permissions p;
-	int i;
-
-	for (i = 0; i < RESTRICT_ATTEMPTS; i++) {
-		p = (struct sgx_enclave_restrict_permissions){
-			.offset = page - softsgx_enclave_base(e), .length = DEMO_PAGE,
-			.permissions = SGX_SECINFO_R
-		};
-		if (softsgx_ioctl_retrying(softsgx_enclave_fd(e), SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
-					   &p)) {
-			demo_check(d, false, "RESTRICT_PERMISSIONS failed: %s", demo_errname(errno));
-			return;
-		}
-		if (softsgx_counter(SOFTSGX_CNT_AEX_ARMED) > armed_before)
-			return;
-		demo_sleep_ms(25);
-	}
-	demo_check(d, false, "no interrupt struck the computing thread in %d RESTRICTs",
-		   RESTRICT_ATTEMPTS);
-}
-
 /* Interrupt the computation; return: whether it could run at all. */
 static bool interrupt_computation(struct demo *d, struct softsgx_enclave *e,
 				  struct computer *c, struct notify_counts *delta)
@@ -113,7 +87,8 @@ static bool interrupt_computation(struct demo *d, struct softsgx_enclave *e,
 		return false;
 	while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE))
 		demo_sleep_ms(1);
-	restrict_until_notified(d, e, page, before.armed);
+	demo_restrict_until(d, softsgx_enclave_fd(e), page - softsgx_enclave_base(e),
+			    SOFTSGX_CNT_AEX_ARMED, before.armed, "the computing thread");
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
 	notify_counts(&after);

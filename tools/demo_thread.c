@@ -16,16 +16,16 @@
 #include "demo.h"
 #include "softsgx/softsgx.h"
 #include "test/abi.h"
+#include "test/spin.h"
 
 #define EENTER 2
 #define EEXIT 4
-#define WAIT_INSIDE_MS 5000
-#define RESTRICT_ATTEMPTS 20
 #define REG_R_PR (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_PR)
 
 struct spinner {
 	uint64_t tcs;
 	volatile uint64_t flag;     /* read by the enclave: non-zero ends the spin */
+	uint64_t beat;              /* TE_OP_SPIN's heartbeat: it spins inside (test/spin.h) */
 	struct te_call call;
 	struct sgx_enclave_run run;
 	int ret;
@@ -35,50 +35,13 @@ static void *spin(void *arg)
 {
 	struct spinner *s = arg;
 
-	s->call = (struct te_call){ .op = TE_OP_SPIN, .arg = { (uint64_t)(uintptr_t)&s->flag } };
+	s->call = (struct te_call){ .op = TE_OP_SPIN,
+				    .arg = { (uint64_t)(uintptr_t)&s->flag,
+					     (uint64_t)(uintptr_t)&s->beat } };
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = s->tcs;
 	s->ret = softsgx_call_enclave((long)(uintptr_t)&s->call, 0, 0, EENTER, 0, 0, &s->run);
 	return NULL;
-}
-
-/* Wait until the spinner's EENTER has run (only it enters meanwhile). Return: true if it did. */
-static bool wait_inside(uint64_t eenters)
-{
-	int ms;
-
-	for (ms = 0; ms < WAIT_INSIDE_MS; ms++) {
-		if (softsgx_leaf_count(SGX_LEAF_ENCLU(ENCLU_EENTER)) > eenters) {
-			demo_sleep_ms(10); /* from the leaf to the enclave's code */
-			return true;
-		}
-		demo_sleep_ms(1);
-	}
-	return false;
-}
-
-/*
- * RESTRICT P0 to r-- until the interrupt reached the spinner (the first
- * call may come before the spinner is inside). Return: the attempts made.
- */
-static int restrict_until_interrupted(struct demo *d, uint64_t threads_before)
-{
-	struct sgx_enclave_restrict_permissions p;
-	int i;
-
-	for (i = 1; i <= RESTRICT_ATTEMPTS; i++) {
-		p = (struct sgx_enclave_restrict_permissions){ .offset = d->page[0] - d->base,
-							       .length = DEMO_PAGE,
-							       .permissions = SGX_SECINFO_R };
-		if (!demo_check_call(d, demo_ioctl(d, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, &p),
-				     "RESTRICT_PERMISSIONS"))
-			return i;
-		if (softsgx_counter(SOFTSGX_CNT_IPI_THREADS) > threads_before)
-			return i;
-		demo_sleep_ms(50);
-	}
-	demo_check(d, false, "the thread inside the enclave was never interrupted");
-	return i;
 }
 
 struct counts {
@@ -99,7 +62,8 @@ static void restrict_under_spinner(struct demo *d, struct demo_map *m, struct co
 	struct counts before, after;
 
 	read_counts(&before);
-	restrict_until_interrupted(d, before.threads);
+	demo_restrict_until(d, d->fd, d->page[0] - d->base, SOFTSGX_CNT_IPI_THREADS, before.threads,
+			    "the thread inside the enclave");
 	read_counts(&after);
 	demo_map_snap(d, m, "RESTRICT");
 	demo_check(d, demo_call(d, demo_tcs(d, 0), TE_OP_EACCEPT, REG_R_PR, d->page[0], 0) == 0,
@@ -134,7 +98,6 @@ static void show(struct demo *d, const struct demo_map *m, const struct counts *
 bool demo_step_interrupt(struct demo *d)
 {
 	struct spinner s = { .tcs = demo_tcs(d, 1) };
-	uint64_t eenters = softsgx_leaf_count(SGX_LEAF_ENCLU(ENCLU_EENTER));
 	struct counts delta = { 0 };
 	struct demo_map m;
 	pthread_t thread;
@@ -146,7 +109,7 @@ bool demo_step_interrupt(struct demo *d)
 	err = pthread_create(&thread, NULL, spin, &s);
 	if (!demo_check(d, !err, "cannot start a thread: %s", strerror(err)))
 		return false;
-	if (demo_check(d, wait_inside(eenters), "the second thread never entered the enclave"))
+	if (demo_check(d, te_spin_wait(&s.beat, 0), "the second thread never spun in the enclave"))
 		restrict_under_spinner(d, &m, &delta);
 	s.flag = 1;
 	pthread_join(thread, NULL);
